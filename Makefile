@@ -1,0 +1,39 @@
+# myelin — top-level commands. See README.md.
+PYTHON    := /usr/bin/python3
+BUILD_DIR ?= build
+JOBS      ?= $(shell nproc)
+CMAKE_ARGS ?=
+
+.PHONY: all deps configure build demo demo-coba test test-unit test-validation bench format clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+configure: deps
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release \
+	  -DPython3_EXECUTABLE=$(PYTHON) $(CMAKE_ARGS) > $(BUILD_DIR).configure.log 2>&1 \
+	  || (cat $(BUILD_DIR).configure.log; exit 1)
+
+build: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# The main job on the built-in model: COBA (4000 cells, 1 s), outputs in results/demo/.
+demo: build
+	$(BUILD_DIR)/bin/myelin run models/coba.json -o results/demo
+	$(BUILD_DIR)/bin/myelin plot results/demo
+	@echo "demo: outputs in results/demo/ (summary.json, spikes.h5, traces.h5, *.png)"
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+	MYELIN_BUILD_DIR=$(abspath $(BUILD_DIR)) $(PYTHON) -m pytest -q tests/python tests/validation
+
+bench: build
+	$(PYTHON) bench/run.py --build-dir $(BUILD_DIR)
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+clean:
+	rm -rf $(BUILD_DIR) $(BUILD_DIR).configure.log results

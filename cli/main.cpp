@@ -1,0 +1,292 @@
+// The `myelin` command: run, validate, plot, info.
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "io/writers.hpp"
+#include "myelin/error.hpp"
+#include "myelin/model.hpp"
+#include "myelin/simulation.hpp"
+
+namespace {
+
+constexpr const char* usage_text = R"(usage:
+  myelin run MODEL.json [-o DIR] [--tstop MS] [--dt MS] [--seed N] [--threads N]
+                        [--set PATH=VALUE ...] [--max-record-memory BYTES] [--quiet]
+      Simulate the model and write spikes.h5, traces.h5 and summary.json to DIR
+      (default: results/<model name>).
+  myelin validate MODEL.json [--set PATH=VALUE ...]
+      Check a model file and report the first error, naming its field.
+  myelin plot DIR
+      Write raster.png, rates.png and traces.png from a run's outputs.
+  myelin info
+      Version, build options, and every cell type with its parameters.
+)";
+
+struct usage_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+double parse_number(const std::string& opt, const std::string& v) {
+  try {
+    std::size_t pos = 0;
+    const double x = std::stod(v, &pos);
+    if (pos != v.size() || !std::isfinite(x)) throw std::invalid_argument(v);
+    return x;
+  } catch (const std::exception&) {
+    throw usage_error(opt + ": expected a number, got '" + v + "'");
+  }
+}
+
+double parse_bytes(const std::string& opt, std::string v) {
+  double mult = 1;
+  if (!v.empty()) {
+    const char u = static_cast<char>(std::toupper(v.back()));
+    if (u == 'K' || u == 'M' || u == 'G' || u == 'T') {
+      mult = u == 'K' ? 1024.0 : u == 'M' ? 1048576.0 : u == 'G' ? 1073741824.0 : 1099511627776.0;
+      v.pop_back();
+    }
+  }
+  const double x = parse_number(opt, v) * mult;
+  if (x <= 0) throw usage_error(opt + ": must be > 0");
+  return x;
+}
+
+struct options {
+  std::string command, model, out_dir;
+  std::optional<double> tstop, dt, seed;
+  int threads = 0;
+  double max_record_memory = 0;
+  bool quiet = false;
+  std::vector<std::string> sets;
+};
+
+options parse_args(int argc, char** argv) {
+  options o;
+  if (argc < 2) throw usage_error("missing command");
+  o.command = argv[1];
+  for (int i = 2; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) throw usage_error(a + " needs a value");
+      return argv[++i];
+    };
+    if (a == "-o" || a == "--output") {
+      o.out_dir = value();
+    } else if (a == "--tstop") {
+      o.tstop = parse_number(a, value());
+    } else if (a == "--dt") {
+      o.dt = parse_number(a, value());
+    } else if (a == "--seed") {
+      const double s = parse_number(a, value());
+      if (s < 0 || s != std::floor(s)) throw usage_error("--seed: expected an integer >= 0");
+      o.seed = s;
+    } else if (a == "--threads") {
+      const double t = parse_number(a, value());
+      if (t < 0 || t != std::floor(t) || t > 4096)
+        throw usage_error("--threads: expected an integer in [0, 4096] (0 = all cores)");
+      o.threads = static_cast<int>(t);
+    } else if (a == "--set") {
+      o.sets.push_back(value());
+    } else if (a == "--max-record-memory") {
+      o.max_record_memory = parse_bytes(a, value());
+    } else if (a == "--quiet" || a == "-q") {
+      o.quiet = true;
+    } else if (!a.empty() && a[0] == '-') {
+      throw usage_error("unknown option " + a);
+    } else if (o.model.empty()) {
+      o.model = a;
+    } else {
+      throw usage_error("unexpected argument '" + a + "'");
+    }
+  }
+  return o;
+}
+
+myelin::network load(const options& o) {
+  if (o.model.empty()) throw usage_error("missing MODEL.json");
+  myelin::network net = myelin::load_network(o.model);
+  for (const auto& s : o.sets) {
+    const auto eq = s.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw usage_error("--set expects PATH=VALUE, got '" + s + "'");
+    myelin::set_by_path(net, s.substr(0, eq), s.substr(eq + 1));
+  }
+  if (o.tstop) myelin::set_by_path(net, "tstop", std::to_string(*o.tstop));
+  if (o.dt) {
+    net.dt = *o.dt;
+  }
+  if (o.seed) net.seed = static_cast<uint64_t>(*o.seed);
+  myelin::validate(net);
+  return net;
+}
+
+// Progress on stderr for runs that take more than two seconds.
+class progress_bar {
+ public:
+  explicit progress_bar(bool quiet) : quiet_(quiet), tty_(isatty(STDERR_FILENO)) {}
+  void operator()(double t, double t_end) {
+    if (quiet_) return;
+    const double wall = std::chrono::duration<double>(clock::now() - start_).count();
+    if (wall < 2.0) return;
+    const double frac = t_end > 0 ? t / t_end : 1.0;
+    const double eta = frac > 0 ? wall * (1 - frac) / frac : 0;
+    if (!tty_ && wall - last_line_ < 10.0 && frac < 1.0) return;
+    last_line_ = wall;
+    const int width = 30, filled = static_cast<int>(frac * width);
+    std::string bar(filled, '=');
+    bar += std::string(width - filled, ' ');
+    std::fprintf(stderr, "%s[%s] %5.1f%%  t = %.0f / %.0f ms  %.2f s/s  ETA %.0f s%s",
+                 tty_ ? "\r" : "", bar.c_str(), 100 * frac, t, t_end, t / 1000.0 / wall, eta,
+                 tty_ ? "" : "\n");
+    shown_ = true;
+    if (frac >= 1.0 && tty_) std::fputc('\n', stderr);
+  }
+
+ private:
+  using clock = std::chrono::steady_clock;
+  bool quiet_, tty_, shown_ = false;
+  double last_line_ = -1e9;
+  clock::time_point start_ = clock::now();
+};
+
+int cmd_run(const options& o) {
+  const myelin::network net = load(o);
+  const std::string dir = o.out_dir.empty() ? "results/" + net.name : o.out_dir;
+  {
+    // Fail before the simulation if the output directory cannot be written.
+    myelin::detail::output_transaction probe(dir);
+  }
+  progress_bar bar(o.quiet);
+  myelin::run_options ro;
+  ro.threads = o.threads;
+  ro.max_record_memory = o.max_record_memory;
+  ro.progress = [&](double t, double te) { bar(t, te); };
+  myelin::simulation sim(net, ro);
+  sim.run(net.tstop);
+  sim.write_outputs(dir);
+  if (!o.quiet) {
+    std::printf("%s: %.0f ms simulated in %.3f s (build %.3f s), %d thread%s, %llu synapses\n",
+                net.name.c_str(), sim.time(), sim.run_seconds(), sim.build_seconds(), sim.threads(),
+                sim.threads() == 1 ? "" : "s",
+                static_cast<unsigned long long>(sim.synapse_count()));
+    for (const auto& p : sim.summary())
+      std::printf("  %-16s %8lld cells %10llu spikes %8.2f Hz\n", p.label.c_str(),
+                  static_cast<long long>(p.size), static_cast<unsigned long long>(p.spike_count),
+                  p.mean_rate_hz);
+    std::printf("outputs in %s/\n", dir.c_str());
+  }
+  return 0;
+}
+
+int cmd_validate(const options& o) {
+  const myelin::network net = load(o);
+  int64_t cells = 0;
+  for (const auto& p : net.populations) cells += p.size;
+  std::printf(
+      "%s: valid (%zu populations, %lld cells, %zu projections, %zu stimuli, %zu recorders)\n",
+      o.model.c_str(), net.populations.size(), static_cast<long long>(cells),
+      net.projections.size(), net.stimuli.size(), net.recorders.size());
+  return 0;
+}
+
+int cmd_plot(const options& o) {
+  if (o.model.empty()) throw usage_error("missing DIR");
+  namespace fs = std::filesystem;
+  std::vector<fs::path> candidates{
+      fs::path(MYELIN_SOURCE_DIR) / "python" / "myelin" / "plot.py",
+  };
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) candidates.push_back(exe.parent_path().parent_path() / "share" / "myelin" / "plot.py");
+  fs::path script;
+  for (const auto& c : candidates)
+    if (fs::exists(c)) script = c;
+  if (script.empty()) throw myelin::error("cannot find the plotting script python/myelin/plot.py");
+  const std::string pypath = script.parent_path().parent_path().string();
+  setenv("PYTHONPATH", pypath.c_str(), 1);
+  setenv("MPLBACKEND", "Agg", 1);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const std::string py = MYELIN_PYTHON, s = script.string();
+    execl(py.c_str(), py.c_str(), s.c_str(), o.model.c_str(), static_cast<char*>(nullptr));
+    std::perror("myelin: cannot start python");
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+int cmd_info() {
+  std::printf("myelin %s\n", myelin::version().c_str());
+  std::printf("build: C++20, %s, threads: std::thread (%u cores here), MPI: no\n",
+#ifdef NDEBUG
+              "release",
+#else
+              "debug",
+#endif
+              std::thread::hardware_concurrency());
+  std::printf("\ncell types (PyNN names and units):\n");
+  for (const auto& t : myelin::cell_types()) {
+    std::printf("\n%s  (synapses: %s)\n", t.name.c_str(), t.synapse_kind.c_str());
+    for (const auto& p : t.params)
+      std::printf("  %-14s %10g %-6s %s\n", p.name.c_str(), p.default_value, p.unit.c_str(),
+                  p.doc.c_str());
+    if (!t.state.empty()) {
+      std::printf("  initial values:\n");
+      for (const auto& p : t.state)
+        std::printf("  %-14s %10g %-6s %s\n", p.name.c_str(), p.default_value, p.unit.c_str(),
+                    p.doc.c_str());
+    }
+    std::string rec;
+    for (const auto& r : t.recordable) rec += (rec.empty() ? "" : ", ") + r;
+    std::printf("  recordable: %s\n", rec.c_str());
+  }
+  std::printf(
+      "\nconnectors: AllToAll, OneToOne, FixedProbability, FixedNumberPre, "
+      "FixedNumberPost, FixedTotalNumber, DistanceDependentProbability, FromList\n");
+  std::printf("current sources: DCSource, StepCurrentSource, ACSource, NoisyCurrentSource\n");
+  std::printf("distributions: uniform, normal, normal_clipped, lognormal, exponential, gamma\n");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    if (argc >= 2 && (std::string(argv[1]) == "-h" || std::string(argv[1]) == "--help" ||
+                      std::string(argv[1]) == "help")) {
+      std::fputs(usage_text, stdout);
+      return 0;
+    }
+    const options o = parse_args(argc, argv);
+    if (o.command == "run") return cmd_run(o);
+    if (o.command == "validate") return cmd_validate(o);
+    if (o.command == "plot") return cmd_plot(o);
+    if (o.command == "info") return cmd_info();
+    throw usage_error("unknown command '" + o.command + "'");
+  } catch (const usage_error& e) {
+    std::fprintf(stderr, "myelin: %s\n%s", e.what(), usage_text);
+    return 2;
+  } catch (const myelin::error& e) {
+    std::fprintf(stderr, "myelin: error: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "myelin: internal error: %s\n", e.what());
+    return 3;
+  }
+}

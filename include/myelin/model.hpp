@@ -1,0 +1,154 @@
+#pragma once
+// The network description: plain value types, no threads, ranks or memory layout.
+// Everything here round-trips through JSON (see docs/model-file.md) and is validated
+// by `validate(const network&)` with errors that name the JSON path of the bad field.
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace myelin {
+
+/// A random distribution with PyNN's names and parameter names:
+/// uniform(low, high), normal(mu, sigma), normal_clipped(mu, sigma, low, high),
+/// lognormal(mu, sigma), exponential(beta), gamma(k, theta).
+struct distribution {
+  std::string name;                      // one of the names above
+  std::map<std::string, double> params;  // e.g. {"mu": -55, "sigma": 5}
+};
+
+/// An expression of the distance d [um] between pre- and postsynaptic cell
+/// (and dx, dy, dz), e.g. "0.3*exp(-d/100)". See docs/model-file.md for the grammar.
+struct expression_spec {
+  std::string text;
+};
+
+/// A value given as a scalar, one value per cell, a distribution sampled per cell
+/// (or per connection), or (for weights, delays, probabilities) an expression of distance.
+using value_spec = std::variant<double, std::vector<double>, distribution, expression_spec>;
+
+/// Cell positions [um]. kind: "grid" (1D/2D/3D grid filled x fastest),
+/// "random_box", "random_sphere", or "list".
+struct positions_spec {
+  std::string kind = "grid";
+  std::vector<int> shape;                      // grid: cells per axis, product = size
+  std::vector<double> spacing{1.0, 1.0, 1.0};  // grid: [um] per axis
+  std::vector<double> origin{0.0, 0.0, 0.0};   // [um]
+  std::vector<double> extent{1.0, 1.0, 1.0};   // random_box: edge lengths [um]
+  double radius = 1.0;                         // random_sphere [um]
+  std::vector<std::array<double, 3>> list;     // list: one position per cell
+};
+
+struct population {
+  std::string label;
+  int64_t size = 0;
+  std::string cell_type;                      // e.g. "IF_cond_exp"
+  std::map<std::string, value_spec> params;   // PyNN names and units
+  std::map<std::string, value_spec> initial;  // initial values of state variables
+  std::optional<positions_spec> positions;
+  /// SpikeSourceArray: spike times [ms]; one list shared by all cells, or one per cell.
+  std::vector<std::vector<double>> spike_times;
+};
+
+/// A subset of cells: a population, a slice of it, an index list, or an assembly of
+/// several such parts. In JSON: "exc", {"population": "exc", "start": 0, "stop": 100,
+/// "step": 1}, {"population": "exc", "indices": [...]}, or a list of these.
+struct selection_part {
+  std::string population;
+  std::optional<int64_t> start, stop;  // slice [start, stop)
+  int64_t step = 1;
+  std::optional<std::vector<int64_t>> indices;
+};
+struct selection {
+  std::vector<selection_part> parts;
+};
+
+struct connector {
+  /// AllToAll, OneToOne, FixedProbability, FixedNumberPre, FixedNumberPost,
+  /// FixedTotalNumber, DistanceDependentProbability, FromList.
+  std::string type;
+  double p = 0.0;                        // FixedProbability
+  int64_t n = 0;                         // FixedNumber*, FixedTotalNumber
+  bool allow_self_connections = true;    // AllToAll and random connectors
+  std::optional<bool> with_replacement;  // FixedNumber* (default false), FixedTotalNumber (true)
+  std::string d_expression;              // DistanceDependentProbability: p(d)
+  /// FromList: (pre index, post index[, weight, delay]) within the selections.
+  std::vector<std::vector<double>> list;
+};
+
+struct projection {
+  std::string label;
+  selection pre, post;
+  connector conn;
+  std::string receptor = "excitatory";  // or "inhibitory"
+  value_spec weight = 0.0;              // [nA] current-based, [uS] conductance-based
+  value_spec delay = 0.1;               // [ms]; at least one time step
+};
+
+/// Current sources with PyNN's names: DCSource(amplitude, start, stop),
+/// StepCurrentSource(times, amplitudes), ACSource(amplitude, offset, frequency, phase,
+/// start, stop), NoisyCurrentSource(mean, stdev, dt, start, stop). Currents in nA, times in ms.
+struct stimulus {
+  std::string label;
+  std::string type;
+  selection target;
+  std::map<std::string, double> params;
+  std::vector<double> times, amplitudes;  // StepCurrentSource
+};
+
+/// What to record from a selection: "spikes" and/or state variables ("v", "gsyn_exc", ...).
+struct recorder {
+  std::string label;
+  selection target;
+  std::vector<std::string> variables;
+  double interval = 0.0;       // [ms] sampling interval of traces, 0 = every step
+  double start = 0.0;          // [ms]
+  std::optional<double> stop;  // [ms], default: end of the run
+};
+
+struct network {
+  std::string name = "network";
+  std::string description;
+  double dt = 0.1;        // [ms]
+  double tstop = 1000.0;  // [ms]
+  uint64_t seed = 1;
+  std::vector<population> populations;
+  std::vector<projection> projections;
+  std::vector<stimulus> stimuli;
+  std::vector<recorder> recorders;
+};
+
+/// Throws model_error naming the JSON path of the first invalid field.
+void validate(const network& net);
+
+/// JSON model files (docs/model-file.md). Parse errors name the field's JSON path.
+network network_from_json_text(const std::string& text);
+network load_network(const std::string& path);
+std::string network_to_json_text(const network& net, int indent = 2);
+
+/// Set a field by a JSON-pointer-like dotted path, e.g. "populations.exc.size" or
+/// "tstop", value given as JSON text (as `myelin run --set PATH=VALUE`).
+void set_by_path(network& net, const std::string& path, const std::string& json_value);
+
+/// Cell-type metadata: PyNN names, units, defaults.
+struct parameter_info {
+  std::string name;
+  std::string unit;
+  double default_value;
+  std::string doc;
+};
+struct cell_type_info {
+  std::string name;
+  std::string synapse_kind;  // "current", "conductance", "delta", or "none" (sources)
+  std::vector<parameter_info> params;
+  std::vector<parameter_info> state;  // state variables with default initial values
+  std::vector<std::string> recordable;
+};
+const std::vector<cell_type_info>& cell_types();
+const cell_type_info* find_cell_type(const std::string& name);
+
+}  // namespace myelin

@@ -1,0 +1,7 @@
+#pragma once
+// The whole public API of myelin: describe a network (model.hpp), build and run it
+// (simulation.hpp), handle errors (error.hpp).
+
+#include "myelin/error.hpp"
+#include "myelin/model.hpp"
+#include "myelin/simulation.hpp"

@@ -1,0 +1,115 @@
+#pragma once
+// Building and running a network: description -> build -> engine -> recording.
+//
+//   myelin::network net = myelin::load_network("models/coba.json");
+//   myelin::simulation sim(net, {.threads = 2});
+//   sim.run(500.0);                       // first segment
+//   sim.set_stimulus_param("drive", "amplitude", 0.3);
+//   sim.run(500.0);                       // second segment
+//   sim.write_outputs("results/coba");
+//
+// Results are bit-identical for any number of threads (docs/parallel.md).
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "myelin/model.hpp"
+
+namespace myelin {
+
+struct run_options {
+  int threads = 0;  ///< worker threads; 0 = every core of the machine
+  /// Refuse to run if recorders would need more than this many bytes;
+  /// 0 = half the machine's physical memory.
+  double max_record_memory = 0.0;
+  /// Called from the run loop about every 0.2 s of wall time with (t_now, t_end) [ms].
+  std::function<void(double, double)> progress;
+};
+
+/// Spikes of one population: node ids are indices within the population.
+struct spike_data {
+  std::vector<double> times;  // [ms], sorted by time, then node id
+  std::vector<uint64_t> node_ids;
+};
+
+/// One recorded variable of one population: values[sample * node_ids.size() + k].
+struct trace_data {
+  std::string population, variable, unit;
+  std::vector<double> times;  // [ms]
+  std::vector<uint64_t> node_ids;
+  std::vector<double> values;
+};
+
+/// One connection: global ids of its ends (see simulation::first_gid), weight and delay.
+struct connection_data {
+  uint64_t pre, post;
+  double weight;  // [nA], [uS] or [mV] as the target's synapses
+  double delay;   // [ms], rounded to whole steps
+};
+
+struct population_summary {
+  std::string label;
+  int64_t size;
+  uint64_t spike_count;  // all spikes of the population since t = 0, recorded or not
+  double mean_rate_hz;
+};
+
+class simulation {
+ public:
+  /// Validates and builds the network (throws model_error for invalid input).
+  explicit simulation(const network& net, run_options options = {});
+  ~simulation();
+  simulation(const simulation&) = delete;
+  simulation& operator=(const simulation&) = delete;
+
+  /// Advances by `duration` [ms] (a whole number of steps). Can be called repeatedly;
+  /// parameters and recorders may be changed between calls.
+  void run(double duration);
+  /// Runs until the model's tstop.
+  void run() { run(model().tstop - time()); }
+
+  double time() const;  ///< [ms]
+  const network& model() const;
+  int threads() const;
+
+  /// Changes a scalar parameter of a current source, e.g. ("drive", "amplitude", 0.3).
+  void set_stimulus_param(const std::string& stimulus, const std::string& param, double value);
+  /// Sets a parameter of every cell of a population, e.g. ("exc", "i_offset", 0.1).
+  void set_population_param(const std::string& population, const std::string& param, double value);
+  /// Switches a recorder on or off for the following segments.
+  void set_recording(const std::string& recorder, bool on);
+
+  /// Bytes the recorders will need for a run of `duration` [ms] (traces exactly, spikes
+  /// assuming every recorded cell fires at 100 Hz).
+  double record_memory_estimate(double duration) const;
+
+  spike_data spikes(const std::string& population) const;
+  /// Every connection of a projection, sorted by (post, pre); gathered from all threads.
+  std::vector<connection_data> connections(const std::string& projection) const;
+  /// Gid of the first cell of a population (gids are consecutive per population).
+  uint64_t first_gid(const std::string& population) const;
+  std::vector<trace_data> traces() const;
+  std::vector<population_summary> summary() const;
+
+  double build_seconds() const;
+  double run_seconds() const;
+  uint64_t synapse_count() const;
+  double synapse_bytes() const;  ///< memory held by connection tables [bytes]
+
+  /// Writes spikes.h5, traces.h5 (if anything was recorded) and summary.json to `dir`,
+  /// atomically: on failure no file of this call is left behind.
+  void write_outputs(const std::string& dir) const;
+
+  struct impl;
+
+ private:
+  std::unique_ptr<impl> impl_;
+};
+
+/// The library version, e.g. "0.1.0".
+std::string version();
+
+}  // namespace myelin

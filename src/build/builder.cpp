@@ -1,0 +1,488 @@
+// Construction of one VP's local state: its cells (parameters and initial values
+// evaluated per gid) and the connections that end on them. Connectors are procedural:
+// the connections onto a target are drawn from streams keyed by (seed, projection,
+// target gid) — or by source gid / a global stream for FixedNumberPost and
+// FixedTotalNumber, which every VP replays and filters — so no VP ever holds the
+// global connection list, and the network is the same for every parallel layout.
+
+#include "build/builder.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <unordered_set>
+
+#include "build/positions.hpp"
+#include "model/expression.hpp"
+#include "model/schema.hpp"
+#include "model/selection.hpp"
+#include "myelin/error.hpp"
+#include "random/distributions.hpp"
+
+namespace myelin::detail {
+namespace {
+
+std::string fmt(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", x);
+  return buf;
+}
+
+// Evaluates a per-cell value spec.
+class cell_values {
+ public:
+  cell_values(const value_spec& v, const std::string& field, uint64_t seed, purpose p,
+              uint32_t object)
+      : spec_(v), seed_(seed), purpose_(p), object_(object) {
+    if (const auto* d = std::get_if<distribution>(&v)) sampler_.emplace(*d, field);
+  }
+  double operator()(int64_t index, uint64_t gid) const {
+    if (const double* x = std::get_if<double>(&spec_)) return *x;
+    if (const auto* a = std::get_if<std::vector<double>>(&spec_))
+      return (*a)[static_cast<std::size_t>(index)];
+    philox_stream rng(seed_, purpose_, object_, gid);
+    return (*sampler_)(rng);
+  }
+
+ private:
+  const value_spec& spec_;
+  uint64_t seed_;
+  purpose purpose_;
+  uint32_t object_;
+  std::optional<sampler> sampler_;
+};
+
+// Per-connection weights or delays: scalar, distribution (drawn in canonical order from
+// the target's stream) or expression of distance.
+class connection_values {
+ public:
+  connection_values(const value_spec& v, const std::string& field, uint64_t seed, purpose p,
+                    uint32_t projection)
+      : spec_(v), field_(field), seed_(seed), purpose_(p), projection_(projection) {
+    if (const auto* d = std::get_if<distribution>(&v)) sampler_.emplace(*d, field);
+    if (const auto* e = std::get_if<expression_spec>(&v))
+      expr_.emplace(e->text, std::vector<std::string>{"d", "dx", "dy", "dz"}, field);
+  }
+  bool homogeneous() const { return std::holds_alternative<double>(spec_); }
+  double scalar() const { return std::get<double>(spec_); }
+  bool needs_distance() const { return expr_.has_value(); }
+  const std::string& field() const { return field_; }
+
+  // Values for the connections onto target gid `t`, in canonical order.
+  void begin_target(uint64_t t) {
+    if (sampler_) rng_.emplace(seed_, purpose_, projection_, t);
+  }
+  double next(const double* dvars) {
+    if (sampler_) return (*sampler_)(*rng_);
+    if (expr_) return (*expr_)(dvars);
+    return std::get<double>(spec_);
+  }
+
+ private:
+  const value_spec& spec_;
+  std::string field_;
+  uint64_t seed_;
+  purpose purpose_;
+  uint32_t projection_;
+  std::optional<sampler> sampler_;
+  std::optional<expression> expr_;
+  std::optional<philox_stream> rng_;
+};
+
+// Chooses `n` of `pool` indices (excluding `excluded` if >= 0), ascending.
+void choose(philox_stream& rng, uint64_t pool, int64_t n, bool replacement, int64_t excluded,
+            std::vector<uint32_t>& out, std::vector<uint32_t>& scratch) {
+  out.clear();
+  const uint64_t avail = pool - (excluded >= 0 ? 1 : 0);
+  auto draw = [&]() -> uint32_t {
+    // Uniform over the pool without `excluded`: draw from avail and skip over it.
+    uint64_t i = rng.below(avail);
+    if (excluded >= 0 && i >= static_cast<uint64_t>(excluded)) ++i;
+    return static_cast<uint32_t>(i);
+  };
+  if (replacement) {
+    for (int64_t k = 0; k < n; ++k) out.push_back(draw());
+  } else if (static_cast<uint64_t>(n) * 4 < avail) {
+    // Sparse: rejection of repeats.
+    std::unordered_set<uint32_t> seen;
+    while (static_cast<int64_t>(out.size()) < n) {
+      const uint32_t i = draw();
+      if (seen.insert(i).second) out.push_back(i);
+    }
+  } else {
+    // Dense: partial Fisher–Yates over the candidates.
+    scratch.clear();
+    for (uint64_t i = 0; i < pool; ++i)
+      if (static_cast<int64_t>(i) != excluded) scratch.push_back(static_cast<uint32_t>(i));
+    for (int64_t k = 0; k < n; ++k) {
+      const uint64_t j = k + rng.below(scratch.size() - k);
+      std::swap(scratch[k], scratch[j]);
+      out.push_back(scratch[k]);
+    }
+  }
+  std::sort(out.begin(), out.end());
+}
+
+class vp_builder {
+ public:
+  vp_builder(const network& net, const gid_layout& layout, int vp, int n_vp, vp_state& st)
+      : net_(net), layout_(layout), vp_(vp), n_vp_(n_vp), st_(st) {}
+
+  void build() {
+    build_groups();
+    for (std::size_t j = 0; j < net_.projections.size(); ++j) build_projection(j);
+    build_stimuli();
+    build_traces();
+  }
+
+ private:
+  bool owns(uint64_t gid) const { return gid % n_vp_ == static_cast<uint64_t>(vp_); }
+
+  uint32_t local_index(uint64_t gid) const {
+    const group_slot& g = st_.groups[layout_.population_of(gid)];
+    return g.offset + static_cast<uint32_t>((gid - g.first_gid) / n_vp_);
+  }
+
+  void build_groups() {
+    for (std::size_t p = 0; p < net_.populations.size(); ++p) {
+      const population& pop = net_.populations[p];
+      const cell_kernel* kernel = find_cell_kernel(pop.cell_type);
+      const cell_type_info info = kernel->info();
+      const uint64_t off = layout_.offset[p], end = layout_.offset[p + 1];
+      const uint64_t first = off + (static_cast<uint64_t>(vp_) + n_vp_ - off % n_vp_) % n_vp_;
+      group_init init;
+      init.dt = net_.dt;
+      init.seed = net_.seed;
+      for (uint64_t g = first; g < end; g += n_vp_) init.gids.push_back(g);
+      init.n = init.gids.size();
+      const std::string f = "populations[" + std::to_string(p) + "]";
+      auto fill = [&](const std::vector<parameter_info>& list,
+                      const std::map<std::string, value_spec>& given, purpose pur,
+                      std::map<std::string, std::vector<double>>& out, const char* what) {
+        for (std::size_t k = 0; k < list.size(); ++k) {
+          const auto it = given.find(list[k].name);
+          const value_spec dflt = list[k].default_value;
+          const value_spec& spec = it == given.end() ? dflt : it->second;
+          const cell_values values(spec, f + "." + what + "." + list[k].name, net_.seed, pur,
+                                   static_cast<uint32_t>(p << 8 | k));
+          auto& column = out[list[k].name];
+          column.reserve(init.n);
+          for (uint64_t g : init.gids) column.push_back(values(static_cast<int64_t>(g - off), g));
+        }
+      };
+      fill(info.params, pop.params, purpose::parameter, init.params, "params");
+      fill(info.state, pop.initial, purpose::initial, init.initial, "initial");
+      if (pop.cell_type == "SpikeSourceArray") {
+        for (uint64_t g : init.gids)
+          init.spike_times.push_back(pop.spike_times.empty()       ? std::vector<double>{}
+                                     : pop.spike_times.size() == 1 ? pop.spike_times[0]
+                                                                   : pop.spike_times[g - off]);
+      }
+      group_slot slot;
+      slot.population = p;
+      slot.offset = st_.n_cells;
+      slot.first_gid = first;
+      slot.cells = kernel->make(init);
+      st_.n_cells += static_cast<uint32_t>(init.n);
+      st_.groups.push_back(std::move(slot));
+    }
+  }
+
+  std::array<double, 3> position(uint64_t gid) const {
+    const std::size_t p = layout_.population_of(gid);
+    return cell_position(net_.populations[p], static_cast<int64_t>(gid - layout_.offset[p]), gid,
+                         net_.seed, static_cast<uint32_t>(p));
+  }
+
+  static void distance_vars(const std::array<double, 3>& a, const std::array<double, 3>& b,
+                            double* vars) {
+    vars[1] = a[0] - b[0];
+    vars[2] = a[1] - b[1];
+    vars[3] = a[2] - b[2];
+    vars[0] = std::sqrt(vars[1] * vars[1] + vars[2] * vars[2] + vars[3] * vars[3]);
+  }
+
+  void build_projection(std::size_t j) {
+    const projection& pr = net_.projections[j];
+    const std::string f = "projections[" + std::to_string(j) + "]";
+    const auto pre = resolve(net_, layout_, pr.pre, f + ".pre");
+    const auto post = resolve(net_, layout_, pr.post, f + ".post");
+    const connector& c = pr.conn;
+    const uint32_t proj = static_cast<uint32_t>(j);
+    const uint64_t seed = net_.seed;
+
+    connection_values weights(pr.weight, f + ".weight", seed, purpose::weight, proj);
+    connection_values delays(pr.delay, f + ".delay", seed, purpose::delay, proj);
+    const bool list_values = c.type == "FromList" && !c.list.empty() && c.list[0].size() == 4;
+    const bool hetero_w = !weights.homogeneous() || list_values;
+    const bool hetero_d = !delays.homogeneous() || list_values;
+    const bool want_distance = weights.needs_distance() || delays.needs_distance();
+    const bool is_cond = [&] {
+      for (std::size_t pi : populations_of(net_, pr.post, f))
+        if (find_cell_type(net_.populations[pi].cell_type)->synapse_kind == "conductance")
+          return true;
+      return false;
+    }();
+    const bool want_negative = !is_cond && pr.receptor == "inhibitory";
+
+    projection_table tab;
+    tab.projection = proj;
+    tab.receptor = pr.receptor == "inhibitory" ? 1 : 0;
+    tab.pre_lo = *std::min_element(pre.begin(), pre.end());
+    tab.pre_hi = *std::max_element(pre.begin(), pre.end()) + 1;
+    if (!hetero_w) tab.weight = weights.scalar();
+    if (!hetero_d) tab.delay = delay_steps(delays.scalar(), delays.field());
+
+    // Connections in generation order (targets ascending in post order).
+    std::vector<uint32_t> src_rel, tgt;
+    std::vector<double> w;
+    std::vector<uint16_t> d;
+    double vars[4] = {0, 0, 0, 0};
+
+    // Adds the connections onto post[k] from pre positions `sources` (canonical order).
+    auto add_target = [&](std::size_t k, const std::vector<uint32_t>& sources,
+                          const std::vector<std::size_t>* rows) {
+      const uint64_t t = post[k];
+      const uint32_t tl = local_index(t);
+      weights.begin_target(t);
+      delays.begin_target(t);
+      std::array<double, 3> pt{};
+      if (want_distance) pt = position(t);
+      for (std::size_t m = 0; m < sources.size(); ++m) {
+        const uint64_t s = pre[sources[m]];
+        src_rel.push_back(static_cast<uint32_t>(s - tab.pre_lo));
+        tgt.push_back(tl);
+        if (want_distance) distance_vars(position(s), pt, vars);
+        if (hetero_w) {
+          const double x = rows ? c.list[(*rows)[m]][2] : weights.next(vars);
+          if (!std::isfinite(x) || (want_negative ? x > 0 : x < 0))
+            throw model_error(weights.field(), "weight " + fmt(x) + " from gid " +
+                                                   std::to_string(s) + " to gid " +
+                                                   std::to_string(t) + " must be " +
+                                                   (want_negative ? "<= 0" : ">= 0"));
+          w.push_back(x);
+        }
+        if (hetero_d)
+          d.push_back(
+              delay_steps(rows ? c.list[(*rows)[m]][3] : delays.next(vars), delays.field()));
+      }
+    };
+
+    std::vector<uint32_t> sources, scratch;
+    const uint64_t n_pre = pre.size();
+    if (c.type == "AllToAll" || c.type == "OneToOne" || c.type == "FixedProbability" ||
+        c.type == "FixedNumberPre" || c.type == "DistanceDependentProbability") {
+      std::optional<expression> pexpr;
+      if (c.type == "DistanceDependentProbability")
+        pexpr.emplace(c.d_expression, std::vector<std::string>{"d", "dx", "dy", "dz"},
+                      f + ".connector.d_expression");
+      const double log_q =
+          c.type == "FixedProbability" && c.p > 0 && c.p < 1 ? std::log1p(-c.p) : 0;
+      for (std::size_t k = 0; k < post.size(); ++k) {
+        const uint64_t t = post[k];
+        if (!owns(t)) continue;
+        sources.clear();
+        philox_stream rng(seed, purpose::connectivity, proj, t);
+        if (c.type == "AllToAll") {
+          for (uint64_t i = 0; i < n_pre; ++i)
+            if (c.allow_self_connections || pre[i] != t)
+              sources.push_back(static_cast<uint32_t>(i));
+        } else if (c.type == "OneToOne") {
+          sources.push_back(static_cast<uint32_t>(k));
+        } else if (c.type == "FixedProbability") {
+          if (c.p >= 1.0) {
+            for (uint64_t i = 0; i < n_pre; ++i)
+              if (c.allow_self_connections || pre[i] != t)
+                sources.push_back(static_cast<uint32_t>(i));
+          } else if (c.p > 0.0) {
+            // Geometric skips: exact Bernoulli(p) over the candidates, one draw per
+            // connection instead of one per candidate.
+            double i = -1;
+            while (true) {
+              i += 1 + std::floor(std::log(rng.uniform()) / log_q);
+              if (i >= static_cast<double>(n_pre)) break;
+              const auto ii = static_cast<uint32_t>(i);
+              if (c.allow_self_connections || pre[ii] != t) sources.push_back(ii);
+            }
+          }
+        } else if (c.type == "FixedNumberPre") {
+          int64_t excluded = -1;
+          if (!c.allow_self_connections) {
+            auto it = std::find(pre.begin(), pre.end(), t);
+            if (it != pre.end()) excluded = it - pre.begin();
+          }
+          const bool repl = c.with_replacement.value_or(false);
+          if (!repl && static_cast<uint64_t>(c.n) > n_pre - (excluded >= 0))
+            throw model_error(
+                f + ".connector.n",
+                "n = " + std::to_string(c.n) + " exceeds the candidates without self-connection");
+          choose(rng, n_pre, c.n, repl, excluded, sources, scratch);
+        } else {  // DistanceDependentProbability
+          const auto pt = position(t);
+          for (uint64_t i = 0; i < n_pre; ++i) {
+            if (!c.allow_self_connections && pre[i] == t) continue;
+            distance_vars(position(pre[i]), pt, vars);
+            const double p = (*pexpr)(vars);
+            if (!(p >= 0.0 && p <= 1.0))
+              throw model_error(f + ".connector.d_expression", "probability " + fmt(p) +
+                                                                   " at distance " + fmt(vars[0]) +
+                                                                   " um is outside [0, 1]");
+            if (rng.uniform() < p) sources.push_back(static_cast<uint32_t>(i));
+          }
+        }
+        add_target(k, sources, nullptr);
+      }
+    } else {
+      // Connectors not generated per target: collect (post position, pre position,
+      // list row) for owned targets, then order by target (stable).
+      struct pair {
+        uint32_t k, i;
+        std::size_t row;
+      };
+      std::vector<pair> pairs;
+      if (c.type == "FixedNumberPost") {
+        const bool repl = c.with_replacement.value_or(false);
+        for (uint64_t i = 0; i < n_pre; ++i) {
+          philox_stream rng(seed, purpose::connectivity, proj, pre[i]);
+          int64_t excluded = -1;
+          if (!c.allow_self_connections) {
+            auto it = std::find(post.begin(), post.end(), pre[i]);
+            if (it != post.end()) excluded = it - post.begin();
+          }
+          if (!repl && static_cast<uint64_t>(c.n) > post.size() - (excluded >= 0))
+            throw model_error(
+                f + ".connector.n",
+                "n = " + std::to_string(c.n) + " exceeds the candidates without self-connection");
+          choose(rng, post.size(), c.n, repl, excluded, sources, scratch);
+          for (uint32_t k : sources)
+            if (owns(post[k])) pairs.push_back({k, static_cast<uint32_t>(i), 0});
+        }
+      } else if (c.type == "FixedTotalNumber") {
+        const bool repl = c.with_replacement.value_or(true);
+        philox_stream rng(seed, purpose::global, proj, 0);
+        std::unordered_set<uint64_t> seen;
+        int64_t made = 0, tries = 0;
+        while (made < c.n) {
+          if (++tries > 100 * c.n + 1000)
+            throw model_error(f + ".connector.n",
+                              "cannot place " + std::to_string(c.n) + " distinct connections");
+          const auto i = static_cast<uint32_t>(rng.below(n_pre));
+          const auto k = static_cast<uint32_t>(rng.below(post.size()));
+          if (!c.allow_self_connections && pre[i] == post[k]) continue;
+          if (!repl && !seen.insert(uint64_t{i} * post.size() + k).second) continue;
+          ++made;
+          if (owns(post[k])) pairs.push_back({k, i, 0});
+        }
+      } else {  // FromList
+        for (std::size_t r = 0; r < c.list.size(); ++r) {
+          const auto i = static_cast<uint32_t>(c.list[r][0]);
+          const auto k = static_cast<uint32_t>(c.list[r][1]);
+          if (owns(post[k])) pairs.push_back({k, i, r});
+        }
+      }
+      std::stable_sort(pairs.begin(), pairs.end(),
+                       [](const pair& a, const pair& b) { return a.k < b.k; });
+      std::vector<std::size_t> rows;
+      for (std::size_t a = 0; a < pairs.size();) {
+        std::size_t b = a;
+        sources.clear();
+        rows.clear();
+        while (b < pairs.size() && pairs[b].k == pairs[a].k) {
+          sources.push_back(pairs[b].i);
+          rows.push_back(pairs[b].row);
+          ++b;
+        }
+        add_target(pairs[a].k, sources, list_values ? &rows : nullptr);
+        a = b;
+      }
+    }
+
+    // Transpose to rows by source (counting sort, stable: keeps canonical order).
+    const uint64_t span = tab.pre_hi - tab.pre_lo;
+    tab.offsets.assign(span + 1, 0);
+    for (uint32_t s : src_rel) ++tab.offsets[s + 1];
+    for (uint64_t s = 0; s < span; ++s) tab.offsets[s + 1] += tab.offsets[s];
+    std::vector<uint64_t> fill(tab.offsets.begin(), tab.offsets.end() - 1);
+    tab.targets.resize(tgt.size());
+    if (hetero_w) tab.weights.resize(tgt.size());
+    if (hetero_d) tab.delays.resize(tgt.size());
+    for (std::size_t m = 0; m < tgt.size(); ++m) {
+      const uint64_t pos = fill[src_rel[m]]++;
+      tab.targets[pos] = tgt[m];
+      if (hetero_w) tab.weights[pos] = w[m];
+      if (hetero_d) tab.delays[pos] = d[m];
+    }
+    if (hetero_d) {
+      for (uint16_t x : tab.delays) {
+        tab.min_delay = std::min(tab.min_delay, x);
+        tab.max_delay = std::max(tab.max_delay, x);
+      }
+    } else if (!tab.targets.empty()) {
+      tab.min_delay = tab.max_delay = tab.delay;
+    }
+    st_.tables.push_back(std::move(tab));
+  }
+
+  uint16_t delay_steps(double delay, const std::string& field) const {
+    const double steps = delay / net_.dt;
+    if (!std::isfinite(steps) || steps < 1.0 - 1e-9)
+      throw model_error(
+          field, "delay " + fmt(delay) + " ms is below the time step " + fmt(net_.dt) + " ms");
+    const double r = std::round(steps);
+    if (r > 65535) throw model_error(field, "delay " + fmt(delay) + " ms exceeds 65535 time steps");
+    return static_cast<uint16_t>(r);
+  }
+
+  void build_stimuli() {
+    for (std::size_t s = 0; s < net_.stimuli.size(); ++s) {
+      const auto gids =
+          resolve(net_, layout_, net_.stimuli[s].target, "stimuli[" + std::to_string(s) + "]");
+      stimulus_targets st;
+      st.stimulus = s;
+      for (uint64_t g : gids)
+        if (owns(g)) {
+          st.cells.push_back(local_index(g));
+          st.gids.push_back(g);
+        }
+      st.value.assign(st.cells.size(), 0.0);
+      st_.stimuli.push_back(std::move(st));
+    }
+  }
+
+  void build_traces() {
+    for (std::size_t r = 0; r < net_.recorders.size(); ++r) {
+      const recorder& rec = net_.recorders[r];
+      const auto gids =
+          resolve(net_, layout_, rec.target, "recorders[" + std::to_string(r) + "].target");
+      for (std::size_t v = 0; v < rec.variables.size(); ++v) {
+        if (rec.variables[v] == "spikes") continue;
+        trace_buffer tb;
+        tb.recorder = r;
+        tb.variable = v;
+        for (std::size_t k = 0; k < gids.size(); ++k) {
+          if (!owns(gids[k])) continue;
+          const group_slot& g = st_.groups[layout_.population_of(gids[k])];
+          const double* column = g.cells->column(rec.variables[v]);
+          if (!column) throw internal_error("recordable '" + rec.variables[v] + "' has no column");
+          tb.positions.push_back(static_cast<uint32_t>(k));
+          tb.sources.push_back(column + (local_index(gids[k]) - g.offset));
+        }
+        st_.traces.push_back(std::move(tb));
+      }
+    }
+  }
+
+  const network& net_;
+  const gid_layout& layout_;
+  int vp_, n_vp_;
+  vp_state& st_;
+};
+
+}  // namespace
+
+void build_vp(const network& net, const gid_layout& layout, int vp, int n_vp, vp_state& st) {
+  st.vp = vp;
+  vp_builder(net, layout, vp, n_vp, st).build();
+}
+
+}  // namespace myelin::detail

@@ -1,0 +1,127 @@
+#pragma once
+// A cell group: all cells of one type owned by one thread, state in contiguous
+// arrays (structure of arrays). Point neurons, spike sources and (later) cable cells
+// are all cell groups; the engine only sees this interface. One virtual call per group
+// per step; the per-cell loops inside are plain, vectorisable code.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "myelin/model.hpp"
+
+namespace myelin::detail {
+
+/// The step being taken: from t = step*dt to t = (step+1)*dt.
+struct step_info {
+  int64_t step;
+  double dt;      // [ms]
+  uint64_t seed;  // the model's seed, for keyed random streams
+};
+
+/// Inputs of one step, one value per cell of the group.
+/// `exc`/`inh`: sum of the weights of the spikes arriving at this step on each receptor
+/// ([nA] current-based, [uS] conductance-based, [mV] delta). They take effect at the end
+/// of the step, t = (step+1)*dt, so a spike emitted with time stamp T and delay D acts
+/// at exactly T + D.
+/// `i_inj`: current injected by current sources during this step [nA].
+struct group_input {
+  const double* exc;
+  const double* inh;
+  const double* i_inj;
+};
+
+/// Everything a kernel needs to build its group. The build stage has already evaluated
+/// scalars, arrays and distributions into one value per cell for every parameter and
+/// every state variable of the cell type (names as in its cell_type_info).
+struct group_init {
+  std::size_t n = 0;
+  std::vector<uint64_t> gids;  // global ids of the cells, ascending
+  double dt = 0.1;             // [ms]
+  uint64_t seed = 1;
+  std::map<std::string, std::vector<double>> params;
+  std::map<std::string, std::vector<double>> initial;
+  std::vector<std::vector<double>> spike_times;  // SpikeSourceArray: n sorted lists [ms]
+};
+
+class cell_group {
+ public:
+  virtual ~cell_group() = default;
+
+  std::size_t size() const { return n_; }
+  const std::vector<uint64_t>& gids() const { return gids_; }
+
+  /// Called before every run segment (after parameters may have changed): recompute
+  /// propagators and other derived constants.
+  virtual void prepare(double dt) = 0;
+
+  /// Advance every cell by one step. Appends the local index of every cell that
+  /// spiked during the step (time stamp (step+1)*dt) to `spiked`, in ascending order;
+  /// a source may appear several times. `spiked` has capacity for size() entries
+  /// reserved by the caller; a kernel that may emit more must not rely on that.
+  virtual void advance(const step_info& s, const group_input& in,
+                       std::vector<uint32_t>& spiked) = 0;
+
+  /// Pointer to the n values of a state variable or parameter, nullptr if unknown.
+  /// Writable: the engine changes parameters between segments and then calls prepare().
+  double* column(const std::string& name) {
+    auto it = index_.find(name);
+    return it == index_.end() ? nullptr : columns_[it->second].data();
+  }
+
+ protected:
+  explicit cell_group(const group_init& init) : n_(init.n), gids_(init.gids) {}
+
+  /// Registers a column (copied from init.params/init.initial, which hold every name
+  /// of the type) and returns its index. Kernels keep indices, not names.
+  std::size_t add_column(const std::string& name, std::vector<double> values) {
+    index_[name] = columns_.size();
+    columns_.push_back(std::move(values));
+    return columns_.size() - 1;
+  }
+  double* col(std::size_t i) { return columns_[i].data(); }
+
+  /// add_column for `name` taken from init.params or init.initial; a missing name is
+  /// a bug in the build stage (internal_error).
+  std::size_t take(const group_init& init, const std::string& name);
+
+  /// A zero-initialised column that is neither a parameter nor a state of the type
+  /// (derived constants such as propagators, refractory counters).
+  std::size_t scratch(const std::string& name) { return add_column(name, std::vector<double>(n_)); }
+
+  std::size_t n_;
+  std::vector<uint64_t> gids_;
+
+ private:
+  std::vector<std::vector<double>> columns_;
+  std::map<std::string, std::size_t> index_;
+};
+
+/// Factory and metadata for one cell type.
+struct cell_kernel {
+  cell_type_info (*info)();
+  std::unique_ptr<cell_group> (*make)(const group_init&);
+};
+
+/// The kernels of every built-in cell type (src/cells/registry.cpp).
+const std::vector<cell_kernel>& cell_kernels();
+const cell_kernel* find_cell_kernel(const std::string& name);
+
+// One pair per cell type; each lives in its own source file.
+#define MYELIN_DECLARE_CELL(fn) \
+  cell_type_info fn##_info();   \
+  std::unique_ptr<cell_group> make_##fn(const group_init&);
+MYELIN_DECLARE_CELL(if_curr_exp)
+MYELIN_DECLARE_CELL(if_curr_alpha)
+MYELIN_DECLARE_CELL(if_cond_exp)
+MYELIN_DECLARE_CELL(if_cond_alpha)
+MYELIN_DECLARE_CELL(izhikevich)
+MYELIN_DECLARE_CELL(adex)
+MYELIN_DECLARE_CELL(hh_cond_exp)
+MYELIN_DECLARE_CELL(spike_source_poisson)
+MYELIN_DECLARE_CELL(spike_source_array)
+#undef MYELIN_DECLARE_CELL
+
+}  // namespace myelin::detail

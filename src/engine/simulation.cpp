@@ -1,0 +1,687 @@
+// The engine: builds every VP in parallel, then advances time in epochs of the
+// minimum delay. Per step each VP advances its cell groups and collects spikes; after
+// each epoch every VP reads the spikes of all VPs in (step, gid) order and delivers
+// them into the ring buffers of the cells it owns. One barrier per epoch: spike lists
+// are double-buffered by epoch parity. Nothing in the step loop allocates after the
+// first epochs, takes a lock or makes a per-cell virtual call.
+
+#include "myelin/simulation.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <numbers>
+
+#include <nlohmann/json.hpp>
+
+#include "build/builder.hpp"
+#include "engine/thread_team.hpp"
+#include "engine/vp_state.hpp"
+#include "io/writers.hpp"
+#include "model/schema.hpp"
+#include "model/selection.hpp"
+#include "myelin/error.hpp"
+#include "random/rng.hpp"
+
+namespace myelin {
+
+std::string version() {
+  return MYELIN_VERSION;
+}
+
+using namespace detail;
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+double seconds_since(clock_type::time_point t0) {
+  return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
+
+std::string fmt(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", x);
+  return buf;
+}
+
+std::string human_bytes(double b) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (b >= 1024 && u < 4) {
+    b /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f %s", b, units[u]);
+  return buf;
+}
+
+enum class stim_kind { dc, step, ac, noise };
+
+// A current source's parameters, unpacked once per run segment.
+struct stim_params {
+  stim_kind kind;
+  double amplitude = 0, start = 0, stop = 0, offset = 0, omega = 0, phase = 0;  // ac: [rad/ms]
+  double mean = 0, stdev = 0;
+  int64_t noise_steps = 1;
+  std::vector<int64_t> step_at;  // StepCurrentSource: step index of each change
+  std::vector<double> amplitudes;
+};
+
+}  // namespace
+
+struct simulation::impl {
+  network net;
+  run_options opt;
+  gid_layout layout;
+  int n_vp = 1;
+  std::vector<vp_state> vps;
+  thread_team team;
+
+  int64_t step = 0;  // steps taken so far
+  int64_t min_delay = 1, max_delay = 1;
+  double build_s = 0, run_s = 0;
+
+  // Recording.
+  std::vector<bool> rec_on;
+  std::vector<int64_t> rec_interval;             // [steps]
+  std::vector<std::vector<double>> trace_times;  // per recorder [ms]
+  std::vector<std::vector<uint8_t>> spike_sel;   // per recorder: gid selected (or empty)
+  std::vector<spike_data> pop_spikes;            // per population
+  std::vector<bool> pop_spikes_recorded;         // some recorder records its spikes
+  std::vector<uint64_t> spike_counts;            // per population, all spikes
+
+  std::vector<stim_params> stims;
+
+  impl(const network& n, run_options o)
+      : net(n), opt(std::move(o)), layout(net), n_vp(resolve_threads(opt.threads)), team(n_vp) {}
+
+  static int resolve_threads(int t) {
+    if (t < 0)
+      throw model_error("threads", "must be >= 0 (0 = all cores), got " + std::to_string(t));
+    if (t == 0) t = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    return t;
+  }
+
+  void build() {
+    const auto t0 = clock_type::now();
+    vps.resize(n_vp);
+    team.run([&](int v) { build_vp(net, layout, v, n_vp, vps[v]); });
+
+    uint16_t lo = UINT16_MAX, hi = 0;
+    for (const auto& vp : vps)
+      for (const auto& t : vp.tables)
+        if (!t.targets.empty()) {
+          lo = std::min(lo, t.min_delay);
+          hi = std::max(hi, t.max_delay);
+        }
+    if (hi == 0) lo = hi = 1;
+    // Without connections the epoch length only sets how often spikes are merged.
+    min_delay = hi == 1 && lo == 1 && synapses() == 0 ? 10 : lo;
+    max_delay = hi;
+    for (auto& vp : vps) {
+      vp.n_slots = max_delay + 1;
+      vp.ring.assign(static_cast<std::size_t>(vp.n_slots) * 2 * vp.n_cells, 0.0);
+      vp.i_inj.assign(vp.n_cells, 0.0);
+      vp.spiked.reserve(vp.n_cells);
+    }
+
+    const std::size_t n_rec = net.recorders.size();
+    rec_on.assign(n_rec, true);
+    trace_times.resize(n_rec);
+    spike_sel.resize(n_rec);
+    pop_spikes.resize(net.populations.size());
+    pop_spikes_recorded.assign(net.populations.size(), false);
+    spike_counts.assign(net.populations.size(), 0);
+    for (std::size_t r = 0; r < n_rec; ++r) {
+      const recorder& rec = net.recorders[r];
+      rec_interval.push_back(
+          rec.interval > 0 ? std::max<int64_t>(1, std::llround(rec.interval / net.dt)) : 1);
+      if (std::find(rec.variables.begin(), rec.variables.end(), "spikes") != rec.variables.end()) {
+        spike_sel[r].assign(layout.total(), 0);
+        for (uint64_t g : resolve(net, layout, rec.target, "recorders")) spike_sel[r][g] = 1;
+        for (std::size_t p : populations_of(net, rec.target, "recorders"))
+          pop_spikes_recorded[p] = true;
+      }
+    }
+    build_s = seconds_since(t0);
+  }
+
+  uint64_t synapses() const {
+    uint64_t n = 0;
+    for (const auto& vp : vps)
+      for (const auto& t : vp.tables) n += t.size();
+    return n;
+  }
+
+  bool samples_at(std::size_t r, int64_t step_end) const {
+    if (!rec_on[r] || step_end % rec_interval[r] != 0) return false;
+    const recorder& rec = net.recorders[r];
+    const double t = static_cast<double>(step_end) * net.dt;
+    return t >= rec.start - 1e-9 * net.dt && (!rec.stop || t <= *rec.stop + 1e-9 * net.dt);
+  }
+
+  void sample(vp_state& vp, int64_t step_end) {
+    for (auto& tb : vp.traces) {
+      if (!samples_at(tb.recorder, step_end)) continue;
+      for (const double* p : tb.sources) tb.samples.push_back(*p);
+    }
+  }
+
+  void prepare_stimuli() {
+    stims.clear();
+    for (const stimulus& s : net.stimuli) {
+      const auto p = stimulus_params(s);
+      stim_params sp;
+      auto get = [&](const char* k) { return p.count(k) ? p.at(k) : 0.0; };
+      sp.start = get("start");
+      sp.stop = get("stop");
+      if (s.type == "DCSource") {
+        sp.kind = stim_kind::dc;
+        sp.amplitude = get("amplitude");
+      } else if (s.type == "ACSource") {
+        sp.kind = stim_kind::ac;
+        sp.amplitude = get("amplitude");
+        sp.offset = get("offset");
+        sp.omega = 2 * std::numbers::pi * get("frequency") / 1000.0;
+        sp.phase = get("phase") * std::numbers::pi / 180.0;
+      } else if (s.type == "NoisyCurrentSource") {
+        sp.kind = stim_kind::noise;
+        sp.mean = get("mean");
+        sp.stdev = get("stdev");
+        const double ndt = get("dt") > 0 ? get("dt") : net.dt;
+        sp.noise_steps = std::max<int64_t>(1, std::llround(ndt / net.dt));
+      } else {
+        sp.kind = stim_kind::step;
+        for (double t : s.times) sp.step_at.push_back(std::llround(t / net.dt));
+        sp.amplitudes = s.amplitudes;
+      }
+      stims.push_back(std::move(sp));
+    }
+  }
+
+  // Current injected during step s (from t = s*dt to (s+1)*dt): a source is on during
+  // the steps that start in [start, stop), so the current reaches the membrane exactly
+  // at `start`.
+  void inject(vp_state& vp, int64_t s) {
+    if (vp.stimuli.empty()) return;
+    std::fill(vp.i_inj.begin(), vp.i_inj.end(), 0.0);
+    const double t = static_cast<double>(s) * net.dt;
+    const double eps = 1e-9 * net.dt;
+    for (auto& st : vp.stimuli) {
+      const stim_params& sp = stims[st.stimulus];
+      if (sp.kind == stim_kind::step) {
+        auto it = std::upper_bound(sp.step_at.begin(), sp.step_at.end(), s);
+        if (it == sp.step_at.begin()) continue;
+        const double a = sp.amplitudes[(it - sp.step_at.begin()) - 1];
+        for (uint32_t c : st.cells) vp.i_inj[c] += a;
+        continue;
+      }
+      if (t < sp.start - eps || t >= sp.stop - eps) continue;
+      if (sp.kind == stim_kind::dc) {
+        for (uint32_t c : st.cells) vp.i_inj[c] += sp.amplitude;
+      } else if (sp.kind == stim_kind::ac) {
+        const double a = sp.offset + sp.amplitude * std::sin(sp.omega * (t - sp.start) + sp.phase);
+        for (uint32_t c : st.cells) vp.i_inj[c] += a;
+      } else {
+        // A new value per target every noise_steps steps, from the target's own stream
+        // (seed, noise, source, gid) at block = interval index: layout-independent.
+        const int64_t start_step = std::llround(sp.start / net.dt);
+        const int64_t k = (s - start_step) / sp.noise_steps;
+        if (k != st.noise_index) {
+          for (std::size_t m = 0; m < st.cells.size(); ++m) {
+            philox_stream rng(net.seed, purpose::noise, static_cast<uint32_t>(st.stimulus),
+                              st.gids[m]);
+            rng.seek(static_cast<uint32_t>(k));
+            st.value[m] = sp.mean + sp.stdev * rng.normal();
+          }
+          st.noise_index = k;
+        }
+        for (std::size_t m = 0; m < st.cells.size(); ++m) vp.i_inj[st.cells[m]] += st.value[m];
+      }
+    }
+  }
+
+  void advance_step(vp_state& vp, int64_t s, int parity) {
+    const int64_t slot = s % vp.n_slots;
+    inject(vp, s);
+    const step_info info{s, net.dt, net.seed};
+    double* exc = vp.input(slot, 0);
+    double* inh = vp.input(slot, 1);
+    for (auto& g : vp.groups) {
+      if (g.cells->size() == 0) continue;
+      vp.spiked.clear();
+      const group_input in{exc + g.offset, inh + g.offset, vp.i_inj.data() + g.offset};
+      g.cells->advance(info, in, vp.spiked);
+      for (uint32_t l : vp.spiked)
+        vp.spikes[parity].push_back({s, g.first_gid + static_cast<uint64_t>(l) * n_vp});
+    }
+    std::fill(exc, exc + 2 * static_cast<std::size_t>(vp.n_cells), 0.0);
+    if (!vp.traces.empty()) sample(vp, s + 1);
+  }
+
+  // Calls f(e) for every spike of the epoch with parity `parity`, from every VP, in
+  // (step, gid) order: a k-way merge of the VPs' sorted lists. The order is the same
+  // for every layout, so each target sums its inputs in the same order.
+  template <class F>
+  void for_each_spike(int parity, F&& f) const {
+    if (n_vp == 1) {
+      for (const spike_event& e : vps[0].spikes[parity]) f(e);
+      return;
+    }
+    std::size_t pos[64] = {};
+    std::vector<std::size_t> big;  // more than 64 VPs: positions on the heap
+    std::size_t* at = pos;
+    if (n_vp > 64) {
+      big.assign(n_vp, 0);
+      at = big.data();
+    }
+    while (true) {
+      int best = -1;
+      for (int v = 0; v < n_vp; ++v) {
+        const auto& list = vps[v].spikes[parity];
+        if (at[v] < list.size() && (best < 0 || list[at[v]] < vps[best].spikes[parity][at[best]]))
+          best = v;
+      }
+      if (best < 0) return;
+      f(vps[best].spikes[parity][at[best]++]);
+    }
+  }
+
+  // VP 0, during its delivery: count every spike, record the selected ones.
+  void record_spike(const spike_event& e) {
+    const std::size_t p = layout.population_of(e.gid);
+    ++spike_counts[p];
+    if (!pop_spikes_recorded[p]) return;
+    const double t = static_cast<double>(e.step + 1) * net.dt;
+    for (std::size_t r = 0; r < spike_sel.size(); ++r) {
+      if (spike_sel[r].empty() || !rec_on[r] || !spike_sel[r][e.gid]) continue;
+      const recorder& rec = net.recorders[r];
+      if (t < rec.start - 1e-9 || (rec.stop && t > *rec.stop + 1e-9)) continue;
+      pop_spikes[p].times.push_back(t);
+      pop_spikes[p].node_ids.push_back(e.gid - layout.offset[p]);
+      return;
+    }
+  }
+
+  void deliver(vp_state& vp, int parity) {
+    const int64_t n_slots = vp.n_slots;
+    const std::size_t n = vp.n_cells;
+    double* ring = vp.ring.data();
+    const bool records = vp.vp == 0;
+    for_each_spike(parity, [&](const spike_event& e) {
+      if (records) record_spike(e);
+      for (const projection_table& t : vp.tables) {
+        if (e.gid < t.pre_lo || e.gid >= t.pre_hi) continue;
+        const uint64_t b = t.offsets[e.gid - t.pre_lo], end = t.offsets[e.gid - t.pre_lo + 1];
+        if (b == end) continue;
+        const uint32_t* tg = t.targets.data();
+        const bool hw = !t.weights.empty(), hd = !t.delays.empty();
+        if (!hd) {
+          double* buf =
+              ring + (static_cast<std::size_t>((e.step + t.delay) % n_slots) * 2 + t.receptor) * n;
+          if (hw) {
+            const double* w = t.weights.data();
+            for (uint64_t m = b; m < end; ++m) buf[tg[m]] += w[m];
+          } else {
+            const double w = t.weight;
+            for (uint64_t m = b; m < end; ++m) buf[tg[m]] += w;
+          }
+        } else {
+          for (uint64_t m = b; m < end; ++m) {
+            const double w = hw ? t.weights[m] : t.weight;
+            double* buf =
+                ring +
+                (static_cast<std::size_t>((e.step + t.delays[m]) % n_slots) * 2 + t.receptor) * n;
+            buf[tg[m]] += w;
+          }
+        }
+      }
+    });
+  }
+
+  void run(double duration) {
+    const double steps_f = duration / net.dt;
+    if (!(duration >= 0) || !std::isfinite(duration))
+      throw model_error("duration", "must be >= 0 ms, got " + fmt(duration));
+    const int64_t n_steps = std::llround(steps_f);
+    if (std::abs(steps_f - static_cast<double>(n_steps)) > 1e-6 * std::max(1.0, steps_f))
+      throw model_error(
+          "duration",
+          fmt(duration) + " ms is not a whole number of time steps (dt = " + fmt(net.dt) + " ms)");
+    const double limit = opt.max_record_memory > 0
+                             ? opt.max_record_memory
+                             : 0.5 * static_cast<double>(sysconf(_SC_PHYS_PAGES)) *
+                                   static_cast<double>(sysconf(_SC_PAGE_SIZE));
+    const double need = record_memory(duration);
+    if (need > limit)
+      throw error("recorders would need about " + human_bytes(need) + " for " + fmt(duration) +
+                  " ms, above the limit of " + human_bytes(limit) +
+                  "; record fewer cells or variables, use a longer sampling interval, a "
+                  "start/stop window, or raise the limit (--max-record-memory)");
+
+    prepare_stimuli();
+    for (auto& vp : vps)
+      for (auto& g : vp.groups) g.cells->prepare(net.dt);
+    if (step == 0) {
+      for (std::size_t r = 0; r < net.recorders.size(); ++r)
+        if (samples_at(r, 0) && !net.recorders[r].variables.empty()) trace_times[r].push_back(0.0);
+      for (auto& vp : vps) sample(vp, 0);
+    }
+
+    const auto t0 = clock_type::now();
+    auto last_report = t0;
+    const int64_t first = step, last = step + n_steps;
+    // Errors are captured, never thrown across a barrier: every thread must keep
+    // arriving at the same barriers and all must leave after the same one. The work
+    // between barriers k and k+1 (delivery of epoch k's spikes, then epoch k+1's steps)
+    // may set failed[(k+1) % 2], which is read only after barrier k+1; a fast thread
+    // already working on the next epoch writes the other flag.
+    std::atomic<bool> failed[2] = {false, false};
+    std::vector<std::exception_ptr> errors(n_vp);
+    team.run([&](int v) {
+      vp_state& vp = vps[v];
+      int64_t s = first;
+      int64_t epoch = 0;
+      while (s < last) {
+        const int parity = static_cast<int>(epoch & 1);
+        const int64_t epoch_end = std::min(last, s + min_delay);
+        if (!errors[v]) {
+          try {
+            vp.spikes[parity].clear();
+            for (int64_t k = s; k < epoch_end; ++k) {
+              advance_step(vp, k, parity);
+              if (v == 0)
+                for (std::size_t r = 0; r < net.recorders.size(); ++r)
+                  if (samples_at(r, k + 1) && has_traces(r))
+                    trace_times[r].push_back(static_cast<double>(k + 1) * net.dt);
+            }
+          } catch (...) {
+            errors[v] = std::current_exception();
+            failed[parity] = true;
+          }
+        }
+        s = epoch_end;
+        team.barrier();
+        if (failed[parity]) break;
+        // Spikes of this epoch act no earlier than the next epoch (delays >= min_delay
+        // >= epoch length), so delivering now, while other VPs may already be
+        // stepping, is safe.
+        try {
+          deliver(vp, parity);
+          if (v == 0 && opt.progress && seconds_since(last_report) > 0.2) {
+            last_report = clock_type::now();
+            opt.progress(static_cast<double>(s) * net.dt, static_cast<double>(last) * net.dt);
+          }
+        } catch (...) {
+          errors[v] = std::current_exception();
+          failed[parity ^ 1] = true;
+        }
+        ++epoch;
+      }
+      // A failure in the last delivery has no barrier after it: all threads have left
+      // the loop, and the error is rethrown below.
+    });
+    for (auto& e : errors)
+      if (e) std::rethrow_exception(e);
+    step = last;
+    run_s += seconds_since(t0);
+    if (opt.progress)
+      opt.progress(static_cast<double>(step) * net.dt, static_cast<double>(last) * net.dt);
+  }
+
+  bool has_traces(std::size_t r) const {
+    for (const auto& v : net.recorders[r].variables)
+      if (v != "spikes") return true;
+    return false;
+  }
+
+  double record_memory(double duration) const {
+    double bytes = 0;
+    const double steps = duration / net.dt;
+    for (std::size_t r = 0; r < net.recorders.size(); ++r) {
+      if (!rec_on[r]) continue;
+      const recorder& rec = net.recorders[r];
+      const double cells =
+          static_cast<double>(resolve(net, layout, rec.target, "recorders").size());
+      const double t0 = step * net.dt, t1 = t0 + duration;
+      const double w0 = std::max(t0, rec.start), w1 = std::min(t1, rec.stop.value_or(t1));
+      const double window = std::max(0.0, w1 - w0);
+      for (const auto& v : rec.variables) {
+        if (v == "spikes")
+          bytes += cells * 100.0 * window / 1000.0 * 16.0;
+        else
+          bytes += cells * (std::floor(steps / rec_interval[r]) + 1) * 8.0 *
+                   (window / std::max(duration, 1e-12));
+      }
+    }
+    return bytes;
+  }
+};
+
+simulation::simulation(const network& net, run_options options)
+    : impl_(std::make_unique<impl>(net, std::move(options))) {
+  validate(impl_->net);
+  impl_->build();
+}
+
+simulation::~simulation() = default;
+
+void simulation::run(double duration) {
+  impl_->run(duration);
+}
+double simulation::time() const {
+  return static_cast<double>(impl_->step) * impl_->net.dt;
+}
+const network& simulation::model() const {
+  return impl_->net;
+}
+int simulation::threads() const {
+  return impl_->n_vp;
+}
+double simulation::build_seconds() const {
+  return impl_->build_s;
+}
+double simulation::run_seconds() const {
+  return impl_->run_s;
+}
+uint64_t simulation::synapse_count() const {
+  return impl_->synapses();
+}
+double simulation::synapse_bytes() const {
+  double b = 0;
+  for (const auto& vp : impl_->vps)
+    for (const auto& t : vp.tables) b += static_cast<double>(t.bytes());
+  return b;
+}
+double simulation::record_memory_estimate(double duration) const {
+  return impl_->record_memory(duration);
+}
+
+void simulation::set_stimulus_param(const std::string& stimulus, const std::string& param,
+                                    double value) {
+  for (std::size_t i = 0; i < impl_->net.stimuli.size(); ++i) {
+    auto& s = impl_->net.stimuli[i];
+    if (s.label != stimulus) continue;
+    const std::string f = "stimuli[" + std::to_string(i) + "]." + param;
+    const auto& schema = stimulus_schemas().at(s.type);
+    if (!schema.count(param)) throw model_error(f, "unknown parameter of " + s.type);
+    if (!std::isfinite(value)) throw model_error(f, "must be finite");
+    if (param == "stdev" && value < 0) throw model_error(f, "must be >= 0");
+    s.params[param] = value;
+    return;
+  }
+  throw model_error("stimuli", "no current source labelled '" + stimulus + "'");
+}
+
+void simulation::set_population_param(const std::string& population, const std::string& param,
+                                      double value) {
+  const std::size_t p = find_population(impl_->net, population, "populations");
+  auto& pop = impl_->net.populations[p];
+  const cell_type_info* t = find_cell_type(pop.cell_type);
+  bool known = false;
+  for (const auto& q : t->params) known = known || q.name == param;
+  const std::string f = "populations[" + std::to_string(p) + "].params." + param;
+  if (!known) throw model_error(f, "unknown parameter of " + t->name);
+  pop.params[param] = value;
+  try {
+    validate(impl_->net);
+  } catch (...) {
+    throw;
+  }
+  for (auto& vp : impl_->vps) {
+    double* c = vp.groups[p].cells->column(param);
+    std::fill(c, c + vp.groups[p].cells->size(), value);
+  }
+}
+
+void simulation::set_recording(const std::string& recorder, bool on) {
+  for (std::size_t r = 0; r < impl_->net.recorders.size(); ++r)
+    if (impl_->net.recorders[r].label == recorder) {
+      impl_->rec_on[r] = on;
+      return;
+    }
+  throw model_error("recorders", "no recorder labelled '" + recorder + "'");
+}
+
+spike_data simulation::spikes(const std::string& population) const {
+  return impl_->pop_spikes[find_population(impl_->net, population, "population")];
+}
+
+std::vector<connection_data> simulation::connections(const std::string& projection) const {
+  const impl& m = *impl_;
+  std::size_t j = m.net.projections.size();
+  for (std::size_t i = 0; i < m.net.projections.size(); ++i)
+    if (m.net.projections[i].label == projection) j = i;
+  if (j == m.net.projections.size())
+    throw model_error("projections", "no projection labelled '" + projection + "'");
+  std::vector<connection_data> out;
+  for (const auto& vp : m.vps) {
+    // VP-local index -> gid.
+    std::vector<uint64_t> gid_of(vp.n_cells);
+    for (const auto& g : vp.groups)
+      for (std::size_t c = 0; c < g.cells->size(); ++c) gid_of[g.offset + c] = g.cells->gids()[c];
+    for (const auto& t : vp.tables) {
+      if (t.projection != j) continue;
+      for (uint64_t s = 0; s + 1 < t.offsets.size(); ++s)
+        for (uint64_t k = t.offsets[s]; k < t.offsets[s + 1]; ++k)
+          out.push_back({t.pre_lo + s, gid_of[t.targets[k]],
+                         t.weights.empty() ? t.weight : t.weights[k],
+                         (t.delays.empty() ? t.delay : t.delays[k]) * m.net.dt});
+    }
+  }
+  std::stable_sort(out.begin(), out.end(), [](const connection_data& a, const connection_data& b) {
+    return a.post != b.post ? a.post < b.post : a.pre < b.pre;
+  });
+  return out;
+}
+
+uint64_t simulation::first_gid(const std::string& population) const {
+  return impl_->layout.offset[find_population(impl_->net, population, "population")];
+}
+
+std::vector<trace_data> simulation::traces() const {
+  const impl& m = *impl_;
+  std::vector<trace_data> out;
+  for (std::size_t r = 0; r < m.net.recorders.size(); ++r) {
+    const recorder& rec = m.net.recorders[r];
+    const auto gids = resolve(m.net, m.layout, rec.target, "recorders");
+    const std::size_t n_samples = m.trace_times[r].size();
+    for (std::size_t v = 0; v < rec.variables.size(); ++v) {
+      if (rec.variables[v] == "spikes") continue;
+      // Assemble [sample][position in selection] from every VP's buffer.
+      std::vector<double> all(n_samples * gids.size(), 0.0);
+      for (const auto& vp : m.vps)
+        for (const auto& tb : vp.traces) {
+          if (tb.recorder != r || tb.variable != v) continue;
+          const std::size_t k = tb.positions.size();
+          for (std::size_t s = 0; s < n_samples && k > 0; ++s)
+            for (std::size_t i = 0; i < k; ++i)
+              all[s * gids.size() + tb.positions[i]] = tb.samples[s * k + i];
+        }
+      // One table per population touched by the selection.
+      for (std::size_t p : populations_of(m.net, rec.target, "recorders")) {
+        trace_data td;
+        td.population = m.net.populations[p].label;
+        td.variable = rec.variables[v];
+        const cell_type_info* t = find_cell_type(m.net.populations[p].cell_type);
+        for (const auto& q : t->state)
+          if (q.name == td.variable) td.unit = q.unit;
+        td.times = m.trace_times[r];
+        std::vector<std::size_t> cols;
+        for (std::size_t i = 0; i < gids.size(); ++i)
+          if (m.layout.population_of(gids[i]) == p) {
+            cols.push_back(i);
+            td.node_ids.push_back(gids[i] - m.layout.offset[p]);
+          }
+        td.values.reserve(n_samples * cols.size());
+        for (std::size_t s = 0; s < n_samples; ++s)
+          for (std::size_t i : cols) td.values.push_back(all[s * gids.size() + i]);
+        out.push_back(std::move(td));
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<population_summary> simulation::summary() const {
+  std::vector<population_summary> out;
+  const double t = time();
+  for (std::size_t p = 0; p < impl_->net.populations.size(); ++p) {
+    const auto& pop = impl_->net.populations[p];
+    const uint64_t k = impl_->spike_counts[p];
+    out.push_back(
+        {pop.label, pop.size, k,
+         t > 0 ? static_cast<double>(k) / static_cast<double>(pop.size) / (t / 1000.0) : 0.0});
+  }
+  return out;
+}
+
+void simulation::write_outputs(const std::string& dir) const {
+  const impl& m = *impl_;
+  output_transaction tx(dir);
+  std::vector<spike_table> st;
+  for (std::size_t p = 0; p < m.net.populations.size(); ++p) {
+    if (!m.pop_spikes_recorded[p]) continue;
+    st.push_back({m.net.populations[p].label, m.pop_spikes[p].times, m.pop_spikes[p].node_ids});
+  }
+  write_spikes_sonata(tx.path("spikes.h5"), st);
+  const auto tr = traces();
+  if (!tr.empty()) {
+    std::vector<trace_table> tt;
+    std::map<std::string, int> seen;
+    for (const auto& t : tr) {
+      std::string var = t.variable;
+      if (seen[t.population + "/" + var]++ > 0)
+        var += "_" + std::to_string(seen[t.population + "/" + t.variable] - 1);
+      tt.push_back({t.population, var, t.unit, t.times, t.node_ids, t.values});
+    }
+    write_traces_h5(tx.path("traces.h5"), tt);
+  }
+  nlohmann::json s;
+  s["version"] = version();
+  s["seed"] = m.net.seed;
+  s["dt_ms"] = m.net.dt;
+  s["tstop_ms"] = time();
+  s["threads"] = m.n_vp;
+  s["wall_s"] = {{"build", m.build_s}, {"run", m.run_s}};
+  nlohmann::json pops = nlohmann::json::object();
+  for (const auto& p : summary())
+    pops[p.label] = {
+        {"size", p.size}, {"spike_count", p.spike_count}, {"mean_rate_hz", p.mean_rate_hz}};
+  s["populations"] = pops;
+  const double syn = static_cast<double>(synapse_count());
+  s["synapses"] = {{"count", synapse_count()},
+                   {"bytes", synapse_bytes()},
+                   {"bytes_per_synapse", syn > 0 ? synapse_bytes() / syn : 0.0}};
+  s["model"] = nlohmann::json::parse(network_to_json_text(m.net, -1));
+  write_text_atomic(tx.path("summary.json"), s.dump(2) + "\n");
+  tx.commit();
+}
+
+}  // namespace myelin

@@ -1,0 +1,96 @@
+#pragma once
+// The state owned by one virtual process (VP): one thread of one rank. A VP owns the
+// cells whose gid satisfies gid % n_vp == vp, their input ring buffers, and every
+// connection that ends on them, so spike delivery needs no locks or atomics.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cells/cell_group.hpp"
+
+namespace myelin::detail {
+
+/// A spike: emitted during `step`, time stamp (step + 1) * dt.
+struct spike_event {
+  int64_t step;
+  uint64_t gid;
+  friend bool operator<(const spike_event& a, const spike_event& b) {
+    return a.step != b.step ? a.step < b.step : a.gid < b.gid;
+  }
+};
+
+/// The connections of one projection that end on this VP's cells, indexed by the
+/// presynaptic gid (compressed sparse rows over the gid range [pre_lo, pre_hi)).
+/// Within a row, targets are in canonical order (ascending target, then generation
+/// order), which makes the summation order of inputs independent of the layout.
+/// Homogeneous weights/delays are stored once, not per synapse.
+struct projection_table {
+  uint32_t projection = 0;
+  int receptor = 0;  // 0 excitatory, 1 inhibitory
+  uint64_t pre_lo = 0, pre_hi = 0;
+  std::vector<uint64_t> offsets;  // pre_hi - pre_lo + 1 entries
+  std::vector<uint32_t> targets;  // VP-local cell index
+  std::vector<double> weights;    // per synapse, or empty: `weight` for all
+  std::vector<uint16_t> delays;   // per synapse [steps], or empty: `delay` for all
+  double weight = 0.0;
+  uint16_t delay = 1;
+  uint16_t min_delay = UINT16_MAX, max_delay = 0;
+
+  std::size_t size() const { return targets.size(); }
+  std::size_t bytes() const {
+    return offsets.capacity() * sizeof(uint64_t) + targets.capacity() * sizeof(uint32_t) +
+           weights.capacity() * sizeof(double) + delays.capacity() * sizeof(uint16_t);
+  }
+};
+
+struct group_slot {
+  std::size_t population;
+  std::unique_ptr<cell_group> cells;
+  uint32_t offset;     // VP-local index of the group's first cell
+  uint64_t first_gid;  // gid of the group's first cell
+};
+
+/// The cells of this VP that one current source feeds.
+struct stimulus_targets {
+  std::size_t stimulus;
+  std::vector<uint32_t> cells;  // VP-local indices
+  std::vector<uint64_t> gids;
+  std::vector<double> value;  // NoisyCurrentSource: current value per target [nA]
+  int64_t noise_index = -1;   // index of the noise interval `value` belongs to
+};
+
+/// One (recorder, variable) on this VP: pointers to the recorded values and the
+/// samples taken so far (sample-major).
+struct trace_buffer {
+  std::size_t recorder;
+  std::size_t variable;
+  std::vector<uint32_t> positions;  // position of each cell in the recorder's selection
+  std::vector<const double*> sources;
+  std::vector<double> samples;
+};
+
+struct vp_state {
+  int vp = 0;
+  std::vector<group_slot> groups;
+  uint32_t n_cells = 0;
+  std::vector<projection_table> tables;
+  std::vector<stimulus_targets> stimuli;
+  std::vector<trace_buffer> traces;
+
+  // Run-time buffers.
+  int64_t n_slots = 0;
+  std::vector<double> ring;   // [slot][receptor][cell]
+  std::vector<double> i_inj;  // [cell], this step's injected current [nA]
+  /// Spikes emitted during an epoch, sorted by (step, gid); double-buffered by epoch
+  /// parity: other VPs read epoch e's buffer while this VP fills the other one.
+  std::vector<spike_event> spikes[2];
+  std::vector<uint32_t> spiked;  // scratch for cell_group::advance
+
+  double* input(int64_t slot, int receptor) {
+    return ring.data() + (static_cast<std::size_t>(slot) * 2 + receptor) * n_cells;
+  }
+};
+
+}  // namespace myelin::detail

@@ -1,0 +1,72 @@
+#pragma once
+// Output files: SONATA spike files, HDF5 traces, atomic text files.
+//
+// Every output of a run is first written under a temporary name inside the output
+// directory and renamed into place only when the whole run has succeeded, so a failed
+// run leaves no partial files behind (output_transaction).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace myelin::detail {
+
+/// Spikes of one population. node_ids are indices within the population (SONATA).
+struct spike_table {
+  std::string population;
+  std::vector<double> times;       // [ms], ascending
+  std::vector<uint64_t> node_ids;  // same length as times
+};
+
+/// One recorded variable of one population: data[sample * node_ids.size() + cell].
+struct trace_table {
+  std::string population;
+  std::string variable;            // e.g. "v"
+  std::string unit;                // e.g. "mV"
+  std::vector<double> time;        // [ms], one per sample
+  std::vector<uint64_t> node_ids;  // indices within the population
+  std::vector<double> data;        // time.size() * node_ids.size() values
+};
+
+/// Writes /spikes/<population>/timestamps (float64, attribute units="ms") and
+/// /spikes/<population>/node_ids (uint64), with attribute sorting="by_time" on
+/// /spikes/<population>, for every table (also empty ones).
+void write_spikes_sonata(const std::string& path, const std::vector<spike_table>& tables);
+
+/// Reads a file written by write_spikes_sonata (for tests and tools).
+std::vector<spike_table> read_spikes_sonata(const std::string& path);
+
+/// Writes /<population>/<variable>/{time, node_ids, data} with data of shape
+/// [n_samples, n_cells] and attribute units on data.
+void write_traces_h5(const std::string& path, const std::vector<trace_table>& tables);
+
+/// Reads a file written by write_traces_h5.
+std::vector<trace_table> read_traces_h5(const std::string& path);
+
+/// Collects the files of one run. path(name) gives a temporary path inside `dir`
+/// (created if missing; io_error naming the directory if it cannot be created or
+/// written). commit() renames every file to its final name. If the transaction is
+/// destroyed without commit(), every temporary file is removed.
+class output_transaction {
+ public:
+  explicit output_transaction(const std::string& dir);
+  ~output_transaction();
+  output_transaction(const output_transaction&) = delete;
+  output_transaction& operator=(const output_transaction&) = delete;
+
+  /// Temporary path for the final file dir/name.
+  std::string path(const std::string& name);
+  void commit();
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::string dir_;
+  std::vector<std::pair<std::string, std::string>> files_;  // (temporary, final)
+  bool committed_ = false;
+};
+
+/// Writes `content` to `path` atomically (temporary file in the same directory, then
+/// rename).
+void write_text_atomic(const std::string& path, const std::string& content);
+
+}  // namespace myelin::detail

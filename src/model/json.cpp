@@ -1,0 +1,518 @@
+// JSON model files <-> network description. Every error names the JSON path of the
+// offending value (docs/model-file.md describes the format).
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "myelin/error.hpp"
+#include "myelin/model.hpp"
+
+namespace myelin {
+namespace {
+
+using json = nlohmann::json;
+
+std::string type_name(const json& j) {
+  switch (j.type()) {
+    case json::value_t::null:
+      return "null";
+    case json::value_t::boolean:
+      return "a boolean";
+    case json::value_t::string:
+      return "a string";
+    case json::value_t::array:
+      return "an array";
+    case json::value_t::object:
+      return "an object";
+    default:
+      return "a number";
+  }
+}
+
+// A JSON value with its path, for error messages.
+struct node {
+  const json& j;
+  std::string path;
+
+  node at(const std::string& key) const {
+    return {j.at(key), path.empty() ? key : path + "." + key};
+  }
+  node at(std::size_t i) const { return {j.at(i), path + "[" + std::to_string(i) + "]"}; }
+  bool has(const std::string& key) const { return j.contains(key); }
+
+  [[noreturn]] void fail(const std::string& msg) const { throw model_error(path, msg); }
+
+  void expect_object(const std::vector<std::string>& allowed) const {
+    if (!j.is_object()) fail("expected an object, got " + type_name(j));
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      bool ok = false;
+      for (const auto& a : allowed) ok = ok || a == it.key();
+      if (!ok) {
+        std::string list;
+        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+        throw model_error(path.empty() ? it.key() : path + "." + it.key(),
+                          "unknown field (allowed: " + list + ")");
+      }
+    }
+  }
+  double number() const {
+    if (!j.is_number()) fail("expected a number, got " + type_name(j));
+    const double v = j.get<double>();
+    if (!std::isfinite(v)) fail("expected a finite number");
+    return v;
+  }
+  int64_t integer() const {
+    if (!j.is_number_integer() && !(j.is_number() && std::floor(number()) == number()))
+      fail("expected an integer, got " + (j.is_number() ? j.dump() : type_name(j)));
+    return j.is_number_integer() ? j.get<int64_t>() : static_cast<int64_t>(number());
+  }
+  bool boolean() const {
+    if (!j.is_boolean()) fail("expected true or false, got " + type_name(j));
+    return j.get<bool>();
+  }
+  std::string string() const {
+    if (!j.is_string()) fail("expected a string, got " + type_name(j));
+    return j.get<std::string>();
+  }
+  std::vector<double> numbers() const {
+    if (!j.is_array()) fail("expected an array of numbers, got " + type_name(j));
+    std::vector<double> v;
+    v.reserve(j.size());
+    for (std::size_t i = 0; i < j.size(); ++i) v.push_back(at(i).number());
+    return v;
+  }
+  std::vector<std::string> strings() const {
+    if (j.is_string()) return {j.get<std::string>()};
+    if (!j.is_array()) fail("expected a string or an array of strings, got " + type_name(j));
+    std::vector<std::string> v;
+    for (std::size_t i = 0; i < j.size(); ++i) v.push_back(at(i).string());
+    return v;
+  }
+};
+
+value_spec read_value(const node& n) {
+  if (n.j.is_number()) return n.number();
+  if (n.j.is_array()) return n.numbers();
+  if (n.j.is_string()) return expression_spec{n.j.get<std::string>()};
+  if (n.j.is_object()) {
+    if (n.has("expression")) {
+      n.expect_object({"expression"});
+      return expression_spec{n.at("expression").string()};
+    }
+    if (!n.has("distribution"))
+      n.fail("expected a number, an array, {\"distribution\": ...} or {\"expression\": ...}");
+    distribution d;
+    d.name = n.at("distribution").string();
+    for (auto it = n.j.begin(); it != n.j.end(); ++it)
+      if (it.key() != "distribution") d.params[it.key()] = n.at(it.key()).number();
+    return d;
+  }
+  n.fail("expected a number, an array, a distribution or an expression, got " + type_name(n.j));
+}
+
+json write_value(const value_spec& v) {
+  return std::visit(
+      [](const auto& x) -> json {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, double>) {
+          return x;
+        } else if constexpr (std::is_same_v<T, std::vector<double>>) {
+          return x;
+        } else if constexpr (std::is_same_v<T, distribution>) {
+          json j = {{"distribution", x.name}};
+          for (const auto& [k, val] : x.params) j[k] = val;
+          return j;
+        } else {
+          return json{{"expression", x.text}};
+        }
+      },
+      v);
+}
+
+std::map<std::string, value_spec> read_values(const node& n) {
+  if (!n.j.is_object()) n.fail("expected an object of name: value, got " + type_name(n.j));
+  std::map<std::string, value_spec> m;
+  for (auto it = n.j.begin(); it != n.j.end(); ++it) m[it.key()] = read_value(n.at(it.key()));
+  return m;
+}
+
+selection_part read_part(const node& n) {
+  selection_part p;
+  if (n.j.is_string()) {
+    p.population = n.string();
+    return p;
+  }
+  n.expect_object({"population", "start", "stop", "step", "indices"});
+  if (!n.has("population")) n.fail("missing field \"population\"");
+  p.population = n.at("population").string();
+  if (n.has("start")) p.start = n.at("start").integer();
+  if (n.has("stop")) p.stop = n.at("stop").integer();
+  if (n.has("step")) p.step = n.at("step").integer();
+  if (n.has("indices")) {
+    if (n.has("start") || n.has("stop") || n.has("step"))
+      n.fail("give either \"indices\" or a slice (start/stop/step), not both");
+    const node idx = n.at("indices");
+    if (!idx.j.is_array()) idx.fail("expected an array of integers, got " + type_name(idx.j));
+    std::vector<int64_t> v;
+    for (std::size_t i = 0; i < idx.j.size(); ++i) v.push_back(idx.at(i).integer());
+    p.indices = std::move(v);
+  }
+  return p;
+}
+
+selection read_selection(const node& n) {
+  selection s;
+  if (n.j.is_array()) {
+    if (n.j.empty()) n.fail("an assembly needs at least one part");
+    for (std::size_t i = 0; i < n.j.size(); ++i) s.parts.push_back(read_part(n.at(i)));
+  } else {
+    s.parts.push_back(read_part(n));
+  }
+  return s;
+}
+
+json write_selection(const selection& s) {
+  json parts = json::array();
+  for (const auto& p : s.parts) {
+    if (!p.start && !p.stop && p.step == 1 && !p.indices) {
+      parts.push_back(p.population);
+      continue;
+    }
+    json j = {{"population", p.population}};
+    if (p.start) j["start"] = *p.start;
+    if (p.stop) j["stop"] = *p.stop;
+    if (p.step != 1) j["step"] = p.step;
+    if (p.indices) j["indices"] = *p.indices;
+    parts.push_back(j);
+  }
+  return parts.size() == 1 ? parts[0] : parts;
+}
+
+positions_spec read_positions(const node& n) {
+  n.expect_object({"kind", "shape", "spacing", "origin", "extent", "radius", "list"});
+  positions_spec p;
+  if (n.has("kind")) p.kind = n.at("kind").string();
+  if (n.has("shape")) {
+    p.shape.clear();
+    const node s = n.at("shape");
+    if (!s.j.is_array()) s.fail("expected an array of integers");
+    for (std::size_t i = 0; i < s.j.size(); ++i)
+      p.shape.push_back(static_cast<int>(s.at(i).integer()));
+  }
+  if (n.has("spacing")) p.spacing = n.at("spacing").numbers();
+  if (n.has("origin")) p.origin = n.at("origin").numbers();
+  if (n.has("extent")) p.extent = n.at("extent").numbers();
+  if (n.has("radius")) p.radius = n.at("radius").number();
+  if (n.has("list")) {
+    const node l = n.at("list");
+    if (!l.j.is_array()) l.fail("expected an array of [x, y, z]");
+    for (std::size_t i = 0; i < l.j.size(); ++i) {
+      auto v = l.at(i).numbers();
+      if (v.size() != 3) l.at(i).fail("expected [x, y, z]");
+      p.list.push_back({v[0], v[1], v[2]});
+    }
+  }
+  return p;
+}
+
+json write_positions(const positions_spec& p) {
+  json j = {{"kind", p.kind}};
+  if (p.kind == "grid") {
+    j["shape"] = p.shape;
+    j["spacing"] = p.spacing;
+  }
+  j["origin"] = p.origin;
+  if (p.kind == "random_box") j["extent"] = p.extent;
+  if (p.kind == "random_sphere") j["radius"] = p.radius;
+  if (p.kind == "list") {
+    json l = json::array();
+    for (const auto& x : p.list) l.push_back({x[0], x[1], x[2]});
+    j["list"] = l;
+  }
+  return j;
+}
+
+population read_population(const node& n) {
+  n.expect_object({"label", "size", "cell_type", "params", "initial", "positions", "spike_times"});
+  population p;
+  for (const char* req : {"label", "size", "cell_type"})
+    if (!n.has(req)) n.fail(std::string("missing field \"") + req + "\"");
+  p.label = n.at("label").string();
+  p.size = n.at("size").integer();
+  p.cell_type = n.at("cell_type").string();
+  if (n.has("params")) p.params = read_values(n.at("params"));
+  if (n.has("initial")) p.initial = read_values(n.at("initial"));
+  if (n.has("positions")) p.positions = read_positions(n.at("positions"));
+  if (n.has("spike_times")) {
+    const node st = n.at("spike_times");
+    if (!st.j.is_array()) st.fail("expected an array of times or an array of arrays");
+    if (!st.j.empty() && st.j[0].is_array()) {
+      for (std::size_t i = 0; i < st.j.size(); ++i) p.spike_times.push_back(st.at(i).numbers());
+    } else {
+      p.spike_times.push_back(st.numbers());
+    }
+  }
+  return p;
+}
+
+connector read_connector(const node& n) {
+  n.expect_object(
+      {"type", "p", "n", "allow_self_connections", "with_replacement", "d_expression", "list"});
+  connector c;
+  if (!n.has("type")) n.fail("missing field \"type\"");
+  c.type = n.at("type").string();
+  if (n.has("p")) c.p = n.at("p").number();
+  if (n.has("n")) c.n = n.at("n").integer();
+  if (n.has("allow_self_connections"))
+    c.allow_self_connections = n.at("allow_self_connections").boolean();
+  if (n.has("with_replacement")) c.with_replacement = n.at("with_replacement").boolean();
+  if (n.has("d_expression")) c.d_expression = n.at("d_expression").string();
+  if (n.has("list")) {
+    const node l = n.at("list");
+    if (!l.j.is_array()) l.fail("expected an array of [pre, post] or [pre, post, weight, delay]");
+    for (std::size_t i = 0; i < l.j.size(); ++i) c.list.push_back(l.at(i).numbers());
+  }
+  return c;
+}
+
+projection read_projection(const node& n, std::size_t index) {
+  n.expect_object({"label", "pre", "post", "connector", "receptor", "weight", "delay"});
+  projection p;
+  for (const char* req : {"pre", "post", "connector"})
+    if (!n.has(req)) n.fail(std::string("missing field \"") + req + "\"");
+  p.pre = read_selection(n.at("pre"));
+  p.post = read_selection(n.at("post"));
+  p.label = n.has("label") ? n.at("label").string()
+                           : p.pre.parts[0].population + "->" + p.post.parts[0].population + "#" +
+                                 std::to_string(index);
+  p.conn = read_connector(n.at("connector"));
+  if (n.has("receptor")) p.receptor = n.at("receptor").string();
+  if (n.has("weight")) p.weight = read_value(n.at("weight"));
+  if (n.has("delay")) p.delay = read_value(n.at("delay"));
+  return p;
+}
+
+stimulus read_stimulus(const node& n, std::size_t index) {
+  if (!n.j.is_object()) n.fail("expected an object, got " + type_name(n.j));
+  stimulus s;
+  if (!n.has("type")) n.fail("missing field \"type\"");
+  if (!n.has("target")) n.fail("missing field \"target\"");
+  s.type = n.at("type").string();
+  s.label = n.has("label") ? n.at("label").string() : s.type + "#" + std::to_string(index);
+  s.target = read_selection(n.at("target"));
+  for (auto it = n.j.begin(); it != n.j.end(); ++it) {
+    const std::string& k = it.key();
+    if (k == "type" || k == "label" || k == "target") continue;
+    if (k == "times") {
+      s.times = n.at(k).numbers();
+    } else if (k == "amplitudes") {
+      s.amplitudes = n.at(k).numbers();
+    } else {
+      s.params[k] = n.at(k).number();
+    }
+  }
+  return s;
+}
+
+recorder read_recorder(const node& n, std::size_t index) {
+  n.expect_object({"label", "target", "variables", "interval", "start", "stop"});
+  recorder r;
+  if (!n.has("target")) n.fail("missing field \"target\"");
+  if (!n.has("variables")) n.fail("missing field \"variables\"");
+  r.label = n.has("label") ? n.at("label").string() : "recorder#" + std::to_string(index);
+  r.target = read_selection(n.at("target"));
+  r.variables = n.at("variables").strings();
+  if (n.has("interval")) r.interval = n.at("interval").number();
+  if (n.has("start")) r.start = n.at("start").number();
+  if (n.has("stop")) r.stop = n.at("stop").number();
+  return r;
+}
+
+json to_json(const network& net) {
+  json j;
+  j["name"] = net.name;
+  if (!net.description.empty()) j["description"] = net.description;
+  j["dt"] = net.dt;
+  j["tstop"] = net.tstop;
+  j["seed"] = net.seed;
+  j["populations"] = json::array();
+  for (const auto& p : net.populations) {
+    json pj = {{"label", p.label}, {"size", p.size}, {"cell_type", p.cell_type}};
+    json params = json::object(), initial = json::object();
+    for (const auto& [k, v] : p.params) params[k] = write_value(v);
+    for (const auto& [k, v] : p.initial) initial[k] = write_value(v);
+    pj["params"] = params;
+    pj["initial"] = initial;
+    if (p.positions) pj["positions"] = write_positions(*p.positions);
+    if (!p.spike_times.empty()) pj["spike_times"] = p.spike_times;
+    j["populations"].push_back(pj);
+  }
+  j["projections"] = json::array();
+  for (const auto& p : net.projections) {
+    json c = {{"type", p.conn.type}};
+    if (p.conn.type == "FixedProbability") c["p"] = p.conn.p;
+    if (p.conn.type.rfind("FixedNumber", 0) == 0 || p.conn.type == "FixedTotalNumber")
+      c["n"] = p.conn.n;
+    if (!p.conn.allow_self_connections) c["allow_self_connections"] = false;
+    if (p.conn.with_replacement) c["with_replacement"] = *p.conn.with_replacement;
+    if (!p.conn.d_expression.empty()) c["d_expression"] = p.conn.d_expression;
+    if (!p.conn.list.empty()) c["list"] = p.conn.list;
+    j["projections"].push_back({{"label", p.label},
+                                {"pre", write_selection(p.pre)},
+                                {"post", write_selection(p.post)},
+                                {"connector", c},
+                                {"receptor", p.receptor},
+                                {"weight", write_value(p.weight)},
+                                {"delay", write_value(p.delay)}});
+  }
+  j["stimuli"] = json::array();
+  for (const auto& s : net.stimuli) {
+    json sj = {{"label", s.label}, {"type", s.type}, {"target", write_selection(s.target)}};
+    for (const auto& [k, v] : s.params) sj[k] = v;
+    if (!s.times.empty() || s.type == "StepCurrentSource") {
+      sj["times"] = s.times;
+      sj["amplitudes"] = s.amplitudes;
+    }
+    j["stimuli"].push_back(sj);
+  }
+  j["recorders"] = json::array();
+  for (const auto& r : net.recorders) {
+    json rj = {{"label", r.label},
+               {"target", write_selection(r.target)},
+               {"variables", r.variables},
+               {"interval", r.interval},
+               {"start", r.start}};
+    if (r.stop) rj["stop"] = *r.stop;
+    j["recorders"].push_back(rj);
+  }
+  return j;
+}
+
+network from_json(const json& doc) {
+  const node root{doc, ""};
+  root.expect_object({"name", "dt", "tstop", "seed", "populations", "projections", "stimuli",
+                      "recorders", "description"});
+  network net;
+  if (root.has("name")) net.name = root.at("name").string();
+  if (root.has("description")) net.description = root.at("description").string();
+  if (root.has("dt")) net.dt = root.at("dt").number();
+  if (root.has("tstop")) net.tstop = root.at("tstop").number();
+  if (root.has("seed")) {
+    const int64_t s = root.at("seed").integer();
+    if (s < 0) root.at("seed").fail("must be >= 0, got " + std::to_string(s));
+    net.seed = static_cast<uint64_t>(s);
+  }
+  auto list = [&](const char* key) -> std::optional<node> {
+    if (!root.has(key)) return std::nullopt;
+    node n = root.at(key);
+    if (!n.j.is_array()) n.fail("expected an array, got " + type_name(n.j));
+    return n;
+  };
+  if (!root.has("populations")) root.fail("missing field \"populations\"");
+  if (auto n = list("populations"))
+    for (std::size_t i = 0; i < n->j.size(); ++i)
+      net.populations.push_back(read_population(n->at(i)));
+  if (auto n = list("projections"))
+    for (std::size_t i = 0; i < n->j.size(); ++i)
+      net.projections.push_back(read_projection(n->at(i), i));
+  if (auto n = list("stimuli"))
+    for (std::size_t i = 0; i < n->j.size(); ++i) net.stimuli.push_back(read_stimulus(n->at(i), i));
+  if (auto n = list("recorders"))
+    for (std::size_t i = 0; i < n->j.size(); ++i)
+      net.recorders.push_back(read_recorder(n->at(i), i));
+  return net;
+}
+
+json parse_text(const std::string& text, const std::string& what) {
+  try {
+    return json::parse(text);
+  } catch (const json::parse_error& e) {
+    // nlohmann's message carries line and column; keep it on one line.
+    std::string msg = e.what();
+    if (auto pos = msg.find("] "); pos != std::string::npos) msg = msg.substr(pos + 2);
+    throw model_error("", what + ": malformed JSON: " + msg);
+  }
+}
+
+}  // namespace
+
+network network_from_json_text(const std::string& text) {
+  network net = from_json(parse_text(text, "model"));
+  validate(net);
+  return net;
+}
+
+network load_network(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw io_error("cannot open model file '" + path + "'");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  try {
+    network net = from_json(parse_text(ss.str(), path));
+    validate(net);
+    return net;
+  } catch (const model_error& e) {
+    if (e.field().empty()) throw;
+    throw model_error(e.field(),
+                      std::string(e.what()).substr(e.field().size() + 2) + " (in " + path + ")");
+  }
+}
+
+std::string network_to_json_text(const network& net, int indent) {
+  return to_json(net).dump(indent);
+}
+
+void set_by_path(network& net, const std::string& path, const std::string& json_value) {
+  json doc = to_json(net);
+  json value;
+  try {
+    value = json::parse(json_value);
+  } catch (const json::parse_error&) {
+    value = json_value;  // a bare word is a string
+  }
+  json* cur = &doc;
+  std::string walked;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t dot = path.find('.', start);
+    const std::string key =
+        path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    walked += (walked.empty() ? "" : ".") + key;
+    if (key.empty()) throw model_error("--set " + path, "empty path component");
+    json* next = nullptr;
+    if (cur->is_array()) {
+      for (auto& el : *cur)
+        if (el.is_object() && el.contains("label") && el["label"] == key) next = &el;
+      if (!next && !key.empty() && key.find_first_not_of("0123456789") == std::string::npos) {
+        const std::size_t i = std::stoul(key);
+        if (i < cur->size()) next = &(*cur)[i];
+      }
+      if (!next)
+        throw model_error("--set " + path, "no element labelled or indexed '" + key + "' in '" +
+                                               walked.substr(0, walked.size() - key.size()) + "'");
+    } else if (cur->is_object()) {
+      if (dot == std::string::npos) {
+        (*cur)[key] = value;
+        break;
+      }
+      if (!cur->contains(key))
+        throw model_error("--set " + path, "no field '" + walked + "' in the model");
+      next = &(*cur)[key];
+    } else {
+      throw model_error("--set " + path, "'" + walked + "' is not an object or array");
+    }
+    if (dot == std::string::npos) {
+      *next = value;
+      break;
+    }
+    cur = next;
+    start = dot + 1;
+  }
+  net = from_json(doc);
+  validate(net);
+}
+
+}  // namespace myelin

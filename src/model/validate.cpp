@@ -1,0 +1,416 @@
+// Validation of a network description. Every check throws model_error naming the JSON
+// path of the offending value and what is allowed; nothing invalid reaches the build.
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <set>
+
+#include "model/expression.hpp"
+#include "model/schema.hpp"
+#include "model/selection.hpp"
+#include "myelin/error.hpp"
+#include "random/distributions.hpp"
+
+namespace myelin {
+namespace detail {
+
+const std::map<std::string, std::map<std::string, double>>& stimulus_schemas() {
+  static const std::map<std::string, std::map<std::string, double>> s{
+      {"DCSource", {{"amplitude", 1.0}, {"start", 0.0}, {"stop", 1e12}}},
+      {"StepCurrentSource", {}},
+      {"ACSource",
+       {{"amplitude", 1.0},
+        {"offset", 0.0},
+        {"frequency", 10.0},
+        {"phase", 0.0},
+        {"start", 0.0},
+        {"stop", 1e12}}},
+      {"NoisyCurrentSource",
+       {{"mean", 0.0}, {"stdev", 1.0}, {"dt", 0.0}, {"start", 0.0}, {"stop", 1e12}}},
+  };
+  return s;
+}
+
+std::map<std::string, double> stimulus_params(const stimulus& s) {
+  auto p = stimulus_schemas().at(s.type);
+  for (const auto& [k, v] : s.params) p[k] = v;
+  return p;
+}
+
+const std::vector<std::string>& connector_types() {
+  static const std::vector<std::string> t{"AllToAll",
+                                          "OneToOne",
+                                          "FixedProbability",
+                                          "FixedNumberPre",
+                                          "FixedNumberPost",
+                                          "FixedTotalNumber",
+                                          "DistanceDependentProbability",
+                                          "FromList"};
+  return t;
+}
+
+std::map<std::string, double> defaults_of(const cell_type_info& t, bool state) {
+  std::map<std::string, double> m;
+  for (const auto& p : state ? t.state : t.params) m[p.name] = p.default_value;
+  return m;
+}
+
+namespace {
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+std::string fmt(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", x);
+  return buf;
+}
+
+// Allowed range of a named physical parameter: (lo, hi), open or closed.
+struct range {
+  double lo, hi;
+  bool lo_open;
+  std::string text;
+};
+range range_of(const std::string& name) {
+  if (name == "tau_refrac" || name == "duration" || name == "start" || name == "rate" ||
+      name == "g_leak" || name.rfind("gbar_", 0) == 0 || name == "delta_T")
+    return {0.0, INFINITY, false, ">= 0"};
+  if (name.rfind("tau_", 0) == 0 || name == "cm") return {0.0, INFINITY, true, "> 0"};
+  return {-INFINITY, INFINITY, false, "finite"};
+}
+
+void check_range(double v, const range& r, const std::string& field) {
+  if (!std::isfinite(v)) throw model_error(field, "must be finite");
+  const bool ok = r.lo_open ? v > r.lo : v >= r.lo;
+  if (!ok || v > r.hi) throw model_error(field, "must be " + r.text + ", got " + fmt(v));
+}
+
+// Checks a parameter value spec: arrays have the population's size, distributions are
+// valid and their support lies inside the allowed range, expressions are not allowed.
+void check_value(const value_spec& v, int64_t size, const range& r, const std::string& field) {
+  if (const double* x = std::get_if<double>(&v)) {
+    check_range(*x, r, field);
+  } else if (const auto* a = std::get_if<std::vector<double>>(&v)) {
+    if (static_cast<int64_t>(a->size()) != size)
+      throw model_error(field, "array has " + std::to_string(a->size()) +
+                                   " values but the population has " + std::to_string(size) +
+                                   " cells");
+    for (std::size_t i = 0; i < a->size(); ++i)
+      check_range((*a)[i], r, field + "[" + std::to_string(i) + "]");
+  } else if (const auto* d = std::get_if<distribution>(&v)) {
+    const sampler s(*d, field);
+    const double lo = s.lower_bound(), hi = s.upper_bound();
+    if ((r.lo_open ? lo <= r.lo : lo < r.lo) || hi > r.hi)
+      throw model_error(field, "distribution '" + d->name + "' can produce values outside the " +
+                                   "allowed range (" + r.text + "); use normal_clipped or " +
+                                   "uniform with suitable bounds");
+  } else {
+    throw model_error(field,
+                      "expressions are only allowed for weights, delays and "
+                      "DistanceDependentProbability");
+  }
+}
+
+void check_positions(const population& p, const std::string& f) {
+  const auto& pos = *p.positions;
+  if (pos.origin.size() != 3) throw model_error(f + ".origin", "expected [x, y, z]");
+  if (pos.kind == "grid") {
+    if (pos.shape.empty() || pos.shape.size() > 3)
+      throw model_error(f + ".shape", "expected 1 to 3 grid dimensions");
+    int64_t prod = 1;
+    for (int s : pos.shape) {
+      if (s < 1) throw model_error(f + ".shape", "every dimension must be >= 1");
+      prod *= s;
+    }
+    if (prod != p.size)
+      throw model_error(f + ".shape", "grid holds " + std::to_string(prod) +
+                                          " cells but the population has " +
+                                          std::to_string(p.size));
+    if (pos.spacing.size() < pos.shape.size())
+      throw model_error(f + ".spacing", "needs one spacing per grid dimension");
+  } else if (pos.kind == "random_box") {
+    if (pos.extent.size() != 3) throw model_error(f + ".extent", "expected [dx, dy, dz]");
+    for (double e : pos.extent)
+      if (!(e >= 0)) throw model_error(f + ".extent", "edge lengths must be >= 0");
+  } else if (pos.kind == "random_sphere") {
+    if (!(pos.radius > 0)) throw model_error(f + ".radius", "must be > 0, got " + fmt(pos.radius));
+  } else if (pos.kind == "list") {
+    if (static_cast<int64_t>(pos.list.size()) != p.size)
+      throw model_error(f + ".list",
+                        "needs one position per cell (" + std::to_string(p.size) + ")");
+  } else {
+    throw model_error(f + ".kind", "unknown kind '" + pos.kind +
+                                       "' (allowed: grid, random_box, random_sphere, list)");
+  }
+}
+
+void check_population(const network& net, const population& p, const std::string& f) {
+  if (p.label.empty()) throw model_error(f + ".label", "must not be empty");
+  if (p.label.find_first_of("/.") != std::string::npos)
+    throw model_error(f + ".label", "must not contain '/' or '.', got '" + p.label + "'");
+  if (p.size < 1) throw model_error(f + ".size", "must be >= 1, got " + std::to_string(p.size));
+  if (p.size > (int64_t{1} << 32)) throw model_error(f + ".size", "must be < 2^32");
+  const cell_type_info* t = find_cell_type(p.cell_type);
+  if (!t) {
+    std::vector<std::string> names;
+    for (const auto& c : cell_types()) names.push_back(c.name);
+    throw model_error(f + ".cell_type",
+                      "unknown cell type '" + p.cell_type + "' (allowed: " + join(names) + ")");
+  }
+  for (const auto& [name, v] : p.params) {
+    bool known = false;
+    for (const auto& q : t->params) known = known || q.name == name;
+    if (!known) {
+      std::vector<std::string> names;
+      for (const auto& q : t->params) names.push_back(q.name);
+      throw model_error(f + ".params." + name, "unknown parameter of " + t->name + " (allowed: " +
+                                                   (names.empty() ? "none" : join(names)) + ")");
+    }
+    check_value(v, p.size, range_of(name), f + ".params." + name);
+  }
+  for (const auto& [name, v] : p.initial) {
+    bool known = false;
+    for (const auto& q : t->state) known = known || q.name == name;
+    if (!known) {
+      std::vector<std::string> names;
+      for (const auto& q : t->state) names.push_back(q.name);
+      throw model_error(f + ".initial." + name,
+                        "unknown state variable of " + t->name +
+                            " (allowed: " + (names.empty() ? "none" : join(names)) + ")");
+    }
+    check_value(v, p.size, {-INFINITY, INFINITY, false, "finite"}, f + ".initial." + name);
+  }
+  if (!p.spike_times.empty()) {
+    if (p.cell_type != "SpikeSourceArray")
+      throw model_error(f + ".spike_times", "only SpikeSourceArray takes spike_times");
+    if (p.spike_times.size() != 1 && static_cast<int64_t>(p.spike_times.size()) != p.size)
+      throw model_error(f + ".spike_times", "give one list for all cells or one per cell (" +
+                                                std::to_string(p.size) + ")");
+    for (std::size_t i = 0; i < p.spike_times.size(); ++i) {
+      const auto& st = p.spike_times[i];
+      for (std::size_t k = 0; k < st.size(); ++k) {
+        const std::string fk = f + ".spike_times" +
+                               (p.spike_times.size() > 1 ? "[" + std::to_string(i) + "]" : "") +
+                               "[" + std::to_string(k) + "]";
+        if (!std::isfinite(st[k]) || st[k] < 0) throw model_error(fk, "spike times must be >= 0");
+        if (k > 0 && st[k] < st[k - 1]) throw model_error(fk, "spike times must not decrease");
+      }
+    }
+  }
+  if (p.positions) check_positions(p, f + ".positions");
+  (void)net;
+}
+
+void check_weight_delay(const network& net, const projection& pr, const std::string& f,
+                        const gid_layout& layout) {
+  // Every post population must take synaptic input of one consistent kind.
+  std::string kind;
+  for (std::size_t pi : populations_of(net, pr.post, f + ".post")) {
+    const cell_type_info* t = find_cell_type(net.populations[pi].cell_type);
+    if (t->synapse_kind == "none")
+      throw model_error(f + ".post", "population '" + net.populations[pi].label + "' (" + t->name +
+                                         ") is a spike source and cannot receive connections");
+    if (!kind.empty() && kind != t->synapse_kind)
+      throw model_error(f + ".post",
+                        "mixes current-based and conductance-based cells; split "
+                        "the projection");
+    kind = t->synapse_kind;
+  }
+  if (pr.receptor != "excitatory" && pr.receptor != "inhibitory")
+    throw model_error(f + ".receptor",
+                      "unknown receptor '" + pr.receptor + "' (allowed: excitatory, inhibitory)");
+  // PyNN's sign convention.
+  range wr{-INFINITY, INFINITY, false, "finite"};
+  if (kind == "conductance" || pr.receptor == "excitatory")
+    wr = {0.0, INFINITY, false, ">= 0 (" + pr.receptor + " on " + kind + "-based cells)"};
+  else
+    wr = {-INFINITY, 0.0, false,
+          "<= 0 (inhibitory weights on " + kind + "-based cells are negative)"};
+  const std::vector<std::string> vars{"d", "dx", "dy", "dz"};
+  auto check = [&](const value_spec& v, const range& r, const std::string& field) {
+    if (std::holds_alternative<std::vector<double>>(v))
+      throw model_error(field,
+                        "per-connection arrays are not supported here; use FromList "
+                        "with weights and delays in the list");
+    if (const auto* e = std::get_if<expression_spec>(&v)) {
+      expression(e->text, vars, field);  // syntax check; values are checked at build
+      return;
+    }
+    check_value(v, 1, r, field);
+  };
+  check(pr.weight, wr, f + ".weight");
+  const range dr{net.dt * (1 - 1e-9), INFINITY, false, ">= the time step " + fmt(net.dt) + " ms"};
+  check(pr.delay, dr, f + ".delay");
+  for (std::size_t i = 0; i < pr.conn.list.size(); ++i) {
+    const auto& row = pr.conn.list[i];
+    const std::string fr = f + ".connector.list[" + std::to_string(i) + "]";
+    if (row.size() >= 3) check_range(row[2], wr, fr + "[2]");
+    if (row.size() >= 4) check_range(row[3], dr, fr + "[3]");
+  }
+  (void)layout;
+}
+
+void check_projection(const network& net, const gid_layout& layout, const projection& pr,
+                      const std::string& f) {
+  const auto pre = resolve(net, layout, pr.pre, f + ".pre");
+  const auto post = resolve(net, layout, pr.post, f + ".post");
+  if (pre.empty()) throw model_error(f + ".pre", "selects no cells");
+  if (post.empty()) throw model_error(f + ".post", "selects no cells");
+  const auto& c = pr.conn;
+  const std::string fc = f + ".connector";
+  const auto& types = connector_types();
+  if (std::find(types.begin(), types.end(), c.type) == types.end())
+    throw model_error(fc + ".type",
+                      "unknown connector '" + c.type + "' (allowed: " + join(types) + ")");
+  if (c.type == "FixedProbability" && !(c.p >= 0.0 && c.p <= 1.0))
+    throw model_error(fc + ".p", "must be in [0, 1], got " + fmt(c.p));
+  if (c.type == "OneToOne" && pre.size() != post.size())
+    throw model_error(fc, "OneToOne needs pre and post of equal size (" +
+                              std::to_string(pre.size()) + " vs " + std::to_string(post.size()) +
+                              ")");
+  if (c.type.rfind("FixedNumber", 0) == 0 || c.type == "FixedTotalNumber") {
+    if (c.n < 0) throw model_error(fc + ".n", "must be >= 0, got " + std::to_string(c.n));
+    const bool repl = c.with_replacement.value_or(c.type == "FixedTotalNumber");
+    const std::size_t pool = c.type == "FixedNumberPre"    ? pre.size()
+                             : c.type == "FixedNumberPost" ? post.size()
+                                                           : pre.size() * post.size();
+    if (!repl && static_cast<std::size_t>(c.n) > pool)
+      throw model_error(fc + ".n", "n = " + std::to_string(c.n) + " exceeds the " +
+                                       std::to_string(pool) +
+                                       " candidates (set with_replacement to true)");
+  }
+  if (c.type == "DistanceDependentProbability") {
+    if (c.d_expression.empty()) throw model_error(fc + ".d_expression", "missing");
+    expression(c.d_expression, {"d", "dx", "dy", "dz"}, fc + ".d_expression");
+    for (std::size_t pi : populations_of(net, pr.pre, f + ".pre"))
+      if (!net.populations[pi].positions)
+        throw model_error(fc, "DistanceDependentProbability needs positions on population '" +
+                                  net.populations[pi].label + "'");
+    for (std::size_t pi : populations_of(net, pr.post, f + ".post"))
+      if (!net.populations[pi].positions)
+        throw model_error(fc, "DistanceDependentProbability needs positions on population '" +
+                                  net.populations[pi].label + "'");
+  }
+  if (c.type == "FromList") {
+    for (std::size_t i = 0; i < c.list.size(); ++i) {
+      const auto& row = c.list[i];
+      const std::string fr = fc + ".list[" + std::to_string(i) + "]";
+      if (row.size() != 2 && row.size() != 4)
+        throw model_error(fr, "expected [pre, post] or [pre, post, weight, delay]");
+      if (row[0] < 0 || row[0] >= static_cast<double>(pre.size()) || row[0] != std::floor(row[0]))
+        throw model_error(
+            fr + "[0]", "pre index must be an integer in [0, " + std::to_string(pre.size()) + ")");
+      if (row[1] < 0 || row[1] >= static_cast<double>(post.size()) || row[1] != std::floor(row[1]))
+        throw model_error(fr + "[1]", "post index must be an integer in [0, " +
+                                          std::to_string(post.size()) + ")");
+    }
+  }
+  check_weight_delay(net, pr, f, layout);
+}
+
+void check_stimulus(const network& net, const gid_layout& layout, const stimulus& s,
+                    const std::string& f) {
+  const auto& schemas = stimulus_schemas();
+  auto it = schemas.find(s.type);
+  if (it == schemas.end()) {
+    std::vector<std::string> names;
+    for (const auto& [k, v] : schemas) names.push_back(k);
+    throw model_error(f + ".type",
+                      "unknown current source '" + s.type + "' (allowed: " + join(names) + ")");
+  }
+  for (const auto& [k, v] : s.params) {
+    if (!it->second.count(k)) {
+      std::vector<std::string> names;
+      for (const auto& [n, d] : it->second) names.push_back(n);
+      if (s.type == "StepCurrentSource") names = {"times", "amplitudes"};
+      throw model_error(f + "." + k,
+                        "unknown parameter of " + s.type + " (allowed: " + join(names) + ")");
+    }
+    if (!std::isfinite(v)) throw model_error(f + "." + k, "must be finite");
+  }
+  const auto p = stimulus_params(s);
+  if (p.count("start") && p.count("stop") && p.at("stop") < p.at("start"))
+    throw model_error(f + ".stop", "must be >= start");
+  if (s.type == "NoisyCurrentSource") {
+    if (p.at("stdev") < 0) throw model_error(f + ".stdev", "must be >= 0");
+    const double ndt = p.at("dt");
+    if (ndt != 0.0 &&
+        (ndt < net.dt * (1 - 1e-9) || std::abs(ndt / net.dt - std::round(ndt / net.dt)) > 1e-6))
+      throw model_error(f + ".dt", "must be a multiple of the time step " + fmt(net.dt) +
+                                       " ms (or 0 for every step), got " + fmt(ndt));
+  }
+  if (s.type == "StepCurrentSource") {
+    if (s.times.size() != s.amplitudes.size())
+      throw model_error(f + ".amplitudes",
+                        "needs one amplitude per time (" + std::to_string(s.times.size()) + ")");
+    for (std::size_t i = 0; i < s.times.size(); ++i) {
+      if (!(s.times[i] >= 0))
+        throw model_error(f + ".times[" + std::to_string(i) + "]", "must be >= 0");
+      if (i > 0 && s.times[i] <= s.times[i - 1])
+        throw model_error(f + ".times[" + std::to_string(i) + "]", "times must increase");
+    }
+  } else if (!s.times.empty() || !s.amplitudes.empty()) {
+    throw model_error(f, "times/amplitudes belong to StepCurrentSource only");
+  }
+  resolve(net, layout, s.target, f + ".target");
+  for (std::size_t pi : populations_of(net, s.target, f + ".target"))
+    if (find_cell_type(net.populations[pi].cell_type)->synapse_kind == "none")
+      throw model_error(f + ".target", "population '" + net.populations[pi].label +
+                                           "' is a spike source; current cannot be injected");
+}
+
+void check_recorder(const network& net, const gid_layout& layout, const recorder& r,
+                    const std::string& f) {
+  resolve(net, layout, r.target, f + ".target");
+  if (r.variables.empty()) throw model_error(f + ".variables", "name at least one variable");
+  for (std::size_t pi : populations_of(net, r.target, f + ".target")) {
+    const cell_type_info* t = find_cell_type(net.populations[pi].cell_type);
+    for (std::size_t i = 0; i < r.variables.size(); ++i) {
+      const auto& v = r.variables[i];
+      if (std::find(t->recordable.begin(), t->recordable.end(), v) == t->recordable.end())
+        throw model_error(f + ".variables[" + std::to_string(i) + "]",
+                          "'" + v + "' is not recordable from " + t->name +
+                              " (allowed: " + join(t->recordable) + ")");
+    }
+  }
+  if (r.interval < 0 ||
+      (r.interval > 0 && std::abs(r.interval / net.dt - std::round(r.interval / net.dt)) > 1e-6))
+    throw model_error(f + ".interval", "must be a multiple of the time step " + fmt(net.dt) +
+                                           " ms (0 = every step), got " + fmt(r.interval));
+  if (r.start < 0) throw model_error(f + ".start", "must be >= 0");
+  if (r.stop && *r.stop < r.start) throw model_error(f + ".stop", "must be >= start");
+}
+
+}  // namespace
+}  // namespace detail
+
+void validate(const network& net) {
+  using namespace detail;
+  if (!(net.dt > 0) || !std::isfinite(net.dt))
+    throw model_error("dt", "must be > 0, got " + fmt(net.dt));
+  if (!(net.tstop > 0) || !std::isfinite(net.tstop))
+    throw model_error("tstop", "must be > 0, got " + fmt(net.tstop));
+  if (net.populations.empty()) throw model_error("populations", "the model has no population");
+  std::set<std::string> labels;
+  for (std::size_t i = 0; i < net.populations.size(); ++i) {
+    const std::string f = "populations[" + std::to_string(i) + "]";
+    check_population(net, net.populations[i], f);
+    if (!labels.insert(net.populations[i].label).second)
+      throw model_error(f + ".label",
+                        "duplicate population label '" + net.populations[i].label + "'");
+  }
+  const gid_layout layout(net);
+  for (std::size_t i = 0; i < net.projections.size(); ++i)
+    check_projection(net, layout, net.projections[i], "projections[" + std::to_string(i) + "]");
+  for (std::size_t i = 0; i < net.stimuli.size(); ++i)
+    check_stimulus(net, layout, net.stimuli[i], "stimuli[" + std::to_string(i) + "]");
+  for (std::size_t i = 0; i < net.recorders.size(); ++i)
+    check_recorder(net, layout, net.recorders[i], "recorders[" + std::to_string(i) + "]");
+}
+
+}  // namespace myelin

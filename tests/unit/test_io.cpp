@@ -1,0 +1,108 @@
+// Output files: HDF5 round trips, SONATA attributes, atomic transactions.
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "io/writers.hpp"
+#include "myelin/error.hpp"
+
+namespace myelin::detail {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path scratch(const std::string& name) {
+  const fs::path p =
+      fs::temp_directory_path() / ("myelin-test-io-" + std::to_string(getpid())) / name;
+  fs::remove_all(p);
+  return p;
+}
+
+TEST(io, spikes_round_trip) {
+  const fs::path dir = scratch("spikes");
+  fs::create_directories(dir);
+  const std::string f = (dir / "s.h5").string();
+  std::vector<spike_table> in{{"exc", {0.1, 0.5, 0.5, 2.0}, {3, 0, 7, 3}}, {"empty", {}, {}}};
+  write_spikes_sonata(f, in);
+  const auto out = read_spikes_sonata(f);
+  ASSERT_EQ(out.size(), 2u);
+  // Read back in name order.
+  EXPECT_EQ(out[0].population, "empty");
+  EXPECT_TRUE(out[0].times.empty());
+  EXPECT_EQ(out[1].times, in[0].times);
+  EXPECT_EQ(out[1].node_ids, in[0].node_ids);
+}
+
+TEST(io, identical_data_gives_identical_files) {
+  const fs::path dir = scratch("same");
+  fs::create_directories(dir);
+  std::vector<spike_table> in{{"a", {1.0, 2.0}, {1, 2}}};
+  write_spikes_sonata((dir / "1.h5").string(), in);
+  sleep(1);  // a stored modification time would now differ
+  write_spikes_sonata((dir / "2.h5").string(), in);
+  auto slurp = [](const fs::path& p) {
+    std::ifstream f(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  };
+  EXPECT_EQ(slurp(dir / "1.h5"), slurp(dir / "2.h5"));
+}
+
+TEST(io, traces_round_trip) {
+  const fs::path dir = scratch("traces");
+  fs::create_directories(dir);
+  const std::string f = (dir / "t.h5").string();
+  trace_table a{"exc", "v", "mV", {0.0, 1.0, 2.0}, {4, 9}, {1, 2, 3, 4, 5, 6}};
+  trace_table b{"exc", "gsyn_exc", "uS", {0.0}, {4}, {0.5}};
+  std::vector<double> big(300 * 400);
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<double>(i) * 0.25;
+  std::vector<uint64_t> ids(400);
+  for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = i;
+  std::vector<double> times(300);
+  trace_table c{"inh", "v", "mV", times, ids, big};  // chunked + compressed
+  write_traces_h5(f, {a, b, c});
+  const auto out = read_traces_h5(f);
+  ASSERT_EQ(out.size(), 3u);
+  for (const auto& t : out) {
+    const trace_table& ref = t.population == "inh" ? c : t.variable == "v" ? a : b;
+    EXPECT_EQ(t.data, ref.data);
+    EXPECT_EQ(t.time, ref.time);
+    EXPECT_EQ(t.node_ids, ref.node_ids);
+    EXPECT_EQ(t.unit, ref.unit);
+  }
+}
+
+TEST(io, transaction_commits_or_leaves_nothing) {
+  const fs::path dir = scratch("tx");
+  {
+    output_transaction tx(dir.string());
+    write_text_atomic(tx.path("a.txt"), "hello");
+    EXPECT_FALSE(fs::exists(dir / "a.txt"));
+    tx.commit();
+  }
+  EXPECT_TRUE(fs::exists(dir / "a.txt"));
+  {
+    output_transaction tx(dir.string());
+    write_text_atomic(tx.path("b.txt"), "never");
+  }  // no commit
+  std::size_t files = 0;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    (void)e;
+    ++files;
+  }
+  EXPECT_EQ(files, 1u);
+  EXPECT_FALSE(fs::exists(dir / "b.txt"));
+}
+
+TEST(io, unwritable_directory_is_an_error) {
+  const fs::path dir = scratch("file");
+  fs::create_directories(dir);
+  std::ofstream(dir / "plain") << "x";
+  EXPECT_THROW(output_transaction((dir / "plain" / "sub").string()), io_error);
+  EXPECT_THROW(output_transaction("/proc/myelin-out"), io_error);
+}
+
+}  // namespace
+}  // namespace myelin::detail

@@ -1,0 +1,87 @@
+#pragma once
+// Small builders shared by the unit tests.
+
+#include <string>
+
+#include "myelin/myelin.hpp"
+
+namespace myelin::test {
+
+inline selection pop(const std::string& label) {
+  return {{{.population = label}}};
+}
+
+inline population make_population(const std::string& label, int64_t size, const std::string& type,
+                                  std::map<std::string, value_spec> params = {}) {
+  population p;
+  p.label = label;
+  p.size = size;
+  p.cell_type = type;
+  p.params = std::move(params);
+  return p;
+}
+
+inline projection make_projection(const std::string& label, const std::string& pre,
+                                  const std::string& post, connector c, value_spec weight,
+                                  value_spec delay = 0.1, std::string receptor = "excitatory") {
+  projection p;
+  p.label = label;
+  p.pre = pop(pre);
+  p.post = pop(post);
+  p.conn = std::move(c);
+  p.weight = std::move(weight);
+  p.delay = std::move(delay);
+  p.receptor = std::move(receptor);
+  return p;
+}
+
+inline recorder make_recorder(const std::string& label, const std::string& target,
+                              std::vector<std::string> vars, double interval = 0.0) {
+  recorder r;
+  r.label = label;
+  r.target = pop(target);
+  r.variables = std::move(vars);
+  r.interval = interval;
+  return r;
+}
+
+/// A small COBA-like network with Poisson input and noise: exercises every random
+/// stream (connectivity, initial values, Poisson sources, noisy currents).
+inline network small_random_network(uint64_t seed, double tstop = 200.0) {
+  network net;
+  net.seed = seed;
+  net.tstop = tstop;
+  auto cell = std::map<std::string, value_spec>{
+      {"cm", 0.2},         {"tau_m", 20.0},     {"v_rest", -60.0},  {"v_reset", -60.0},
+      {"v_thresh", -50.0}, {"tau_refrac", 5.0}, {"tau_syn_E", 5.0}, {"tau_syn_I", 10.0},
+      {"e_rev_E", 0.0},    {"e_rev_I", -80.0},  {"i_offset", 0.1}};
+  auto e = make_population("exc", 320, "IF_cond_exp", cell);
+  e.initial["v"] = distribution{"normal", {{"mu", -55.0}, {"sigma", 5.0}}};
+  auto i = make_population("inh", 80, "IF_cond_exp", cell);
+  i.initial["v"] = distribution{"uniform", {{"low", -60.0}, {"high", -50.0}}};
+  auto src = make_population("input", 50, "SpikeSourcePoisson", {{"rate", 20.0}});
+  net.populations = {e, i, src};
+  connector fp{.type = "FixedProbability", .p = 0.1};
+  net.projections = {
+      make_projection("ee", "exc", "exc", fp, 0.004),
+      make_projection("ei", "exc", "inh", fp,
+                      distribution{"uniform", {{"low", 0.002}, {"high", 0.006}}}),
+      make_projection("ie", "inh", "exc", fp, 0.05,
+                      distribution{"uniform", {{"low", 0.1}, {"high", 2.0}}}, "inhibitory"),
+      make_projection("ii", "inh", "inh", fp, 0.05, 0.3, "inhibitory"),
+      make_projection("in", "input", "exc", connector{.type = "FixedNumberPre", .n = 5}, 0.01, 1.0),
+  };
+  stimulus noise;
+  noise.label = "noise";
+  noise.type = "NoisyCurrentSource";
+  noise.target = pop("exc");
+  noise.params = {{"mean", 0.05}, {"stdev", 0.1}, {"dt", 1.0}};
+  net.stimuli = {noise};
+  net.recorders = {make_recorder("s_exc", "exc", {"spikes"}),
+                   make_recorder("s_inh", "inh", {"spikes"}),
+                   make_recorder("s_in", "input", {"spikes"}),
+                   make_recorder("v", "inh", {"v", "gsyn_exc"}, 0.5)};
+  return net;
+}
+
+}  // namespace myelin::test
