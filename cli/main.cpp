@@ -139,7 +139,7 @@ class progress_bar {
  public:
   explicit progress_bar(bool quiet) : quiet_(quiet), tty_(isatty(STDERR_FILENO)) {}
   void operator()(double t, double t_end) {
-    if (quiet_) return;
+    if (quiet_ || done_) return;
     const double wall = std::chrono::duration<double>(clock::now() - start_).count();
     if (wall < 2.0) return;
     const double frac = t_end > 0 ? t / t_end : 1.0;
@@ -152,13 +152,13 @@ class progress_bar {
     std::fprintf(stderr, "%s[%s] %5.1f%%  t = %.0f / %.0f ms  %.2f s/s  ETA %.0f s%s",
                  tty_ ? "\r" : "", bar.c_str(), 100 * frac, t, t_end, t / 1000.0 / wall, eta,
                  tty_ ? "" : "\n");
-    shown_ = true;
-    if (frac >= 1.0 && tty_) std::fputc('\n', stderr);
+    done_ = frac >= 1.0;
+    if (done_ && tty_) std::fputc('\n', stderr);
   }
 
  private:
   using clock = std::chrono::steady_clock;
-  bool quiet_, tty_, shown_ = false;
+  bool quiet_, tty_, done_ = false;
   double last_line_ = -1e9;
   clock::time_point start_ = clock::now();
 };
