@@ -40,13 +40,216 @@ std::vector<parameter_info> membrane_params(double cm, double tau_m, double tau_
 // former can spike. A spiking cell is reset and refractory for nref steps.
 void detect_spikes(std::size_t n, double* v, double* refr, const double* v_thresh,
                    const double* v_reset, const double* nref, std::vector<uint32_t>& spiked) {
-  for (std::size_t c = 0; c < n; ++c) {
+  // Spikes are rare: test blocks of 16 cells with a branch-free (vectorised) any-of and
+  // look at single cells only in blocks that have a spike.
+  constexpr std::size_t block = 16;
+  std::size_t c0 = 0;
+  for (; c0 + block <= n; c0 += block) {
+    int any = 0;
+    for (std::size_t c = c0; c < c0 + block; ++c) any |= (refr[c] < 0.0) & (v[c] >= v_thresh[c]);
+    if (!any) continue;
+    for (std::size_t c = c0; c < c0 + block; ++c) {
+      if (refr[c] < 0.0 && v[c] >= v_thresh[c]) {
+        spiked.push_back(static_cast<uint32_t>(c));
+        v[c] = v_reset[c];
+        refr[c] = nref[c];
+      }
+    }
+  }
+  for (std::size_t c = c0; c < n; ++c) {
     if (refr[c] < 0.0 && v[c] >= v_thresh[c]) {
       spiked.push_back(static_cast<uint32_t>(c));
       v[c] = v_reset[c];
       refr[c] = nref[c];
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------
+// Per-step kernels. Plain loops over cells that GCC vectorises; compiled for AVX-512,
+// AVX2 and baseline x86-64 and picked at load time (target_clones), so one binary runs
+// everywhere and uses the widest SIMD the CPU has. No FMA contraction happens (ISO C++
+// mode), so every clone computes the same bits. `Uniform`: the group's parameters are
+// all equal and are read from index 0 (a broadcast), which keeps them out of the memory
+// traffic; otherwise every cell has its own.
+
+#define MYELIN_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+
+struct curr_args {
+  std::size_t n;
+  double *v, *ie, *ii, *ye, *yi, *refr;
+  const double *exc, *inh, *i_inj;
+  const double *v_rest, *v_reset, *i_off, *ke, *ki;  // ke, ki: e / tau_syn
+  const double *pvv, *pvie, *pvye, *pvii, *pvyi, *pvu, *pee, *pey, *pii, *piy;
+};
+
+// Arrays of a group never overlap: the __restrict locals and `#pragma GCC ivdep` say so,
+// which lets the compiler hoist uniform parameters and vectorise without alias checks
+// (GCC 12 needs the pragma: restrict on locals of an inlined function is not enough).
+#define MYELIN_R(name) auto* __restrict name = a.name
+
+template <bool Alpha, bool Uniform>
+[[gnu::always_inline]] inline void curr_loop(const curr_args& a) {
+  MYELIN_R(v);
+  MYELIN_R(ie);
+  MYELIN_R(ii);
+  MYELIN_R(ye);
+  MYELIN_R(yi);
+  MYELIN_R(exc);
+  MYELIN_R(inh);
+  MYELIN_R(i_inj);
+  MYELIN_R(v_rest);
+  MYELIN_R(i_off);
+  MYELIN_R(ke);
+  MYELIN_R(ki);
+  MYELIN_R(pvv);
+  MYELIN_R(pvie);
+  MYELIN_R(pvye);
+  MYELIN_R(pvii);
+  MYELIN_R(pvyi);
+  MYELIN_R(pvu);
+  MYELIN_R(pee);
+  MYELIN_R(pey);
+  MYELIN_R(pii);
+  MYELIN_R(piy);
+  const std::size_t n = a.n;
+#pragma GCC ivdep
+  for (std::size_t c = 0; c < n; ++c) {
+    const std::size_t p = Uniform ? 0 : c;
+    const double u = i_off[p] + i_inj[c];
+    double vn =
+        v_rest[p] + pvv[p] * (v[c] - v_rest[p]) + pvie[p] * ie[c] + pvii[p] * ii[c] + pvu[p] * u;
+    if constexpr (Alpha) {
+      vn += pvye[p] * ye[c] + pvyi[p] * yi[c];
+      ie[c] = pee[p] * ie[c] + pey[p] * ye[c];
+      ii[c] = pii[p] * ii[c] + piy[p] * yi[c];
+      ye[c] = pee[p] * ye[c] + exc[c] * ke[p];
+      yi[c] = pii[p] * yi[c] + inh[c] * ki[p];
+    } else {
+      (void)pvye, (void)pvyi, (void)pey, (void)piy, (void)ke, (void)ki, (void)ye, (void)yi;
+      ie[c] = pee[p] * ie[c] + exc[c];
+      ii[c] = pii[p] * ii[c] + inh[c];
+    }
+    v[c] = vn;
+  }
+}
+
+struct cond_args {
+  std::size_t n;
+  double h;
+  double *v, *ge, *gi, *ye, *yi, *refr;
+  const double *exc, *inh, *i_inj;
+  const double *gl, *v_rest, *i_off, *e_e, *e_i, *v_reset, *hcm, *de, *di, *he, *hi, *ke, *ki;
+};
+
+template <bool Alpha, bool Uniform>
+[[gnu::always_inline]] inline void cond_loop(const cond_args& a) {
+  MYELIN_R(v);
+  MYELIN_R(ge);
+  MYELIN_R(gi);
+  MYELIN_R(ye);
+  MYELIN_R(yi);
+  MYELIN_R(exc);
+  MYELIN_R(inh);
+  MYELIN_R(i_inj);
+  MYELIN_R(gl);
+  MYELIN_R(v_rest);
+  MYELIN_R(i_off);
+  MYELIN_R(e_e);
+  MYELIN_R(e_i);
+  MYELIN_R(hcm);
+  MYELIN_R(de);
+  MYELIN_R(di);
+  MYELIN_R(he);
+  MYELIN_R(hi);
+  MYELIN_R(ke);
+  MYELIN_R(ki);
+  const double h = a.h;
+  const std::size_t n = a.n;
+#pragma GCC ivdep
+  for (std::size_t c = 0; c < n; ++c) {
+    const std::size_t p = Uniform ? 0 : c;
+    // Conductances [uS] at the middle of the step.
+    double gem, gim;
+    if constexpr (Alpha) {
+      // g(t+s) = (g + y s) e^{-s/tau}, y(t+s) = y e^{-s/tau}.
+      gem = (ge[c] + ye[c] * 0.5 * h) * he[p];
+      gim = (gi[c] + yi[c] * 0.5 * h) * hi[p];
+    } else {
+      (void)ye, (void)yi, (void)ke, (void)ki, (void)h;
+      gem = ge[c] * he[p];
+      gim = gi[c] * hi[p];
+    }
+    const double g_tot = gl[p] + gem + gim;  // [uS]
+    const double v_inf =
+        (gl[p] * v_rest[p] + gem * e_e[p] + gim * e_i[p] + i_off[p] + i_inj[c]) / g_tot;
+    const double vn = v_inf + (v[c] - v_inf) * vexp(hcm[p] * g_tot);
+    if constexpr (Alpha) {
+      ge[c] = (ge[c] + ye[c] * h) * de[p];
+      gi[c] = (gi[c] + yi[c] * h) * di[p];
+      ye[c] = ye[c] * de[p] + exc[c] * ke[p];
+      yi[c] = yi[c] * di[p] + inh[c] * ki[p];
+    } else {
+      ge[c] = ge[c] * de[p] + exc[c];
+      gi[c] = gi[c] * di[p] + inh[c];
+    }
+    v[c] = vn;
+  }
+}
+#undef MYELIN_R
+
+// Cells in their refractory period are put back to v_reset (the free update above ran
+// for them too; its v is discarded). Leaves refr = -1 for cells that may spike.
+// A separate loop: fused with the update, GCC 12 gives up if-converting the selects.
+template <bool Uniform>
+[[gnu::always_inline]] inline void refractory_loop(std::size_t n, double* __restrict v,
+                                                   double* __restrict refr,
+                                                   const double* __restrict v_reset) {
+  for (std::size_t c = 0; c < n; ++c) {
+    const double vc = v[c], rf = refr[c], vr = v_reset[Uniform ? 0 : c];
+    v[c] = rf > 0.0 ? vr : vc;
+    refr[c] = rf > 0.0 ? rf - 1.0 : -1.0;
+  }
+}
+
+MYELIN_SIMD_CLONES void refractory_cells(std::size_t n, double* v, double* refr,
+                                         const double* v_reset) {
+  refractory_loop<false>(n, v, refr, v_reset);
+}
+MYELIN_SIMD_CLONES void refractory_cells_uniform(std::size_t n, double* v, double* refr,
+                                                 const double* v_reset) {
+  refractory_loop<true>(n, v, refr, v_reset);
+}
+
+MYELIN_SIMD_CLONES void curr_exp_cells(const curr_args& a) {
+  curr_loop<false, false>(a);
+}
+MYELIN_SIMD_CLONES void curr_exp_cells_uniform(const curr_args& a) {
+  curr_loop<false, true>(a);
+}
+MYELIN_SIMD_CLONES void curr_alpha_cells(const curr_args& a) {
+  curr_loop<true, false>(a);
+}
+MYELIN_SIMD_CLONES void curr_alpha_cells_uniform(const curr_args& a) {
+  curr_loop<true, true>(a);
+}
+MYELIN_SIMD_CLONES void cond_exp_cells(const cond_args& a) {
+  cond_loop<false, false>(a);
+}
+MYELIN_SIMD_CLONES void cond_exp_cells_uniform(const cond_args& a) {
+  cond_loop<false, true>(a);
+}
+MYELIN_SIMD_CLONES void cond_alpha_cells(const cond_args& a) {
+  cond_loop<true, false>(a);
+}
+MYELIN_SIMD_CLONES void cond_alpha_cells_uniform(const cond_args& a) {
+  cond_loop<true, true>(a);
+}
+
+bool all_equal(const double* x, std::size_t n) {
+  for (std::size_t c = 1; c < n; ++c)
+    if (x[c] != x[0]) return false;
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -72,6 +275,8 @@ class if_curr final : public cell_group {
     refr_ = scratch("refractory_steps_left");
     nref_ = scratch("refractory_steps");
     for (int k = 0; k < n_coef; ++k) p_[k] = scratch("propagator_" + std::to_string(k));
+    ke_ = scratch("alpha_jump_exc");
+    ki_ = scratch("alpha_jump_inh");
   }
 
   void prepare(double h) override {
@@ -114,46 +319,38 @@ class if_curr final : public cell_group {
       p[8][c] = e[3][3];  // I_i <- I_i
       p[9][c] = e[3][4];  // I_i <- y_i
     }
+    double *ke = col(ke_), *ki = col(ki_);
+    for (std::size_t c = 0; c < n_; ++c) {
+      ke[c] = std::exp(1.0) / tau_e[c];
+      ki[c] = std::exp(1.0) / tau_i[c];
+    }
+    uniform_ = true;
+    for (std::size_t k : {v_rest_, v_reset_, i_offset_, ke_, ki_})
+      uniform_ = uniform_ && all_equal(col(k), n_);
+    for (int k = 0; k < n_coef; ++k) uniform_ = uniform_ && all_equal(col(p_[k]), n_);
   }
 
   void advance(const step_info&, const group_input& in, std::vector<uint32_t>& spiked) override {
-    double *v = col(v_), *ie = col(ie_), *ii = col(ii_), *ye = col(ye_), *yi = col(yi_);
-    double* refr = col(refr_);
-    const double *v_rest = col(v_rest_), *v_reset = col(v_reset_), *v_thresh = col(v_thresh_);
-    const double *i_off = col(i_offset_), *nref = col(nref_);
-    const double *tau_e = col(tau_e_), *tau_i = col(tau_i_);
-    const double *pvv = col(p_[0]), *pvie = col(p_[1]), *pvye = col(p_[2]), *pvii = col(p_[3]),
-                 *pvyi = col(p_[4]), *pvu = col(p_[5]), *pee = col(p_[6]), *pey = col(p_[7]),
-                 *pii = col(p_[8]), *piy = col(p_[9]);
-    const double e1 = std::exp(1.0);
-    const double *exc = in.exc, *inh = in.inh, *i_inj = in.i_inj;
-    for (std::size_t c = 0; c < n_; ++c) {
-      const double u = i_off[c] + i_inj[c];
-      double vn =
-          v_rest[c] + pvv[c] * (v[c] - v_rest[c]) + pvie[c] * ie[c] + pvii[c] * ii[c] + pvu[c] * u;
-      if constexpr (Alpha) {
-        vn += pvye[c] * ye[c] + pvyi[c] * yi[c];
-        ie[c] = pee[c] * ie[c] + pey[c] * ye[c];
-        ii[c] = pii[c] * ii[c] + piy[c] * yi[c];
-        ye[c] = pee[c] * ye[c] + exc[c] * e1 / tau_e[c];
-        yi[c] = pii[c] * yi[c] + inh[c] * e1 / tau_i[c];
-      } else {
-        (void)pvye, (void)pvyi, (void)pey, (void)piy, (void)tau_e, (void)tau_i;
-        ie[c] = pee[c] * ie[c] + exc[c];
-        ii[c] = pii[c] * ii[c] + inh[c];
-      }
-      const bool refractory = refr[c] > 0.0;
-      v[c] = refractory ? v_reset[c] : vn;
-      refr[c] = refractory ? refr[c] - 1.0 : -1.0;
-    }
-    detect_spikes(n_, v, refr, v_thresh, v_reset, nref, spiked);
+    const curr_args a{n_,           col(v_),       col(ie_),       col(ii_),   col(ye_),
+                      col(yi_),     col(refr_),    in.exc,         in.inh,     in.i_inj,
+                      col(v_rest_), col(v_reset_), col(i_offset_), col(ke_),   col(ki_),
+                      col(p_[0]),   col(p_[1]),    col(p_[2]),     col(p_[3]), col(p_[4]),
+                      col(p_[5]),   col(p_[6]),    col(p_[7]),     col(p_[8]), col(p_[9])};
+    if constexpr (Alpha)
+      uniform_ ? curr_alpha_cells_uniform(a) : curr_alpha_cells(a);
+    else
+      uniform_ ? curr_exp_cells_uniform(a) : curr_exp_cells(a);
+    uniform_ ? refractory_cells_uniform(n_, col(v_), col(refr_), col(v_reset_))
+             : refractory_cells(n_, col(v_), col(refr_), col(v_reset_));
+    detect_spikes(n_, col(v_), col(refr_), col(v_thresh_), col(v_reset_), col(nref_), spiked);
   }
 
  private:
   static constexpr int n_coef = 10;
   std::size_t cm_, tau_m_, tau_refrac_, v_rest_, v_reset_, v_thresh_, i_offset_, tau_e_, tau_i_;
-  std::size_t v_, ie_, ii_, ye_, yi_, refr_, nref_;
+  std::size_t v_, ie_, ii_, ye_, yi_, refr_, nref_, ke_, ki_;
   std::size_t p_[n_coef];
+  bool uniform_ = false;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -186,6 +383,8 @@ class if_cond final : public cell_group {
     hi_ = scratch("half_decay_inh");
     gl_ = scratch("g_leak");
     hcm_ = scratch("minus_dt_over_cm");
+    ke_ = scratch("alpha_jump_exc");
+    ki_ = scratch("alpha_jump_inh");
   }
 
   void prepare(double h) override {
@@ -203,57 +402,38 @@ class if_cond final : public cell_group {
       he[c] = std::exp(-0.5 * h / te[c]);
       hi[c] = std::exp(-0.5 * h / ti[c]);
     }
+    double *ke = col(ke_), *ki = col(ki_);
+    for (std::size_t c = 0; c < n_; ++c) {
+      ke[c] = std::exp(1.0) / te[c];
+      ki[c] = std::exp(1.0) / ti[c];
+    }
+    uniform_ = true;
+    for (std::size_t k :
+         {gl_, v_rest_, i_offset_, e_e_, e_i_, v_reset_, hcm_, de_, di_, he_, hi_, ke_, ki_})
+      uniform_ = uniform_ && all_equal(col(k), n_);
   }
 
   void advance(const step_info&, const group_input& in, std::vector<uint32_t>& spiked) override {
-    double *v = col(v_), *ge = col(ge_), *gi = col(gi_), *ye = col(ye_), *yi = col(yi_);
-    double* refr = col(refr_);
-    const double *gl = col(gl_), *hcm = col(hcm_), *v_rest = col(v_rest_), *v_reset = col(v_reset_),
-                 *v_thresh = col(v_thresh_), *i_off = col(i_offset_), *e_e = col(e_e_),
-                 *e_i = col(e_i_), *nref = col(nref_), *de = col(de_), *di = col(di_),
-                 *he = col(he_), *hi = col(hi_), *tau_e = col(tau_e_), *tau_i = col(tau_i_);
-    const double h = h_;
-    const double e1 = std::exp(1.0);
-    const double *exc = in.exc, *inh = in.inh, *i_inj = in.i_inj;
-    // Pass 1, branch-free so that it vectorises: conductances and v for every cell.
-    for (std::size_t c = 0; c < n_; ++c) {
-      // Conductances [uS] at the middle of the step.
-      double gem, gim;
-      if constexpr (Alpha) {
-        // g(t+s) = (g + y s) e^{-s/tau}, y(t+s) = y e^{-s/tau}.
-        gem = (ge[c] + ye[c] * 0.5 * h) * he[c];
-        gim = (gi[c] + yi[c] * 0.5 * h) * hi[c];
-      } else {
-        (void)tau_e, (void)tau_i;
-        gem = ge[c] * he[c];
-        gim = gi[c] * hi[c];
-      }
-      const double g_tot = gl[c] + gem + gim;  // [uS]
-      const double v_inf =
-          (gl[c] * v_rest[c] + gem * e_e[c] + gim * e_i[c] + i_off[c] + i_inj[c]) / g_tot;
-      const double vn = v_inf + (v[c] - v_inf) * vexp(hcm[c] * g_tot);
-      if constexpr (Alpha) {
-        ge[c] = (ge[c] + ye[c] * h) * de[c];
-        gi[c] = (gi[c] + yi[c] * h) * di[c];
-        ye[c] = ye[c] * de[c] + exc[c] * e1 / tau_e[c];
-        yi[c] = yi[c] * di[c] + inh[c] * e1 / tau_i[c];
-      } else {
-        ge[c] = ge[c] * de[c] + exc[c];
-        gi[c] = gi[c] * di[c] + inh[c];
-      }
-      const bool refractory = refr[c] > 0.0;
-      v[c] = refractory ? v_reset[c] : vn;
-      refr[c] = refractory ? refr[c] - 1.0 : -1.0;
-    }
-    // Pass 2: threshold (cells that were refractory sit at v_reset < v_thresh).
-    detect_spikes(n_, v, refr, v_thresh, v_reset, nref, spiked);
+    const cond_args a{
+        n_,         h_,        col(v_),       col(ge_),  col(gi_), col(ye_),     col(yi_),
+        col(refr_), in.exc,    in.inh,        in.i_inj,  col(gl_), col(v_rest_), col(i_offset_),
+        col(e_e_),  col(e_i_), col(v_reset_), col(hcm_), col(de_), col(di_),     col(he_),
+        col(hi_),   col(ke_),  col(ki_)};
+    if constexpr (Alpha)
+      uniform_ ? cond_alpha_cells_uniform(a) : cond_alpha_cells(a);
+    else
+      uniform_ ? cond_exp_cells_uniform(a) : cond_exp_cells(a);
+    uniform_ ? refractory_cells_uniform(n_, col(v_), col(refr_), col(v_reset_))
+             : refractory_cells(n_, col(v_), col(refr_), col(v_reset_));
+    detect_spikes(n_, col(v_), col(refr_), col(v_thresh_), col(v_reset_), col(nref_), spiked);
   }
 
  private:
   double h_ = 0.1;
   std::size_t cm_, tau_m_, tau_refrac_, v_rest_, v_reset_, v_thresh_, i_offset_, tau_e_, tau_i_,
       e_e_, e_i_;
-  std::size_t v_, ge_, gi_, ye_, yi_, refr_, nref_, de_, di_, he_, hi_, gl_, hcm_;
+  std::size_t v_, ge_, gi_, ye_, yi_, refr_, nref_, de_, di_, he_, hi_, gl_, hcm_, ke_, ki_;
+  bool uniform_ = false;
 };
 
 cell_type_info curr_info(const std::string& name, double tau_syn) {

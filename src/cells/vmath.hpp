@@ -13,8 +13,9 @@
 namespace myelin::detail {
 
 /// e^x for x in [-708, 709] (clamped outside: no infinities, no denormals).
-inline double vexp(double x) {
-  x = x < -708.0 ? -708.0 : (x > 709.0 ? 709.0 : x);
+[[gnu::always_inline]] inline double vexp(double x) {
+  x = x < -708.0 ? -708.0 : x;
+  x = x > 709.0 ? 709.0 : x;
   // x = k ln2 + r, |r| <= ln2/2; k read from the low mantissa bits of t.
   constexpr double shifter = 0x1.8p52;
   const double t = x * 1.4426950408889634 + shifter;
