@@ -163,14 +163,13 @@ class progress_bar {
   clock::time_point start_ = clock::now();
 };
 
-int cmd_run(const options& o) {
-  const myelin::network net = load(o);
+int cmd_run(const options& o, const myelin::network& net, const myelin::mpi_session& mpi) {
   const std::string dir = o.out_dir.empty() ? "results/" + net.name : o.out_dir;
-  {
+  if (mpi.rank() == 0) {
     // Fail before the simulation if the output directory cannot be written.
     myelin::detail::output_transaction probe(dir);
   }
-  progress_bar bar(o.quiet);
+  progress_bar bar(o.quiet || mpi.rank() != 0);
   myelin::run_options ro;
   ro.threads = o.threads;
   ro.max_record_memory = o.max_record_memory;
@@ -178,11 +177,12 @@ int cmd_run(const options& o) {
   myelin::simulation sim(net, ro);
   sim.run(net.tstop);
   sim.write_outputs(dir);
-  if (!o.quiet) {
-    std::printf("%s: %.0f ms simulated in %.3f s (build %.3f s), %d thread%s, %llu synapses\n",
-                net.name.c_str(), sim.time(), sim.run_seconds(), sim.build_seconds(), sim.threads(),
-                sim.threads() == 1 ? "" : "s",
-                static_cast<unsigned long long>(sim.synapse_count()));
+  if (!o.quiet && mpi.rank() == 0) {
+    std::printf(
+        "%s: %.0f ms simulated in %.3f s (build %.3f s), %d rank%s x %d thread%s, %llu synapses\n",
+        net.name.c_str(), sim.time(), sim.run_seconds(), sim.build_seconds(), sim.ranks(),
+        sim.ranks() == 1 ? "" : "s", sim.threads(), sim.threads() == 1 ? "" : "s",
+        static_cast<unsigned long long>(sim.synapse_count()));
     for (const auto& p : sim.summary())
       std::printf("  %-16s %8lld cells %10llu spikes %8.2f Hz\n", p.label.c_str(),
                   static_cast<long long>(p.size), static_cast<unsigned long long>(p.spike_count),
@@ -233,13 +233,14 @@ int cmd_plot(const options& o) {
 
 int cmd_info() {
   std::printf("myelin %s\n", myelin::version().c_str());
-  std::printf("build: C++20, %s, threads: std::thread (%u cores here), MPI: no\n",
+  std::printf("build: C++20, %s, threads: std::thread (%u cores here), MPI: %s\n",
 #ifdef NDEBUG
               "release",
 #else
               "debug",
 #endif
-              std::thread::hardware_concurrency());
+              std::thread::hardware_concurrency(),
+              myelin::mpi_session::built_with_mpi() ? "yes (OpenMPI)" : "no");
   std::printf("\ncell types (PyNN names and units):\n");
   for (const auto& t : myelin::cell_types()) {
     std::printf("\n%s  (synapses: %s)\n", t.name.c_str(), t.synapse_kind.c_str());
@@ -267,6 +268,19 @@ int cmd_info() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  myelin::mpi_session mpi(&argc, &argv);
+  // Errors that every rank meets alike (bad model, bad options) are printed once, by
+  // rank 0. An error on some ranks only ends the whole job (MPI_Abort): the other ranks
+  // could otherwise wait forever in a collective.
+  auto fail = [&](const std::string& msg, int code, bool everywhere) {
+    if (mpi.size() > 1 && !everywhere) {
+      std::fprintf(stderr, "myelin: rank %d: %s\n", mpi.rank(), msg.c_str());
+      std::fflush(stderr);
+      mpi.abort(code);
+    }
+    if (mpi.rank() == 0) std::fprintf(stderr, "myelin: %s\n", msg.c_str());
+    return code;
+  };
   try {
     if (argc >= 2 && (std::string(argv[1]) == "-h" || std::string(argv[1]) == "--help" ||
                       std::string(argv[1]) == "help")) {
@@ -274,19 +288,30 @@ int main(int argc, char** argv) {
       return 0;
     }
     const options o = parse_args(argc, argv);
-    if (o.command == "run") return cmd_run(o);
+    if (o.command == "run") {
+      bool simulating = false;
+      try {
+        // Every rank reads and checks the model itself: model and option errors happen
+        // before any communication, identically on every rank.
+        const myelin::network net = load(o);
+        simulating = true;
+        return cmd_run(o, net, mpi);
+      } catch (const myelin::model_error& e) {
+        return fail(std::string("error: ") + e.what(), 1, !simulating || mpi.size() == 1);
+      } catch (const myelin::error& e) {
+        return fail(std::string("error: ") + e.what(), 1, mpi.size() == 1);
+      }
+    }
     if (o.command == "validate") return cmd_validate(o);
     if (o.command == "plot") return cmd_plot(o);
     if (o.command == "info") return cmd_info();
     throw usage_error("unknown command '" + o.command + "'");
   } catch (const usage_error& e) {
-    std::fprintf(stderr, "myelin: %s\n%s", e.what(), usage_text);
+    if (mpi.rank() == 0) std::fprintf(stderr, "myelin: %s\n%s", e.what(), usage_text);
     return 2;
   } catch (const myelin::error& e) {
-    std::fprintf(stderr, "myelin: error: %s\n", e.what());
-    return 1;
+    return fail(std::string("error: ") + e.what(), 1, mpi.size() == 1);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "myelin: internal error: %s\n", e.what());
-    return 3;
+    return fail(std::string("internal error: ") + e.what(), 3, mpi.size() == 1);
   }
 }

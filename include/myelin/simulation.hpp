@@ -73,7 +73,9 @@ class simulation {
 
   double time() const;  ///< [ms]
   const network& model() const;
-  int threads() const;
+  int threads() const;  ///< threads of this rank
+  int ranks() const;    ///< MPI ranks (1 without MPI)
+  int rank() const;
 
   /// Changes a scalar parameter of a current source, e.g. ("drive", "amplitude", 0.3).
   void set_stimulus_param(const std::string& stimulus, const std::string& param, double value);
@@ -86,6 +88,9 @@ class simulation {
   /// assuming every recorded cell fires at 100 Hz).
   double record_memory_estimate(double duration) const;
 
+  /// Results are complete on rank 0 (on other ranks: spikes() and traces() are empty,
+  /// summary() is complete). traces(), connections() and write_outputs() are collective:
+  /// every rank must call them.
   spike_data spikes(const std::string& population) const;
   /// Every connection of a projection, sorted by (post, pre); gathered from all threads.
   std::vector<connection_data> connections(const std::string& projection) const;
@@ -107,6 +112,28 @@ class simulation {
 
  private:
   std::unique_ptr<impl> impl_;
+};
+
+/// MPI for the lifetime of the object: initialises MPI (MPI_THREAD_FUNNELED) if the
+/// process was started by an MPI launcher (mpirun, srun) and myelin was built with MPI;
+/// otherwise does nothing. Simulations created while a session is active are
+/// distributed over all ranks of MPI_COMM_WORLD; every rank must make the same calls.
+class mpi_session {
+ public:
+  mpi_session(int* argc, char*** argv);
+  ~mpi_session();
+  mpi_session(const mpi_session&) = delete;
+  mpi_session& operator=(const mpi_session&) = delete;
+  bool active() const { return active_; }
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+  /// Ends every rank of the job (MPI_Abort), or the process without MPI.
+  [[noreturn]] void abort(int code);
+  static bool built_with_mpi();
+
+ private:
+  bool active_ = false;
+  int rank_ = 0, size_ = 1;
 };
 
 /// The library version, e.g. "0.1.0".

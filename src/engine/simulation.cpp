@@ -14,11 +14,13 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <numbers>
 
 #include <nlohmann/json.hpp>
 
 #include "build/builder.hpp"
+#include "engine/context.hpp"
 #include "engine/thread_team.hpp"
 #include "engine/vp_state.hpp"
 #include "io/writers.hpp"
@@ -75,13 +77,50 @@ struct stim_params {
 
 }  // namespace
 
+// Plain byte buffers for gathering results on rank 0.
+template <class T>
+void put(std::vector<char>& b, const T* x, std::size_t n) {
+  const char* p = reinterpret_cast<const char*>(x);
+  b.insert(b.end(), p, p + n * sizeof(T));
+}
+template <class T>
+void put(std::vector<char>& b, T x) {
+  put(b, &x, 1);
+}
+struct reader {
+  const std::vector<char>& b;
+  std::size_t at = 0;
+  template <class T>
+  T get() {
+    T x;
+    std::memcpy(&x, b.data() + at, sizeof(T));
+    at += sizeof(T);
+    return x;
+  }
+  template <class T>
+  void get(T* x, std::size_t n) {
+    std::memcpy(x, b.data() + at, n * sizeof(T));
+    at += n * sizeof(T);
+  }
+  bool done() const { return at >= b.size(); }
+};
+
 struct simulation::impl {
   network net;
   run_options opt;
   gid_layout layout;
-  int n_vp = 1;
-  std::vector<vp_state> vps;
+  std::unique_ptr<distributed_context> dist;
+  int rank = 0, n_ranks = 1;  // MPI ranks
+  int n_threads = 1;          // threads (and VPs) of this rank
+  int n_vp = 1;               // VPs of the whole job: n_ranks * n_threads
+  std::vector<vp_state> vps;  // this rank's VPs; thread t runs VP rank + t * n_ranks
   thread_team team;
+  uint64_t total_synapses = 0;
+  double total_synapse_bytes = 0;
+  // Spikes of every rank for the epoch of each parity (MPI runs only).
+  std::vector<spike_event> all_spikes[2];
+  std::vector<std::size_t> all_chunks[2];
+  std::vector<spike_event> mine;  // this rank's spikes of an epoch, merged
 
   int64_t step = 0;  // steps taken so far
   int64_t min_delay = 1, max_delay = 1;
@@ -94,12 +133,34 @@ struct simulation::impl {
   std::vector<std::vector<uint8_t>> spike_sel;   // per recorder: gid selected (or empty)
   std::vector<spike_data> pop_spikes;            // per population
   std::vector<bool> pop_spikes_recorded;         // some recorder records its spikes
-  std::vector<uint64_t> spike_counts;            // per population, all spikes
+  std::vector<uint64_t> local_counts;            // per population, counted by VP 0
+  std::vector<uint64_t> spike_counts;            // per population, all spikes (all ranks)
 
   std::vector<stim_params> stims;
 
   impl(const network& n, run_options o)
-      : net(n), opt(std::move(o)), layout(net), n_vp(resolve_threads(opt.threads)), team(n_vp) {}
+      : net(n),
+        opt(std::move(o)),
+        layout(net),
+        dist(make_default_context()),
+        rank(dist->rank()),
+        n_ranks(dist->size()),
+        n_threads(resolve_threads(opt.threads)),
+        n_vp(n_ranks * n_threads),
+        team(n_threads) {}
+
+  int vp_of_thread(int t) const { return rank + t * n_ranks; }
+
+  // Rethrows this rank's first error, or reports that another rank failed, if any rank
+  // failed: a collective, so every rank leaves together.
+  void agree(const std::vector<std::exception_ptr>& errors, const char* what) {
+    bool ok = true;
+    for (const auto& e : errors) ok = ok && !e;
+    if (dist->all_ok(ok)) return;
+    for (const auto& e : errors)
+      if (e) std::rethrow_exception(e);
+    throw error(std::string("another MPI rank failed while ") + what);
+  }
 
   static int resolve_threads(int t) {
     if (t < 0)
@@ -110,20 +171,36 @@ struct simulation::impl {
 
   void build() {
     const auto t0 = clock_type::now();
-    vps.resize(n_vp);
-    team.run([&](int v) { build_vp(net, layout, v, n_vp, vps[v]); });
+    vps.resize(n_threads);
+    std::vector<std::exception_ptr> errors(n_threads);
+    team.run([&](int t) {
+      try {
+        build_vp(net, layout, vp_of_thread(t), n_vp, vps[t]);
+      } catch (...) {
+        errors[t] = std::current_exception();
+      }
+    });
+    agree(errors, "building the network");
 
-    uint16_t lo = UINT16_MAX, hi = 0;
+    int64_t lo = INT64_MAX, hi = 0;
     for (const auto& vp : vps)
       for (const auto& t : vp.tables)
         if (!t.targets.empty()) {
-          lo = std::min(lo, t.min_delay);
-          hi = std::max(hi, t.max_delay);
+          lo = std::min<int64_t>(lo, t.min_delay);
+          hi = std::max<int64_t>(hi, t.max_delay);
         }
-    if (hi == 0) lo = hi = 1;
-    // Without connections the epoch length only sets how often spikes are merged.
-    min_delay = hi == 1 && lo == 1 && synapses() == 0 ? 10 : lo;
-    max_delay = hi;
+    lo = dist->min(lo);
+    hi = dist->max(hi);
+    std::vector<uint64_t> syn{synapses()};
+    dist->sum(syn);
+    total_synapses = syn[0];
+    double bytes = 0;
+    for (const auto& vp : vps)
+      for (const auto& t : vp.tables) bytes += static_cast<double>(t.bytes());
+    total_synapse_bytes = dist->sum(bytes);
+    // Without connections the epoch length only sets how often spikes are exchanged.
+    min_delay = total_synapses == 0 ? 10 : lo;
+    max_delay = total_synapses == 0 ? 1 : hi;
     for (auto& vp : vps) {
       vp.n_slots = max_delay + 1;
       vp.ring.assign(static_cast<std::size_t>(vp.n_slots) * 2 * vp.n_cells, 0.0);
@@ -138,6 +215,7 @@ struct simulation::impl {
     pop_spikes.resize(net.populations.size());
     pop_spikes_recorded.assign(net.populations.size(), false);
     spike_counts.assign(net.populations.size(), 0);
+    local_counts.assign(net.populations.size(), 0);
     for (std::size_t r = 0; r < n_rec; ++r) {
       const recorder& rec = net.recorders[r];
       rec_interval.push_back(
@@ -270,33 +348,62 @@ struct simulation::impl {
   // for every layout, so each target sums its inputs in the same order.
   template <class F>
   void for_each_spike(int parity, F&& f) const {
-    if (n_vp == 1) {
-      for (const spike_event& e : vps[0].spikes[parity]) f(e);
-      return;
+    // The sorted lists to merge: each local VP's, or (MPI) each rank's.
+    struct span {
+      const spike_event* at;
+      const spike_event* end;
+    };
+    span lists[64];
+    std::vector<span> big;
+    const int n_lists = n_ranks > 1 ? n_ranks : n_threads;
+    span* l = n_lists > 64 ? (big.resize(n_lists), big.data()) : lists;
+    if (n_ranks > 1) {
+      const auto& all = all_spikes[parity];
+      const auto& ch = all_chunks[parity];
+      for (int r = 0; r < n_ranks; ++r) l[r] = {all.data() + ch[r], all.data() + ch[r + 1]};
+    } else {
+      for (int t = 0; t < n_threads; ++t) {
+        const auto& list = vps[t].spikes[parity];
+        l[t] = {list.data(), list.data() + list.size()};
+      }
     }
-    std::size_t pos[64] = {};
-    std::vector<std::size_t> big;  // more than 64 VPs: positions on the heap
-    std::size_t* at = pos;
-    if (n_vp > 64) {
-      big.assign(n_vp, 0);
-      at = big.data();
+    if (n_lists == 1) {
+      for (const spike_event* e = l[0].at; e != l[0].end; ++e) f(*e);
+      return;
     }
     while (true) {
       int best = -1;
-      for (int v = 0; v < n_vp; ++v) {
-        const auto& list = vps[v].spikes[parity];
-        if (at[v] < list.size() && (best < 0 || list[at[v]] < vps[best].spikes[parity][at[best]]))
-          best = v;
-      }
+      for (int v = 0; v < n_lists; ++v)
+        if (l[v].at != l[v].end && (best < 0 || *l[v].at < *l[best].at)) best = v;
       if (best < 0) return;
-      f(vps[best].spikes[parity][at[best]++]);
+      f(*l[best].at++);
     }
+  }
+
+  // Thread 0 of an MPI rank: this rank's spikes of the epoch, merged, to every rank.
+  bool exchange_spikes(int parity, bool ok) {
+    mine.clear();
+    if (ok) {
+      // Merge the local VPs' lists (the same k-way merge, over threads).
+      std::vector<std::size_t> at(n_threads, 0);
+      while (true) {
+        int best = -1;
+        for (int t = 0; t < n_threads; ++t) {
+          const auto& list = vps[t].spikes[parity];
+          if (at[t] < list.size() && (best < 0 || list[at[t]] < vps[best].spikes[parity][at[best]]))
+            best = t;
+        }
+        if (best < 0) break;
+        mine.push_back(vps[best].spikes[parity][at[best]++]);
+      }
+    }
+    return dist->exchange(mine, ok, all_spikes[parity], all_chunks[parity]);
   }
 
   // VP 0, during its delivery: count every spike, record the selected ones.
   void record_spike(const spike_event& e) {
     const std::size_t p = layout.population_of(e.gid);
-    ++spike_counts[p];
+    ++local_counts[p];
     if (!pop_spikes_recorded[p]) return;
     const double t = static_cast<double>(e.step + 1) * net.dt;
     for (std::size_t r = 0; r < spike_sel.size(); ++r) {
@@ -383,55 +490,72 @@ struct simulation::impl {
     // may set failed[(k+1) % 2], which is read only after barrier k+1; a fast thread
     // already working on the next epoch writes the other flag.
     std::atomic<bool> failed[2] = {false, false};
-    std::vector<std::exception_ptr> errors(n_vp);
-    team.run([&](int v) {
-      vp_state& vp = vps[v];
+    std::atomic<bool> exchange_failed[2] = {false, false};  // MPI: some rank failed
+    std::vector<std::exception_ptr> errors(n_threads);
+    team.run([&](int t) {
+      vp_state& vp = vps[t];
       int64_t s = first;
       int64_t epoch = 0;
       while (s < last) {
         const int parity = static_cast<int>(epoch & 1);
         const int64_t epoch_end = std::min(last, s + min_delay);
-        if (!errors[v]) {
+        if (!errors[t]) {
           try {
             vp.spikes[parity].clear();
             for (int64_t k = s; k < epoch_end; ++k) {
               advance_step(vp, k, parity);
-              if (v == 0)
+              if (t == 0)
                 for (std::size_t r = 0; r < net.recorders.size(); ++r)
                   if (samples_at(r, k + 1) && has_traces(r))
                     trace_times[r].push_back(static_cast<double>(k + 1) * net.dt);
             }
           } catch (...) {
-            errors[v] = std::current_exception();
+            errors[t] = std::current_exception();
             failed[parity] = true;
           }
         }
         s = epoch_end;
         team.barrier();
-        if (failed[parity]) break;
+        if (n_ranks > 1) {
+          // Thread 0 exchanges this rank's spikes (and its status) with every rank;
+          // the others wait. Every rank leaves after the same exchange if any failed.
+          if (t == 0) {
+            try {
+              exchange_failed[parity] = !exchange_spikes(parity, !failed[parity]);
+            } catch (...) {
+              errors[t] = std::current_exception();
+              exchange_failed[parity] = true;
+            }
+          }
+          team.barrier();
+          if (exchange_failed[parity]) break;
+        } else if (failed[parity]) {
+          break;
+        }
         // Spikes of this epoch act no earlier than the next epoch (delays >= min_delay
         // >= epoch length), so delivering now, while other VPs may already be
         // stepping, is safe.
         try {
           deliver(vp, parity);
-          if (v == 0 && opt.progress && seconds_since(last_report) > 0.2) {
+          if (t == 0 && rank == 0 && opt.progress && seconds_since(last_report) > 0.2) {
             last_report = clock_type::now();
             opt.progress(static_cast<double>(s) * net.dt, static_cast<double>(last) * net.dt);
           }
         } catch (...) {
-          errors[v] = std::current_exception();
+          errors[t] = std::current_exception();
           failed[parity ^ 1] = true;
         }
         ++epoch;
       }
       // A failure in the last delivery has no barrier after it: all threads have left
-      // the loop, and the error is rethrown below.
+      // the loop, and the error is resolved below.
     });
-    for (auto& e : errors)
-      if (e) std::rethrow_exception(e);
+    agree(errors, "running");
+    spike_counts = local_counts;
+    dist->sum(spike_counts);
     step = last;
     run_s += seconds_since(t0);
-    if (opt.progress)
+    if (opt.progress && rank == 0)
       opt.progress(static_cast<double>(step) * net.dt, static_cast<double>(last) * net.dt);
   }
 
@@ -482,7 +606,13 @@ const network& simulation::model() const {
   return impl_->net;
 }
 int simulation::threads() const {
-  return impl_->n_vp;
+  return impl_->n_threads;
+}
+int simulation::ranks() const {
+  return impl_->n_ranks;
+}
+int simulation::rank() const {
+  return impl_->rank;
 }
 double simulation::build_seconds() const {
   return impl_->build_s;
@@ -491,13 +621,10 @@ double simulation::run_seconds() const {
   return impl_->run_s;
 }
 uint64_t simulation::synapse_count() const {
-  return impl_->synapses();
+  return impl_->total_synapses;
 }
 double simulation::synapse_bytes() const {
-  double b = 0;
-  for (const auto& vp : impl_->vps)
-    for (const auto& t : vp.tables) b += static_cast<double>(t.bytes());
-  return b;
+  return impl_->total_synapse_bytes;
 }
 double simulation::record_memory_estimate(double duration) const {
   return impl_->record_memory(duration);
@@ -575,6 +702,17 @@ std::vector<connection_data> simulation::connections(const std::string& projecti
                          (t.delays.empty() ? t.delay : t.delays[k]) * m.net.dt});
     }
   }
+  if (m.n_ranks > 1) {
+    std::vector<char> mine;
+    put(mine, out.data(), out.size());
+    out.clear();
+    for (const auto& b : m.dist->gather(mine)) {
+      const std::size_t n = b.size() / sizeof(connection_data);
+      const std::size_t at = out.size();
+      out.resize(at + n);
+      std::memcpy(out.data() + at, b.data(), b.size());
+    }
+  }
   std::stable_sort(out.begin(), out.end(), [](const connection_data& a, const connection_data& b) {
     return a.post != b.post ? a.post < b.post : a.pre < b.pre;
   });
@@ -588,6 +726,44 @@ uint64_t simulation::first_gid(const std::string& population) const {
 std::vector<trace_data> simulation::traces() const {
   const impl& m = *impl_;
   std::vector<trace_data> out;
+  // Every rank's trace buffers (on rank 0; other ranks return nothing).
+  std::vector<trace_buffer> gathered;
+  const std::vector<trace_buffer>* buffers = nullptr;
+  std::vector<const trace_buffer*> local;
+  for (const auto& vp : m.vps)
+    for (const auto& tb : vp.traces) local.push_back(&tb);
+  if (m.n_ranks > 1) {
+    std::vector<char> mine;
+    for (const trace_buffer* tb : local) {
+      put<uint64_t>(mine, tb->recorder);
+      put<uint64_t>(mine, tb->variable);
+      put<uint64_t>(mine, tb->positions.size());
+      put(mine, tb->positions.data(), tb->positions.size());
+      put<uint64_t>(mine, tb->samples.size());
+      put(mine, tb->samples.data(), tb->samples.size());
+    }
+    for (const auto& b : m.dist->gather(mine)) {
+      reader rd{b};
+      while (!rd.done()) {
+        trace_buffer tb;
+        tb.recorder = rd.get<uint64_t>();
+        tb.variable = rd.get<uint64_t>();
+        tb.positions.resize(rd.get<uint64_t>());
+        rd.get(tb.positions.data(), tb.positions.size());
+        tb.samples.resize(rd.get<uint64_t>());
+        rd.get(tb.samples.data(), tb.samples.size());
+        gathered.push_back(std::move(tb));
+      }
+    }
+    if (m.rank != 0) return out;
+    buffers = &gathered;
+  }
+  local.clear();
+  if (buffers)
+    for (const auto& tb : *buffers) local.push_back(&tb);
+  else
+    for (const auto& vp : m.vps)
+      for (const auto& tb : vp.traces) local.push_back(&tb);
   for (std::size_t r = 0; r < m.net.recorders.size(); ++r) {
     const recorder& rec = m.net.recorders[r];
     const auto gids = resolve(m.net, m.layout, rec.target, "recorders");
@@ -596,14 +772,13 @@ std::vector<trace_data> simulation::traces() const {
       if (rec.variables[v] == "spikes") continue;
       // Assemble [sample][position in selection] from every VP's buffer.
       std::vector<double> all(n_samples * gids.size(), 0.0);
-      for (const auto& vp : m.vps)
-        for (const auto& tb : vp.traces) {
-          if (tb.recorder != r || tb.variable != v) continue;
-          const std::size_t k = tb.positions.size();
-          for (std::size_t s = 0; s < n_samples && k > 0; ++s)
-            for (std::size_t i = 0; i < k; ++i)
-              all[s * gids.size() + tb.positions[i]] = tb.samples[s * k + i];
-        }
+      for (const trace_buffer* tb : local) {
+        if (tb->recorder != r || tb->variable != v) continue;
+        const std::size_t k = tb->positions.size();
+        for (std::size_t s = 0; s < n_samples && k > 0; ++s)
+          for (std::size_t i = 0; i < k; ++i)
+            all[s * gids.size() + tb->positions[i]] = tb->samples[s * k + i];
+      }
       // One table per population touched by the selection.
       for (std::size_t p : populations_of(m.net, rec.target, "recorders")) {
         trace_data td;
@@ -644,6 +819,8 @@ std::vector<population_summary> simulation::summary() const {
 
 void simulation::write_outputs(const std::string& dir) const {
   const impl& m = *impl_;
+  const auto tr = traces();  // collective
+  if (m.rank != 0) return;
   output_transaction tx(dir);
   std::vector<spike_table> st;
   for (std::size_t p = 0; p < m.net.populations.size(); ++p) {
@@ -651,7 +828,6 @@ void simulation::write_outputs(const std::string& dir) const {
     st.push_back({m.net.populations[p].label, m.pop_spikes[p].times, m.pop_spikes[p].node_ids});
   }
   write_spikes_sonata(tx.path("spikes.h5"), st);
-  const auto tr = traces();
   if (!tr.empty()) {
     std::vector<trace_table> tt;
     std::map<std::string, int> seen;
@@ -668,7 +844,8 @@ void simulation::write_outputs(const std::string& dir) const {
   s["seed"] = m.net.seed;
   s["dt_ms"] = m.net.dt;
   s["tstop_ms"] = time();
-  s["threads"] = m.n_vp;
+  s["threads"] = m.n_threads;
+  s["ranks"] = m.n_ranks;
   s["wall_s"] = {{"build", m.build_s}, {"run", m.run_s}};
   nlohmann::json pops = nlohmann::json::object();
   for (const auto& p : summary())

@@ -1,0 +1,209 @@
+// Local and MPI distributed contexts.
+
+#include "engine/context.hpp"
+
+#include <cstdlib>
+
+#include "myelin/error.hpp"
+#include "myelin/simulation.hpp"
+
+#ifdef MYELIN_WITH_MPI
+#include <mpi.h>
+#endif
+
+namespace myelin {
+namespace detail {
+namespace {
+
+class local_context final : public distributed_context {
+ public:
+  int rank() const override { return 0; }
+  int size() const override { return 1; }
+  std::string name() const override { return "local"; }
+  bool exchange(const std::vector<spike_event>& mine, bool ok, std::vector<spike_event>& all,
+                std::vector<std::size_t>& chunks) override {
+    all = mine;
+    chunks = {0, all.size()};
+    return ok;
+  }
+  bool all_ok(bool ok) override { return ok; }
+  int64_t min(int64_t x) override { return x; }
+  int64_t max(int64_t x) override { return x; }
+  void sum(std::vector<uint64_t>&) override {}
+  double sum(double x) override { return x; }
+  std::vector<std::vector<char>> gather(const std::vector<char>& mine) override { return {mine}; }
+  std::string broadcast(const std::string& s) override { return s; }
+};
+
+#ifdef MYELIN_WITH_MPI
+void check_mpi(int rc, const char* what) {
+  if (rc != MPI_SUCCESS) throw error(std::string("MPI: ") + what + " failed");
+}
+
+class mpi_context final : public distributed_context {
+ public:
+  mpi_context() {
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+    MPI_Comm_size(MPI_COMM_WORLD, &size_);
+  }
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+  std::string name() const override { return "mpi"; }
+
+  bool exchange(const std::vector<spike_event>& mine, bool ok, std::vector<spike_event>& all,
+                std::vector<std::size_t>& chunks) override {
+    // Counts carry the status: a failed rank sends -1 and no spikes.
+    int count = ok ? static_cast<int>(mine.size() * 2) : -1;
+    counts_.resize(size_);
+    check_mpi(MPI_Allgather(&count, 1, MPI_INT, counts_.data(), 1, MPI_INT, MPI_COMM_WORLD),
+              "spike count exchange");
+    bool all_good = true;
+    displs_.assign(size_, 0);
+    int total = 0;
+    for (int r = 0; r < size_; ++r) {
+      if (counts_[r] < 0) {
+        all_good = false;
+        counts_[r] = 0;
+      }
+      displs_[r] = total;
+      total += counts_[r];
+    }
+    if (!all_good) return false;
+    all.resize(static_cast<std::size_t>(total) / 2);
+    static_assert(sizeof(spike_event) == 16);
+    check_mpi(MPI_Allgatherv(mine.data(), count, MPI_INT64_T, all.data(), counts_.data(),
+                             displs_.data(), MPI_INT64_T, MPI_COMM_WORLD),
+              "spike exchange");
+    chunks.resize(size_ + 1);
+    for (int r = 0; r < size_; ++r) chunks[r] = static_cast<std::size_t>(displs_[r]) / 2;
+    chunks[size_] = all.size();
+    return true;
+  }
+  bool all_ok(bool ok) override {
+    int in = ok ? 1 : 0, out = 0;
+    check_mpi(MPI_Allreduce(&in, &out, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD), "allreduce");
+    return out == 1;
+  }
+  int64_t min(int64_t x) override {
+    int64_t out;
+    check_mpi(MPI_Allreduce(&x, &out, 1, MPI_INT64_T, MPI_MIN, MPI_COMM_WORLD), "allreduce");
+    return out;
+  }
+  int64_t max(int64_t x) override {
+    int64_t out;
+    check_mpi(MPI_Allreduce(&x, &out, 1, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD), "allreduce");
+    return out;
+  }
+  void sum(std::vector<uint64_t>& x) override {
+    std::vector<uint64_t> out(x.size());
+    check_mpi(MPI_Allreduce(x.data(), out.data(), static_cast<int>(x.size()), MPI_UINT64_T, MPI_SUM,
+                            MPI_COMM_WORLD),
+              "allreduce");
+    x.swap(out);
+  }
+  double sum(double x) override {
+    double out;
+    check_mpi(MPI_Allreduce(&x, &out, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD), "allreduce");
+    return out;
+  }
+  std::vector<std::vector<char>> gather(const std::vector<char>& mine) override {
+    int n = static_cast<int>(mine.size());
+    std::vector<int> sizes(rank_ == 0 ? size_ : 0), displs(rank_ == 0 ? size_ : 0);
+    check_mpi(MPI_Gather(&n, 1, MPI_INT, sizes.data(), 1, MPI_INT, 0, MPI_COMM_WORLD), "gather");
+    std::vector<char> buf;
+    if (rank_ == 0) {
+      int total = 0;
+      for (int r = 0; r < size_; ++r) {
+        displs[r] = total;
+        total += sizes[r];
+      }
+      buf.resize(total);
+    }
+    check_mpi(MPI_Gatherv(mine.data(), n, MPI_CHAR, buf.data(), sizes.data(), displs.data(),
+                          MPI_CHAR, 0, MPI_COMM_WORLD),
+              "gather");
+    std::vector<std::vector<char>> out;
+    if (rank_ == 0)
+      for (int r = 0; r < size_; ++r)
+        out.emplace_back(buf.begin() + displs[r], buf.begin() + displs[r] + sizes[r]);
+    return out;
+  }
+  std::string broadcast(const std::string& s) override {
+    uint64_t n = s.size();
+    check_mpi(MPI_Bcast(&n, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD), "broadcast");
+    std::string out = rank_ == 0 ? s : std::string(n, '\0');
+    check_mpi(MPI_Bcast(out.data(), static_cast<int>(n), MPI_CHAR, 0, MPI_COMM_WORLD), "broadcast");
+    return out;
+  }
+
+ private:
+  int rank_ = 0, size_ = 1;
+  std::vector<int> counts_, displs_;
+};
+#endif
+
+}  // namespace
+
+std::unique_ptr<distributed_context> make_local_context() {
+  return std::make_unique<local_context>();
+}
+
+std::unique_ptr<distributed_context> make_default_context() {
+#ifdef MYELIN_WITH_MPI
+  int initialised = 0, finalised = 0;
+  MPI_Initialized(&initialised);
+  MPI_Finalized(&finalised);
+  if (initialised && !finalised) return std::make_unique<mpi_context>();
+#endif
+  return make_local_context();
+}
+
+}  // namespace detail
+
+// ---------------------------------------------------------------------------------------
+// mpi_session: MPI_Init only when the process was started by an MPI launcher, so that a
+// plain `myelin run` never pays for (or trips over) MPI start-up.
+
+namespace {
+bool launched_by_mpi() {
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "MPI_LOCALNRANKS"})
+    if (std::getenv(v)) return true;
+  return false;
+}
+}  // namespace
+
+mpi_session::mpi_session(int* argc, char*** argv) {
+#ifdef MYELIN_WITH_MPI
+  if (!launched_by_mpi()) return;
+  int provided = 0;
+  MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
+  active_ = true;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+  MPI_Comm_size(MPI_COMM_WORLD, &size_);
+#else
+  (void)argc, (void)argv;
+#endif
+}
+
+mpi_session::~mpi_session() {
+#ifdef MYELIN_WITH_MPI
+  if (active_) MPI_Finalize();
+#endif
+}
+
+void mpi_session::abort(int code) {
+#ifdef MYELIN_WITH_MPI
+  if (active_) MPI_Abort(MPI_COMM_WORLD, code);
+#endif
+  std::exit(code);
+}
+
+bool mpi_session::built_with_mpi() {
+#ifdef MYELIN_WITH_MPI
+  return true;
+#else
+  return false;
+#endif
+}
+
+}  // namespace myelin

@@ -1,0 +1,48 @@
+#pragma once
+// The distributed context: what the engine needs from the ranks of a distributed run.
+// One implementation per transport: local (one process) and MPI. The engine calls it
+// from one thread per rank, a few times per epoch at most, so a virtual call is fine.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/vp_state.hpp"
+
+namespace myelin::detail {
+
+class distributed_context {
+ public:
+  virtual ~distributed_context() = default;
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+  virtual std::string name() const = 0;
+
+  /// Every rank contributes its spikes of an epoch (sorted by (step, gid)) and whether
+  /// its epoch went well. On return `all` holds every rank's spikes, rank r's in
+  /// [chunks[r], chunks[r + 1]). Returns false if any rank reported a failure.
+  virtual bool exchange(const std::vector<spike_event>& mine, bool ok,
+                        std::vector<spike_event>& all, std::vector<std::size_t>& chunks) = 0;
+
+  /// Logical and of `ok` over ranks.
+  virtual bool all_ok(bool ok) = 0;
+  virtual int64_t min(int64_t x) = 0;
+  virtual int64_t max(int64_t x) = 0;
+  /// Element-wise sum over ranks, in place.
+  virtual void sum(std::vector<uint64_t>& x) = 0;
+  virtual double sum(double x) = 0;
+  /// Rank 0 receives every rank's bytes (its own first); other ranks get nothing.
+  virtual std::vector<std::vector<char>> gather(const std::vector<char>& mine) = 0;
+  /// Rank 0's string, on every rank.
+  virtual std::string broadcast(const std::string& s) = 0;
+};
+
+/// A single process.
+std::unique_ptr<distributed_context> make_local_context();
+
+/// MPI_COMM_WORLD if MPI has been initialised (myelin::mpi_session) and the build has
+/// MPI; otherwise the local context.
+std::unique_ptr<distributed_context> make_default_context();
+
+}  // namespace myelin::detail

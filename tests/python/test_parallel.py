@@ -1,0 +1,84 @@
+"""Determinism contract (docs/parallel.md): for a given model and seed, spike trains and
+traces are bit-identical for every combination of threads in {1, 2, 4} and MPI ranks in
+{1, 2, 3}. Compared as hashes of the output files."""
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+MPIRUN = shutil.which("mpirun")
+ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+           OMPI_MCA_rmaps_base_oversubscribe="1")
+
+
+def random_model(path):
+    """Poisson input, a noisy current, random connectivity, weights and delays."""
+    cell = {"cm": 0.2, "tau_m": 20.0, "v_rest": -60.0, "v_reset": -60.0, "v_thresh": -50.0,
+            "tau_refrac": 2.0, "tau_syn_E": 5.0, "tau_syn_I": 10.0, "e_rev_E": 0.0,
+            "e_rev_I": -80.0, "i_offset": 0.05}
+    model = {
+        "name": "random", "dt": 0.1, "tstop": 200.0, "seed": 9,
+        "populations": [
+            {"label": "exc", "size": 400, "cell_type": "IF_cond_exp", "params": cell,
+             "initial": {"v": {"distribution": "uniform", "low": -60, "high": -50}}},
+            {"label": "inh", "size": 100, "cell_type": "IF_cond_alpha", "params": cell},
+            {"label": "input", "size": 60, "cell_type": "SpikeSourcePoisson", "params": {"rate": 30.0}},
+        ],
+        "projections": [
+            {"pre": "input", "post": ["exc", "inh"], "connector": {"type": "FixedNumberPre", "n": 6},
+             "weight": {"distribution": "uniform", "low": 0.002, "high": 0.01}, "delay": 1.0},
+            {"pre": "exc", "post": ["exc", "inh"], "connector": {"type": "FixedProbability", "p": 0.05},
+             "weight": 0.004, "delay": {"distribution": "uniform", "low": 0.2, "high": 3.0}},
+            {"pre": "inh", "post": "exc", "receptor": "inhibitory",
+             "connector": {"type": "FixedNumberPost", "n": 40}, "weight": 0.05, "delay": 0.5},
+        ],
+        "stimuli": [{"type": "NoisyCurrentSource", "target": "exc", "mean": 0.02, "stdev": 0.05,
+                     "dt": 1.0}],
+        "recorders": [{"target": ["exc", "inh", "input"], "variables": ["spikes"]},
+                      {"target": {"population": "exc", "step": 50}, "variables": ["v", "gsyn_exc"],
+                       "interval": 0.5}],
+    }
+    path.write_text(json.dumps(model))
+    return path
+
+
+def run(exe, model, out, ranks, threads, extra=()):
+    cmd = [exe, "run", str(model), "-o", str(out), "--threads", str(threads), "-q", *extra]
+    if ranks > 1:
+        cmd = [MPIRUN, "--oversubscribe", "-np", str(ranks), *cmd]
+    p = subprocess.run(cmd, capture_output=True, text=True, env=ENV, timeout=600)
+    assert p.returncode == 0, p.stderr
+    digest = lambda f: hashlib.sha256((out / f).read_bytes()).hexdigest()
+    return digest("spikes.h5"), digest("traces.h5")
+
+
+@pytest.mark.parametrize("model", ["coba", "izhikevich", "random"])
+def test_bit_identical_across_layouts(myelin_bin, root, tmp_path, model):
+    if model == "random":
+        path = random_model(tmp_path / "random.json")
+        extra = ()
+    else:
+        path = root / "models" / f"{model}.json"
+        extra = ("--tstop", "150")
+    reference = None
+    ranks_list = (1, 2, 3) if MPIRUN else (1,)
+    for ranks in ranks_list:
+        for threads in (1, 2, 4):
+            h = run(myelin_bin, path, tmp_path / f"{ranks}x{threads}", ranks, threads, extra)
+            if reference is None:
+                reference = h
+            assert h == reference, f"{ranks} ranks x {threads} threads differ from 1 x 1"
+    s = json.loads((tmp_path / "1x1" / "summary.json").read_text())
+    assert sum(p["spike_count"] for p in s["populations"].values()) > 100
+
+
+@pytest.mark.skipif(MPIRUN is None, reason="mpirun not installed")
+def test_mpi_errors_are_reported_once(myelin_bin, root, tmp_path):
+    p = subprocess.run([MPIRUN, "--oversubscribe", "-np", "2", myelin_bin, "run",
+                        str(root / "models/coba.json"), "-o", str(tmp_path / "o"),
+                        "--set", "tstop=-1"], capture_output=True, text=True, env=ENV, timeout=120)
+    assert p.returncode != 0
+    assert p.stderr.count("tstop: must be > 0") == 1, p.stderr
