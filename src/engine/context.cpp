@@ -176,7 +176,7 @@ mpi_session::mpi_session(int* argc, char*** argv) {
 #ifdef MYELIN_WITH_MPI
   if (!launched_by_mpi()) return;
   int provided = 0;
-  MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
+  MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided);
   active_ = true;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
   MPI_Comm_size(MPI_COMM_WORLD, &size_);

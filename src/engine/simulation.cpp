@@ -1,9 +1,11 @@
 // The engine: builds every VP in parallel, then advances time in epochs of the
-// minimum delay. Per step each VP advances its cell groups and collects spikes; after
-// each epoch every VP reads the spikes of all VPs in (step, gid) order and delivers
-// them into the ring buffers of the cells it owns. One barrier per epoch: spike lists
-// are double-buffered by epoch parity. Nothing in the step loop allocates after the
-// first epochs, takes a lock or makes a per-cell virtual call.
+// minimum delay. A work item is one VP for one epoch: deliver the previous epoch's
+// spikes into the VP's ring buffers, then advance its cell groups through the epoch.
+// Threads claim items (their own VP first, then any left), so a descheduled thread
+// delays nobody; the thread that completes an epoch's last item merges (and, under
+// MPI, exchanges) the epoch's spikes in (step, gid) order. Spike lists are
+// double-buffered by epoch parity. Nothing in the step loop allocates after the first
+// epochs, takes a lock or makes a per-cell virtual call.
 
 #include "myelin/simulation.hpp"
 
@@ -117,10 +119,11 @@ struct simulation::impl {
   thread_team team;
   uint64_t total_synapses = 0;
   double total_synapse_bytes = 0;
-  // Spikes of every rank for the epoch of each parity (MPI runs only).
-  std::vector<spike_event> all_spikes[2];
-  std::vector<std::size_t> all_chunks[2];
-  std::vector<spike_event> mine;  // this rank's spikes of an epoch, merged
+  // Spikes of an epoch from every VP of every rank, in (step, gid) order; by epoch
+  // parity, so that one epoch is delivered while the next one's spikes are produced.
+  std::vector<spike_event> merged[2];
+  std::vector<spike_event> mine, all_spikes;  // MPI: this rank's, every rank's
+  std::vector<std::size_t> all_chunks;
 
   int64_t step = 0;  // steps taken so far
   int64_t min_delay = 1, max_delay = 1;
@@ -346,61 +349,50 @@ struct simulation::impl {
   // Calls f(e) for every spike of the epoch with parity `parity`, from every VP, in
   // (step, gid) order: a k-way merge of the VPs' sorted lists. The order is the same
   // for every layout, so each target sums its inputs in the same order.
-  template <class F>
-  void for_each_spike(int parity, F&& f) const {
-    // The sorted lists to merge: each local VP's, or (MPI) each rank's.
-    struct span {
-      const spike_event* at;
-      const spike_event* end;
-    };
-    span lists[64];
-    std::vector<span> big;
-    const int n_lists = n_ranks > 1 ? n_ranks : n_threads;
-    span* l = n_lists > 64 ? (big.resize(n_lists), big.data()) : lists;
-    if (n_ranks > 1) {
-      const auto& all = all_spikes[parity];
-      const auto& ch = all_chunks[parity];
-      for (int r = 0; r < n_ranks; ++r) l[r] = {all.data() + ch[r], all.data() + ch[r + 1]};
-    } else {
-      for (int t = 0; t < n_threads; ++t) {
-        const auto& list = vps[t].spikes[parity];
-        l[t] = {list.data(), list.data() + list.size()};
-      }
-    }
-    if (n_lists == 1) {
-      for (const spike_event* e = l[0].at; e != l[0].end; ++e) f(*e);
+  // K-way merge of sorted spike lists into `out`, in (step, gid) order. The order is
+  // the same for every layout, so each target sums its inputs in the same order.
+  static void merge_sorted(std::vector<std::pair<const spike_event*, const spike_event*>>& lists,
+                           std::vector<spike_event>& out) {
+    out.clear();
+    if (lists.size() == 1) {
+      out.assign(lists[0].first, lists[0].second);
       return;
     }
     while (true) {
       int best = -1;
-      for (int v = 0; v < n_lists; ++v)
-        if (l[v].at != l[v].end && (best < 0 || *l[v].at < *l[best].at)) best = v;
+      for (int v = 0; v < static_cast<int>(lists.size()); ++v)
+        if (lists[v].first != lists[v].second && (best < 0 || *lists[v].first < *lists[best].first))
+          best = v;
       if (best < 0) return;
-      f(*l[best].at++);
+      out.push_back(*lists[best].first++);
     }
   }
 
-  // Thread 0 of an MPI rank: this rank's spikes of the epoch, merged, to every rank.
-  bool exchange_spikes(int parity, bool ok) {
-    mine.clear();
-    if (ok) {
-      // Merge the local VPs' lists (the same k-way merge, over threads).
-      std::vector<std::size_t> at(n_threads, 0);
-      while (true) {
-        int best = -1;
-        for (int t = 0; t < n_threads; ++t) {
-          const auto& list = vps[t].spikes[parity];
-          if (at[t] < list.size() && (best < 0 || list[at[t]] < vps[best].spikes[parity][at[best]]))
-            best = t;
-        }
-        if (best < 0) break;
-        mine.push_back(vps[best].spikes[parity][at[best]++]);
-      }
+  // End of an epoch (run by whichever thread finishes the epoch's last VP): merge the
+  // spikes of every VP of every rank into merged[parity], count and record them.
+  // Returns false if this or another rank failed.
+  bool finish_epoch(int parity, bool ok) {
+    std::vector<std::pair<const spike_event*, const spike_event*>> lists;
+    for (const auto& vp : vps)
+      lists.emplace_back(vp.spikes[parity].data(),
+                         vp.spikes[parity].data() + vp.spikes[parity].size());
+    if (n_ranks == 1) {
+      if (!ok) return false;
+      merge_sorted(lists, merged[parity]);
+    } else {
+      if (ok) merge_sorted(lists, mine);
+      if (!dist->exchange(mine, ok, all_spikes, all_chunks)) return false;
+      lists.clear();
+      for (int r = 0; r < n_ranks; ++r)
+        lists.emplace_back(all_spikes.data() + all_chunks[r],
+                           all_spikes.data() + all_chunks[r + 1]);
+      merge_sorted(lists, merged[parity]);
     }
-    return dist->exchange(mine, ok, all_spikes[parity], all_chunks[parity]);
+    for (const spike_event& e : merged[parity]) record_spike(e);
+    return true;
   }
 
-  // VP 0, during its delivery: count every spike, record the selected ones.
+  // Count every spike, record the selected ones.
   void record_spike(const spike_event& e) {
     const std::size_t p = layout.population_of(e.gid);
     ++local_counts[p];
@@ -420,9 +412,7 @@ struct simulation::impl {
     const int64_t n_slots = vp.n_slots;
     const std::size_t n = vp.n_cells;
     double* ring = vp.ring.data();
-    const bool records = vp.vp == 0;
-    for_each_spike(parity, [&](const spike_event& e) {
-      if (records) record_spike(e);
+    for (const spike_event& e : merged[parity]) {
       for (const projection_table& t : vp.tables) {
         if (e.gid < t.pre_lo || e.gid >= t.pre_hi) continue;
         const uint64_t b = t.offsets[e.gid - t.pre_lo], end = t.offsets[e.gid - t.pre_lo + 1];
@@ -449,7 +439,7 @@ struct simulation::impl {
           }
         }
       }
-    });
+    }
   }
 
   void run(double duration) {
@@ -484,71 +474,79 @@ struct simulation::impl {
     const auto t0 = clock_type::now();
     auto last_report = t0;
     const int64_t first = step, last = step + n_steps;
-    // Errors are captured, never thrown across a barrier: every thread must keep
-    // arriving at the same barriers and all must leave after the same one. The work
-    // between barriers k and k+1 (delivery of epoch k's spikes, then epoch k+1's steps)
-    // may set failed[(k+1) % 2], which is read only after barrier k+1; a fast thread
-    // already working on the next epoch writes the other flag.
-    std::atomic<bool> failed[2] = {false, false};
-    std::atomic<bool> exchange_failed[2] = {false, false};  // MPI: some rank failed
+    // Work is scheduled by epochs (docs/parallel.md). The work item of VP v in epoch p
+    // delivers the spikes of epoch p-1 into v's ring buffers, then advances v through
+    // epoch p. A thread first takes its own VP (cache affinity), then any VP not yet
+    // taken, so a thread that the OS has descheduled delays nobody: the others do its
+    // share. The thread that completes an epoch's last item merges, exchanges and records
+    // the epoch's spikes, then opens the next epoch. A last round delivers the final
+    // epoch's spikes, so that a following run() starts with them in place.
+    const int64_t n_epochs = (n_steps + min_delay - 1) / min_delay;
     std::vector<std::exception_ptr> errors(n_threads);
-    team.run([&](int t) {
-      vp_state& vp = vps[t];
-      int64_t s = first;
-      int64_t epoch = 0;
-      while (s < last) {
-        const int parity = static_cast<int>(epoch & 1);
-        const int64_t epoch_end = std::min(last, s + min_delay);
-        if (!errors[t]) {
-          try {
-            vp.spikes[parity].clear();
-            for (int64_t k = s; k < epoch_end; ++k) {
-              advance_step(vp, k, parity);
-              if (t == 0)
-                for (std::size_t r = 0; r < net.recorders.size(); ++r)
-                  if (samples_at(r, k + 1) && has_traces(r))
-                    trace_times[r].push_back(static_cast<double>(k + 1) * net.dt);
-            }
-          } catch (...) {
-            errors[t] = std::current_exception();
-            failed[parity] = true;
-          }
-        }
-        s = epoch_end;
-        team.barrier();
-        if (n_ranks > 1) {
-          // Thread 0 exchanges this rank's spikes (and its status) with every rank;
-          // the others wait. Every rank leaves after the same exchange if any failed.
-          if (t == 0) {
-            try {
-              exchange_failed[parity] = !exchange_spikes(parity, !failed[parity]);
-            } catch (...) {
-              errors[t] = std::current_exception();
-              exchange_failed[parity] = true;
-            }
-          }
-          team.barrier();
-          if (exchange_failed[parity]) break;
-        } else if (failed[parity]) {
-          break;
-        }
-        // Spikes of this epoch act no earlier than the next epoch (delays >= min_delay
-        // >= epoch length), so delivering now, while other VPs may already be
-        // stepping, is safe.
-        try {
-          deliver(vp, parity);
-          if (t == 0 && rank == 0 && opt.progress && seconds_since(last_report) > 0.2) {
-            last_report = clock_type::now();
-            opt.progress(static_cast<double>(s) * net.dt, static_cast<double>(last) * net.dt);
-          }
-        } catch (...) {
-          errors[t] = std::current_exception();
-          failed[parity ^ 1] = true;
-        }
-        ++epoch;
+    std::vector<std::atomic<int64_t>> claimed(n_threads);
+    for (auto& c : claimed) c = -1;
+    std::atomic<int64_t> phase{0};
+    std::atomic<int> done{0};
+    std::atomic<bool> failed{false}, stop{false};
+
+    auto work = [&](int v, int64_t p) {
+      vp_state& vp = vps[v];
+      if (p > 0) deliver(vp, static_cast<int>((p - 1) & 1));
+      if (p == n_epochs) return;
+      const int parity = static_cast<int>(p & 1);
+      const int64_t s0 = first + p * min_delay, s1 = std::min(last, s0 + min_delay);
+      vp.spikes[parity].clear();
+      for (int64_t k = s0; k < s1; ++k) {
+        advance_step(vp, k, parity);
+        if (v == 0)
+          for (std::size_t r = 0; r < net.recorders.size(); ++r)
+            if (samples_at(r, k + 1) && has_traces(r))
+              trace_times[r].push_back(static_cast<double>(k + 1) * net.dt);
       }
-      // A failure in the last delivery has no barrier after it: all threads have left
-      // the loop, and the error is resolved below.
+    };
+    auto finish = [&](int64_t p) {
+      if (p < n_epochs) {
+        try {
+          if (!finish_epoch(static_cast<int>(p & 1), !failed)) stop = true;
+        } catch (...) {
+          if (!errors[0]) errors[0] = std::current_exception();
+          stop = true;
+        }
+        if (rank == 0 && opt.progress && seconds_since(last_report) > 0.2) {
+          last_report = clock_type::now();
+          const int64_t s1 = std::min(last, first + (p + 1) * min_delay);
+          opt.progress(static_cast<double>(s1) * net.dt, static_cast<double>(last) * net.dt);
+        }
+      }
+      if (failed) stop = true;
+      done = 0;
+      phase.store(p + 1, std::memory_order_release);
+      phase.notify_all();
+    };
+
+    team.run([&](int t) {
+      while (true) {
+        const int64_t p = phase.load(std::memory_order_acquire);
+        if (p > n_epochs || stop) return;
+        for (int k = 0; k < n_threads; ++k) {
+          const int v = (t + k) % n_threads;
+          int64_t expect = p - 1;
+          if (!claimed[v].compare_exchange_strong(expect, p)) continue;
+          if (!failed) {
+            try {
+              work(v, p);
+            } catch (...) {
+              errors[v] = std::current_exception();
+              failed = true;
+            }
+          }
+          if (done.fetch_add(1, std::memory_order_acq_rel) + 1 == n_threads) finish(p);
+        }
+        // Wait for the epoch to be closed: spin briefly, then block (futex).
+        for (int spin = 0; spin < 2000 && phase.load(std::memory_order_acquire) == p; ++spin)
+          std::this_thread::yield();
+        phase.wait(p, std::memory_order_acquire);
+      }
     });
     agree(errors, "running");
     spike_counts = local_counts;

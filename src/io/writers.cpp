@@ -1,15 +1,19 @@
 // HDF5 writers (SONATA spikes, traces) and atomic output files.
+//
+// Thread-safety: Debian's serial HDF5 library is not thread-safe; every function here must
+// be called from one thread at a time (the engine writes outputs from rank 0's main thread).
 
 #include "io/writers.hpp"
 
+#include <fcntl.h>
 #include <hdf5.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
+#include <system_error>
 
 #include "myelin/error.hpp"
 
@@ -18,11 +22,65 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Owns one HDF5 identifier; closes it with the matching function.
+// SONATA (and BMTK, which writes the files that SONATA tools read) put these two
+// attributes on the root group of every SONATA HDF5 file.
+constexpr uint32_t sonata_magic = 0x0A7A;
+constexpr uint32_t sonata_version[2] = {0, 1};
+
+// Datasets of at least this many elements are chunked and compressed; smaller ones stay
+// contiguous, where compression would cost more header than it saves.
+constexpr hsize_t compress_threshold = 1 << 16;
+// Elements per chunk: 64 Ki doubles = 512 KiB, below HDF5's default 1 MiB chunk cache, so a
+// chunk read for one cell's trace is decompressed once and reused for its neighbours.
+constexpr hsize_t chunk_elements = 1 << 16;
+
+// HDF5 prints its whole error stack on stderr on every failure unless told not to; our
+// io_error carries the one line that matters instead.
+void quiet_hdf5() {
+  static const bool done = [] { return H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr) >= 0; }();
+  (void)done;
+}
+
+// The most specific message on HDF5's error stack (the innermost function that failed),
+// e.g. "unable to open file: name = ..., errno = 2, error message = 'No such file...'".
+std::string hdf5_reason() {
+  std::string reason;
+  H5Ewalk2(
+      H5E_DEFAULT, H5E_WALK_UPWARD,
+      [](unsigned n, const H5E_error2_t* e, void* out) -> herr_t {
+        if (n == 0 && e->desc) *static_cast<std::string*>(out) = e->desc;
+        return 0;
+      },
+      &reason);
+  H5Eclear2(H5E_DEFAULT);
+  return reason.empty() ? "HDF5 error" : reason;
+}
+
+// Names the file and the object in every error, as the user needs both to act on it.
+class h5_context {
+ public:
+  explicit h5_context(std::string file) : file_(std::move(file)) {}
+  [[noreturn]] void fail(const std::string& action, const std::string& object) const {
+    const std::string reason = hdf5_reason();
+    throw io_error("HDF5 file '" + file_ + "': cannot " + action +
+                   (object.empty() ? "" : " '" + object + "'") + ": " + reason);
+  }
+  void check(herr_t status, const std::string& action, const std::string& object) const {
+    if (status < 0) fail(action, object);
+  }
+  const std::string& file() const { return file_; }
+
+ private:
+  std::string file_;
+};
+
+// Owns one HDF5 identifier and closes it with the matching function on every path.
 class h5 {
  public:
-  h5(hid_t id, herr_t (*close)(hid_t), const std::string& what) : id_(id), close_(close) {
-    if (id_ < 0) throw io_error("HDF5: cannot " + what);
+  h5(hid_t id, herr_t (*close)(hid_t), const h5_context& ctx, const std::string& action,
+     const std::string& object)
+      : id_(id), close_(close) {
+    if (id_ < 0) ctx.fail(action, object);
   }
   ~h5() {
     if (id_ >= 0) close_(id_);
@@ -36,204 +94,341 @@ class h5 {
   herr_t (*close_)(hid_t);
 };
 
-void check(herr_t status, const std::string& what) {
-  if (status < 0) throw io_error("HDF5: cannot " + what);
+h5 property_list(hid_t cls, const h5_context& ctx) {
+  return h5(H5Pcreate(cls), H5Pclose, ctx, "create a property list", "");
 }
 
-// HDF5 prints an error stack on every failure unless told not to; our io_error
-// carries the message instead.
-void quiet_hdf5() {
-  static const bool done = [] {
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-    return true;
-  }();
-  (void)done;
+// Group names come from population labels and variable names; HDF5 would read '/' as a
+// path separator and refuse "." as a name.
+void check_name(const std::string& name, const std::string& what, const h5_context& ctx) {
+  if (name.empty() || name == "." || name.find('/') != std::string::npos)
+    throw io_error("HDF5 file '" + ctx.file() + "': " + what + " name '" + name +
+                   "' cannot be an HDF5 group name (empty, '.' or containing '/')");
 }
 
-h5 create_file(const std::string& path) {
-  quiet_hdf5();
-  return h5(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
-            "create '" + path + "'");
+// Groups track link creation order so that readers (ours, h5py) list populations and
+// variables in the order they were written, i.e. the model's order. Modification times are
+// not stored, so the same data gives byte-identical files (determinism tests hash them).
+h5 create_group(hid_t parent, const std::string& name, const std::string& object,
+                const h5_context& ctx) {
+  h5 gcpl = property_list(H5P_GROUP_CREATE, ctx);
+  ctx.check(H5Pset_obj_track_times(gcpl, false), "configure group", object);
+  ctx.check(H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
+            "configure group", object);
+  return h5(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, gcpl, H5P_DEFAULT), H5Gclose, ctx,
+            "create group", object);
 }
 
-h5 open_file(const std::string& path) {
-  quiet_hdf5();
-  return h5(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "open '" + path + "'");
+h5 open_group(hid_t parent, const std::string& name, const std::string& object,
+              const h5_context& ctx) {
+  return h5(H5Gopen2(parent, name.c_str(), H5P_DEFAULT), H5Gclose, ctx, "open group", object);
 }
 
-void string_attribute(hid_t obj, const char* name, const std::string& value) {
-  h5 type(H5Tcopy(H5T_C_S1), H5Tclose, "copy string type");
-  check(H5Tset_size(type, value.size() + 1), "size string type");
-  h5 space(H5Screate(H5S_SCALAR), H5Sclose, "create dataspace");
-  h5 attr(H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
-          std::string("create attribute ") + name);
-  check(H5Awrite(attr, type, value.c_str()), std::string("write attribute ") + name);
+void string_attribute(hid_t obj, const char* name, const std::string& value,
+                      const std::string& object, const h5_context& ctx) {
+  const std::string what = object + "@" + name;
+  h5 type(H5Tcopy(H5T_C_S1), H5Tclose, ctx, "create string type for", what);
+  // Fixed-length, NUL-terminated ASCII: h5py reads it as bytes, libsonata as std::string.
+  ctx.check(H5Tset_size(type, value.size() + 1), "size string type for", what);
+  ctx.check(H5Tset_strpad(type, H5T_STR_NULLTERM), "configure string type for", what);
+  h5 space(H5Screate(H5S_SCALAR), H5Sclose, ctx, "create dataspace for", what);
+  h5 attr(H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose, ctx,
+          "create attribute", what);
+  ctx.check(H5Awrite(attr, type, value.c_str()), "write attribute", what);
 }
 
-void uint_attribute(hid_t obj, const char* name, const std::vector<uint32_t>& values) {
-  const hsize_t n = values.size();
-  h5 space(H5Screate_simple(1, &n, nullptr), H5Sclose, "create dataspace");
-  h5 attr(H5Acreate2(obj, name, H5T_STD_U32LE, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
-          std::string("create attribute ") + name);
-  check(H5Awrite(attr, H5T_NATIVE_UINT32, values.data()), std::string("write attribute ") + name);
+void uint32_attribute(hid_t obj, const char* name, const uint32_t* values, hsize_t n, bool scalar,
+                      const h5_context& ctx) {
+  const std::string what = std::string("/@") + name;
+  h5 space(scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &n, nullptr), H5Sclose, ctx,
+           "create dataspace for", what);
+  h5 attr(H5Acreate2(obj, name, H5T_STD_U32LE, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose, ctx,
+          "create attribute", what);
+  ctx.check(H5Awrite(attr, H5T_NATIVE_UINT32, values), "write attribute", what);
 }
 
-// Writes a dataset of `rank` dimensions. Dataset creation times are not stored, so the
-// same data gives byte-identical files (the determinism tests compare file hashes).
-void write_dataset(hid_t parent, const std::string& name, hid_t file_type, hid_t mem_type, int rank,
-                   const hsize_t* dims, const void* data) {
-  h5 space(H5Screate_simple(rank, dims, nullptr), H5Sclose, "create dataspace for " + name);
-  h5 dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "create property list");
-  check(H5Pset_obj_track_times(dcpl, false), "disable time tracking");
+// Chunk shape for a 1-D or 2-D [rows, columns] dataset of at most chunk_elements values:
+// whole rows where they fit (a time slice of all cells is contiguous), else part of a row.
+std::vector<hsize_t> chunk_shape(const std::vector<hsize_t>& dims) {
+  if (dims.size() == 1) return {std::min(dims[0], chunk_elements)};
+  const hsize_t cols = std::clamp<hsize_t>(dims[1], 1, chunk_elements);
+  const hsize_t rows = std::clamp<hsize_t>(chunk_elements / cols, 1, std::max<hsize_t>(dims[0], 1));
+  return {rows, cols};
+}
+
+void write_dataset(hid_t parent, const std::string& name, const std::string& object,
+                   hid_t file_type, hid_t mem_type, const std::vector<hsize_t>& dims,
+                   const void* data, const char* units, const h5_context& ctx) {
+  h5 space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose, ctx,
+           "create dataspace for", object);
+  h5 dcpl = property_list(H5P_DATASET_CREATE, ctx);
+  ctx.check(H5Pset_obj_track_times(dcpl, false), "configure dataset", object);
   hsize_t total = 1;
-  for (int i = 0; i < rank; ++i) total *= dims[i];
-  if (total >= 65536) {
-    // Large data: chunked and compressed (rows of at most ~64k values per chunk).
-    hsize_t chunk[2] = {dims[0], rank > 1 ? dims[1] : 1};
-    if (rank > 1) {
-      chunk[0] =
-          std::max<hsize_t>(1, std::min<hsize_t>(dims[0], 65536 / std::max<hsize_t>(1, dims[1])));
-      chunk[1] = std::min<hsize_t>(dims[1], 65536);
-    } else {
-      chunk[0] = std::min<hsize_t>(dims[0], 65536);
+  for (hsize_t d : dims) total *= d;
+  if (total >= compress_threshold) {
+    const std::vector<hsize_t> chunk = chunk_shape(dims);
+    ctx.check(H5Pset_chunk(dcpl, static_cast<int>(chunk.size()), chunk.data()), "set chunking for",
+              object);
+    // gzip is optional in HDF5 builds; without it the data are stored chunked but raw.
+    // The shuffle filter groups the bytes of doubles by significance, which roughly
+    // doubles what gzip gains on membrane potentials.
+    if (H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0) {
+      ctx.check(H5Pset_shuffle(dcpl), "set shuffle filter for", object);
+      ctx.check(H5Pset_deflate(dcpl, 4), "set compression for", object);
     }
-    check(H5Pset_chunk(dcpl, rank, chunk), "set chunking for " + name);
-    check(H5Pset_deflate(dcpl, 4), "set compression for " + name);
   }
   h5 ds(H5Dcreate2(parent, name.c_str(), file_type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
-        H5Dclose, "create dataset " + name);
+        H5Dclose, ctx, "create dataset", object);
   if (total > 0)
-    check(H5Dwrite(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "write " + name);
-}
-
-h5 no_times_group(hid_t parent, const std::string& name) {
-  h5 gcpl(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, "create property list");
-  check(H5Pset_obj_track_times(gcpl, false), "disable time tracking");
-  return h5(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, gcpl, H5P_DEFAULT), H5Gclose,
-            "create group '" + name + "'");
+    ctx.check(H5Dwrite(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "write dataset", object);
+  if (units) string_attribute(ds, "units", units, object, ctx);
 }
 
 template <class T>
-std::vector<T> read_dataset(hid_t parent, const std::string& name, hid_t mem_type,
-                            std::vector<hsize_t>* shape = nullptr) {
-  h5 ds(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose, "open dataset " + name);
-  h5 space(H5Dget_space(ds), H5Sclose, "get dataspace of " + name);
+std::vector<T> read_dataset(hid_t parent, const std::string& name, const std::string& object,
+                            hid_t mem_type, std::vector<hsize_t>& shape, const h5_context& ctx) {
+  h5 ds(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose, ctx, "open dataset", object);
+  h5 space(H5Dget_space(ds), H5Sclose, ctx, "get dataspace of", object);
   const int rank = H5Sget_simple_extent_ndims(space);
-  std::vector<hsize_t> dims(rank > 0 ? rank : 1, 1);
-  if (rank > 0) H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+  if (rank < 0) ctx.fail("get rank of", object);
+  shape.assign(static_cast<std::size_t>(rank), 0);
+  if (rank > 0 && H5Sget_simple_extent_dims(space, shape.data(), nullptr) < 0)
+    ctx.fail("get shape of", object);
   hsize_t total = 1;
-  for (int i = 0; i < rank; ++i) total *= dims[i];
+  for (hsize_t d : shape) total *= d;
   std::vector<T> out(total);
   if (total > 0)
-    check(H5Dread(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()), "read " + name);
-  if (shape) *shape = dims;
+    ctx.check(H5Dread(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()), "read dataset",
+              object);
   return out;
 }
 
-std::string read_string_attribute(hid_t obj, const char* name) {
-  h5 attr(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose, std::string("open attribute ") + name);
-  h5 type(H5Aget_type(attr), H5Tclose, "get attribute type");
+template <class T>
+std::vector<T> read_vector(hid_t parent, const std::string& name, const std::string& object,
+                           hid_t mem_type, const h5_context& ctx) {
+  std::vector<hsize_t> shape;
+  std::vector<T> out = read_dataset<T>(parent, name, object, mem_type, shape, ctx);
+  if (shape.size() != 1)
+    throw io_error("HDF5 file '" + ctx.file() + "': dataset '" + object + "' has " +
+                   std::to_string(shape.size()) + " dimensions, expected 1");
+  return out;
+}
+
+std::string read_string_attribute(hid_t obj, const char* name, const std::string& object,
+                                  const h5_context& ctx) {
+  const std::string what = object + "@" + name;
+  h5 attr(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose, ctx, "open attribute", what);
+  h5 type(H5Aget_type(attr), H5Tclose, ctx, "get type of attribute", what);
+  if (H5Tget_class(type) != H5T_STRING)
+    throw io_error("HDF5 file '" + ctx.file() + "': attribute '" + what + "' is not a string");
+  if (H5Tis_variable_str(type) > 0) {
+    // Variable-length strings (h5py's default for Python str) need HDF5 to allocate.
+    h5 mem(H5Tcopy(H5T_C_S1), H5Tclose, ctx, "create string type for", what);
+    ctx.check(H5Tset_size(mem, H5T_VARIABLE), "size string type for", what);
+    char* p = nullptr;
+    ctx.check(H5Aread(attr, mem, &p), "read attribute", what);
+    std::string s = p ? p : "";
+    H5free_memory(p);
+    return s;
+  }
   const std::size_t size = H5Tget_size(type);
-  std::string s(size, '\0');
-  h5 mem(H5Tcopy(H5T_C_S1), H5Tclose, "copy string type");
-  check(H5Tset_size(mem, size), "size string type");
-  check(H5Aread(attr, mem, s.data()), std::string("read attribute ") + name);
+  std::string s(size + 1, '\0');
+  h5 mem(H5Tcopy(H5T_C_S1), H5Tclose, ctx, "create string type for", what);
+  ctx.check(H5Tset_size(mem, size + 1), "size string type for", what);
+  ctx.check(H5Aread(attr, mem, s.data()), "read attribute", what);
   s.resize(std::strlen(s.c_str()));
   return s;
 }
 
-// Names of the links in a group, in creation order if tracked, else by name.
-std::vector<std::string> children(hid_t group) {
+// Names of the links in a group: in creation order where the group tracks it (ours do),
+// else by name (files from other tools).
+std::vector<std::string> children(hid_t group, const std::string& object, const h5_context& ctx) {
+  h5 gcpl(H5Gget_create_plist(group), H5Pclose, ctx, "get properties of group", object);
+  unsigned order = 0;
+  ctx.check(H5Pget_link_creation_order(gcpl, &order), "get properties of group", object);
+  const H5_index_t index = (order & H5P_CRT_ORDER_INDEXED) ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME;
   std::vector<std::string> names;
-  H5Literate(
-      group, H5_INDEX_NAME, H5_ITER_INC, nullptr,
-      [](hid_t, const char* name, const H5L_info_t*, void* data) -> herr_t {
-        static_cast<std::vector<std::string>*>(data)->push_back(name);
-        return 0;
-      },
-      &names);
+  ctx.check(H5Literate(
+                group, index, H5_ITER_INC, nullptr,
+                [](hid_t, const char* name, const H5L_info_t*, void* data) -> herr_t {
+                  static_cast<std::vector<std::string>*>(data)->push_back(name);
+                  return 0;
+                },
+                &names),
+            "list group", object);
   return names;
+}
+
+// Creates an HDF5 file and closes it when the writer is done; if the writer throws, the
+// partial file is removed, so a failed write never leaves a file that looks complete.
+template <class F>
+void write_file(const std::string& path, F&& body) {
+  quiet_hdf5();
+  const h5_context ctx(path);
+  try {
+    h5 file(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose, ctx,
+            "create", "");
+    body(static_cast<hid_t>(file), ctx);
+    ctx.check(H5Fflush(file, H5F_SCOPE_LOCAL), "flush", "");
+  } catch (...) {
+    std::error_code ec;
+    fs::remove(path, ec);
+    throw;
+  }
+}
+
+h5 open_file(const std::string& path, const h5_context& ctx) {
+  quiet_hdf5();
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw io_error("HDF5 file '" + path + "': no such file");
+  return h5(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, ctx, "open", "");
+}
+
+[[noreturn]] void throw_errno(const std::string& what) {
+  throw io_error(what + ": " + std::strerror(errno));
+}
+
+// Flushes a written file's data to the disk before it is renamed into place, so that after
+// a crash the final name holds either nothing or the complete file.
+void sync_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw_errno("cannot open '" + path + "'");
+  const int rc = ::fsync(fd);
+  const int saved = errno;
+  ::close(fd);
+  errno = saved;
+  if (rc != 0) throw_errno("cannot write '" + path + "' to disk");
+}
+
+// Makes the renames themselves durable. Best effort: some file systems refuse fsync on
+// directories, and the data are safe by then anyway.
+void sync_directory(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  (void)::fsync(fd);
+  ::close(fd);
+}
+
+std::string temporary_name(const fs::path& final_path) {
+  return (final_path.parent_path() /
+          ("." + final_path.filename().string() + ".tmp-" + std::to_string(::getpid())))
+      .string();
 }
 
 }  // namespace
 
 void write_spikes_sonata(const std::string& path, const std::vector<spike_table>& tables) {
-  h5 file = create_file(path);
-  h5 spikes = no_times_group(file, "spikes");
-  // SONATA files carry a magic number and version on the root group.
-  uint_attribute(file, "magic", {0x0A7A});
-  uint_attribute(file, "version", {0, 1});
-  for (const auto& t : tables) {
+  for (std::size_t i = 0; i < tables.size(); ++i) {
+    const spike_table& t = tables[i];
     if (t.times.size() != t.node_ids.size())
-      throw internal_error("spike table '" + t.population +
-                           "': times and node_ids differ in length");
-    h5 g = no_times_group(spikes, t.population);
-    string_attribute(g, "sorting", "by_time");
-    const hsize_t n = t.times.size();
-    write_dataset(g, "timestamps", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &n, t.times.data());
-    {
-      h5 ds(H5Dopen2(g, "timestamps", H5P_DEFAULT), H5Dclose, "open timestamps");
-      string_attribute(ds, "units", "ms");
-    }
-    write_dataset(g, "node_ids", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, &n, t.node_ids.data());
+      throw internal_error("spike table '" + t.population + "': " + std::to_string(t.times.size()) +
+                           " times but " + std::to_string(t.node_ids.size()) + " node ids");
+    // The file promises sorting="by_time"; a reader may binary-search on it.
+    if (!std::is_sorted(t.times.begin(), t.times.end()))
+      throw internal_error("spike table '" + t.population + "': times are not ascending");
+    for (std::size_t j = 0; j < i; ++j)
+      if (tables[j].population == t.population)
+        throw internal_error("spike table '" + t.population + "' given twice");
   }
-  check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush '" + path + "'");
+  write_file(path, [&](hid_t file, const h5_context& ctx) {
+    uint32_attribute(file, "magic", &sonata_magic, 1, true, ctx);
+    uint32_attribute(file, "version", sonata_version, 2, false, ctx);
+    h5 spikes = create_group(file, "spikes", "/spikes", ctx);
+    for (const auto& t : tables) {
+      check_name(t.population, "population", ctx);
+      const std::string object = "/spikes/" + t.population;
+      h5 g = create_group(spikes, t.population, object, ctx);
+      string_attribute(g, "sorting", "by_time", object, ctx);
+      const std::vector<hsize_t> n{t.times.size()};
+      write_dataset(g, "timestamps", object + "/timestamps", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n,
+                    t.times.data(), "ms", ctx);
+      write_dataset(g, "node_ids", object + "/node_ids", H5T_STD_U64LE, H5T_NATIVE_UINT64, n,
+                    t.node_ids.data(), nullptr, ctx);
+    }
+  });
 }
 
 std::vector<spike_table> read_spikes_sonata(const std::string& path) {
-  h5 file = open_file(path);
-  h5 spikes(H5Gopen2(file, "spikes", H5P_DEFAULT), H5Gclose, "open /spikes in '" + path + "'");
+  const h5_context ctx(path);
+  h5 file = open_file(path, ctx);
+  h5 spikes = open_group(file, "spikes", "/spikes", ctx);
   std::vector<spike_table> out;
-  for (const auto& name : children(spikes)) {
-    h5 g(H5Gopen2(spikes, name.c_str(), H5P_DEFAULT), H5Gclose, "open /spikes/" + name);
+  for (const auto& name : children(spikes, "/spikes", ctx)) {
+    const std::string object = "/spikes/" + name;
+    h5 g = open_group(spikes, name, object, ctx);
     spike_table t;
     t.population = name;
-    t.times = read_dataset<double>(g, "timestamps", H5T_NATIVE_DOUBLE);
-    t.node_ids = read_dataset<uint64_t>(g, "node_ids", H5T_NATIVE_UINT64);
+    t.times = read_vector<double>(g, "timestamps", object + "/timestamps", H5T_NATIVE_DOUBLE, ctx);
+    t.node_ids = read_vector<uint64_t>(g, "node_ids", object + "/node_ids", H5T_NATIVE_UINT64, ctx);
+    if (t.times.size() != t.node_ids.size())
+      throw io_error("HDF5 file '" + path + "': '" + object + "' has " +
+                     std::to_string(t.times.size()) + " timestamps but " +
+                     std::to_string(t.node_ids.size()) + " node_ids");
     out.push_back(std::move(t));
   }
   return out;
 }
 
 void write_traces_h5(const std::string& path, const std::vector<trace_table>& tables) {
-  h5 file = create_file(path);
-  std::vector<std::string> made;
-  for (const auto& t : tables) {
-    const std::size_t n_cells = t.node_ids.size(), n_samples = t.time.size();
-    if (t.data.size() != n_cells * n_samples)
-      throw internal_error("trace table " + t.population + "/" + t.variable +
-                           ": data size mismatch");
-    if (std::find(made.begin(), made.end(), t.population) == made.end()) {
-      no_times_group(file, t.population);
-      made.push_back(t.population);
-    }
-    h5 pop(H5Gopen2(file, t.population.c_str(), H5P_DEFAULT), H5Gclose, "open /" + t.population);
-    h5 g = no_times_group(pop, t.variable);
-    const hsize_t ns = n_samples, nc = n_cells, dims[2] = {n_samples, n_cells};
-    write_dataset(g, "time", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &ns, t.time.data());
-    write_dataset(g, "node_ids", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, &nc, t.node_ids.data());
-    write_dataset(g, "data", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dims, t.data.data());
-    h5 ds(H5Dopen2(g, "data", H5P_DEFAULT), H5Dclose, "open data");
-    string_attribute(ds, "units", t.unit);
+  for (std::size_t i = 0; i < tables.size(); ++i) {
+    const trace_table& t = tables[i];
+    if (t.data.size() != t.time.size() * t.node_ids.size())
+      throw internal_error("trace table '" + t.population + "/" + t.variable +
+                           "': " + std::to_string(t.data.size()) + " values for " +
+                           std::to_string(t.time.size()) + " samples x " +
+                           std::to_string(t.node_ids.size()) + " cells");
+    for (std::size_t j = 0; j < i; ++j)
+      if (tables[j].population == t.population && tables[j].variable == t.variable)
+        throw internal_error("trace table '" + t.population + "/" + t.variable + "' given twice");
   }
-  check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush '" + path + "'");
+  write_file(path, [&](hid_t file, const h5_context& ctx) {
+    std::vector<std::string> made;  // populations whose group exists, in model order
+    for (const auto& t : tables) {
+      check_name(t.population, "population", ctx);
+      check_name(t.variable, "variable", ctx);
+      const std::string pop_object = "/" + t.population;
+      if (std::find(made.begin(), made.end(), t.population) == made.end()) {
+        create_group(file, t.population, pop_object, ctx);
+        made.push_back(t.population);
+      }
+      h5 pop = open_group(file, t.population, pop_object, ctx);
+      const std::string object = pop_object + "/" + t.variable;
+      h5 g = create_group(pop, t.variable, object, ctx);
+      const hsize_t ns = t.time.size(), nc = t.node_ids.size();
+      write_dataset(g, "time", object + "/time", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, {ns},
+                    t.time.data(), "ms", ctx);
+      write_dataset(g, "node_ids", object + "/node_ids", H5T_STD_U64LE, H5T_NATIVE_UINT64, {nc},
+                    t.node_ids.data(), nullptr, ctx);
+      write_dataset(g, "data", object + "/data", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, {ns, nc},
+                    t.data.data(), t.unit.c_str(), ctx);
+    }
+  });
 }
 
 std::vector<trace_table> read_traces_h5(const std::string& path) {
-  h5 file = open_file(path);
+  const h5_context ctx(path);
+  h5 file = open_file(path, ctx);
   std::vector<trace_table> out;
-  for (const auto& pop : children(file)) {
-    h5 pg(H5Gopen2(file, pop.c_str(), H5P_DEFAULT), H5Gclose, "open /" + pop);
-    for (const auto& var : children(pg)) {
-      h5 g(H5Gopen2(pg, var.c_str(), H5P_DEFAULT), H5Gclose, "open /" + pop + "/" + var);
+  h5 root = open_group(file, "/", "/", ctx);
+  for (const auto& pop : children(root, "/", ctx)) {
+    h5 pg = open_group(root, pop, "/" + pop, ctx);
+    for (const auto& var : children(pg, "/" + pop, ctx)) {
+      const std::string object = "/" + pop + "/" + var;
+      h5 g = open_group(pg, var, object, ctx);
       trace_table t;
       t.population = pop;
       t.variable = var;
-      t.time = read_dataset<double>(g, "time", H5T_NATIVE_DOUBLE);
-      t.node_ids = read_dataset<uint64_t>(g, "node_ids", H5T_NATIVE_UINT64);
-      t.data = read_dataset<double>(g, "data", H5T_NATIVE_DOUBLE);
-      h5 ds(H5Dopen2(g, "data", H5P_DEFAULT), H5Dclose, "open data");
-      t.unit = read_string_attribute(ds, "units");
+      t.time = read_vector<double>(g, "time", object + "/time", H5T_NATIVE_DOUBLE, ctx);
+      t.node_ids =
+          read_vector<uint64_t>(g, "node_ids", object + "/node_ids", H5T_NATIVE_UINT64, ctx);
+      std::vector<hsize_t> shape;
+      t.data = read_dataset<double>(g, "data", object + "/data", H5T_NATIVE_DOUBLE, shape, ctx);
+      if (shape.size() != 2 || shape[0] != t.time.size() || shape[1] != t.node_ids.size())
+        throw io_error("HDF5 file '" + path + "': '" + object + "/data' must have shape [" +
+                       std::to_string(t.time.size()) + ", " + std::to_string(t.node_ids.size()) +
+                       "] (samples x cells)");
+      h5 ds(H5Dopen2(g, "data", H5P_DEFAULT), H5Dclose, ctx, "open dataset", object + "/data");
+      t.unit = read_string_attribute(ds, "units", object + "/data", ctx);
       out.push_back(std::move(t));
     }
   }
@@ -241,61 +436,97 @@ std::vector<trace_table> read_traces_h5(const std::string& path) {
 }
 
 output_transaction::output_transaction(const std::string& dir) : dir_(dir) {
+  const auto fail = [&](const std::string& reason) {
+    throw io_error("cannot write to output directory '" + dir + "': " + reason);
+  };
+  if (dir.empty()) fail("empty path");
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec || !fs::is_directory(dir))
-    throw io_error("cannot write to output directory '" + dir +
-                   "': " + (ec ? ec.message() : std::string("not a directory")));
+  // create_directories reports no error when `dir` exists as a regular file.
+  if (ec) fail(ec.message());
+  if (!fs::is_directory(dir, ec)) fail("exists and is not a directory");
+  // Permissions alone do not tell (read-only mounts, root, ACLs): try it.
   const std::string probe =
-      (fs::path(dir) / (".myelin-probe-" + std::to_string(getpid()))).string();
-  {
-    std::ofstream f(probe);
-    if (!f) throw io_error("cannot write to output directory '" + dir + "': permission denied");
-  }
-  fs::remove(probe, ec);
+      (fs::path(dir) / (".myelin-probe-" + std::to_string(::getpid()))).string();
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) fail(std::strerror(errno));
+  ::close(fd);
+  ::unlink(probe.c_str());
 }
 
 output_transaction::~output_transaction() {
   if (committed_) return;
+  // Only our own temporaries: a file already renamed by a commit() that failed half-way
+  // no longer exists under its temporary name, and nothing else is touched.
   std::error_code ec;
   for (const auto& [tmp, final_name] : files_) fs::remove(tmp, ec);
 }
 
 std::string output_transaction::path(const std::string& name) {
-  const std::string tmp =
-      (fs::path(dir_) / ("." + name + ".tmp-" + std::to_string(getpid()))).string();
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos)
+    throw internal_error("output_transaction::path: '" + name + "' is not a plain file name");
+  if (committed_) throw internal_error("output_transaction::path after commit()");
   const std::string final_name = (fs::path(dir_) / name).string();
+  for (const auto& [tmp, f] : files_)
+    if (f == final_name) return tmp;
+  const std::string tmp = temporary_name(final_name);
   files_.emplace_back(tmp, final_name);
   return tmp;
 }
 
 void output_transaction::commit() {
+  if (committed_) return;
+  // Check and sync every file before renaming any, so that a missing or unwritable file
+  // fails the commit while no final name has been touched yet.
+  for (const auto& [tmp, final_name] : files_) {
+    std::error_code ec;
+    if (!fs::is_regular_file(tmp, ec))
+      throw io_error("cannot commit '" + final_name + "': its temporary file '" + tmp +
+                     "' was not written");
+    sync_file(tmp);
+  }
   for (const auto& [tmp, final_name] : files_) {
     std::error_code ec;
     fs::rename(tmp, final_name, ec);
     if (ec) throw io_error("cannot move '" + tmp + "' to '" + final_name + "': " + ec.message());
   }
+  sync_directory(dir_);
   committed_ = true;
 }
 
 void write_text_atomic(const std::string& path, const std::string& content) {
-  const std::string tmp = path + ".tmp-" + std::to_string(getpid());
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    if (!f) throw io_error("cannot write '" + tmp + "'");
-    f << content;
-    f.flush();
-    if (!f) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      throw io_error("cannot write '" + tmp + "' (disk full?)");
-    }
+  const std::string tmp = temporary_name(fs::path(path));
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw_errno("cannot write '" + path + "'");
+  const auto fail = [&](const std::string& what) {
+    const int saved = errno;
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    errno = saved;
+    throw_errno(what);
+  };
+  const char* p = content.data();
+  std::size_t left = content.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0) errno = EIO;  // write() made no progress and set no error
+    if (n <= 0) fail("cannot write '" + path + "'");
+    p += n;
+    left -= static_cast<std::size_t>(n);
   }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw io_error("cannot move '" + tmp + "' to '" + path + "'");
+  if (::fsync(fd) != 0) fail("cannot write '" + path + "' to disk");
+  if (::close(fd) != 0) {
+    const int saved = errno;
+    ::unlink(tmp.c_str());
+    errno = saved;
+    throw_errno("cannot write '" + path + "'");
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int saved = errno;
+    ::unlink(tmp.c_str());
+    errno = saved;
+    throw_errno("cannot move '" + tmp + "' to '" + path + "'");
   }
 }
 

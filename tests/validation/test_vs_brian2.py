@@ -40,19 +40,47 @@ PYTHON = "/usr/bin/python3"
 pytestmark = pytest.mark.skipif(not os.access(MYELIN, os.X_OK),
                                 reason=f"myelin binary not built ({MYELIN}); run `make build`")
 
-# Measured Brian2 seed-to-seed spread (16 seeds, numpy runtime), per population:
-# (mean rate [Hz], sd of the rate [Hz], mean ISI CV, sd of the CV).
-#   coba, 400 ms:        exc 21.79 Hz sd 1.70 (7.8 %)  CV 1.217 sd 0.028
-#                        inh 21.66 Hz sd 0.76 (3.5 %)  CV 1.212 sd 0.031
-#   SPREAD-TABLE-REST
-# Tolerances: rate_rel = 4*sqrt(2)*max(sd/rate over populations) + integrator allowance,
-# cv_abs = 4*sqrt(2)*max(sd of CV) + integrator allowance; rounded up.
-CASES = {
-    "coba": dict(tstop=400.0, rate_rel=0.45, cv_abs=0.20),
-    "cuba": dict(tstop=1000.0, rate_rel=0.30, cv_abs=0.10),
-    "izhikevich": dict(tstop=1000.0, rate_rel=0.20, cv_abs=0.10),
-    "cobahh": dict(tstop=400.0, rate_rel=0.60, cv_abs=0.50),
+# Brian2's seed-to-seed spread, measured (16 seeds, runtime/numpy, Brian2 2.5.1) with the
+# command in the docstring: per population (mean rate [Hz], sd of the rate [Hz], mean ISI
+# CV, sd of the CV). The excitatory rate spreads 2-4x more than the inhibitory one in all
+# three balanced networks (its recurrent excitation amplifies quenched differences); this
+# is a property of the networks, so tolerances are per population.
+SPREAD = {
+    "coba": {"exc": (21.79, 1.695, 1.217, 0.028), "inh": (21.66, 0.760, 1.212, 0.031)},
+    "cuba": {"exc": (5.663, 0.249, 0.523, 0.010), "inh": (5.635, 0.050, 0.525, 0.016)},
+    "izhikevich": {"exc": (8.003, 0.130, 0.375, 0.005), "inh": (7.836, 0.243, 0.407, 0.019)},
+    # At Brian2 dt = 0.025 ms, see CASES.
+    "cobahh": {"exc": (38.92, 4.279, 1.542, 0.054), "inh": (39.38, 2.004, 1.545, 0.068)},
 }
+# Integrator allowance (relative rate, absolute CV) on top of the statistical part:
+# - coba: Brian2's exponential Euler (v's coefficients frozen at the step start) against
+#   myelin's mid-step conductances. Brian2 at dt 0.1 -> 0.025 ms moves the rates by
+#   -1.9 % (exc) / -1.6 % (inh) and the CVs by -0.013 / +0.001: allow 3 % and 0.02.
+# - cuba: both exact (the same propagator); izhikevich: the same explicit scheme. None.
+# - cobahh: Brian2's first-order scheme at dt 0.1 ms is far off (rates 34.7/34.8 Hz,
+#   CVs 1.44/1.43, vs 38.9/39.4 Hz, 1.54/1.55 at dt 0.025 ms), so Brian2 runs at
+#   dt = 0.025 ms here; its error there is still about a third of that shift (first
+#   order: 4 % in rate, 0.03 in CV), and myelin's second-order scheme at dt 0.1 ms has
+#   its own: allow 5 % and 0.05.
+ALLOWANCE = {"coba": (0.03, 0.02), "cuba": (0.0, 0.0), "izhikevich": (0.0, 0.0),
+             "cobahh": (0.05, 0.05)}
+# Differences of two independent realisations have sd*sqrt(2); allow 4 of those.
+K = 4.0 * math.sqrt(2.0)
+
+# tstop [ms]; brian2_dt [ms] where Brian2 needs a finer step than the model's.
+CASES = {
+    "coba": dict(tstop=400.0),
+    "cuba": dict(tstop=1000.0),
+    "izhikevich": dict(tstop=1000.0),
+    "cobahh": dict(tstop=400.0, brian2_dt=0.025),
+}
+
+
+def tolerances(name, lab):
+    """(relative rate tolerance, absolute CV tolerance) for one population."""
+    rate, rate_sd, _, cv_sd = SPREAD[name][lab]
+    rate_allow, cv_allow = ALLOWANCE[name]
+    return K * rate_sd / rate + rate_allow, K * cv_sd + cv_allow
 
 
 def myelin_stats(outdir, model):
@@ -75,16 +103,18 @@ def myelin_stats(outdir, model):
 
 def run_both(name, tmp_path):
     case = CASES[name]
-    model = brian2_models.scale_model(brian2_models.load_model(name), case.get("n"),
-                                      case["tstop"])
+    model = brian2_models.scale_model(brian2_models.load_model(name), None, case["tstop"])
     model_file = tmp_path / f"{name}.json"
     model_file.write_text(json.dumps(model))
     b2_out = tmp_path / "brian2.json"
     # Brian2 in a child process (its global state stays out of pytest), running while
     # myelin runs: the two cores are used and the case takes the longer of the two.
+    b2_cmd = [PYTHON, os.path.join(REPO, "bench", "peers", "brian2_models.py"), str(model_file),
+              "--device", "runtime", "--codegen", "numpy", "--out", str(b2_out)]
+    if "brian2_dt" in case:
+        b2_cmd += ["--dt", str(case["brian2_dt"])]
     brian = subprocess.Popen(
-        [PYTHON, os.path.join(REPO, "bench", "peers", "brian2_models.py"), str(model_file),
-         "--device", "runtime", "--codegen", "numpy", "--out", str(b2_out)],
+        b2_cmd,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     my_dir = tmp_path / "myelin"
     my = subprocess.run([MYELIN, "run", str(model_file), "-o", str(my_dir), "--quiet"],
@@ -99,21 +129,26 @@ def run_both(name, tmp_path):
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_rates_and_cv_match_brian2(name, tmp_path):
-    case = CASES[name]
     model, my, b2 = run_both(name, tmp_path)
     lines, failures = [], []
     for p in model["populations"]:
         lab = p["label"]
         rm, rb = my[lab]["mean_rate_hz"], b2[lab]["mean_rate_hz"]
         cm, cb = my[lab]["cv_isi_mean"], b2[lab]["cv_isi_mean"]
-        lines.append(f"{lab}: rate myelin {rm:.3f} Hz, Brian2 {rb:.3f} Hz; "
-                     f"CV myelin {cm:.3f}, Brian2 {cb:.3f}")
-        assert rb > 0.5, f"Brian2 network silent ({lab}: {rb} Hz): translation broken"
-        if not abs(rm - rb) <= case["rate_rel"] * rb:
+        rate_tol, cv_tol = tolerances(name, lab)
+        lines.append(f"{lab}: rate myelin {rm:.3f} Hz, Brian2 {rb:.3f} Hz "
+                     f"(tolerance {100 * rate_tol:.1f} %); CV myelin {cm:.3f}, Brian2 {cb:.3f} "
+                     f"(tolerance {cv_tol:.3f})")
+        # Brian2 itself must sit in its own measured spread, or the translation (or the
+        # model file) has changed since the spread was measured.
+        b_rate, b_sd, b_cv, b_cv_sd = SPREAD[name][lab]
+        assert abs(rb - b_rate) <= 4.0 * b_sd and abs(cb - b_cv) <= 4.0 * b_cv_sd, \
+            f"Brian2 {lab} outside its measured spread: rate {rb}, CV {cb}; re-measure"
+        if not abs(rm - rb) <= rate_tol * rb:
             failures.append(f"{lab}: rate differs by {100 * abs(rm - rb) / rb:.1f} % "
-                            f"(allowed {100 * case['rate_rel']:.0f} %)")
-        if not (math.isfinite(cm) and abs(cm - cb) <= case["cv_abs"]):
+                            f"(allowed {100 * rate_tol:.1f} %)")
+        if not (math.isfinite(cm) and abs(cm - cb) <= cv_tol):
             failures.append(f"{lab}: ISI CV differs by {abs(cm - cb):.3f} "
-                            f"(allowed {case['cv_abs']})")
+                            f"(allowed {cv_tol:.3f})")
     print("\n".join(lines))
     assert not failures, "; ".join(failures) + "\n" + "\n".join(lines)
