@@ -830,9 +830,12 @@ void simulation::write_outputs(const std::string& dir) const {
     std::vector<trace_table> tt;
     std::map<std::string, int> seen;
     for (const auto& t : tr) {
+      // Keys built by append: GCC 12 warns falsely (-Wrestrict) on string + "/" + string.
+      std::string key = t.population;
+      key.append(1, '/').append(t.variable);
       std::string var = t.variable;
-      if (seen[t.population + "/" + var]++ > 0)
-        var += "_" + std::to_string(seen[t.population + "/" + t.variable] - 1);
+      const int n_seen = seen[key]++;
+      if (n_seen > 0) var.append(1, '_').append(std::to_string(n_seen));
       tt.push_back({t.population, var, t.unit, t.times, t.node_ids, t.values});
     }
     write_traces_h5(tx.path("traces.h5"), tt);
