@@ -282,9 +282,12 @@ int main(int argc, char** argv) {
     return code;
   };
   try {
-    if (argc >= 2 && (std::string(argv[1]) == "-h" || std::string(argv[1]) == "--help" ||
-                      std::string(argv[1]) == "help")) {
-      std::fputs(usage_text, stdout);
+    // -h/--help anywhere (`myelin run --help` too) prints the usage and succeeds.
+    bool help = argc >= 2 && std::string(argv[1]) == "help";
+    for (int i = 1; i < argc; ++i)
+      help |= std::string(argv[i]) == "-h" || std::string(argv[i]) == "--help";
+    if (help) {
+      if (mpi.rank() == 0) std::fputs(usage_text, stdout);
       return 0;
     }
     const options o = parse_args(argc, argv);

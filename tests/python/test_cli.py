@@ -137,3 +137,11 @@ def test_validate_and_info(myelin_bin, root):
     for name in ("IF_curr_exp", "IF_cond_alpha", "Izhikevich", "EIF_cond_exp_isfa_ista",
                  "HH_cond_exp", "SpikeSourcePoisson", "SpikeSourceArray", "tau_syn_E"):
         assert name in p.stdout
+
+
+@pytest.mark.parametrize("args", [["--help"], ["-h"], ["help"], ["run", "--help"],
+                                  ["run", "models/coba.json", "-h"]])
+def test_help_prints_usage_and_succeeds(myelin_bin, root, args):
+    p = subprocess.run([myelin_bin, *args], capture_output=True, text=True, timeout=30, cwd=root)
+    assert p.returncode == 0, p.stderr
+    assert "myelin run MODEL.json" in p.stdout and "myelin plot DIR" in p.stdout
