@@ -52,7 +52,10 @@ def run(exe, model, out, ranks, threads, extra=()):
     p = subprocess.run(cmd, capture_output=True, text=True, env=ENV, timeout=600)
     assert p.returncode == 0, p.stderr
     digest = lambda f: hashlib.sha256((out / f).read_bytes()).hexdigest()
-    return digest("spikes.h5"), digest("traces.h5")
+    # The summary's counts too (wall times and the layout itself legitimately differ).
+    s = json.loads((out / "summary.json").read_text())
+    counts = {k: (v["spike_count"], v["mean_rate_hz"]) for k, v in s["populations"].items()}
+    return digest("spikes.h5"), digest("traces.h5"), counts
 
 
 @pytest.mark.parametrize("model", ["coba", "izhikevich", "random"])
