@@ -107,6 +107,59 @@ struct reader {
   bool done() const { return at >= b.size(); }
 };
 
+// A hint to the core that this is a spin-wait loop (x86 PAUSE; nothing elsewhere).
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+// Chooses how many of a run's threads take work, from the measured time per epoch. It
+// keeps the current count for a number of windows (each >= 10 ms and >= 8 epochs), then
+// tries another count (half, or double, in turn) for one window and keeps it if that
+// window was at least 7 % faster per epoch. A failed try doubles the wait before the next
+// (up to 64 windows), so on an idle machine the tries cost about 1 % of the run.
+class adaptive_threads {
+ public:
+  explicit adaptive_threads(int n) : n_(n), active_(n) { start_ = clock_type::now(); }
+
+  // Called once per completed epoch; returns the number of threads for the next ones.
+  int epoch_done() {
+    if (n_ == 1 || ++epochs_ < 8) return active_;
+    const double elapsed = seconds_since(start_);
+    if (elapsed < 0.01) return active_;
+    const double per_epoch = elapsed / static_cast<double>(epochs_);
+    if (trying_) {
+      trying_ = false;
+      if (per_epoch < 0.93 * base_) {
+        interval_ = 8;  // a change that helped: look again soon
+      } else {
+        active_ = previous_;
+        interval_ = std::min(2 * interval_, 64);
+      }
+    } else if (++windows_ >= interval_) {
+      windows_ = 0;
+      base_ = per_epoch;
+      previous_ = active_;
+      const bool down = active_ == n_ || (active_ > 1 && (tries_ & 1) == 0);
+      active_ = down ? std::max(1, active_ / 2) : std::min(n_, 2 * active_);
+      ++tries_;
+      trying_ = true;
+    }
+    epochs_ = 0;
+    start_ = clock_type::now();
+    return active_;
+  }
+
+ private:
+  int n_, active_, previous_ = 0;
+  int64_t epochs_ = 0;
+  clock_type::time_point start_;
+  double base_ = 0;
+  bool trying_ = false;
+  int windows_ = 0, interval_ = 8, tries_ = 0;
+};
+
 struct simulation::impl {
   network net;
   run_options opt;
@@ -494,6 +547,13 @@ struct simulation::impl {
     std::atomic<int64_t> phase{0};
     std::atomic<int> done{0};
     std::atomic<bool> failed{false}, stop{false};
+    // Threads allowed to take items; the others sleep. On a machine shared with other
+    // jobs, fewer threads can be faster than all (a thread preempted in the middle of
+    // an item stalls the epoch), so the rate is measured over short windows and the
+    // other count is tried from time to time (adaptive_threads). Which thread runs an
+    // item never changes a result.
+    std::atomic<int> active{n_threads};
+    adaptive_threads ctl(n_threads);
 
     auto work = [&](int v, int64_t p) {
       vp_state& vp = vps[v];
@@ -526,6 +586,13 @@ struct simulation::impl {
       }
       if (failed) stop = true;
       done = 0;
+      if (stop || p + 1 > n_epochs) {
+        active.store(n_threads);  // wake the sleepers: they see the end and leave
+        active.notify_all();
+      } else if (const int a = ctl.epoch_done(); a != active.load(std::memory_order_relaxed)) {
+        active.store(a);
+        active.notify_all();
+      }
       phase.store(p + 1, std::memory_order_release);
       phase.notify_all();
     };
@@ -534,6 +601,10 @@ struct simulation::impl {
       while (true) {
         const int64_t p = phase.load(std::memory_order_acquire);
         if (p > n_epochs || stop) return;
+        if (const int a = active.load(std::memory_order_acquire); t >= a) {
+          active.wait(a, std::memory_order_acquire);
+          continue;
+        }
         for (int k = 0; k < n_threads; ++k) {
           const int v = (t + k) % n_threads;
           int64_t expect = p - 1;
@@ -548,9 +619,14 @@ struct simulation::impl {
           }
           if (done.fetch_add(1, std::memory_order_acq_rel) + 1 == n_threads) finish(p);
         }
-        // Wait for the epoch to be closed: spin briefly, then block (futex).
-        for (int spin = 0; spin < 2000 && phase.load(std::memory_order_acquire) == p; ++spin)
-          std::this_thread::yield();
+        // Wait for the epoch to be closed: spin for up to ~20 us (an epoch's items usually
+        // end within that), then block in the kernel (futex). Never sched_yield: on a
+        // loaded machine it hands the core to another job for a whole time slice.
+        const auto spin_start = clock_type::now();
+        for (int spin = 0; phase.load(std::memory_order_acquire) == p; ++spin) {
+          cpu_relax();
+          if ((spin & 63) == 63 && seconds_since(spin_start) > 20e-6) break;
+        }
         phase.wait(p, std::memory_order_acquire);
       }
     });
