@@ -4,7 +4,7 @@ BUILD_DIR ?= build
 JOBS      ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all deps configure build demo demo-coba test test-unit test-validation bench format clean
+.PHONY: all deps configure build demo demo-coba test test-nompi test-unit test-validation bench format clean
 
 all: build
 
@@ -25,15 +25,25 @@ demo: build
 	$(BUILD_DIR)/bin/myelin plot results/demo
 	@echo "demo: outputs in results/demo/ (summary.json, spikes.h5, traces.h5, *.png)"
 
-test: build
+test: build test-nompi
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 	MYELIN_BUILD_DIR=$(abspath $(BUILD_DIR)) $(PYTHON) -m pytest -q tests/python tests/validation
 
+# The same engine built without MPI: its unit tests, including several ranks in one
+# process over the loopback transport (tests/unit/test_distributed.cpp).
+test-nompi: deps
+	@cmake -S . -B build-nompi -DCMAKE_BUILD_TYPE=Release -DMYELIN_WITH_MPI=OFF \
+	  -DPython3_EXECUTABLE=$(PYTHON) > build-nompi.configure.log 2>&1 \
+	  || (cat build-nompi.configure.log; exit 1)
+	@cmake --build build-nompi -j $(JOBS) --target myelin_tests
+	build-nompi/bin/myelin_tests --gtest_brief=1
+
 bench: build
 	$(PYTHON) bench/run.py --build-dir $(BUILD_DIR)
+	$(PYTHON) bench/parallel.py --build-dir $(BUILD_DIR)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
 
 clean:
-	rm -rf $(BUILD_DIR) $(BUILD_DIR).configure.log results
+	rm -rf $(BUILD_DIR) $(BUILD_DIR).configure.log build-nompi build-nompi.configure.log results

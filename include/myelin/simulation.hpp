@@ -20,6 +20,10 @@
 
 namespace myelin {
 
+namespace detail {
+class distributed_context;
+}
+
 struct run_options {
   int threads = 0;  ///< worker threads; 0 = every core of the machine
   /// Refuse to run if recorders would need more than this many bytes;
@@ -61,6 +65,11 @@ class simulation {
  public:
   /// Validates and builds the network (throws model_error for invalid input).
   explicit simulation(const network& net, run_options options = {});
+  /// The same over a given transport instead of MPI_COMM_WORLD or a single process (the
+  /// engine's own tests run several ranks in one process this way; see
+  /// src/engine/context.hpp).
+  simulation(const network& net, run_options options,
+             std::unique_ptr<detail::distributed_context> transport);
   ~simulation();
   simulation(const simulation&) = delete;
   simulation& operator=(const simulation&) = delete;

@@ -2,6 +2,8 @@
 
 #include "engine/context.hpp"
 
+#include <algorithm>
+#include <barrier>
 #include <cstdlib>
 
 #include "myelin/error.hpp"
@@ -33,6 +35,110 @@ class local_context final : public distributed_context {
   double sum(double x) override { return x; }
   std::vector<std::vector<char>> gather(const std::vector<char>& mine) override { return {mine}; }
   std::string broadcast(const std::string& s) override { return s; }
+};
+
+// The shared state of loopback ranks. A collective: each rank publishes a pointer to
+// its contribution, all wait at the barrier, each reads every contribution, and all wait
+// again before the slots may be reused. std::barrier blocks in the kernel, so ranks that
+// outnumber the cores still make progress.
+class loopback_hub {
+ public:
+  explicit loopback_hub(int n) : n_(n), slots_(n), barrier_(n) {}
+  int size() const { return n_; }
+
+  // Publishes `mine` as rank r's contribution; `read` sees every rank's, in rank order.
+  template <class T, class F>
+  void collective(int r, const T& mine, F&& read) {
+    slots_[r] = &mine;
+    barrier_.arrive_and_wait();
+    std::vector<const T*> all(n_);
+    for (int k = 0; k < n_; ++k) all[k] = static_cast<const T*>(slots_[k]);
+    read(all);
+    barrier_.arrive_and_wait();
+  }
+
+ private:
+  int n_;
+  std::vector<const void*> slots_;
+  std::barrier<> barrier_;
+};
+
+class loopback_context final : public distributed_context {
+ public:
+  loopback_context(std::shared_ptr<loopback_hub> hub, int rank)
+      : hub_(std::move(hub)), rank_(rank) {}
+  int rank() const override { return rank_; }
+  int size() const override { return hub_->size(); }
+  std::string name() const override { return "loopback"; }
+
+  bool exchange(const std::vector<spike_event>& mine, bool ok, std::vector<spike_event>& all,
+                std::vector<std::size_t>& chunks) override {
+    const std::pair<const std::vector<spike_event>*, bool> in{&mine, ok};
+    bool all_good = true;
+    hub_->collective(rank_, in, [&](const auto& v) {
+      all.clear();
+      chunks.assign(1, 0);
+      for (const auto* c : v) {
+        all_good = all_good && c->second;
+        all.insert(all.end(), c->first->begin(), c->first->end());
+        chunks.push_back(all.size());
+      }
+    });
+    return all_good;
+  }
+  bool all_ok(bool ok) override {
+    bool out = true;
+    hub_->collective(rank_, ok, [&](const auto& v) {
+      for (const bool* b : v) out = out && *b;
+    });
+    return out;
+  }
+  int64_t min(int64_t x) override {
+    int64_t out = x;
+    hub_->collective(rank_, x, [&](const auto& v) {
+      for (const int64_t* y : v) out = std::min(out, *y);
+    });
+    return out;
+  }
+  int64_t max(int64_t x) override {
+    int64_t out = x;
+    hub_->collective(rank_, x, [&](const auto& v) {
+      for (const int64_t* y : v) out = std::max(out, *y);
+    });
+    return out;
+  }
+  void sum(std::vector<uint64_t>& x) override {
+    std::vector<uint64_t> out(x.size(), 0);
+    hub_->collective(rank_, x, [&](const auto& v) {
+      for (const auto* y : v)
+        for (std::size_t i = 0; i < out.size(); ++i) out[i] += (*y)[i];
+    });
+    x.swap(out);
+  }
+  double sum(double x) override {
+    double out = 0;  // in rank order, as a deterministic reduction must be
+    hub_->collective(rank_, x, [&](const auto& v) {
+      for (const double* y : v) out += *y;
+    });
+    return out;
+  }
+  std::vector<std::vector<char>> gather(const std::vector<char>& mine) override {
+    std::vector<std::vector<char>> out;
+    hub_->collective(rank_, mine, [&](const auto& v) {
+      if (rank_ == 0)
+        for (const auto* y : v) out.push_back(*y);
+    });
+    return out;
+  }
+  std::string broadcast(const std::string& s) override {
+    std::string out;
+    hub_->collective(rank_, s, [&](const auto& v) { out = *v[0]; });
+    return out;
+  }
+
+ private:
+  std::shared_ptr<loopback_hub> hub_;
+  int rank_;
 };
 
 #ifdef MYELIN_WITH_MPI
@@ -146,6 +252,14 @@ class mpi_context final : public distributed_context {
 
 std::unique_ptr<distributed_context> make_local_context() {
   return std::make_unique<local_context>();
+}
+
+std::vector<std::unique_ptr<distributed_context>> make_loopback_contexts(int n) {
+  if (n < 1) throw error("loopback contexts: need at least one rank, got " + std::to_string(n));
+  auto hub = std::make_shared<loopback_hub>(n);
+  std::vector<std::unique_ptr<distributed_context>> out;
+  for (int r = 0; r < n; ++r) out.push_back(std::make_unique<loopback_context>(hub, r));
+  return out;
 }
 
 std::unique_ptr<distributed_context> make_default_context() {

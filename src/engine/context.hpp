@@ -4,6 +4,7 @@
 // from one thread per rank, a few times per epoch at most, so a virtual call is fine.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,6 +41,12 @@ class distributed_context {
 
 /// A single process.
 std::unique_ptr<distributed_context> make_local_context();
+
+/// `n` ranks inside one process, for running the distributed code path without MPI
+/// (tests, and builds without MPI): context r is rank r; each must be used by its own
+/// simulation, driven from its own thread, making the same collective calls as MPI
+/// ranks would. The contexts share a hub that lives as long as any of them.
+std::vector<std::unique_ptr<distributed_context>> make_loopback_contexts(int n);
 
 /// MPI_COMM_WORLD if MPI has been initialised (myelin::mpi_session) and the build has
 /// MPI; otherwise the local context.

@@ -196,11 +196,11 @@ struct simulation::impl {
 
   std::vector<stim_params> stims;
 
-  impl(const network& n, run_options o)
+  impl(const network& n, run_options o, std::unique_ptr<distributed_context> transport)
       : net(n),
         opt(std::move(o)),
         layout(net),
-        dist(make_default_context()),
+        dist(transport ? std::move(transport) : make_default_context()),
         rank(dist->rank()),
         n_ranks(dist->size()),
         n_threads(resolve_threads(opt.threads)),
@@ -217,7 +217,7 @@ struct simulation::impl {
     if (dist->all_ok(ok)) return;
     for (const auto& e : errors)
       if (e) std::rethrow_exception(e);
-    throw error(std::string("another MPI rank failed while ") + what);
+    throw error(std::string("another rank failed while ") + what);
   }
 
   static int resolve_threads(int t) {
@@ -451,6 +451,34 @@ struct simulation::impl {
     return true;
   }
 
+  // A state that is NaN or infinite would propagate silently (a NaN membrane potential
+  // never crosses threshold): every finite_check_steps steps, and at the end of each
+  // run, each VP checks its cells' v and stops the run naming the first bad cell.
+  static constexpr int64_t finite_check_steps = 256;
+  void check_finite(vp_state& vp, int64_t step_now) const {
+    for (const group_slot& g : vp.groups) {
+      const double* v = g.cells->column("v");
+      if (!v) continue;
+      for (std::size_t i = 0; i < g.cells->size(); ++i)
+        if (!std::isfinite(v[i])) {
+          const auto& pop = net.populations[g.population];
+          const uint64_t gid = g.cells->gids()[i];
+          throw error("population '" + pop.label + "' cell " +
+                      std::to_string(gid - layout.offset[g.population]) + ": v became " +
+                      (std::isnan(v[i]) ? "NaN" : "infinite") +
+                      " by t = " + format_ms(static_cast<double>(step_now) * net.dt) +
+                      " ms (numerical instability: check its parameters and inputs, or "
+                      "reduce dt)");
+        }
+    }
+  }
+
+  static std::string format_ms(double t) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", t);
+    return buf;
+  }
+
   // Count every spike, record the selected ones.
   void record_spike(const spike_event& e) {
     const std::size_t p = layout.population_of(e.gid);
@@ -569,6 +597,7 @@ struct simulation::impl {
             if (samples_at(r, k + 1) && has_traces(r))
               trace_times[r].push_back(static_cast<double>(k + 1) * net.dt);
       }
+      if (s1 == last || s0 / finite_check_steps != s1 / finite_check_steps) check_finite(vp, s1);
     };
     auto finish = [&](int64_t p) {
       if (p < n_epochs) {
@@ -669,7 +698,11 @@ struct simulation::impl {
 };
 
 simulation::simulation(const network& net, run_options options)
-    : impl_(std::make_unique<impl>(net, std::move(options))) {
+    : simulation(net, std::move(options), nullptr) {}
+
+simulation::simulation(const network& net, run_options options,
+                       std::unique_ptr<detail::distributed_context> transport)
+    : impl_(std::make_unique<impl>(net, std::move(options), std::move(transport))) {
   validate(impl_->net);
   impl_->build();
 }

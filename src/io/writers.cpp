@@ -441,6 +441,15 @@ output_transaction::output_transaction(const std::string& dir) : dir_(dir) {
   };
   if (dir.empty()) fail("empty path");
   std::error_code ec;
+  // Directories this transaction creates, deepest first: removed again (if still empty)
+  // unless the transaction commits, so a failed run leaves no empty output directory.
+  for (fs::path p = fs::absolute(dir, ec).lexically_normal(); !p.empty() && !fs::exists(p, ec);
+       p = p.parent_path()) {
+    if (p.filename().empty()) {  // trailing '/': the same directory
+      continue;
+    }
+    created_.push_back(p.string());
+  }
   fs::create_directories(dir, ec);
   // create_directories reports no error when `dir` exists as a regular file.
   if (ec) fail(ec.message());
@@ -460,6 +469,7 @@ output_transaction::~output_transaction() {
   // no longer exists under its temporary name, and nothing else is touched.
   std::error_code ec;
   for (const auto& [tmp, final_name] : files_) fs::remove(tmp, ec);
+  for (const auto& d : created_) fs::remove(d, ec);  // fails, harmlessly, if not empty
 }
 
 std::string output_transaction::path(const std::string& name) {

@@ -62,6 +62,7 @@ class output_transaction {
  private:
   std::string dir_;
   std::vector<std::pair<std::string, std::string>> files_;  // (temporary, final)
+  std::vector<std::string> created_;  // directories created here, deepest first
   bool committed_ = false;
 };
 

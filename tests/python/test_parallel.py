@@ -5,7 +5,9 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
+import time
 
 import pytest
 
@@ -85,3 +87,47 @@ def test_mpi_errors_are_reported_once(myelin_bin, root, tmp_path):
                         "--set", "tstop=-1"], capture_output=True, text=True, env=ENV, timeout=120)
     assert p.returncode != 0
     assert p.stderr.count("tstop: must be > 0") == 1, p.stderr
+
+
+def _pids_running(argv_part):
+    """Pids of processes whose command line contains argv_part (an exact argument)."""
+    pids = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/cmdline", "rb") as f:
+                args = f.read().split(b"\0")
+        except OSError:
+            continue
+        if argv_part.encode() in args and args[0].endswith(b"myelin"):
+            pids.append(int(d))
+    return pids
+
+
+@pytest.mark.skipif(MPIRUN is None, reason="mpirun not installed")
+def test_rank_killed_mid_run_fails_cleanly(myelin_bin, root, tmp_path):
+    """A rank that dies (here: SIGKILL, as the OOM killer would) ends the whole run with
+    a non-zero exit and a message naming the rank, no hang and no output files."""
+    out = tmp_path / "killed"
+    proc = subprocess.Popen([MPIRUN, "--oversubscribe", "-np", "2", myelin_bin, "run",
+                             str(root / "models/coba.json"), "-o", str(out), "--tstop", "1e6",
+                             "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=ENV)
+    try:
+        deadline = time.monotonic() + 60
+        pids = []
+        while len(pids) < 2 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.2)
+            pids = _pids_running(str(out))
+        assert len(pids) == 2, f"ranks did not start: {pids}"
+        time.sleep(1.0)  # both ranks are simulating now
+        os.kill(max(pids), signal.SIGKILL)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode != 0
+    assert "rank" in err and ("signal 9" in err or "Killed" in err), err
+    assert not out.exists(), os.listdir(out)
+    assert _pids_running(str(out)) == []

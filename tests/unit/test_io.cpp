@@ -97,6 +97,25 @@ TEST(io, transaction_commits_or_leaves_nothing) {
   EXPECT_FALSE(fs::exists(dir / "b.txt"));
 }
 
+TEST(io, uncommitted_transaction_removes_the_directories_it_created) {
+  const fs::path base = scratch("mkdirs");
+  fs::create_directories(base);
+  const fs::path deep = base / "a" / "b" / "c";
+  {
+    output_transaction tx(deep.string());
+    EXPECT_TRUE(fs::is_directory(deep));
+    write_text_atomic(tx.path("x.txt"), "never");
+  }  // no commit: a, a/b, a/b/c were created here and go again
+  EXPECT_FALSE(fs::exists(base / "a"));
+  EXPECT_TRUE(fs::is_directory(base));  // existed before: kept
+  {
+    output_transaction tx(deep.string());
+    write_text_atomic(tx.path("x.txt"), "kept");
+    tx.commit();
+  }
+  EXPECT_TRUE(fs::exists(deep / "x.txt"));
+}
+
 TEST(io, unwritable_directory_is_an_error) {
   const fs::path dir = scratch("file");
   fs::create_directories(dir);
