@@ -147,7 +147,13 @@ struct cell_type_info {
   std::vector<parameter_info> params;
   std::vector<parameter_info> state;  // state variables with default initial values
   std::vector<std::string> recordable;
+  /// Names a projection's "receptor" may take when it ends on this type; a spike's
+  /// weight goes to the input of that name. Point neurons have the two of PyNN;
+  /// multi-compartment cells name synapses by location and kind ("proximal_ampa").
+  std::vector<std::string> receptors{"excitatory", "inhibitory"};
 };
+/// Index of `receptor` in the receptor list of `type`, or -1.
+int receptor_index(const cell_type_info& type, const std::string& receptor);
 const std::vector<cell_type_info>& cell_types();
 const cell_type_info* find_cell_type(const std::string& name);
 

@@ -227,7 +227,10 @@ class vp_builder {
 
     projection_table tab;
     tab.projection = proj;
-    tab.receptor = pr.receptor == "inhibitory" ? 1 : 0;
+    // Validation made the index the same on every target population.
+    tab.receptor = receptor_index(
+        *find_cell_type(net_.populations[populations_of(net_, pr.post, f).front()].cell_type),
+        pr.receptor);
     tab.pre_lo = *std::min_element(pre.begin(), pre.end());
     tab.pre_hi = *std::max_element(pre.begin(), pre.end()) + 1;
     if (!hetero_w) tab.weight = weights.scalar();

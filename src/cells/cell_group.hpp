@@ -31,6 +31,10 @@ struct group_input {
   const double* exc;
   const double* inh;
   const double* i_inj;
+  /// Every receptor of the cell type, in the order of cell_type_info::receptors
+  /// (receptor[0] == exc, receptor[1] == inh for point neurons); n_receptors entries.
+  const double* const* receptor = nullptr;
+  int n_receptors = 0;
 };
 
 /// Everything a kernel needs to build its group. The build stage has already evaluated

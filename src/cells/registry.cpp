@@ -56,4 +56,10 @@ const cell_type_info* find_cell_type(const std::string& name) {
   return nullptr;
 }
 
+int receptor_index(const cell_type_info& type, const std::string& receptor) {
+  for (std::size_t r = 0; r < type.receptors.size(); ++r)
+    if (type.receptors[r] == receptor) return static_cast<int>(r);
+  return -1;
+}
+
 }  // namespace myelin

@@ -259,9 +259,17 @@ struct simulation::impl {
     // Without connections the epoch length only sets how often spikes are exchanged.
     min_delay = total_synapses == 0 ? 10 : lo;
     max_delay = total_synapses == 0 ? 1 : hi;
+    int n_receptors = 2;
+    for (const auto& p : net.populations)
+      n_receptors =
+          std::max(n_receptors, static_cast<int>(find_cell_type(p.cell_type)->receptors.size()));
+    if (n_receptors > max_receptors)
+      throw internal_error("a cell type has more than " + std::to_string(max_receptors) +
+                           " receptors");
     for (auto& vp : vps) {
       vp.n_slots = max_delay + 1;
-      vp.ring.assign(static_cast<std::size_t>(vp.n_slots) * 2 * vp.n_cells, 0.0);
+      vp.n_receptors = n_receptors;
+      vp.ring.assign(static_cast<std::size_t>(vp.n_slots) * n_receptors * vp.n_cells, 0.0);
       vp.i_inj.assign(vp.n_cells, 0.0);
       vp.spiked.reserve(vp.n_cells);
     }
@@ -387,17 +395,19 @@ struct simulation::impl {
     const int64_t slot = s % vp.n_slots;
     inject(vp, s);
     const step_info info{s, net.dt, net.seed};
-    double* exc = vp.input(slot, 0);
-    double* inh = vp.input(slot, 1);
+    const double* receptor[max_receptors];
     for (auto& g : vp.groups) {
       if (g.cells->size() == 0) continue;
       vp.spiked.clear();
-      const group_input in{exc + g.offset, inh + g.offset, vp.i_inj.data() + g.offset};
+      for (int r = 0; r < vp.n_receptors; ++r) receptor[r] = vp.input(slot, r) + g.offset;
+      const group_input in{receptor[0], receptor[1], vp.i_inj.data() + g.offset, receptor,
+                           vp.n_receptors};
       g.cells->advance(info, in, vp.spiked);
       for (uint32_t l : vp.spiked)
         vp.spikes[parity].push_back({s, g.first_gid + static_cast<uint64_t>(l) * n_vp});
     }
-    std::fill(exc, exc + 2 * static_cast<std::size_t>(vp.n_cells), 0.0);
+    double* inputs = vp.input(slot, 0);
+    std::fill(inputs, inputs + static_cast<std::size_t>(vp.n_receptors) * vp.n_cells, 0.0);
     if (!vp.traces.empty()) sample(vp, s + 1);
   }
 
@@ -451,6 +461,8 @@ struct simulation::impl {
     return true;
   }
 
+  static constexpr int max_receptors = 32;
+
   // A state that is NaN or infinite would propagate silently (a NaN membrane potential
   // never crosses threshold): every finite_check_steps steps, and at the end of each
   // run, each VP checks its cells' v and stops the run naming the first bad cell.
@@ -498,6 +510,7 @@ struct simulation::impl {
   void deliver(vp_state& vp, int parity) {
     const int64_t n_slots = vp.n_slots;
     const std::size_t n = vp.n_cells;
+    const std::size_t n_rec = static_cast<std::size_t>(vp.n_receptors);
     double* ring = vp.ring.data();
     for (const spike_event& e : merged[parity]) {
       for (const projection_table& t : vp.tables) {
@@ -508,7 +521,8 @@ struct simulation::impl {
         const bool hw = !t.weights.empty(), hd = !t.delays.empty();
         if (!hd) {
           double* buf =
-              ring + (static_cast<std::size_t>((e.step + t.delay) % n_slots) * 2 + t.receptor) * n;
+              ring +
+              (static_cast<std::size_t>((e.step + t.delay) % n_slots) * n_rec + t.receptor) * n;
           if (hw) {
             const double* w = t.weights.data();
             for (uint64_t m = b; m < end; ++m) buf[tg[m]] += w[m];
@@ -521,7 +535,8 @@ struct simulation::impl {
             const double w = hw ? t.weights[m] : t.weight;
             double* buf =
                 ring +
-                (static_cast<std::size_t>((e.step + t.delays[m]) % n_slots) * 2 + t.receptor) * n;
+                (static_cast<std::size_t>((e.step + t.delays[m]) % n_slots) * n_rec + t.receptor) *
+                    n;
             buf[tg[m]] += w;
           }
         }

@@ -28,7 +28,7 @@ struct spike_event {
 /// Homogeneous weights/delays are stored once, not per synapse.
 struct projection_table {
   uint32_t projection = 0;
-  int receptor = 0;  // 0 excitatory, 1 inhibitory
+  int receptor = 0;  // index in the target cell type's receptor list
   uint64_t pre_lo = 0, pre_hi = 0;
   std::vector<uint64_t> offsets;  // pre_hi - pre_lo + 1 entries
   std::vector<uint32_t> targets;  // VP-local cell index
@@ -81,6 +81,7 @@ struct vp_state {
 
   // Run-time buffers.
   int64_t n_slots = 0;
+  int n_receptors = 2;        // the most receptors of any cell type in the network
   std::vector<double> ring;   // [slot][receptor][cell]
   std::vector<double> i_inj;  // [cell], this step's injected current [nA]
   /// Spikes emitted during an epoch, sorted by (step, gid); double-buffered by epoch
@@ -89,7 +90,7 @@ struct vp_state {
   std::vector<uint32_t> spiked;  // scratch for cell_group::advance
 
   double* input(int64_t slot, int receptor) {
-    return ring.data() + (static_cast<std::size_t>(slot) * 2 + receptor) * n_cells;
+    return ring.data() + (static_cast<std::size_t>(slot) * n_receptors + receptor) * n_cells;
   }
 };
 

@@ -194,11 +194,13 @@ void check_population(const network& net, const population& p, const std::string
     for (std::size_t i = 0; i < p.spike_times.size(); ++i) {
       const auto& st = p.spike_times[i];
       for (std::size_t k = 0; k < st.size(); ++k) {
-        const std::string fk = f + ".spike_times" +
-                               (p.spike_times.size() > 1 ? "[" + std::to_string(i) + "]" : "") +
-                               "[" + std::to_string(k) + "]";
-        if (!std::isfinite(st[k]) || st[k] < 0) throw model_error(fk, "spike times must be >= 0");
-        if (k > 0 && st[k] < st[k - 1]) throw model_error(fk, "spike times must not decrease");
+        const bool bad = !std::isfinite(st[k]) || st[k] < 0;
+        if (!bad && (k == 0 || st[k] >= st[k - 1])) continue;
+        // Built by append: GCC 12 warns falsely (-Wrestrict) on "[" + std::string.
+        std::string fk = f + ".spike_times";
+        if (p.spike_times.size() > 1) fk.append(1, '[').append(std::to_string(i)).append(1, ']');
+        fk.append(1, '[').append(std::to_string(k)).append(1, ']');
+        throw model_error(fk, bad ? "spike times must be >= 0" : "spike times must not decrease");
       }
     }
   }
@@ -210,7 +212,8 @@ void check_weight_delay(const network& net, const projection& pr, const std::str
                         const gid_layout& layout) {
   // Every post population must take synaptic input of one consistent kind.
   std::string kind;
-  for (std::size_t pi : populations_of(net, pr.post, f + ".post")) {
+  const std::vector<std::size_t> post_pops = populations_of(net, pr.post, f + ".post");
+  for (std::size_t pi : post_pops) {
     const cell_type_info* t = find_cell_type(net.populations[pi].cell_type);
     if (t->synapse_kind == "none")
       throw model_error(f + ".post", "population '" + net.populations[pi].label + "' (" + t->name +
@@ -221,9 +224,23 @@ void check_weight_delay(const network& net, const projection& pr, const std::str
                         "the projection");
     kind = t->synapse_kind;
   }
-  if (pr.receptor != "excitatory" && pr.receptor != "inhibitory")
-    throw model_error(f + ".receptor",
-                      "unknown receptor '" + pr.receptor + "' (allowed: excitatory, inhibitory)");
+  // The receptor must exist on every target population, at the same index (one
+  // projection table serves them all).
+  int receptor = -1;
+  for (std::size_t pi : post_pops) {
+    const cell_type_info* t = find_cell_type(net.populations[pi].cell_type);
+    const int r = receptor_index(*t, pr.receptor);
+    if (r < 0) {
+      std::string allowed;
+      for (const auto& name : t->receptors) allowed += (allowed.empty() ? "" : ", ") + name;
+      throw model_error(f + ".receptor", "unknown receptor '" + pr.receptor + "' on " + t->name +
+                                             " (allowed: " + allowed + ")");
+    }
+    if (receptor >= 0 && r != receptor)
+      throw model_error(f + ".post", "targets cell types whose receptor '" + pr.receptor +
+                                         "' differs; split the projection");
+    receptor = r;
+  }
   // PyNN's sign convention.
   range wr{-INFINITY, INFINITY, false, "finite"};
   if (kind == "conductance" || pr.receptor == "excitatory")

@@ -103,6 +103,8 @@ TEST(model_errors, each_class_names_its_field) {
   expect_error("\"FixedProbability\"", "\"Fixed\"", "projections[0].connector.type", "allowed:");
   expect_error("\"delay\": 1.0", "\"delay\": 0.01", "projections[0].delay", "time step");
   expect_error("\"weight\": 0.01", "\"weight\": -0.01", "projections[0].weight", ">= 0");
+  expect_error("\"receptor\": \"inhibitory\"", "\"receptor\": \"gaba\"", "projections[1].receptor",
+               "allowed: excitatory, inhibitory");
   expect_error("\"tstop\": 100", "\"tstop\": 0", "tstop", "> 0");
   expect_error("\"dt\": 0.1", "\"dt\": -0.1", "dt", "> 0");
   expect_error("\"post\": \"a\"", "\"post\": \"b\"", "projections[1].post.population",
