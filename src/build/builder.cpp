@@ -423,6 +423,15 @@ class vp_builder {
     } else if (!tab.targets.empty()) {
       tab.min_delay = tab.max_delay = tab.delay;
     }
+    // Rows whose targets are consecutive cells (AllToAll onto a population, dense
+    // blocks) are delivered as a plain vector add.
+    tab.contiguous_rows = true;
+    for (uint64_t s = 0; s < span && tab.contiguous_rows; ++s)
+      for (uint64_t m = tab.offsets[s] + 1; m < tab.offsets[s + 1]; ++m)
+        if (tab.targets[m] != tab.targets[m - 1] + 1) {
+          tab.contiguous_rows = false;
+          break;
+        }
     st_.tables.push_back(std::move(tab));
   }
 

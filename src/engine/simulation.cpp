@@ -374,15 +374,27 @@ struct simulation::impl {
         for (uint32_t c : st.cells) vp.i_inj[c] += a;
       } else {
         // A new value per target every noise_steps steps, from the target's own stream
-        // (seed, noise, source, gid) at block = interval index: layout-independent.
+        // (seed, noise, source, gid): the Box-Muller pair of block k/2 gives the standard
+        // normals of intervals k (even) and k+1: a pure function of (gid, k), so
+        // layout-independent, at one log and one sincos per two intervals.
         const int64_t start_step = std::llround(sp.start / net.dt);
         const int64_t k = (s - start_step) / sp.noise_steps;
         if (k != st.noise_index) {
+          const bool from_spare = (k & 1) && st.noise_index == k - 1;
+          st.next.resize(st.cells.size());
           for (std::size_t m = 0; m < st.cells.size(); ++m) {
-            philox_stream rng(net.seed, purpose::noise, static_cast<uint32_t>(st.stimulus),
-                              st.gids[m]);
-            rng.seek(static_cast<uint32_t>(k));
-            st.value[m] = sp.mean + sp.stdev * rng.normal();
+            double z;
+            if (from_spare) {
+              z = st.next[m];
+            } else {
+              philox_stream rng(net.seed, purpose::noise, static_cast<uint32_t>(st.stimulus),
+                                st.gids[m]);
+              rng.seek(static_cast<uint32_t>(k >> 1));
+              const double z0 = rng.normal(), z1 = rng.normal();
+              z = (k & 1) ? z1 : z0;
+              st.next[m] = z1;
+            }
+            st.value[m] = sp.mean + sp.stdev * z;
           }
           st.noise_index = k;
         }
@@ -523,7 +535,13 @@ struct simulation::impl {
           double* buf =
               ring +
               (static_cast<std::size_t>((e.step + t.delay) % n_slots) * n_rec + t.receptor) * n;
-          if (hw) {
+          if (hw && t.contiguous_rows) {
+            // Targets tg[b], tg[b]+1, ...: a dense add the compiler vectorises.
+            double* __restrict dst = buf + tg[b];
+            const double* __restrict w = t.weights.data() + b;
+            const uint64_t len = end - b;
+            for (uint64_t k = 0; k < len; ++k) dst[k] += w[k];
+          } else if (hw) {
             const double* w = t.weights.data();
             for (uint64_t m = b; m < end; ++m) buf[tg[m]] += w[m];
           } else {

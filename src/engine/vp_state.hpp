@@ -37,6 +37,7 @@ struct projection_table {
   double weight = 0.0;
   uint16_t delay = 1;
   uint16_t min_delay = UINT16_MAX, max_delay = 0;
+  bool contiguous_rows = false;  // every row's targets are t, t+1, t+2, ...
 
   std::size_t size() const { return targets.size(); }
   std::size_t bytes() const {
@@ -58,6 +59,7 @@ struct stimulus_targets {
   std::vector<uint32_t> cells;  // VP-local indices
   std::vector<uint64_t> gids;
   std::vector<double> value;  // NoisyCurrentSource: current value per target [nA]
+  std::vector<double> next;   // the standard normal of interval noise_index + 1 (k even)
   int64_t noise_index = -1;   // index of the noise interval `value` belongs to
 };
 
