@@ -147,6 +147,60 @@ void check(const std::string& label, const run_result& r, const std::string& col
     EXPECT_NEAR(r.spikes[i], t_ref[i], 0.1 + 1e-9) << label << " spike " << i;
 }
 
+// Per segment: area, ri and the path distance behind ar's density against NEURON's own
+// values; per dipole piece: dz = coef * ri against hnn-core's ztan.
+TEST(cable_hnn, geometry_matches_neuron) {
+  REQUIRE_REF("introspect_cells.json");
+  std::ifstream in(ref_dir + "introspect_cells.json");
+  const nlohmann::json j = nlohmann::json::parse(in);
+  for (const std::string type : {"L2_pyramidal", "L5_pyramidal", "L2_basket"}) {
+    const cable_cells cells(hnn_cell_template(type), 1);
+    const cable_template& t = cells.cell_template();
+    const cable_tree& tree = cells.tree();
+    ASSERT_EQ(j.at(type).size(), t.sections.size()) << type;
+    for (std::size_t s = 0; s < t.sections.size(); ++s) {
+      const nlohmann::json& js = j.at(type).at(t.sections[s].name);
+      const std::string where = type + "." + t.sections[s].name;
+      ASSERT_EQ(js.at("nseg").get<int>(), tree.nseg[s]) << where;
+      EXPECT_NEAR(tree.ri[tree.node1[s]], js.at("ri_at_1").get<double>(), 1e-12) << where;
+      for (int k = 0; k < tree.nseg[s]; ++k) {
+        const nlohmann::json& seg = js.at("segs").at(k);
+        const int node = tree.first_seg[s] + k;
+        EXPECT_NEAR(tree.seg_x(s, k), seg.at("x").get<double>(), 1e-15) << where;
+        EXPECT_NEAR(tree.area[node], seg.at("area_um2").get<double>(), 1e-9) << where << k;
+        EXPECT_NEAR(tree.ri[node], seg.at("ri_Mohm").get<double>(),
+                    1e-12 * seg.at("ri_Mohm").get<double>())
+            << where << k;
+        EXPECT_EQ(t.v0[s], seg.at("v0").get<double>()) << where;
+        EXPECT_EQ(t.mechanisms[s].hh2->gnabar, seg.at("gnabar_hh2").get<double>()) << where;
+        EXPECT_EQ(t.mechanisms[s].hh2->el, seg.at("el_hh2").get<double>()) << where;
+        if (seg.contains("gbar_ar")) {
+          const ar_density& ar = *t.mechanisms[s].ar;
+          EXPECT_NEAR(ar.gbar * std::exp(ar.growth * tree.distance[node]),
+                      seg.at("gbar_ar").get<double>(), 1e-12 * seg.at("gbar_ar").get<double>())
+              << where << k;
+        }
+        if (seg.contains("ztan")) {
+          // Pieces are listed section by section, nseg + 1 each.
+          std::size_t first = 0;
+          for (std::size_t u = 0; u < s; ++u) first += tree.nseg[u] + 1;
+          const auto& pc = cells.dipole_pieces().at(first + k);
+          EXPECT_NEAR(pc.coef * tree.ri[pc.q], seg.at("ztan").get<double>(), 1e-9) << where << k;
+        }
+      }
+    }
+  }
+  // The piece from the last centre to the 1-end (hnn-core's dipole_pp).
+  const cable_cells l5(hnn_cell_template("L5_pyramidal"), 1);
+  std::size_t first = 0;
+  for (std::size_t s = 0; s < l5.cell_template().sections.size(); ++s) {
+    first += l5.tree().nseg[s] + 1;
+    const auto& pc = l5.dipole_pieces().at(first - 1);
+    EXPECT_NEAR(pc.coef * l5.tree().ri[pc.q],
+                j.at("dipole_pp_ztan").at(l5.cell_template().sections[s].name).get<double>(), 1e-9);
+  }
+}
+
 TEST(cable_hnn, l2_pyramidal_step) {
   REQUIRE_REF("single_cell_ref.csv");
   check("L2_pyramidal step", run("L2_pyramidal", true, 0.3, 0.0), "L2_pyramidal_step", true);
