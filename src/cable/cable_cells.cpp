@@ -18,6 +18,27 @@ void check_nonneg(double v, const std::string& where, const char* field) {
                       where + field + " " + std::to_string(v) + " must be non-negative and finite");
 }
 
+// Gating variables that share one rate table: x += (1 - exp(-dt/tau(v))) (inf(v) - x)
+// (cnexp with the rates at the new v), for the n cells of one instance.
+template <int G>
+[[gnu::always_inline]] inline void gates(std::size_t n, const double* __restrict v,
+                                         const cm::table_view& t, const int (&inf)[G],
+                                         const int (&tau)[G], double* const (&x)[G], double dt) {
+  const double* qi[G];
+  const double* qt[G];
+  for (int g = 0; g < G; ++g) qi[g] = t.q[inf[g]], qt[g] = t.q[tau[g]];
+#pragma GCC ivdep
+  for (std::size_t c = 0; c < n; ++c) {
+    int i;
+    double th;
+    cm::table_pos(t, v[c], i, th);
+    for (int g = 0; g < G; ++g) {
+      const double xinf = cm::table_at(qi[g], i, th), xtau = cm::table_at(qt[g], i, th);
+      x[g][c] += (1.0 - vexp(-dt / xtau)) * (xinf - x[g][c]);
+    }
+  }
+}
+
 }  // namespace
 
 void cable_cells::check_template() const {
@@ -134,6 +155,11 @@ cable_cells::cable_cells(cable_template t, std::size_t n_cells)
   size_states(cad_.node.size(), cad_.ca);
   cad_.decay.assign(cad_.node.size(), 0.0);
   km_tadj_ = cm::km_tadj();
+  hh2_tv_ = cm::view(cm::hh2_table());
+  km_tv_ = cm::view(cm::km_table());
+  ca_tv_ = cm::view(cm::ca_table());
+  cat_tv_ = cm::view(cm::cat_table());
+  ar_tv_ = cm::view(cm::ar_table());
   rt2f_ = cm::nernst_rt_2f();
 
   const std::size_t nsyn = tpl_.synapses.size();
@@ -211,7 +237,7 @@ void cable_cells::initialize() {
   int ti;
   double th;
   for (std::size_t k = 0; k < hh2_.node.size(); ++k) {
-    const auto& t = cm::hh2_table();
+    const cm::table_view t = cm::view(cm::hh2_table());
     for (std::size_t c = 0; c < nc; ++c) {
       cm::table_pos(t, v_[hh2_.node[k] * nc + c], ti, th);
       hh2_.m[k * nc + c] = cm::table_at(t.q[0], ti, th);
@@ -221,14 +247,14 @@ void cable_cells::initialize() {
   }
   for (std::size_t k = 0; k < km_.node.size(); ++k)
     for (std::size_t c = 0; c < nc; ++c) {
-      cm::table_pos(cm::km_table(), v_[km_.node[k] * nc + c], ti, th);
-      km_.s1[k * nc + c] = cm::table_at(cm::km_table().q[0], ti, th);
+      cm::table_pos(cm::view(cm::km_table()), v_[km_.node[k] * nc + c], ti, th);
+      km_.s1[k * nc + c] = cm::table_at(cm::km_table().q[0].data(), ti, th);
     }
   for (std::size_t k = 0; k < ca_.node.size(); ++k)
     for (std::size_t c = 0; c < nc; ++c) {
-      cm::table_pos(cm::ca_table(), v_[ca_.node[k] * nc + c], ti, th);
-      ca_.s1[k * nc + c] = cm::table_at(cm::ca_table().q[0], ti, th);
-      ca_.s2[k * nc + c] = cm::table_at(cm::ca_table().q[1], ti, th);
+      cm::table_pos(cm::view(cm::ca_table()), v_[ca_.node[k] * nc + c], ti, th);
+      ca_.s1[k * nc + c] = cm::table_at(cm::ca_table().q[0].data(), ti, th);
+      ca_.s2[k * nc + c] = cm::table_at(cm::ca_table().q[1].data(), ti, th);
     }
   // cad: ca = cai = cainf (before kca, which reads it: NEURON's mechanism order).
   for (std::size_t k = 0; k < cad_.node.size(); ++k)
@@ -239,9 +265,9 @@ void cable_cells::initialize() {
   // cat: h = hinf(v), m = 0 (its INITIAL block overwrites m).
   for (std::size_t k = 0; k < cat_.node.size(); ++k)
     for (std::size_t c = 0; c < nc; ++c) {
-      cm::table_pos(cm::cat_table(), v_[cat_.node[k] * nc + c], ti, th);
+      cm::table_pos(cm::view(cm::cat_table()), v_[cat_.node[k] * nc + c], ti, th);
       cat_.s1[k * nc + c] = 0.0;
-      cat_.s2[k * nc + c] = cm::table_at(cm::cat_table().q[2], ti, th);
+      cat_.s2[k * nc + c] = cm::table_at(cm::cat_table().q[2].data(), ti, th);
     }
   // ar: m = 0.25 (fixed).
   std::fill(ar_.s1.begin(), ar_.s1.end(), 0.25);
@@ -259,8 +285,10 @@ void cable_cells::initialize() {
     above_[c] = v_[soma_node_ * nc + c] >= tpl_.spike_threshold ? 1 : 0;
 }
 
-void cable_cells::advance(const double* const* port_weight, const double* i_inj,
-                          std::vector<uint32_t>& spiked) {
+// Compiled for AVX-512, AVX2 and baseline x86-64, picked at load time; without FMA
+// contraction every clone computes the same bits.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void cable_cells::advance(
+    const double* const* port_weight, const double* i_inj, std::vector<uint32_t>& spiked) {
   const std::size_t nc = nc_;
   const double dt = dt_;
   double* __restrict v = v_.data();
@@ -422,109 +450,63 @@ void cable_cells::advance(const double* const* port_weight, const double* i_inj,
 
   // 3. States over dt at v(t+dt), NEURON's mechanism order (ar, ca, cad, cat, hh2, kca,
   // km): cad before kca, so kca sees the new cai.
-  int ti;
-  double th;
   {
-    const auto& t = cm::ar_table();
-    for (std::size_t k = 0; k < ar_.node.size(); ++k) {
-      const std::size_t o = ar_.node[k] * nc;
-      double* __restrict m = ar_.s1.data() + k * nc;
-      for (std::size_t c = 0; c < nc; ++c) {
-        cm::table_pos(t, v[o + c], ti, th);
-        const double inf = cm::table_at(t.q[0], ti, th), tau = cm::table_at(t.q[1], ti, th);
-        m[c] += (1.0 - vexp(-dt / tau)) * (inf - m[c]);
-      }
-    }
+    const cm::table_view t = ar_tv_;
+    for (std::size_t k = 0; k < ar_.node.size(); ++k)
+      gates<1>(nc, v + ar_.node[k] * nc, t, {0}, {1}, {ar_.s1.data() + k * nc}, dt);
   }
   {
-    const auto& t = cm::ca_table();
-    for (std::size_t k = 0; k < ca_.node.size(); ++k) {
-      const std::size_t o = ca_.node[k] * nc;
-      double* __restrict m = ca_.s1.data() + k * nc;
-      double* __restrict h = ca_.s2.data() + k * nc;
-      for (std::size_t c = 0; c < nc; ++c) {
-        cm::table_pos(t, v[o + c], ti, th);
-        const double minf = cm::table_at(t.q[0], ti, th), hinf = cm::table_at(t.q[1], ti, th),
-                     mtau = cm::table_at(t.q[2], ti, th), htau = cm::table_at(t.q[3], ti, th);
-        m[c] += (1.0 - vexp(-dt / mtau)) * (minf - m[c]);
-        h[c] += (1.0 - vexp(-dt / htau)) * (hinf - h[c]);
-      }
-    }
+    const cm::table_view t = ca_tv_;
+    for (std::size_t k = 0; k < ca_.node.size(); ++k)
+      gates<2>(nc, v + ca_.node[k] * nc, t, {0, 1}, {2, 3},
+               {ca_.s1.data() + k * nc, ca_.s2.data() + k * nc}, dt);
   }
   {
     // cad: d ca/dt = drive + (cainf - ca)/taur, drive = max(0, -1e4 ica/(2 F depth)) from
     // the ica of this step's current phase; exact over dt with the drive held.
-    const double* __restrict ica = ica_.data();
-    double* __restrict cai = cai_.data();
     const double k_drive = -10000.0 / (2.0 * cm::cad_faraday * cm::cad_depth);
     for (std::size_t k = 0; k < cad_.node.size(); ++k) {
       const std::size_t o = cad_.node[k] * nc;
       const double taur = cad_.taur[k], decay = cad_.decay[k];
+      const double* __restrict ica = ica_.data() + o;
+      double* __restrict cai = cai_.data() + o;
       double* __restrict ca = cad_.ca.data() + k * nc;
+#pragma GCC ivdep
       for (std::size_t c = 0; c < nc; ++c) {
-        double drive = k_drive * ica[o + c];
+        double drive = k_drive * ica[c];
         drive = drive <= 0.0 ? 0.0 : drive;
         ca[c] += decay * ((drive + cm::cai0 / taur) * taur - ca[c]);
-        cai[o + c] = ca[c];
+        cai[c] = ca[c];
       }
     }
   }
   {
-    const auto& t = cm::cat_table();
-    for (std::size_t k = 0; k < cat_.node.size(); ++k) {
-      const std::size_t o = cat_.node[k] * nc;
-      double* __restrict m = cat_.s1.data() + k * nc;
-      double* __restrict h = cat_.s2.data() + k * nc;
-      for (std::size_t c = 0; c < nc; ++c) {
-        cm::table_pos(t, v[o + c], ti, th);
-        const double minf = cm::table_at(t.q[0], ti, th), mtau = cm::table_at(t.q[1], ti, th),
-                     hinf = cm::table_at(t.q[2], ti, th), htau = cm::table_at(t.q[3], ti, th);
-        m[c] += (1.0 - vexp(-dt / mtau)) * (minf - m[c]);
-        h[c] += (1.0 - vexp(-dt / htau)) * (hinf - h[c]);
-      }
+    const cm::table_view t = cat_tv_;
+    for (std::size_t k = 0; k < cat_.node.size(); ++k)
+      gates<2>(nc, v + cat_.node[k] * nc, t, {0, 2}, {1, 3},
+               {cat_.s1.data() + k * nc, cat_.s2.data() + k * nc}, dt);
+  }
+  {
+    const cm::table_view t = hh2_tv_;
+    for (std::size_t k = 0; k < hh2_.node.size(); ++k)
+      gates<3>(nc, v + hh2_.node[k] * nc, t, {0, 2, 4}, {1, 3, 5},
+               {hh2_.m.data() + k * nc, hh2_.h.data() + k * nc, hh2_.n.data() + k * nc}, dt);
+  }
+  for (std::size_t k = 0; k < kca_.node.size(); ++k) {
+    const double* __restrict cai = cai_.data() + kca_.node[k] * nc;
+    double* __restrict n = kca_.s1.data() + k * nc;
+    const double tadj = km_tadj_;
+#pragma GCC ivdep
+    for (std::size_t c = 0; c < nc; ++c) {
+      const double a = cm::kca_ra * cai[c];
+      const double tau = 1.0 / tadj / (a + cm::kca_rb), inf = a / (a + cm::kca_rb);
+      n[c] += (1.0 - vexp(-dt / tau)) * (inf - n[c]);
     }
   }
   {
-    const auto& t = cm::hh2_table();
-    for (std::size_t k = 0; k < hh2_.node.size(); ++k) {
-      const std::size_t o = hh2_.node[k] * nc;
-      double* __restrict m = hh2_.m.data() + k * nc;
-      double* __restrict h = hh2_.h.data() + k * nc;
-      double* __restrict n = hh2_.n.data() + k * nc;
-      for (std::size_t c = 0; c < nc; ++c) {
-        cm::table_pos(t, v[o + c], ti, th);
-        const double minf = cm::table_at(t.q[0], ti, th), mtau = cm::table_at(t.q[1], ti, th),
-                     hinf = cm::table_at(t.q[2], ti, th), htau = cm::table_at(t.q[3], ti, th),
-                     ninf = cm::table_at(t.q[4], ti, th), ntau = cm::table_at(t.q[5], ti, th);
-        m[c] += (1.0 - vexp(-dt / mtau)) * (minf - m[c]);
-        h[c] += (1.0 - vexp(-dt / htau)) * (hinf - h[c]);
-        n[c] += (1.0 - vexp(-dt / ntau)) * (ninf - n[c]);
-      }
-    }
-  }
-  {
-    const double* __restrict cai = cai_.data();
-    for (std::size_t k = 0; k < kca_.node.size(); ++k) {
-      const std::size_t o = kca_.node[k] * nc;
-      double* __restrict n = kca_.s1.data() + k * nc;
-      for (std::size_t c = 0; c < nc; ++c) {
-        const double a = cm::kca_ra * cai[o + c];
-        const double tau = 1.0 / km_tadj_ / (a + cm::kca_rb), inf = a / (a + cm::kca_rb);
-        n[c] += (1.0 - vexp(-dt / tau)) * (inf - n[c]);
-      }
-    }
-  }
-  {
-    const auto& t = cm::km_table();
-    for (std::size_t k = 0; k < km_.node.size(); ++k) {
-      const std::size_t o = km_.node[k] * nc;
-      double* __restrict n = km_.s1.data() + k * nc;
-      for (std::size_t c = 0; c < nc; ++c) {
-        cm::table_pos(t, v[o + c], ti, th);
-        const double inf = cm::table_at(t.q[0], ti, th), tau = cm::table_at(t.q[1], ti, th);
-        n[c] += (1.0 - vexp(-dt / tau)) * (inf - n[c]);
-      }
-    }
+    const cm::table_view t = km_tv_;
+    for (std::size_t k = 0; k < km_.node.size(); ++k)
+      gates<1>(nc, v + km_.node[k] * nc, t, {0}, {1}, {km_.s1.data() + k * nc}, dt);
   }
 
   // 4. Synapses decay over the step, then this step's events open them.

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cable/mechanisms.hpp"
 #include "cable/morphology.hpp"
 
 namespace myelin::detail {
@@ -178,6 +179,7 @@ class cable_cells {
     std::vector<double> ca;
   } cad_;
   double km_tadj_ = 1.0;
+  cable_mech::table_view hh2_tv_{}, km_tv_{}, ca_tv_{}, cat_tv_{}, ar_tv_{};
   double rt2f_ = 0.0;
 
   // Synapses [synapse * nc + cell].

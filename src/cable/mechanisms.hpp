@@ -54,21 +54,35 @@ struct rate_table {
   }
 };
 
-/// Index and fraction of v in a table (NEURON's _n_ functions): values are
-/// t[i] + theta*(t[i+1] - t[i]); below the range i = 0, theta = 0; above i = n - 1,
-/// theta = 1 (the end value).
-inline void table_pos(const rate_table& t, double v, int& i, double& theta) {
-  const double xi = t.mfac * (v - t.vmin);
-  if (xi <= 0.0) {
-    i = 0, theta = 0.0;
-  } else if (xi >= t.n) {
-    i = t.n - 1, theta = 1.0;
-  } else {
-    i = static_cast<int>(xi);
-    theta = xi - i;
-  }
+/// Raw view of a table for the step loops.
+struct table_view {
+  const double* q[6];
+  double vmin, mfac, n;  // n: intervals, as a double
+  int last;              // n - 1
+};
+inline table_view view(const rate_table& t) {
+  table_view w{};
+  for (std::size_t k = 0; k < t.q.size() && k < 6; ++k) w.q[k] = t.q[k].data();
+  w.vmin = t.vmin;
+  w.mfac = t.mfac;
+  w.n = t.n;
+  w.last = t.n - 1;
+  return w;
 }
-inline double table_at(const std::vector<double>& t, int i, double theta) {
+
+/// Index and fraction of v in a table (NEURON's _n_ functions): values are
+/// t[i] + theta*(t[i+1] - t[i]); below the range i = 0, theta = 0 (the first value);
+/// above it i = n - 1, theta = 1 (the last). Branch-free, so the cell loops vectorise.
+[[gnu::always_inline]] inline void table_pos(const table_view& t, double v, int& i, double& theta) {
+  double xi = t.mfac * (v - t.vmin);
+  xi = xi < 0.0 ? 0.0 : xi;
+  xi = xi > t.n ? t.n : xi;
+  int k = static_cast<int>(xi);
+  k = k > t.last ? t.last : k;
+  i = k;
+  theta = xi - k;
+}
+[[gnu::always_inline]] inline double table_at(const double* t, int i, double theta) {
   return t[i] + theta * (t[i + 1] - t[i]);
 }
 
