@@ -138,13 +138,19 @@ void check(const std::string& label, const run_result& r, const std::string& col
     double scale = 0.0;
     for (double x : q_ref) scale = std::max(scale, std::fabs(x));
     std::printf("; dipole RMS %.4g fAm (max |ref| %.4g)", rms_diff(r.dipole, q_ref, 1), scale);
-    EXPECT_LT(rms_diff(r.dipole, q_ref, 1), 0.01 * scale) << label;
+    EXPECT_LT(rms_diff(r.dipole, q_ref, 1), 1e-6 * scale) << label;
   }
   std::printf("\n");
-  EXPECT_LE(rms, 0.5) << label;
+  EXPECT_LE(rms, 0.5) << label;  // the target
+  // What the engine achieves, as a regression bound: the reference is printed with 7
+  // decimals (rounding error <= 5e-8 mV); we match NEURON's trace to those digits.
+  EXPECT_LT(max_diff(r.v, v_ref), 1e-6) << label;
   ASSERT_EQ(r.spikes.size(), t_ref.size()) << label;
   for (std::size_t i = 0; i < t_ref.size(); ++i)
     EXPECT_NEAR(r.spikes[i], t_ref[i], 0.1 + 1e-9) << label << " spike " << i;
+  // ... and, in fact, on the same step.
+  for (std::size_t i = 0; i < t_ref.size(); ++i)
+    EXPECT_NEAR(r.spikes[i], t_ref[i], 1e-9) << label << " spike " << i;
 }
 
 // Per segment: area, ri and the path distance behind ar's density against NEURON's own
@@ -214,7 +220,8 @@ TEST(cable_hnn, l5_pyramidal_step) {
   const run_result r = run("L5_pyramidal", true, 1.0, 0.0);
   check("L5_pyramidal step", r, "L5_pyramidal_step", true);
   const auto& cai_ref = reference().at("L5_pyramidal_step_cai_mM");
-  EXPECT_LT(rms_diff(r.cai, cai_ref), 1e-2 * *std::max_element(cai_ref.begin(), cai_ref.end()));
+  // Printed with 9 significant digits.
+  EXPECT_LT(max_diff(r.cai, cai_ref), 1e-8 * *std::max_element(cai_ref.begin(), cai_ref.end()));
 }
 TEST(cable_hnn, l5_pyramidal_synaptic) {
   REQUIRE_REF("single_cell_ref.csv");
