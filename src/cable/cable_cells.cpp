@@ -1,0 +1,561 @@
+#include "cable/cable_cells.hpp"
+
+#include <cmath>
+
+#include "cable/mechanisms.hpp"
+#include "cells/vmath.hpp"
+#include "myelin/error.hpp"
+
+namespace myelin::detail {
+
+namespace cm = cable_mech;
+
+namespace {
+
+void check_nonneg(double v, const std::string& where, const char* field) {
+  if (!(v >= 0.0) || !std::isfinite(v))
+    throw model_error("",
+                      where + field + " " + std::to_string(v) + " must be non-negative and finite");
+}
+
+// Gating variables that share one rate table: x += (1 - exp(-dt/tau(v))) (inf(v) - x)
+// (cnexp with the rates at the new v), for the n cells of one instance.
+template <int G>
+[[gnu::always_inline]] inline void gates(std::size_t n, const double* __restrict v,
+                                         const cm::table_view& t, const int (&inf)[G],
+                                         const int (&tau)[G], double* const (&x)[G], double dt) {
+  const double* qi[G];
+  const double* qt[G];
+  for (int g = 0; g < G; ++g) qi[g] = t.q[inf[g]], qt[g] = t.q[tau[g]];
+#pragma GCC ivdep
+  for (std::size_t c = 0; c < n; ++c) {
+    int i;
+    double th;
+    cm::table_pos(t, v[c], i, th);
+    for (int g = 0; g < G; ++g) {
+      const double xinf = cm::table_at(qi[g], i, th), xtau = cm::table_at(qt[g], i, th);
+      x[g][c] += (1.0 - vexp(-dt / xtau)) * (xinf - x[g][c]);
+    }
+  }
+}
+
+}  // namespace
+
+void cable_cells::check_template() const {
+  const std::size_t ns = tpl_.sections.size();
+  const std::string who = "cell type \"" + tpl_.name + "\": ";
+  if (tpl_.mechanisms.size() != ns || tpl_.v0.size() != ns)
+    throw model_error("", who + "mechanisms and v0 need one entry per section");
+  for (std::size_t s = 0; s < ns; ++s) {
+    const std::string where = who + "section \"" + tpl_.sections[s].name + "\": ";
+    const section_mechanisms& m = tpl_.mechanisms[s];
+    if (m.hh2) {
+      check_nonneg(m.hh2->gnabar, where, "hh2 gnabar");
+      check_nonneg(m.hh2->gkbar, where, "hh2 gkbar");
+      check_nonneg(m.hh2->gl, where, "hh2 gl");
+    }
+    if (m.km) check_nonneg(*m.km, where, "km gbar");
+    if (m.ca) check_nonneg(*m.ca, where, "ca gbar");
+    if (m.kca) check_nonneg(*m.kca, where, "kca gbar");
+    if (m.cat) check_nonneg(*m.cat, where, "cat gbar");
+    if (m.ar) check_nonneg(m.ar->gbar, where, "ar gbar");
+    if (m.pas) check_nonneg(m.pas->g, where, "pas g");
+    if (m.cad && !(*m.cad > 0.0))
+      throw model_error("", where + "cad taur " + std::to_string(*m.cad) + " must be positive");
+    if ((m.ca || m.kca) && !m.cad)
+      throw model_error("", where + "ca and kca need cad in the same section");
+    if (!std::isfinite(tpl_.v0[s])) throw model_error("", where + "v0 must be finite");
+  }
+  for (const synapse_spec& syn : tpl_.synapses) {
+    const std::string where = who + "synapse \"" + syn.name + "\": ";
+    if (syn.section < 0 || syn.section >= static_cast<int>(ns))
+      throw model_error("", where + "no such section");
+    if (!(syn.x >= 0.0 && syn.x <= 1.0)) throw model_error("", where + "x must be in [0, 1]");
+    if (!(syn.tau1 > 0.0 && syn.tau2 > 0.0))
+      throw model_error("", where + "time constants must be positive");
+  }
+  for (const port_spec& p : tpl_.ports)
+    for (int s : p.synapses)
+      if (s < 0 || s >= static_cast<int>(tpl_.synapses.size()))
+        throw model_error("", who + "port \"" + p.name + "\" names a synapse it lacks");
+  if (tpl_.soma < 0 || tpl_.soma >= static_cast<int>(ns))
+    throw model_error("", who + "soma section out of range");
+}
+
+cable_cells::cable_cells(cable_template t, std::size_t n_cells)
+    : tpl_(std::move(t)), tree_(discretise(tpl_.sections)), nc_(n_cells), nn_(tree_.n_nodes) {
+  check_template();
+  soma_node_ = tree_.node_at(tpl_.soma, 0.5);
+
+  // Matrix coefficients with NEURON's scaling: rows in mA/cm2; a zero-area node is
+  // given the nominal area 100 um2 (it has no capacitance or membrane current, so its
+  // row only states that the axial currents into it sum to zero).
+  std::vector<double> area_m(nn_);
+  inv_area_.resize(nn_);
+  for (std::size_t i = 0; i < nn_; ++i) {
+    area_m[i] = tree_.area[i] > 0.0 ? tree_.area[i] : 100.0;
+    inv_area_[i] = 100.0 / area_m[i];
+  }
+  a_.assign(nn_, 0.0);
+  b_.assign(nn_, 0.0);
+  for (std::size_t i = 1; i < nn_; ++i) {
+    const double rinv = 1.0 / tree_.ri[i];  // [uS]
+    a_[i] = -1e2 * rinv / area_m[tree_.parent[i]];
+    b_[i] = -1e2 * rinv / area_m[i];
+  }
+  cap_.assign(nn_, 0.0);
+  d_const_.assign(nn_, 0.0);
+
+  const std::size_t total = nn_ * nc_;
+  v_.assign(total, 0.0);
+  rhs_.assign(total, 0.0);
+  d_.assign(total, 0.0);
+  cai_.assign(total, 5e-5);  // NEURON's cai0_ca_ion where no cad is inserted
+  eca_.assign(total, 0.0);
+  ica_.assign(total, 0.0);
+  above_.assign(nc_, 0);
+
+  // Mechanism instances, one per segment node of each section that has the mechanism.
+  for (std::size_t s = 0; s < tpl_.sections.size(); ++s) {
+    const section_mechanisms& m = tpl_.mechanisms[s];
+    for (int k = 0; k < tree_.nseg[s]; ++k) {
+      const int node = tree_.first_seg[s] + k;
+      if (m.hh2) {
+        hh2_.node.push_back(node);
+        hh2_.gnabar.push_back(m.hh2->gnabar);
+        hh2_.gkbar.push_back(m.hh2->gkbar);
+        hh2_.gl.push_back(m.hh2->gl);
+        hh2_.el.push_back(m.hh2->el);
+      }
+      auto add = [&](gbar_set& set, double gbar, double e) {
+        set.node.push_back(node);
+        set.gbar.push_back(gbar);
+        set.e.push_back(e);
+      };
+      if (m.km) add(km_, *m.km, cm::ek);
+      if (m.ca) add(ca_, *m.ca, 0.0);
+      if (m.kca) add(kca_, *m.kca, cm::ek);
+      if (m.cat) add(cat_, *m.cat, cm::cat_erev);
+      if (m.ar) add(ar_, m.ar->gbar * std::exp(m.ar->growth * tree_.distance[node]), cm::ar_erev);
+      if (m.pas) add(pas_, m.pas->g, m.pas->e);
+      if (m.cad) {
+        cad_.node.push_back(node);
+        cad_.taur.push_back(*m.cad);
+      }
+    }
+  }
+  auto size_states = [&](std::size_t n_inst, std::vector<double>& x) { x.assign(n_inst * nc_, 0); };
+  size_states(hh2_.node.size(), hh2_.m);
+  size_states(hh2_.node.size(), hh2_.h);
+  size_states(hh2_.node.size(), hh2_.n);
+  for (gbar_set* set : {&km_, &kca_, &ar_, &pas_, &cat_, &ca_}) {
+    size_states(set->node.size(), set->s1);
+    size_states(set->node.size(), set->s2);
+  }
+  size_states(cad_.node.size(), cad_.ca);
+  cad_.decay.assign(cad_.node.size(), 0.0);
+  km_tadj_ = cm::km_tadj();
+  hh2_tv_ = cm::view(cm::hh2_table());
+  km_tv_ = cm::view(cm::km_table());
+  ca_tv_ = cm::view(cm::ca_table());
+  cat_tv_ = cm::view(cm::cat_table());
+  ar_tv_ = cm::view(cm::ar_table());
+  rt2f_ = cm::nernst_rt_2f();
+
+  const std::size_t nsyn = tpl_.synapses.size();
+  for (const synapse_spec& syn : tpl_.synapses) {
+    const int node = tree_.node_at(syn.section, syn.x);
+    syn_node_.push_back(node);
+    syn_e_.push_back(syn.e);
+    syn_factor_.push_back(cm::exp2syn_factor(syn.tau1, syn.tau2));
+  }
+  syn_d1_.assign(nsyn, 0.0);
+  syn_d2_.assign(nsyn, 0.0);
+  syn_a_.assign(nsyn * nc_, 0.0);
+  syn_b_.assign(nsyn * nc_, 0.0);
+
+  // Dipole pieces: per section, 0-end -> first centre, centre -> centre, last centre ->
+  // 1-end, each with the ri of its distal node and dz = dx * L * cos(section, axis).
+  if (tpl_.dipole) {
+    const auto& ax = tpl_.dipole_axis;
+    const double ax_norm = std::sqrt(ax[0] * ax[0] + ax[1] * ax[1] + ax[2] * ax[2]);
+    for (std::size_t s = 0; s < tpl_.sections.size(); ++s) {
+      const cable_section& sec = tpl_.sections[s];
+      double dir[3], norm = 0.0;
+      for (int k = 0; k < 3; ++k) dir[k] = sec.p1[k] - sec.p0[k], norm += dir[k] * dir[k];
+      norm = std::sqrt(norm);
+      const double cos_t =
+          norm > 0.0 ? (dir[0] * ax[0] + dir[1] * ax[1] + dir[2] * ax[2]) / (norm * ax_norm) : 0.0;
+      const int n = tree_.nseg[s];
+      double x_prev = 0.0;
+      int p = tree_.node0[s];
+      for (int k = 0; k <= n; ++k) {
+        const int q = k < n ? tree_.first_seg[s] + k : tree_.node1[s];
+        const double x = k < n ? tree_.seg_x(static_cast<int>(s), k) : 1.0;
+        const double dz = (x - x_prev) * sec.length * cos_t;
+        pieces_.push_back({p, q, dz / tree_.ri[q]});
+        p = q;
+        x_prev = x;
+      }
+    }
+  }
+  prepare(dt_);
+  initialize();
+}
+
+int cable_cells::port_index(std::string_view name) const {
+  for (std::size_t r = 0; r < tpl_.ports.size(); ++r)
+    if (tpl_.ports[r].name == name) return static_cast<int>(r);
+  return -1;
+}
+
+void cable_cells::prepare(double dt) {
+  dt_ = dt;
+  for (std::size_t i = 0; i < nn_; ++i) cap_[i] = tree_.cm[i] * 1e-3 / dt;
+  // Constant part of the diagonal: capacitance and the axial conductances.
+  for (std::size_t i = 0; i < nn_; ++i) d_const_[i] = cap_[i];
+  for (std::size_t i = 1; i < nn_; ++i) {
+    d_const_[i] -= b_[i];
+    d_const_[tree_.parent[i]] -= a_[i];
+  }
+  for (std::size_t k = 0; k < cad_.node.size(); ++k)
+    cad_.decay[k] = 1.0 - std::exp(-dt / cad_.taur[k]);
+  for (std::size_t s = 0; s < tpl_.synapses.size(); ++s) {
+    syn_d1_[s] = std::exp(-dt / tpl_.synapses[s].tau1);
+    syn_d2_[s] = std::exp(-dt / tpl_.synapses[s].tau2);
+  }
+}
+
+void cable_cells::initialize() {
+  const std::size_t nc = nc_;
+  for (std::size_t i = 0; i < nn_; ++i) {
+    const double v0 = tpl_.v0[tree_.section_of[i]];
+    for (std::size_t c = 0; c < nc; ++c) v_[i * nc + c] = v0;
+  }
+  std::fill(cai_.begin(), cai_.end(), 5e-5);
+  std::fill(ica_.begin(), ica_.end(), 0.0);
+  int ti;
+  double th;
+  for (std::size_t k = 0; k < hh2_.node.size(); ++k) {
+    const cm::table_view t = cm::view(cm::hh2_table());
+    for (std::size_t c = 0; c < nc; ++c) {
+      cm::table_pos(t, v_[hh2_.node[k] * nc + c], ti, th);
+      hh2_.m[k * nc + c] = cm::table_at(t.q[0], ti, th);
+      hh2_.h[k * nc + c] = cm::table_at(t.q[2], ti, th);
+      hh2_.n[k * nc + c] = cm::table_at(t.q[4], ti, th);
+    }
+  }
+  for (std::size_t k = 0; k < km_.node.size(); ++k)
+    for (std::size_t c = 0; c < nc; ++c) {
+      cm::table_pos(cm::view(cm::km_table()), v_[km_.node[k] * nc + c], ti, th);
+      km_.s1[k * nc + c] = cm::table_at(cm::km_table().q[0].data(), ti, th);
+    }
+  for (std::size_t k = 0; k < ca_.node.size(); ++k)
+    for (std::size_t c = 0; c < nc; ++c) {
+      cm::table_pos(cm::view(cm::ca_table()), v_[ca_.node[k] * nc + c], ti, th);
+      ca_.s1[k * nc + c] = cm::table_at(cm::ca_table().q[0].data(), ti, th);
+      ca_.s2[k * nc + c] = cm::table_at(cm::ca_table().q[1].data(), ti, th);
+    }
+  // cad: ca = cai = cainf (before kca, which reads it: NEURON's mechanism order).
+  for (std::size_t k = 0; k < cad_.node.size(); ++k)
+    for (std::size_t c = 0; c < nc; ++c) {
+      cad_.ca[k * nc + c] = cm::cai0;
+      cai_[cad_.node[k] * nc + c] = cm::cai0;
+    }
+  // cat: h = hinf(v), m = 0 (its INITIAL block overwrites m).
+  for (std::size_t k = 0; k < cat_.node.size(); ++k)
+    for (std::size_t c = 0; c < nc; ++c) {
+      cm::table_pos(cm::view(cm::cat_table()), v_[cat_.node[k] * nc + c], ti, th);
+      cat_.s1[k * nc + c] = 0.0;
+      cat_.s2[k * nc + c] = cm::table_at(cm::cat_table().q[2].data(), ti, th);
+    }
+  // ar: m = 0.25 (fixed).
+  std::fill(ar_.s1.begin(), ar_.s1.end(), 0.25);
+  for (std::size_t k = 0; k < kca_.node.size(); ++k)
+    for (std::size_t c = 0; c < nc; ++c) {
+      const double a = cm::kca_ra * cai_[kca_.node[k] * nc + c];
+      kca_.s1[k * nc + c] = a / (a + cm::kca_rb);
+    }
+  for (std::size_t i = 0; i < nn_; ++i)
+    for (std::size_t c = 0; c < nc; ++c)
+      eca_[i * nc + c] = rt2f_ * std::log(cm::cao / cai_[i * nc + c]);
+  std::fill(syn_a_.begin(), syn_a_.end(), 0.0);
+  std::fill(syn_b_.begin(), syn_b_.end(), 0.0);
+  for (std::size_t c = 0; c < nc; ++c)
+    above_[c] = v_[soma_node_ * nc + c] >= tpl_.spike_threshold ? 1 : 0;
+}
+
+// Compiled for AVX-512, AVX2 and baseline x86-64, picked at load time; without FMA
+// contraction every clone computes the same bits.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void cable_cells::advance(
+    const double* const* port_weight, const double* i_inj, std::vector<uint32_t>& spiked) {
+  const std::size_t nc = nc_;
+  const double dt = dt_;
+  double* __restrict v = v_.data();
+  double* __restrict rhs = rhs_.data();
+  double* __restrict d = d_.data();
+
+  // 1. Currents at v(t). rhs = -(membrane current) in mA/cm2, d = its conductance plus
+  // the constant capacitive and axial part.
+  for (std::size_t i = 0; i < nn_; ++i) {
+    const double dc = d_const_[i];
+    for (std::size_t c = 0; c < nc; ++c) {
+      rhs[i * nc + c] = 0.0;
+      d[i * nc + c] = dc;
+    }
+  }
+  // Calcium: eca follows the present cai (NEURON's ion "eadvance"); ica accumulates.
+  {
+    double* __restrict cai = cai_.data();
+    double* __restrict eca = eca_.data();
+    double* __restrict ica = ica_.data();
+    for (std::size_t k = 0; k < cad_.node.size(); ++k) {
+      const std::size_t o = cad_.node[k] * nc;
+      for (std::size_t c = 0; c < nc; ++c) {
+        eca[o + c] = rt2f_ * std::log(cm::cao / cai[o + c]);
+        ica[o + c] = 0.0;
+      }
+    }
+  }
+  for (std::size_t k = 0; k < hh2_.node.size(); ++k) {
+    const std::size_t o = hh2_.node[k] * nc;
+    const double gna_bar = hh2_.gnabar[k], gk_bar = hh2_.gkbar[k], gl = hh2_.gl[k], el = hh2_.el[k];
+    const double* __restrict m = hh2_.m.data() + k * nc;
+    const double* __restrict h = hh2_.h.data() + k * nc;
+    const double* __restrict n = hh2_.n.data() + k * nc;
+    for (std::size_t c = 0; c < nc; ++c) {
+      const double vv = v[o + c];
+      const double gna = gna_bar * m[c] * m[c] * m[c] * h[c];
+      const double n2 = n[c] * n[c];
+      const double gk = gk_bar * n2 * n2;
+      rhs[o + c] -= gna * (vv - cm::ena) + gk * (vv - cm::ek) + gl * (vv - el);
+      d[o + c] += gna + gk + gl;
+    }
+  }
+  // km, kca (pS/um2 with tadj), ar, cat, pas (S/cm2): g (v - e).
+  for (std::size_t k = 0; k < km_.node.size(); ++k) {
+    const std::size_t o = km_.node[k] * nc;
+    const double g0 = 1e-4 * km_tadj_ * km_.gbar[k];
+    const double* __restrict n = km_.s1.data() + k * nc;
+    for (std::size_t c = 0; c < nc; ++c) {
+      const double g = g0 * n[c];
+      rhs[o + c] -= g * (v[o + c] - cm::ek);
+      d[o + c] += g;
+    }
+  }
+  for (std::size_t k = 0; k < kca_.node.size(); ++k) {
+    const std::size_t o = kca_.node[k] * nc;
+    const double g0 = 1e-4 * km_tadj_ * kca_.gbar[k];
+    const double* __restrict n = kca_.s1.data() + k * nc;
+    for (std::size_t c = 0; c < nc; ++c) {
+      const double g = g0 * n[c];
+      rhs[o + c] -= g * (v[o + c] - cm::ek);
+      d[o + c] += g;
+    }
+  }
+  {
+    const double* __restrict eca = eca_.data();
+    double* __restrict ica = ica_.data();
+    for (std::size_t k = 0; k < ca_.node.size(); ++k) {
+      const std::size_t o = ca_.node[k] * nc;
+      const double g0 = 1e-4 * km_tadj_ * ca_.gbar[k];
+      const double* __restrict m = ca_.s1.data() + k * nc;
+      const double* __restrict h = ca_.s2.data() + k * nc;
+      for (std::size_t c = 0; c < nc; ++c) {
+        const double g = g0 * m[c] * m[c] * h[c];
+        const double i = g * (v[o + c] - eca[o + c]);
+        ica[o + c] += i;
+        rhs[o + c] -= i;
+        d[o + c] += g;
+      }
+    }
+  }
+  for (std::size_t k = 0; k < cat_.node.size(); ++k) {
+    const std::size_t o = cat_.node[k] * nc;
+    const double gbar = cat_.gbar[k];
+    const double* __restrict m = cat_.s1.data() + k * nc;
+    const double* __restrict h = cat_.s2.data() + k * nc;
+    for (std::size_t c = 0; c < nc; ++c) {
+      const double g = gbar * m[c] * m[c] * h[c];
+      rhs[o + c] -= g * (v[o + c] - cm::cat_erev);
+      d[o + c] += g;
+    }
+  }
+  for (std::size_t k = 0; k < ar_.node.size(); ++k) {
+    const std::size_t o = ar_.node[k] * nc;
+    const double gbar = ar_.gbar[k];
+    const double* __restrict m = ar_.s1.data() + k * nc;
+    for (std::size_t c = 0; c < nc; ++c) {
+      const double g = gbar * m[c];
+      rhs[o + c] -= g * (v[o + c] - cm::ar_erev);
+      d[o + c] += g;
+    }
+  }
+  for (std::size_t k = 0; k < pas_.node.size(); ++k) {
+    const std::size_t o = pas_.node[k] * nc;
+    const double g = pas_.gbar[k], e = pas_.e[k];
+    for (std::size_t c = 0; c < nc; ++c) {
+      rhs[o + c] -= g * (v[o + c] - e);
+      d[o + c] += g;
+    }
+  }
+  // Synapses (point processes, nA and uS, scaled by 100/area to the node's density).
+  for (std::size_t s = 0; s < syn_node_.size(); ++s) {
+    const std::size_t o = syn_node_[s] * nc;
+    const double scale = inv_area_[syn_node_[s]], e = syn_e_[s];
+    const double* __restrict sa = syn_a_.data() + s * nc;
+    const double* __restrict sb = syn_b_.data() + s * nc;
+    for (std::size_t c = 0; c < nc; ++c) {
+      const double g = (sb[c] - sa[c]) * scale;
+      rhs[o + c] -= g * (v[o + c] - e);
+      d[o + c] += g;
+    }
+  }
+  if (i_inj) {
+    const std::size_t o = soma_node_ * nc;
+    const double scale = inv_area_[soma_node_];
+    for (std::size_t c = 0; c < nc; ++c) rhs[o + c] += i_inj[c] * scale;
+  }
+  // Axial currents at v(t).
+  for (std::size_t i = 1; i < nn_; ++i) {
+    const std::size_t o = i * nc, op = tree_.parent[i] * nc;
+    const double ai = a_[i], bi = b_[i];
+    for (std::size_t c = 0; c < nc; ++c) {
+      const double dv = v[op + c] - v[o + c];
+      rhs[o + c] -= bi * dv;
+      rhs[op + c] += ai * dv;
+    }
+  }
+
+  // 2. Hines elimination (leaves to root, then back), rhs becomes dv = v(t+dt) - v(t).
+  for (std::size_t i = nn_ - 1; i >= 1; --i) {
+    const std::size_t o = i * nc, op = tree_.parent[i] * nc;
+    const double ai = a_[i], bi = b_[i];
+    for (std::size_t c = 0; c < nc; ++c) {
+      const double p = ai / d[o + c];
+      d[op + c] -= p * bi;
+      rhs[op + c] -= p * rhs[o + c];
+    }
+  }
+  for (std::size_t c = 0; c < nc; ++c) rhs[c] /= d[c];
+  for (std::size_t i = 1; i < nn_; ++i) {
+    const std::size_t o = i * nc, op = tree_.parent[i] * nc;
+    const double bi = b_[i];
+    for (std::size_t c = 0; c < nc; ++c) {
+      rhs[o + c] -= bi * rhs[op + c];
+      rhs[o + c] /= d[o + c];
+    }
+  }
+  for (std::size_t j = 0; j < nn_ * nc; ++j) v[j] += rhs[j];
+
+  // 3. States over dt at v(t+dt), NEURON's mechanism order (ar, ca, cad, cat, hh2, kca,
+  // km): cad before kca, so kca sees the new cai.
+  {
+    const cm::table_view t = ar_tv_;
+    for (std::size_t k = 0; k < ar_.node.size(); ++k)
+      gates<1>(nc, v + ar_.node[k] * nc, t, {0}, {1}, {ar_.s1.data() + k * nc}, dt);
+  }
+  {
+    const cm::table_view t = ca_tv_;
+    for (std::size_t k = 0; k < ca_.node.size(); ++k)
+      gates<2>(nc, v + ca_.node[k] * nc, t, {0, 1}, {2, 3},
+               {ca_.s1.data() + k * nc, ca_.s2.data() + k * nc}, dt);
+  }
+  {
+    // cad: d ca/dt = drive + (cainf - ca)/taur, drive = max(0, -1e4 ica/(2 F depth)) from
+    // the ica of this step's current phase; exact over dt with the drive held.
+    const double k_drive = -10000.0 / (2.0 * cm::cad_faraday * cm::cad_depth);
+    for (std::size_t k = 0; k < cad_.node.size(); ++k) {
+      const std::size_t o = cad_.node[k] * nc;
+      const double taur = cad_.taur[k], decay = cad_.decay[k];
+      const double* __restrict ica = ica_.data() + o;
+      double* __restrict cai = cai_.data() + o;
+      double* __restrict ca = cad_.ca.data() + k * nc;
+#pragma GCC ivdep
+      for (std::size_t c = 0; c < nc; ++c) {
+        double drive = k_drive * ica[c];
+        drive = drive <= 0.0 ? 0.0 : drive;
+        ca[c] += decay * ((drive + cm::cai0 / taur) * taur - ca[c]);
+        cai[c] = ca[c];
+      }
+    }
+  }
+  {
+    const cm::table_view t = cat_tv_;
+    for (std::size_t k = 0; k < cat_.node.size(); ++k)
+      gates<2>(nc, v + cat_.node[k] * nc, t, {0, 2}, {1, 3},
+               {cat_.s1.data() + k * nc, cat_.s2.data() + k * nc}, dt);
+  }
+  {
+    const cm::table_view t = hh2_tv_;
+    for (std::size_t k = 0; k < hh2_.node.size(); ++k)
+      gates<3>(nc, v + hh2_.node[k] * nc, t, {0, 2, 4}, {1, 3, 5},
+               {hh2_.m.data() + k * nc, hh2_.h.data() + k * nc, hh2_.n.data() + k * nc}, dt);
+  }
+  for (std::size_t k = 0; k < kca_.node.size(); ++k) {
+    const double* __restrict cai = cai_.data() + kca_.node[k] * nc;
+    double* __restrict n = kca_.s1.data() + k * nc;
+    const double tadj = km_tadj_;
+#pragma GCC ivdep
+    for (std::size_t c = 0; c < nc; ++c) {
+      const double a = cm::kca_ra * cai[c];
+      const double tau = 1.0 / tadj / (a + cm::kca_rb), inf = a / (a + cm::kca_rb);
+      n[c] += (1.0 - vexp(-dt / tau)) * (inf - n[c]);
+    }
+  }
+  {
+    const cm::table_view t = km_tv_;
+    for (std::size_t k = 0; k < km_.node.size(); ++k)
+      gates<1>(nc, v + km_.node[k] * nc, t, {0}, {1}, {km_.s1.data() + k * nc}, dt);
+  }
+
+  // 4. Synapses decay over the step, then this step's events open them.
+  for (std::size_t s = 0; s < syn_node_.size(); ++s) {
+    const double d1 = syn_d1_[s], d2 = syn_d2_[s];
+    double* __restrict sa = syn_a_.data() + s * nc;
+    double* __restrict sb = syn_b_.data() + s * nc;
+    for (std::size_t c = 0; c < nc; ++c) {
+      sa[c] *= d1;
+      sb[c] *= d2;
+    }
+  }
+  if (port_weight) {
+    for (std::size_t r = 0; r < tpl_.ports.size(); ++r) {
+      const double* __restrict w = port_weight[r];
+      if (!w) continue;
+      for (int s : tpl_.ports[r].synapses) {
+        const double f = syn_factor_[s];
+        double* __restrict sa = syn_a_.data() + s * nc;
+        double* __restrict sb = syn_b_.data() + s * nc;
+        for (std::size_t c = 0; c < nc; ++c) {
+          sa[c] += w[c] * f;
+          sb[c] += w[c] * f;
+        }
+      }
+    }
+  }
+
+  // 5. Threshold detection at the soma: an upward crossing stamps the end of the step.
+  const double* vs = v + soma_node_ * nc;
+  const double thr = tpl_.spike_threshold;
+  for (std::size_t c = 0; c < nc; ++c) {
+    if (vs[c] >= thr) {
+      if (!above_[c]) spiked.push_back(static_cast<uint32_t>(c));
+      above_[c] = 1;
+    } else {
+      above_[c] = 0;
+    }
+  }
+}
+
+void cable_cells::dipole(double* q) const {
+  const std::size_t nc = nc_;
+  for (std::size_t c = 0; c < nc; ++c) q[c] = 0.0;
+  for (const dipole_piece& pc : pieces_) {
+    const double* vp = v_.data() + pc.p * nc;
+    const double* vq = v_.data() + pc.q * nc;
+    for (std::size_t c = 0; c < nc; ++c) q[c] += (vp[c] - vq[c]) * pc.coef;
+  }
+}
+
+}  // namespace myelin::detail

@@ -1,0 +1,193 @@
+#pragma once
+// A population of cable cells that share one template (morphology, mechanisms,
+// synapses), advanced together with NEURON's fixed-step scheme (secondorder = 0):
+//
+//   1. membrane currents and their conductances at v(t) (channels with the present
+//      gates, eca from the present cai, synapses with g = B - A, injected current);
+//   2. backward-Euler solve of the cable equation for v(t + dt) by Hines elimination;
+//   3. gates, calcium and synaptic decay over dt by exact exponential integration
+//      (cnexp) with the rates at v(t + dt);
+//   4. synaptic events of the step: A += w f, B += w f (so they act from the next step);
+//   5. spike detection: soma(0.5) crossing the threshold upwards.
+//
+// State is structure of arrays with the cell index innermost: value (node i, cell c)
+// is at [i * size() + c], so every per-node loop runs over contiguous cells. Nothing in
+// advance() allocates, throws or makes a virtual call. See docs/cable.md.
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cable/mechanisms.hpp"
+#include "cable/morphology.hpp"
+
+namespace myelin::detail {
+
+// --- description --------------------------------------------------------------------
+
+struct hh2_density {
+  double gnabar = 0.12;  // [S/cm2]
+  double gkbar = 0.036;  // [S/cm2]
+  double gl = 0.0003;    // [S/cm2]
+  double el = -54.3;     // [mV]
+};
+struct pas_density {
+  double g = 0.001;  // [S/cm2]
+  double e = -70.0;  // [mV]
+};
+/// ar's gbar(d) = gbar * exp(growth * d), d the path distance of the segment centre from
+/// the root's 0-end [um].
+struct ar_density {
+  double gbar = 0.0;    // [S/cm2]
+  double growth = 0.0;  // [1/um]
+};
+
+/// The mechanisms inserted in one section (absent: not inserted). ca and kca need cad
+/// in the same section (cad writes the cai they read, and makes eca follow it).
+struct section_mechanisms {
+  std::optional<hh2_density> hh2;
+  std::optional<double> km;   // gbar [pS/um2]
+  std::optional<double> ca;   // gbar [pS/um2]
+  std::optional<double> cad;  // taur [ms]
+  std::optional<double> kca;  // gbar [pS/um2]
+  std::optional<double> cat;  // gbar [S/cm2]
+  std::optional<ar_density> ar;
+  std::optional<pas_density> pas;
+};
+
+/// A dual-exponential conductance synapse (NEURON's Exp2Syn) at section(x).
+struct synapse_spec {
+  std::string name;  // e.g. "apical_tuft_ampa"
+  int section = 0;
+  double x = 0.5;
+  double tau1 = 0.5;  // rise [ms]
+  double tau2 = 5.0;  // decay [ms]
+  double e = 0.0;     // reversal potential [mV]
+};
+
+/// A named input of the cell type: an event of weight w on the port adds w to every
+/// synapse listed (HNN's "proximal" input reaches three sections, each with the full w).
+struct port_spec {
+  std::string name;  // e.g. "proximal_ampa"
+  std::vector<int> synapses;
+};
+
+struct cable_template {
+  std::string name;
+  std::vector<cable_section> sections;
+  std::vector<section_mechanisms> mechanisms;  // per section
+  std::vector<double> v0;                      // initial v per section [mV]
+  std::vector<synapse_spec> synapses;
+  std::vector<port_spec> ports;
+  int soma = 0;                  // spike detection and injected current at soma(0.5)
+  double spike_threshold = 0.0;  // [mV]
+  bool dipole = false;           // contributes to the current dipole
+  std::array<double, 3> dipole_axis{0.0, 0.0, 1.0};  // direction of the apical axis
+};
+
+// --- simulation ---------------------------------------------------------------------
+
+class cable_cells {
+ public:
+  /// Checks the template (errors name the section or field) and builds n cells of it.
+  cable_cells(cable_template t, std::size_t n_cells);
+
+  std::size_t size() const { return nc_; }
+  const cable_template& cell_template() const { return tpl_; }
+  const cable_tree& tree() const { return tree_; }
+  std::size_t n_ports() const { return tpl_.ports.size(); }
+  /// Index of a port by name, -1 if the type has none of that name.
+  int port_index(std::string_view name) const;
+
+  /// dt-dependent constants; call before the first advance() and whenever dt changes.
+  void prepare(double dt);
+  /// v = v0 per section, every mechanism at its initial state (NEURON's finitialize()
+  /// without an argument), synapses closed.
+  void initialize();
+
+  /// One step of dt. port_weight[r][c]: summed weight [uS] of the events arriving on
+  /// port r of cell c in this step (they act from the next step on); port_weight or
+  /// port_weight[r] may be null (no events). i_inj[c]: current injected at soma(0.5)
+  /// during the step [nA], may be null. Appends the index of each cell whose soma
+  /// crossed the threshold upwards (at the end of the step) to `spiked`, ascending.
+  void advance(const double* const* port_weight, const double* i_inj,
+               std::vector<uint32_t>& spiked);
+
+  /// Membrane potential [mV] of node `node` for all cells (size() values).
+  const double* v(int node) const { return v_.data() + node * nc_; }
+  double v(int node, std::size_t cell) const { return v_[node * nc_ + cell]; }
+  double soma_v(std::size_t cell) const { return v_[soma_node_ * nc_ + cell]; }
+  int soma_node() const { return soma_node_; }
+  /// Internal calcium [mM] at a node (cai0 where no cad is inserted).
+  double cai(int node, std::size_t cell) const { return cai_[node * nc_ + cell]; }
+  /// Conductance [uS] of a synapse (g = B - A) of one cell.
+  double synapse_g(int synapse, std::size_t cell) const {
+    return syn_b_[synapse * nc_ + cell] - syn_a_[synapse * nc_ + cell];
+  }
+
+  /// Current-dipole moment [fAm = nA um] of each cell along the template's dipole axis
+  /// (HNN's dipole.mod and dipole_pp.mod): the sum over every axial resistor piece of
+  /// (v_parent_side - v_child_side)/ri * dz. q must hold size() values.
+  void dipole(double* q) const;
+
+  /// A dipole piece: current from node p to node q through ri, times its projection dz.
+  struct dipole_piece {
+    int p, q;
+    double coef;  // dz / ri [um/MOhm]
+  };
+  const std::vector<dipole_piece>& dipole_pieces() const { return pieces_; }
+
+ private:
+  void check_template() const;
+
+  cable_template tpl_;
+  cable_tree tree_;
+  std::size_t nc_;
+  std::size_t nn_;
+  double dt_ = 0.025;
+  int soma_node_ = 0;
+
+  // Matrix coefficients per node (shared by all cells; NEURON's a, b and the constant
+  // part of d). Row i of the system, in mA/cm2 per mV: d_i dv_i + b_i dv_parent = rhs_i;
+  // the parent's row holds a_i dv_i.
+  std::vector<double> a_, b_, cap_;  // cap_: cm * 1e-3 / dt [S/cm2]
+  std::vector<double> d_const_;      // cap_ - b_i - sum over children a_child
+  std::vector<double> inv_area_;     // 100/area [1/um2 scaled]: nA -> mA/cm2
+
+  // Per (node, cell).
+  std::vector<double> v_, rhs_, d_, cai_, eca_, ica_;
+  std::vector<uint8_t> above_;  // per cell: soma above threshold at the last check
+
+  // Mechanism instances: node of each instance, its parameters, its states
+  // [instance * nc + cell].
+  struct hh2_set {
+    std::vector<int> node;
+    std::vector<double> gnabar, gkbar, gl, el;
+    std::vector<double> m, h, n;
+  } hh2_;
+  struct gbar_set {  // km, kca, ar, pas, cat, ca: gbar (and e for pas)
+    std::vector<int> node;
+    std::vector<double> gbar, e;
+    std::vector<double> s1, s2;  // states (n; m, h)
+  } km_, kca_, ar_, pas_, cat_, ca_;
+  struct cad_set {
+    std::vector<int> node;
+    std::vector<double> taur, decay;  // decay = 1 - exp(-dt/taur)
+    std::vector<double> ca;
+  } cad_;
+  double km_tadj_ = 1.0;
+  cable_mech::table_view hh2_tv_{}, km_tv_{}, ca_tv_{}, cat_tv_{}, ar_tv_{};
+  double rt2f_ = 0.0;
+
+  // Synapses [synapse * nc + cell].
+  std::vector<int> syn_node_;
+  std::vector<double> syn_e_, syn_factor_, syn_d1_, syn_d2_;  // d: exp(-dt/tau)
+  std::vector<double> syn_a_, syn_b_;
+
+  std::vector<dipole_piece> pieces_;
+};
+
+}  // namespace myelin::detail
