@@ -524,7 +524,18 @@ struct simulation::impl {
     const std::size_t n = vp.n_cells;
     const std::size_t n_rec = static_cast<std::size_t>(vp.n_receptors);
     double* ring = vp.ring.data();
-    for (const spike_event& e : merged[parity]) {
+    const std::vector<spike_event>& spikes = merged[parity];
+    // The row lookups are cache misses in large networks (offsets has one entry per
+    // presynaptic cell): ask for the row of the spike `ahead` places on, and its first
+    // targets, while this one is delivered.
+    constexpr std::size_t ahead = 8;
+    for (std::size_t i = 0; i < spikes.size(); ++i) {
+      const spike_event& e = spikes[i];
+      if (i + ahead < spikes.size()) {
+        const uint64_t g = spikes[i + ahead].gid;
+        for (const projection_table& t : vp.tables)
+          if (g >= t.pre_lo && g < t.pre_hi) __builtin_prefetch(&t.offsets[g - t.pre_lo]);
+      }
       for (const projection_table& t : vp.tables) {
         if (e.gid < t.pre_lo || e.gid >= t.pre_hi) continue;
         const uint64_t b = t.offsets[e.gid - t.pre_lo], end = t.offsets[e.gid - t.pre_lo + 1];

@@ -23,11 +23,12 @@
 namespace myelin::detail {
 namespace {
 
-const std::string ref_dir = std::string(MYELIN_SOURCE_DIR) + "/../shared/reference/hnn/";
+// A copy of HNN-core's reference outputs kept with the tests (tests/data/README.md).
+const std::string ref_dir = std::string(MYELIN_SOURCE_DIR) + "/tests/data/hnn/";
 
 #define REQUIRE_REF(file)                       \
   if (!std::filesystem::exists(ref_dir + file)) \
-  GTEST_SKIP() << "reference " << ref_dir + file << " not found (../shared missing)"
+  FAIL() << "reference " << ref_dir + file << " not found"
 
 // The reference traces, column name -> values at t = k * 0.025 ms, k = 0..8000.
 const std::map<std::string, std::vector<double>>& reference() {
