@@ -28,8 +28,8 @@ struct step_info {
 /// at exactly T + D.
 /// `i_inj`: current injected by current sources during this step [nA].
 struct group_input {
-  const double* exc;
-  const double* inh;
+  double* exc;
+  double* inh;
   const double* i_inj;
   /// Every receptor of the cell type, in the order of cell_type_info::receptors
   /// (receptor[0] == exc, receptor[1] == inh for point neurons); n_receptors entries.
@@ -67,6 +67,11 @@ class cell_group {
   /// reserved by the caller; a kernel that may emit more must not rely on that.
   virtual void advance(const step_info& s, const group_input& in,
                        std::vector<uint32_t>& spiked) = 0;
+
+  /// True if advance() sets every value of its synaptic inputs (every receptor row) to
+  /// zero after reading it, so the engine need not clear them for the next use of the
+  /// ring-buffer slot (saves a pass over memory per step).
+  virtual bool consumes_inputs() const { return false; }
 
   /// Pointer to the n values of a state variable or parameter, nullptr if unknown.
   /// Writable: the engine changes parameters between segments and then calls prepare().

@@ -78,7 +78,8 @@ void detect_spikes(std::size_t n, double* v, double* refr, const double* v_thres
 struct curr_args {
   std::size_t n;
   double *v, *ie, *ii, *ye, *yi, *refr;
-  const double *exc, *inh, *i_inj;
+  double *exc, *inh;  // this step's synaptic input: read, then zeroed (consumes_inputs)
+  const double* i_inj;
   const double *v_rest, *v_reset, *i_off, *ke, *ki;  // ke, ki: e / tau_syn
   const double *pvv, *pvie, *pvye, *pvii, *pvyi, *pvu, *pee, *pey, *pii, *piy;
 };
@@ -130,6 +131,8 @@ template <bool Alpha, bool Uniform>
       ie[c] = pee[p] * ie[c] + exc[c];
       ii[c] = pii[p] * ii[c] + inh[c];
     }
+    exc[c] = 0.0;
+    inh[c] = 0.0;
     v[c] = vn;
   }
 }
@@ -138,7 +141,8 @@ struct cond_args {
   std::size_t n;
   double h;
   double *v, *ge, *gi, *ye, *yi, *refr;
-  const double *exc, *inh, *i_inj;
+  double *exc, *inh;  // this step's synaptic input: read, then zeroed (consumes_inputs)
+  const double* i_inj;
   const double *gl, *v_rest, *i_off, *e_e, *e_i, *v_reset, *hcm, *de, *di, *he, *hi, *ke, *ki;
 };
 
@@ -193,6 +197,8 @@ template <bool Alpha, bool Uniform>
       ge[c] = ge[c] * de[p] + exc[c];
       gi[c] = gi[c] * di[p] + inh[c];
     }
+    exc[c] = 0.0;
+    inh[c] = 0.0;
     v[c] = vn;
   }
 }
@@ -330,6 +336,8 @@ class if_curr final : public cell_group {
     for (int k = 0; k < n_coef; ++k) uniform_ = uniform_ && all_equal(col(p_[k]), n_);
   }
 
+  bool consumes_inputs() const override { return true; }
+
   void advance(const step_info&, const group_input& in, std::vector<uint32_t>& spiked) override {
     const curr_args a{n_,           col(v_),       col(ie_),       col(ii_),   col(ye_),
                       col(yi_),     col(refr_),    in.exc,         in.inh,     in.i_inj,
@@ -412,6 +420,8 @@ class if_cond final : public cell_group {
          {gl_, v_rest_, i_offset_, e_e_, e_i_, v_reset_, hcm_, de_, di_, he_, hi_, ke_, ki_})
       uniform_ = uniform_ && all_equal(col(k), n_);
   }
+
+  bool consumes_inputs() const override { return true; }
 
   void advance(const step_info&, const group_input& in, std::vector<uint32_t>& spiked) override {
     const cond_args a{

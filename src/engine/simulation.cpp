@@ -412,14 +412,21 @@ struct simulation::impl {
       if (g.cells->size() == 0) continue;
       vp.spiked.clear();
       for (int r = 0; r < vp.n_receptors; ++r) receptor[r] = vp.input(slot, r) + g.offset;
-      const group_input in{receptor[0], receptor[1], vp.i_inj.data() + g.offset, receptor,
-                           vp.n_receptors};
+      double* exc = vp.input(slot, 0) + g.offset;
+      double* inh = vp.input(slot, 1) + g.offset;
+      const group_input in{exc, inh, vp.i_inj.data() + g.offset, receptor, vp.n_receptors};
       g.cells->advance(info, in, vp.spiked);
       for (uint32_t l : vp.spiked)
         vp.spikes[parity].push_back({s, g.first_gid + static_cast<uint64_t>(l) * n_vp});
     }
-    double* inputs = vp.input(slot, 0);
-    std::fill(inputs, inputs + static_cast<std::size_t>(vp.n_receptors) * vp.n_cells, 0.0);
+    // The slot is reused max_delay steps on: clear what the groups did not consume.
+    for (auto& g : vp.groups) {
+      if (g.cells->consumes_inputs() && vp.n_receptors == 2) continue;
+      for (int r = 0; r < vp.n_receptors; ++r) {
+        double* row = vp.input(slot, r) + g.offset;
+        std::fill(row, row + g.cells->size(), 0.0);
+      }
+    }
     if (!vp.traces.empty()) sample(vp, s + 1);
   }
 
