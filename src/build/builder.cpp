@@ -185,6 +185,7 @@ class vp_builder {
       slot.population = p;
       slot.offset = st_.n_cells;
       slot.first_gid = first;
+      slot.receptors = static_cast<int>(info.receptors.size());
       slot.cells = kernel->make(init);
       st_.n_cells += static_cast<uint32_t>(init.n);
       st_.groups.push_back(std::move(slot));

@@ -453,8 +453,13 @@ struct simulation::impl {
       const double* q = const_cast<cell_group&>(g).column("dipole");
       db.samples.insert(db.samples.end(), q, q + g.size());
     }
-    double* inputs = vp.input(slot, 0);
-    std::fill(inputs, inputs + static_cast<std::size_t>(vp.n_receptors) * vp.n_cells, 0.0);
+    // Clear the slot: only the rows each group can receive on (cable cells have dozens of
+    // receptors, spike sources and point neurons two).
+    for (const auto& g : vp.groups)
+      for (int r = 0; r < std::min(g.receptors, vp.n_receptors); ++r) {
+        double* row = vp.input(slot, r) + g.offset;
+        std::fill(row, row + g.cells->size(), 0.0);
+      }
     if (!vp.traces.empty()) sample(vp, s + 1);
   }
 
@@ -632,8 +637,12 @@ struct simulation::impl {
                   "start/stop window, or raise the limit (--max-record-memory)");
 
     prepare_stimuli();
-    for (auto& vp : vps)
+    for (auto& vp : vps) {
       for (auto& g : vp.groups) g.cells->prepare(net.dt);
+      for (auto& db : vp.dipoles)
+        db.samples.reserve(db.samples.size() +
+                           static_cast<std::size_t>(n_steps) * vp.groups[db.group].cells->size());
+    }
     if (step == 0) {
       for (std::size_t r = 0; r < net.recorders.size(); ++r)
         if (samples_at(r, 0) && !net.recorders[r].variables.empty()) trace_times[r].push_back(0.0);

@@ -51,6 +51,7 @@ struct group_slot {
   std::unique_ptr<cell_group> cells;
   uint32_t offset;     // VP-local index of the group's first cell
   uint64_t first_gid;  // gid of the group's first cell
+  int receptors = 2;   // receptors of the cell type (ring rows the group can receive on)
 };
 
 /// The cells of this VP that one current source feeds.
