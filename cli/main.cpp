@@ -263,6 +263,12 @@ int cmd_info() {
     std::string rec;
     for (const auto& r : t.recordable) rec += (rec.empty() ? "" : ", ") + r;
     std::printf("  recordable: %s\n", rec.c_str());
+    if (t.receptors != std::vector<std::string>{"excitatory", "inhibitory"} &&
+        t.synapse_kind != "none") {
+      std::string ports;
+      for (const auto& r : t.receptors) ports += (ports.empty() ? "" : ", ") + r;
+      std::printf("  receptors (projection \"receptor\"): %s\n", ports.c_str());
+    }
   }
   std::printf(
       "\nconnectors: AllToAll, OneToOne, FixedProbability, FixedNumberPre, "

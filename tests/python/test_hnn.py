@@ -159,3 +159,47 @@ def test_bad_drives_name_their_field(myelin_bin, net3x3, tmp_path, path, value, 
     assert p.returncode != 0 and field in p.stderr, p.stderr
     assert len(p.stderr.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def test_long_delays_take_the_event_queue(myelin_bin, tmp_path):
+    """Delays beyond the ring's 4096-step horizon arrive on their exact step (event
+    queue); delays that can never arrive (>= 2^31 steps, or +inf) make no connection."""
+    cell = {"tau_m": 10.0, "tau_syn_E": 0.5, "v_thresh": 100.0}
+    model = {
+        "name": "delays", "dt": 0.1, "tstop": 700.0,
+        "populations": [
+            {"label": "src", "size": 1, "cell_type": "SpikeSourceArray", "spike_times": [1.0]},
+            {"label": "a", "size": 3, "cell_type": "IF_curr_exp", "params": cell},
+            # Enough cells that the ring (32 MiB) cannot span 6000 steps: the 600 ms delay
+            # must go through the queue.
+            {"label": "filler", "size": 1500, "cell_type": "IF_curr_exp"},
+        ],
+        "projections": [
+            {"pre": "src", "post": {"population": "a", "indices": [0]},
+             "connector": {"type": "AllToAll"}, "weight": 1.0, "delay": 600.0},
+            {"pre": "src", "post": {"population": "a", "indices": [1]},
+             "connector": {"type": "AllToAll"}, "weight": 1.0, "delay": 5.0},
+            {"pre": "src", "post": {"population": "a", "indices": [2]},
+             "connector": {"type": "AllToAll"}, "weight": 1.0, "delay": 1e12},
+        ],
+        "recorders": [{"target": "a", "variables": ["v"]}],
+    }
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(model))
+    outs = []
+    for threads in (1, 2):
+        out = tmp_path / f"o{threads}"
+        run(myelin_bin, "run", path, "-o", out, "-q", "--threads", threads)
+        outs.append(hashlib.sha256((out / "traces.h5").read_bytes()).hexdigest())
+        s = json.loads((out / "summary.json").read_text())
+        assert s["synapses"]["count"] == 2
+    assert outs[0] == outs[1]
+    import h5py
+    with h5py.File(tmp_path / "o1" / "traces.h5") as f:
+        v, t = f["/a/v/data"][:], f["/a/v/time"][:]
+    rest = v[0, 0]
+    moved = lambda c: t[np.argmax(np.abs(v[:, c] - rest) > 1e-9)]
+    # The spike (stamped 1.0 ms) acts at 1.0 + delay; the membrane moves one step later.
+    assert moved(1) == pytest.approx(6.1)
+    assert moved(0) == pytest.approx(601.1)
+    assert np.all(v[:, 2] == rest)
