@@ -203,3 +203,33 @@ def test_long_delays_take_the_event_queue(myelin_bin, tmp_path):
     assert moved(1) == pytest.approx(6.1)
     assert moved(0) == pytest.approx(601.1)
     assert np.all(v[:, 2] == rest)
+
+
+def test_drive_arrival_is_rounded_once_like_neuron(myelin_bin, tmp_path):
+    """A drive event of time t and delay D is delivered at the grid time t_n nearest to
+    t + D (ties to the earlier), as NEURON delivers VecStim events; the Exp2Syn opens
+    during the step after t_n, so v first differs at t_n + 2 dt (MODEL_NOTES 12)."""
+    pos = {"kind": "list", "list": [[0.0, 0.0, 0.0]]}
+    pops = [{"label": f"b{k}", "size": 1, "cell_type": "L2_basket", "positions": pos}
+            for k in range(3)]
+    model = {
+        "name": "arrival", "dt": 0.025, "tstop": 12.0, "populations": pops,
+        "drives": [
+            {"label": "d1", "spike_times": [10.0124], "cell_specific": False,
+             "weights_ampa": {"b0": 0.01}, "delays": {"b0": 0.1}},
+            {"label": "d2", "spike_times": [10.0126], "cell_specific": False,
+             "weights_ampa": {"b1": 0.01}, "delays": {"b1": 0.1}},
+        ],
+        "recorders": [{"target": ["b0", "b1", "b2"], "variables": ["v"]}],
+    }
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(model))
+    out = tmp_path / "o"
+    run(myelin_bin, "run", path, "-o", out, "-q")
+    import h5py
+    with h5py.File(out / "traces.h5") as f:
+        v = {p: f[f"/{p}/v/data"][:, 0] for p in ("b0", "b1", "b2")}
+        t = f["/b0/v/time"][:]
+    first = lambda p: t[np.argmax(np.abs(v[p] - v["b2"]) > 0)]
+    assert first("b0") == pytest.approx(10.15)   # 10.1124 -> t_n = 10.1
+    assert first("b1") == pytest.approx(10.175)  # 10.1126 -> t_n = 10.125
