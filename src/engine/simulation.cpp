@@ -449,9 +449,13 @@ struct simulation::impl {
         vp.spikes[parity].push_back({s, g.first_gid + static_cast<uint64_t>(l) * n_vp});
     }
     for (auto& db : vp.dipoles) {
-      const cell_group& g = *vp.groups[db.group].cells;
-      const double* q = const_cast<cell_group&>(g).column("dipole");
-      db.samples.insert(db.samples.end(), q, q + g.size());
+      cell_group& g = *vp.groups[db.group].cells;
+      const double* q = g.column("dipole");
+      fixed128 sum = 0;
+      for (std::size_t c = 0; c < g.size(); ++c)
+        if (std::isfinite(q[c]))  // (a NaN stops the run at the next finite check)
+          sum += static_cast<fixed128>(std::ldexp(q[c], dipole_frac_bits));
+      db.sums.push_back(sum);
     }
     // Clear the slot: only the rows each group can receive on (cable cells have dozens of
     // receptors, spike sources and point neurons two).
@@ -640,8 +644,7 @@ struct simulation::impl {
     for (auto& vp : vps) {
       for (auto& g : vp.groups) g.cells->prepare(net.dt);
       for (auto& db : vp.dipoles)
-        db.samples.reserve(db.samples.size() +
-                           static_cast<std::size_t>(n_steps) * vp.groups[db.group].cells->size());
+        db.sums.reserve(db.sums.size() + static_cast<std::size_t>(n_steps));
     }
     if (step == 0) {
       for (std::size_t r = 0; r < net.recorders.size(); ++r)
@@ -1008,38 +1011,30 @@ std::vector<trace_data> simulation::traces() const {
 
 std::vector<dipole_data> simulation::dipoles() const {
   const impl& m = *impl_;
-  // Per-cell series of every VP of every rank, then summed per population in gid
-  // order on rank 0: the same bits for every layout.
-  struct cell_series {
+  // Every VP's exact partial sums (fixed point), added per population: integer addition
+  // is associative, so the result has the same bits for every layout.
+  struct partial {
     std::size_t population;
-    std::vector<uint64_t> gids;
-    std::vector<double> samples;  // [step][cell]
+    std::vector<fixed128> sums;  // per step
   };
-  std::vector<cell_series> all;
+  std::vector<partial> all;
   for (const auto& vp : m.vps)
-    for (const auto& db : vp.dipoles) {
-      const group_slot& g = vp.groups[db.group];
-      all.push_back({g.population, g.cells->gids(), db.samples});
-    }
+    for (const auto& db : vp.dipoles) all.push_back({vp.groups[db.group].population, db.sums});
   if (m.n_ranks > 1) {
     std::vector<char> mine;
     for (const auto& c : all) {
       put<uint64_t>(mine, c.population);
-      put<uint64_t>(mine, c.gids.size());
-      put(mine, c.gids.data(), c.gids.size());
-      put<uint64_t>(mine, c.samples.size());
-      put(mine, c.samples.data(), c.samples.size());
+      put<uint64_t>(mine, c.sums.size());
+      put(mine, c.sums.data(), c.sums.size());
     }
     all.clear();
     for (const auto& b : m.dist->gather(mine)) {
       reader rd{b};
       while (!rd.done()) {
-        cell_series c;
+        partial c;
         c.population = rd.get<uint64_t>();
-        c.gids.resize(rd.get<uint64_t>());
-        rd.get(c.gids.data(), c.gids.size());
-        c.samples.resize(rd.get<uint64_t>());
-        rd.get(c.samples.data(), c.samples.size());
+        c.sums.resize(rd.get<uint64_t>());
+        rd.get(c.sums.data(), c.sums.size());
         all.push_back(std::move(c));
       }
     }
@@ -1048,27 +1043,16 @@ std::vector<dipole_data> simulation::dipoles() const {
   std::vector<dipole_data> out;
   const auto n_steps = static_cast<std::size_t>(m.step);
   for (std::size_t p = 0; p < m.net.populations.size(); ++p) {
-    // (gid, series, column, stride) of every cell of p.
-    struct ref {
-      uint64_t gid;
-      const double* base;
-      std::size_t stride;
-    };
-    std::vector<ref> cells;
-    for (const auto& c : all)
-      if (c.population == p)
-        for (std::size_t k = 0; k < c.gids.size(); ++k)
-          cells.push_back({c.gids[k], c.samples.data() + k, c.gids.size()});
     const cell_type_info* t = find_cell_type(m.net.populations[p].cell_type);
     if (std::find(t->recordable.begin(), t->recordable.end(), "dipole") == t->recordable.end())
       continue;
-    std::sort(cells.begin(), cells.end(), [](const ref& a, const ref& b) { return a.gid < b.gid; });
+    std::vector<fixed128> total(n_steps, 0);
+    for (const auto& c : all)
+      if (c.population == p)
+        for (std::size_t s = 0; s < n_steps && s < c.sums.size(); ++s) total[s] += c.sums[s];
     dipole_data d{m.net.populations[p].label, t->name, std::vector<double>(n_steps + 1, 0.0)};
-    for (std::size_t s = 0; s < n_steps; ++s) {
-      double sum = 0.0;
-      for (const ref& r : cells) sum += r.base[s * r.stride];
-      d.values[s + 1] = sum;
-    }
+    for (std::size_t s = 0; s < n_steps; ++s)
+      d.values[s + 1] = std::ldexp(static_cast<double>(total[s]), -dipole_frac_bits);
     out.push_back(std::move(d));
   }
   return out;

@@ -90,6 +90,9 @@ struct queued_event {
   }
 };
 
+__extension__ typedef __int128 fixed128;
+inline constexpr int dipole_frac_bits = 50;
+
 struct vp_state {
   int vp = 0;
   std::vector<group_slot> groups;
@@ -109,10 +112,12 @@ struct vp_state {
   std::vector<uint32_t> spiked;     // scratch for cell_group::advance
   std::vector<queued_event> queue;  // a min-heap by (step, seq)
   uint64_t queue_seq = 0;
-  /// Per-cell values of a "dipole" column sampled every step, per group that has one.
+  /// The dipole of this VP's cells of one group, every step, summed exactly: each cell's
+  /// value [fAm] in fixed point (resolution 2^-dipole_frac_bits fAm, a 128-bit integer),
+  /// so partial sums from any VPs and ranks add up to the same bits (docs/hnn.md).
   struct dipole_buffer {
     std::size_t group;
-    std::vector<double> samples;  // [step][cell of the group]
+    std::vector<fixed128> sums;  // per step
   };
   std::vector<dipole_buffer> dipoles;
 
