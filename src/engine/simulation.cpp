@@ -992,6 +992,8 @@ std::vector<trace_data> simulation::traces() const {
         const cell_type_info* t = find_cell_type(m.net.populations[p].cell_type);
         for (const auto& q : t->state)
           if (q.name == td.variable) td.unit = q.unit;
+        if (td.unit.empty() && td.variable == "v") td.unit = "mV";  // cable cells' soma v
+        if (td.variable == "dipole") td.unit = "fAm";
         td.times = m.trace_times[r];
         std::vector<std::size_t> cols;
         for (std::size_t i = 0; i < gids.size(); ++i)
