@@ -358,6 +358,9 @@ drive read_drive(const node& n, std::size_t index) {
   if (n.has("amplitudes")) d.amplitudes = read_number_map(n.at("amplitudes"));
   if (n.has("space_constant")) d.space_constant = n.at("space_constant").number();
   if (n.has("origin")) d.origin = n.at("origin").numbers();
+  // HNN-core's defaults: one drive cell per target, except bursty drives (one cell
+  // reaching every target).
+  d.cell_specific = d.type != "bursty";
   if (n.has("cell_specific")) d.cell_specific = n.at("cell_specific").boolean();
   if (n.has("n_drive_cells")) d.n_drive_cells = n.at("n_drive_cells").integer();
   if (n.has("seed")) {
