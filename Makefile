@@ -4,7 +4,7 @@ BUILD_DIR ?= build
 JOBS      ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all deps configure build demo demo-coba test test-nompi test-unit test-validation bench format clean
+.PHONY: all deps configure build demo demo-erp demo-coba test test-nompi test-unit test-validation bench format clean
 
 all: build
 
@@ -19,11 +19,20 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
-# The main job on the built-in model: COBA (4000 cells, 1 s), outputs in results/demo/.
-demo: build
-	$(BUILD_DIR)/bin/myelin run models/coba.json -o results/demo
-	$(BUILD_DIR)/bin/myelin plot results/demo
-	@echo "demo: outputs in results/demo/ (summary.json, spikes.h5, traces.h5, *.png)"
+# The main jobs on the built-in models: HNN's Jones 2009 ERP (270 cable cells, 170 ms;
+# dipole.png shows the dipole above the raster) and COBA (4000 cells, 1 s), outputs in
+# results/demo/erp/ and results/demo/coba/.
+demo: demo-erp demo-coba
+
+demo-erp: build
+	$(BUILD_DIR)/bin/myelin run models/jones2009_erp.json -o results/demo/erp
+	$(BUILD_DIR)/bin/myelin plot results/demo/erp
+	@echo "demo: outputs in results/demo/erp/ (dipole.csv, dipole_smooth.csv, summary.json, spikes.h5, *.png)"
+
+demo-coba: build
+	$(BUILD_DIR)/bin/myelin run models/coba.json -o results/demo/coba
+	$(BUILD_DIR)/bin/myelin plot results/demo/coba
+	@echo "demo: outputs in results/demo/coba/ (summary.json, spikes.h5, traces.h5, *.png)"
 
 test: build test-nompi
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)

@@ -36,7 +36,11 @@ BENCHMARKS = {
     "izhikevich": ("izhikevich.json", "1000 Izhikevich cells all-to-all, 1 s: dense delivery"),
     "coba_40k": ("coba_40k.json", "40k cells, 3.2M synapses: beyond the caches"),
     "coba_400k": ("coba_400k.json", "400k cells, 32M synapses: memory per synapse matters"),
+    "hnn_erp": ("jones2009_erp.json", "HNN's Jones 2009 ERP: 270 cable cells, 170 ms at dt 0.025 "
+                "(HNN-core on NEURON: 45-55 s CPU; myelin only)"),
 }
+# Models Brian2 cannot run (multi-compartment cells with HNN's channels): myelin only.
+MYELIN_ONLY = {"hnn_erp"}
 QUICK = ["coba", "cuba", "cobahh", "izhikevich"]
 
 
@@ -90,7 +94,10 @@ def memory_per_synapse(summary):
 def run_myelin(exe, name, model, threads, workdir):
     out = os.path.join(workdir, f"myelin_{name}_{threads}")
     cmd = [exe, "run", model_path(name), "-o", out, "--threads", str(threads)]
+    t0 = os.times()
     rc, text, rss, wall = run_child(cmd)
+    t1 = os.times()
+    cpu = (t1.children_user - t0.children_user) + (t1.children_system - t0.children_system)
     if rc != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({rc}):\n{text[-2000:]}")
     with open(os.path.join(out, "summary.json")) as f:
@@ -98,7 +105,7 @@ def run_myelin(exe, name, model, threads, workdir):
     pops = {k: {"size": v["size"], "spike_count": v["spike_count"],
                 "mean_rate_hz": v["mean_rate_hz"]} for k, v in s["populations"].items()}
     return {"build_s": float(s["wall_s"]["build"]), "run_s": float(s["wall_s"]["run"]),
-            "peak_rss_mb": rss, "populations": pops, "wall_total_s": wall,
+            "peak_rss_mb": rss, "populations": pops, "wall_total_s": wall, "cpu_total_s": cpu,
             "bytes_per_synapse": memory_per_synapse(s),
             "n_synapses": (s.get("synapses") or {}).get("count")}
 
@@ -137,7 +144,7 @@ def derived(r, model):
 
 
 def median_of(runs):
-    keys = ["build_s", "run_s", "peak_rss_mb", "neuron_updates_per_s", "synaptic_events_per_s",
+    keys = ["build_s", "run_s", "wall_total_s", "cpu_total_s", "peak_rss_mb", "neuron_updates_per_s", "synaptic_events_per_s",
             "compile_s", "setup_s", "bytes_per_synapse", "rss_bytes_per_synapse"]
     m = {}
     for k in keys:
@@ -202,7 +209,8 @@ def main(argv=None):
                 continue
             model = brian2_models.load_model(model_path(name))
             for threads in thread_counts:
-                sims = (["myelin"] if have_myelin else []) + ([] if a.skip_brian2 else ["brian2"])
+                sims = (["myelin"] if have_myelin else []) + \
+                    ([] if a.skip_brian2 or name in MYELIN_ONLY else ["brian2"])
                 by_sim = {}
                 for sim in sims:
                     runs = []

@@ -26,8 +26,11 @@ namespace {
 constexpr const char* usage_text = R"(usage:
   myelin run MODEL.json [-o DIR] [--tstop MS] [--dt MS] [--seed N] [--threads N]
                         [--set PATH=VALUE ...] [--max-record-memory BYTES] [--quiet]
+                        [--replay-drives SPIKES.csv]
       Simulate the model and write spikes.h5, traces.h5 and summary.json to DIR
-      (default: results/<model name>).
+      (default: results/<model name>); with pyramidal cable cells also dipole.csv and
+      dipole_smooth.csv. --replay-drives replaces the drives' spike times by those in a
+      CSV with columns gid,time_ms,type (HNN-core's gid numbering).
   myelin validate MODEL.json [--set PATH=VALUE ...]
       Check a model file and report the first error, naming its field.
   myelin plot DIR
@@ -72,6 +75,7 @@ struct options {
   double max_record_memory = 0;
   bool quiet = false;
   std::vector<std::string> sets;
+  std::string replay_drives;
 };
 
 options parse_args(int argc, char** argv) {
@@ -101,6 +105,8 @@ options parse_args(int argc, char** argv) {
       o.threads = static_cast<int>(t);
     } else if (a == "--set") {
       o.sets.push_back(value());
+    } else if (a == "--replay-drives") {
+      o.replay_drives = value();
     } else if (a == "--max-record-memory") {
       o.max_record_memory = parse_bytes(a, value());
     } else if (a == "--quiet" || a == "-q") {
@@ -131,6 +137,7 @@ myelin::network load(const options& o) {
   }
   if (o.seed) net.seed = static_cast<uint64_t>(*o.seed);
   myelin::validate(net);
+  if (!o.replay_drives.empty()) myelin::replay_drives(net, o.replay_drives);
   return net;
 }
 
@@ -256,6 +263,12 @@ int cmd_info() {
     std::string rec;
     for (const auto& r : t.recordable) rec += (rec.empty() ? "" : ", ") + r;
     std::printf("  recordable: %s\n", rec.c_str());
+    if (t.receptors != std::vector<std::string>{"excitatory", "inhibitory"} &&
+        t.synapse_kind != "none") {
+      std::string ports;
+      for (const auto& r : t.receptors) ports += (ports.empty() ? "" : ", ") + r;
+      std::printf("  receptors (projection \"receptor\"): %s\n", ports.c_str());
+    }
   }
   std::printf(
       "\nconnectors: AllToAll, OneToOne, FixedProbability, FixedNumberPre, "

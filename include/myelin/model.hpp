@@ -110,6 +110,31 @@ struct recorder {
   std::optional<double> stop;  // [ms], default: end of the run
 };
 
+/// An external input of HNN's kind (docs/hnn.md): artificial spike generators placed at
+/// `origin`, each connected to its target cells with weight w exp(-d^2/lambda^2) and delay
+/// D exp(d^2/lambda^2), d the in-plane (x, y) distance of the target from the origin and
+/// lambda = space_constant. type: "evoked" (mu, sigma, numspikes), "poisson" (rate,
+/// tstart, tstop), "bursty" (tstart, tstart_std, tstop, burst_rate, burst_std,
+/// numspikes, spike_isi) or "tonic" (a current at the soma: amplitudes per population,
+/// tstart, tstop). Event drives become a SpikeSourceArray population named `label`
+/// (gids after every other population, in drive order); `spike_times` (one list per
+/// drive cell, or one for all) replaces the generated times.
+struct drive {
+  std::string label;
+  std::string type = "evoked";
+  std::string location = "proximal";  // the port prefix: proximal, distal, soma
+  std::map<std::string, double> weights_ampa, weights_nmda;  // [uS] per target population
+  std::map<std::string, double> delays;                      // [ms] per target population
+  std::map<std::string, double> amplitudes;                  // tonic: [nA] per population
+  std::map<std::string, double> params;  // mu, sigma, numspikes, rate, tstart, ... (per type)
+  double space_constant = 3.0;           // lambda [um]
+  std::vector<double> origin{0.0, 0.0};  // [um] (x, y)
+  bool cell_specific = true;  // one drive cell per target cell (else n_drive_cells to all)
+  int64_t n_drive_cells = 1;
+  uint64_t seed = 0;
+  std::vector<std::vector<double>> spike_times;
+};
+
 struct network {
   std::string name = "network";
   std::string description;
@@ -120,10 +145,18 @@ struct network {
   std::vector<projection> projections;
   std::vector<stimulus> stimuli;
   std::vector<recorder> recorders;
+  std::vector<drive> drives;
 };
 
 /// Throws model_error naming the JSON path of the first invalid field.
 void validate(const network& net);
+
+/// Replaces the spike times of every event drive by those in a CSV file with the columns
+/// gid, time_ms, type (HNN-core's spikes.csv: gids of the simulated cells first, then the
+/// drive cells in drive order; rows of simulated cells are skipped). Drive cells without
+/// rows get no spikes. Throws error naming the file and row for missing columns, unknown
+/// gids, a type that is not the drive's label, negative or non-numeric times.
+void replay_drives(network& net, const std::string& csv_path);
 
 /// JSON model files (docs/model-file.md). Parse errors name the field's JSON path.
 network network_from_json_text(const std::string& text);

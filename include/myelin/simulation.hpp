@@ -54,6 +54,14 @@ struct connection_data {
   double delay;   // [ms], rounded to whole steps
 };
 
+/// The current dipole of one population of dipole-producing cells (HNN's pyramidal
+/// cells): the sum over its cells, in gid order, at t = k dt for k = 0..steps taken
+/// (value 0 at t = 0, as HNN-core writes), in fAm, before any baseline correction.
+struct dipole_data {
+  std::string population, cell_type;
+  std::vector<double> values;
+};
+
 struct population_summary {
   std::string label;
   int64_t size;
@@ -77,6 +85,8 @@ class simulation {
   /// Advances by `duration` [ms] (a whole number of steps). Can be called repeatedly;
   /// parameters and recorders may be changed between calls.
   void run(double duration);
+  /// Population dipoles (collective under MPI; complete on rank 0, empty elsewhere).
+  std::vector<dipole_data> dipoles() const;
   /// Runs until the model's tstop.
   void run() { run(model().tstop - time()); }
 

@@ -45,7 +45,9 @@ def raster(ax, spikes, sizes, tstop):
         if keep < 1.0:
             sel = rng.random(len(t)) < keep
             t, ids = t[sel], ids[sel]
-        ax.scatter(t, ids + offset, s=0.5, color=f"C{k}", marker=".", linewidths=0, rasterized=True)
+        size = 0.5 if total * keep > 20000 else 4.0  # small runs (HNN's column): visible dots
+        ax.scatter(t, ids + offset, s=size, color=f"C{k}", marker=".", linewidths=0,
+                   rasterized=True)
         n = sizes.get(name, int(ids.max()) + 1 if len(ids) else 1)
         ticks.append(offset + n / 2)
         labels.append(name)
@@ -121,13 +123,26 @@ def main(argv=None):
 
     dipole_file = os.path.join(d, "dipole.csv")
     if os.path.exists(dipole_file):
+        # HNN's view when present: smoothed (30 ms Hamming) and scaled (x3000); the raw
+        # aggregate underneath, scaled alike, in grey.
+        smooth_file = os.path.join(d, "dipole_smooth.csv")
         dip = np.genfromtxt(dipole_file, delimiter=",", names=True)
         fig, (a1, a2) = plt.subplots(2, 1, figsize=(10, 7), sharex=True,
                                      gridspec_kw={"height_ratios": [1, 1.4]})
-        for col in dip.dtype.names[1:]:
-            a1.plot(dip[dip.dtype.names[0]], dip[col], label=col)
-        a1.set_ylabel("dipole [nAm]")
-        a1.legend(loc="upper right")
+        t_name = dip.dtype.names[0]
+        if os.path.exists(smooth_file):
+            sm = np.genfromtxt(smooth_file, delimiter=",", names=True)
+            if "agg" in dip.dtype.names:
+                a1.plot(dip[t_name], 3000 * dip["agg"], color="0.75", lw=0.6, label="agg (raw x3000)")
+            for k, col in enumerate(sm.dtype.names[1:]):
+                a1.plot(sm[t_name], sm[col], color="k" if col == "agg" else f"C{k}", label=col)
+            a1.set_ylabel("dipole [nAm], smoothed 30 ms, x3000")
+        else:
+            for col in dip.dtype.names[1:]:
+                a1.plot(dip[t_name], dip[col], label=col)
+            a1.set_ylabel("dipole [nAm]")
+        a1.axhline(0, color="0.5", lw=0.5)
+        a1.legend(loc="upper left")
         raster(a2, spikes, sizes, tstop)
         fig.tight_layout()
         _save(fig, os.path.join(d, "dipole.png"))

@@ -9,10 +9,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <optional>
 #include <unordered_set>
 
 #include "build/positions.hpp"
+#include "model/drives.hpp"
 #include "model/expression.hpp"
 #include "model/schema.hpp"
 #include "model/selection.hpp"
@@ -131,6 +133,7 @@ class vp_builder {
   void build() {
     build_groups();
     for (std::size_t j = 0; j < net_.projections.size(); ++j) build_projection(j);
+    build_drives();
     build_stimuli();
     build_traces();
   }
@@ -182,6 +185,7 @@ class vp_builder {
       slot.population = p;
       slot.offset = st_.n_cells;
       slot.first_gid = first;
+      slot.receptors = static_cast<int>(info.receptors.size());
       slot.cells = kernel->make(init);
       st_.n_cells += static_cast<uint32_t>(init.n);
       st_.groups.push_back(std::move(slot));
@@ -234,12 +238,21 @@ class vp_builder {
     tab.pre_lo = *std::min_element(pre.begin(), pre.end());
     tab.pre_hi = *std::max_element(pre.begin(), pre.end()) + 1;
     if (!hetero_w) tab.weight = weights.scalar();
-    if (!hetero_d) tab.delay = delay_steps(delays.scalar(), delays.field());
+    if (!hetero_d) {
+      tab.delay = delay_steps(delays.scalar(), delays.field());
+      if (tab.delay == never) {
+        // Every connection of the projection would arrive after any possible run.
+        tab.pre_lo = tab.pre_hi = 0;
+        tab.offsets.assign(1, 0);
+        st_.tables.push_back(std::move(tab));
+        return;
+      }
+    }
 
     // Connections in generation order (targets ascending in post order).
     std::vector<uint32_t> src_rel, tgt;
     std::vector<double> w;
-    std::vector<uint16_t> d;
+    std::vector<uint32_t> d;
     double vars[4] = {0, 0, 0, 0};
 
     // Adds the connections onto post[k] from pre positions `sources` (canonical order).
@@ -253,9 +266,15 @@ class vp_builder {
       if (want_distance) pt = position(t);
       for (std::size_t m = 0; m < sources.size(); ++m) {
         const uint64_t s = pre[sources[m]];
+        if (want_distance) distance_vars(position(s), pt, vars);
+        // The delay first: a connection that can never deliver is not made.
+        uint32_t dd = 0;
+        if (hetero_d) {
+          dd = delay_steps(rows ? c.list[(*rows)[m]][3] : delays.next(vars), delays.field());
+          if (dd == never) continue;
+        }
         src_rel.push_back(static_cast<uint32_t>(s - tab.pre_lo));
         tgt.push_back(tl);
-        if (want_distance) distance_vars(position(s), pt, vars);
         if (hetero_w) {
           const double x = rows ? c.list[(*rows)[m]][2] : weights.next(vars);
           if (!std::isfinite(x) || (want_negative ? x > 0 : x < 0))
@@ -265,9 +284,7 @@ class vp_builder {
                                                    (want_negative ? "<= 0" : ">= 0"));
           w.push_back(x);
         }
-        if (hetero_d)
-          d.push_back(
-              delay_steps(rows ? c.list[(*rows)[m]][3] : delays.next(vars), delays.field()));
+        if (hetero_d) d.push_back(dd);
       }
     };
 
@@ -416,7 +433,7 @@ class vp_builder {
       if (hetero_d) tab.delays[pos] = d[m];
     }
     if (hetero_d) {
-      for (uint16_t x : tab.delays) {
+      for (uint32_t x : tab.delays) {
         tab.min_delay = std::min(tab.min_delay, x);
         tab.max_delay = std::max(tab.max_delay, x);
       }
@@ -435,14 +452,70 @@ class vp_builder {
     st_.tables.push_back(std::move(tab));
   }
 
-  uint16_t delay_steps(double delay, const std::string& field) const {
+  // A delay in whole steps (rounded to the nearest). Delays of 2^31 steps or more
+  // (HNN's distance rule gives up to 1e7 ms and more, even +inf) can never deliver: a run
+  // is limited to fewer steps (simulation::run checks), so such connections are not
+  // made and `never` is returned.
+  static constexpr uint32_t never = UINT32_MAX;
+  uint32_t delay_steps(double delay, const std::string& field) const {
     const double steps = delay / net_.dt;
-    if (!std::isfinite(steps) || steps < 1.0 - 1e-9)
+    if (std::isnan(steps) || steps < 1.0 - 1e-9)
       throw model_error(
           field, "delay " + fmt(delay) + " ms is below the time step " + fmt(net_.dt) + " ms");
-    const double r = std::round(steps);
-    if (r > 65535) throw model_error(field, "delay " + fmt(delay) + " ms exceeds 65535 time steps");
-    return static_cast<uint16_t>(r);
+    if (!(steps < 2147483648.0)) return never;
+    return static_cast<uint32_t>(std::round(steps));
+  }
+
+  // HNN drives (docs/hnn.md): every event of a drive cell onto a target this VP owns,
+  // precomputed with its arrival rounded to the grid once, as NEURON does for VecStim
+  // events: an event of time t and delay D reaches the target at the grid time t_n
+  // nearest to t + D (ties to the earlier), i.e. it is added to the ring slot of step
+  // n - 1 and acts from t_n on. (n = 0 is moved to step 0: it acts at dt.)
+  void build_drives() {
+    for (std::size_t i = 0; i < net_.drives.size(); ++i) {
+      const drive& d = net_.drives[i];
+      if (!is_event_drive(d)) continue;
+      std::size_t pd = net_.populations.size();
+      for (std::size_t p = 0; p < net_.populations.size(); ++p)
+        if (net_.populations[p].label == d.label) pd = p;
+      if (pd == net_.populations.size()) continue;  // no drive cells
+      const auto& times = net_.populations[pd].spike_times;
+      const double lam2 = d.space_constant * d.space_constant;
+      int64_t base = 0;
+      for (std::size_t q : drive_targets(net_, d)) {
+        const population& pop = net_.populations[q];
+        const cell_type_info* type = find_cell_type(pop.cell_type);
+        const auto wa = d.weights_ampa.find(pop.label), wn = d.weights_nmda.find(pop.label);
+        const int ra = receptor_index(*type, d.location + "_ampa");
+        const int rn = receptor_index(*type, d.location + "_nmda");
+        const auto di = d.delays.find(pop.label);
+        const double delay0 = di == d.delays.end() ? 0.1 : di->second;
+        for (int64_t c = 0; c < pop.size; ++c) {
+          const uint64_t gid = layout_.offset[q] + static_cast<uint64_t>(c);
+          if (!owns(gid)) continue;
+          const auto x = position(gid);
+          const double dx = x[0] - d.origin[0], dy = x[1] - d.origin[1];
+          const double f = std::exp(-(dx * dx + dy * dy) / lam2);
+          const double delay = delay0 / f;
+          const uint32_t cell = local_index(gid);
+          const int64_t k0 = d.cell_specific ? base + c : 0;
+          const int64_t k1 = d.cell_specific ? base + c + 1 : static_cast<int64_t>(times.size());
+          for (int64_t k = k0; k < k1; ++k)
+            for (double t : times[static_cast<std::size_t>(k)]) {
+              const double arrival = (t + delay) / net_.dt - 0.5;
+              if (!(arrival < 4e18)) continue;  // never arrives
+              const int64_t step =
+                  std::max<int64_t>(0, static_cast<int64_t>(std::ceil(arrival)) - 1);
+              if (wa != d.weights_ampa.end() && wa->second != 0)
+                st_.queue.push_back({step, st_.queue_seq++, cell, ra, wa->second * f});
+              if (wn != d.weights_nmda.end() && wn->second != 0)
+                st_.queue.push_back({step, st_.queue_seq++, cell, rn, wn->second * f});
+            }
+        }
+        if (d.cell_specific) base += pop.size;
+      }
+    }
+    std::make_heap(st_.queue.begin(), st_.queue.end(), std::greater<>());
   }
 
   void build_stimuli() {

@@ -131,6 +131,10 @@ MYELIN_DECLARE_CELL(adex)
 MYELIN_DECLARE_CELL(hh_cond_exp)
 MYELIN_DECLARE_CELL(spike_source_poisson)
 MYELIN_DECLARE_CELL(spike_source_array)
+MYELIN_DECLARE_CELL(hnn_l2_basket)
+MYELIN_DECLARE_CELL(hnn_l2_pyramidal)
+MYELIN_DECLARE_CELL(hnn_l5_basket)
+MYELIN_DECLARE_CELL(hnn_l5_pyramidal)
 #undef MYELIN_DECLARE_CELL
 
 }  // namespace myelin::detail

@@ -22,6 +22,10 @@ const std::vector<cell_kernel>& cell_kernels() {
       {hh_cond_exp_info, make_hh_cond_exp},
       {spike_source_poisson_info, make_spike_source_poisson},
       {spike_source_array_info, make_spike_source_array},
+      {hnn_l2_basket_info, make_hnn_l2_basket},
+      {hnn_l2_pyramidal_info, make_hnn_l2_pyramidal},
+      {hnn_l5_basket_info, make_hnn_l5_basket},
+      {hnn_l5_pyramidal_info, make_hnn_l5_pyramidal},
   };
   return kernels;
 }

@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <numbers>
 
 #include <nlohmann/json.hpp>
@@ -26,6 +27,7 @@
 #include "engine/thread_team.hpp"
 #include "engine/vp_state.hpp"
 #include "io/writers.hpp"
+#include "model/drives.hpp"
 #include "model/schema.hpp"
 #include "model/selection.hpp"
 #include "myelin/error.hpp"
@@ -161,7 +163,8 @@ class adaptive_threads {
 };
 
 struct simulation::impl {
-  network net;
+  network described;  // the model as given (summary.json)
+  network net;        // with its drives expanded into populations and current sources
   run_options opt;
   gid_layout layout;
   std::unique_ptr<distributed_context> dist;
@@ -182,6 +185,7 @@ struct simulation::impl {
   double exchange_s = 0;   // wall time in MPI spike exchange (incl. waiting for ranks)
   int64_t step = 0;        // steps taken so far
   int64_t min_delay = 1, max_delay = 1;
+  int64_t ring_horizon = 1;  // longest delay delivered straight into the ring [steps]
   double build_s = 0, run_s = 0;
 
   // Recording.
@@ -196,8 +200,14 @@ struct simulation::impl {
 
   std::vector<stim_params> stims;
 
+  static network validated_expansion(const network& n) {
+    validate(n);
+    return expand_drives(n);
+  }
+
   impl(const network& n, run_options o, std::unique_ptr<distributed_context> transport)
-      : net(n),
+      : described(n),
+        net(validated_expansion(n)),
         opt(std::move(o)),
         layout(net),
         dist(transport ? std::move(transport) : make_default_context()),
@@ -266,12 +276,26 @@ struct simulation::impl {
     if (n_receptors > max_receptors)
       throw internal_error("a cell type has more than " + std::to_string(max_receptors) +
                            " receptors");
+    // The ring holds every delay up to max_delay when that is modest (every point-neuron
+    // model so far); beyond 4096 steps it spans a horizon within a memory budget and
+    // longer delays go through the VP's event queue (HNN's distance rule gives delays of
+    // up to 1e7 ms). The horizon depends only on global quantities, so which events take
+    // the queue is the same for every layout.
+    ring_horizon = max_delay;
+    if (max_delay > 4096) {
+      const double per_slot = 8.0 * n_receptors * static_cast<double>(layout.total());
+      const auto fit = static_cast<int64_t>(32.0 * 1048576.0 / per_slot) - 1;
+      ring_horizon = std::clamp<int64_t>(fit, min_delay, max_delay);
+    }
     for (auto& vp : vps) {
-      vp.n_slots = max_delay + 1;
+      vp.n_slots = ring_horizon + 1;
       vp.n_receptors = n_receptors;
       vp.ring.assign(static_cast<std::size_t>(vp.n_slots) * n_receptors * vp.n_cells, 0.0);
       vp.i_inj.assign(vp.n_cells, 0.0);
       vp.spiked.reserve(vp.n_cells);
+      for (std::size_t g = 0; g < vp.groups.size(); ++g)
+        if (vp.groups[g].cells->column("dipole") && vp.groups[g].cells->size() > 0)
+          vp.dipoles.push_back({g, {}});
     }
 
     const std::size_t n_rec = net.recorders.size();
@@ -408,6 +432,12 @@ struct simulation::impl {
     inject(vp, s);
     const step_info info{s, net.dt, net.seed};
     const double* receptor[max_receptors];
+    while (!vp.queue.empty() && vp.queue.front().step <= s) {
+      const queued_event& q = vp.queue.front();
+      if (q.step == s) vp.input(slot, q.receptor)[q.cell] += q.weight;
+      std::pop_heap(vp.queue.begin(), vp.queue.end(), std::greater<>());
+      vp.queue.pop_back();
+    }
     for (auto& g : vp.groups) {
       if (g.cells->size() == 0) continue;
       vp.spiked.clear();
@@ -419,10 +449,21 @@ struct simulation::impl {
       for (uint32_t l : vp.spiked)
         vp.spikes[parity].push_back({s, g.first_gid + static_cast<uint64_t>(l) * n_vp});
     }
-    // The slot is reused max_delay steps on: clear what the groups did not consume.
-    for (auto& g : vp.groups) {
-      if (g.cells->consumes_inputs() && vp.n_receptors == 2) continue;
-      for (int r = 0; r < vp.n_receptors; ++r) {
+    for (auto& db : vp.dipoles) {
+      cell_group& g = *vp.groups[db.group].cells;
+      const double* q = g.column("dipole");
+      fixed128 sum = 0;
+      for (std::size_t c = 0; c < g.size(); ++c)
+        if (std::isfinite(q[c]))  // (a NaN stops the run at the next finite check)
+          sum += static_cast<fixed128>(std::ldexp(q[c], dipole_frac_bits));
+      db.sums.push_back(sum);
+    }
+    // The slot is reused max_delay steps on: clear the rows each group can receive on
+    // (cable cells have dozens of receptors, spike sources and point neurons two),
+    // unless the group's kernel zeroed them as it read them.
+    for (const auto& g : vp.groups) {
+      if (g.cells->consumes_inputs()) continue;
+      for (int r = 0; r < std::min(g.receptors, vp.n_receptors); ++r) {
         double* row = vp.input(slot, r) + g.offset;
         std::fill(row, row + g.cells->size(), 0.0);
       }
@@ -430,9 +471,6 @@ struct simulation::impl {
     if (!vp.traces.empty()) sample(vp, s + 1);
   }
 
-  // Calls f(e) for every spike of the epoch with parity `parity`, from every VP, in
-  // (step, gid) order: a k-way merge of the VPs' sorted lists. The order is the same
-  // for every layout, so each target sums its inputs in the same order.
   // K-way merge of sorted spike lists into `out`, in (step, gid) order. The order is
   // the same for every layout, so each target sums its inputs in the same order.
   static void merge_sorted(std::vector<std::pair<const spike_event*, const spike_event*>>& lists,
@@ -480,7 +518,7 @@ struct simulation::impl {
     return true;
   }
 
-  static constexpr int max_receptors = 32;
+  static constexpr int max_receptors = 64;
 
   // A state that is NaN or infinite would propagate silently (a NaN membrane potential
   // never crosses threshold): every finite_check_steps steps, and at the end of each
@@ -549,7 +587,19 @@ struct simulation::impl {
         if (b == end) continue;
         const uint32_t* tg = t.targets.data();
         const bool hw = !t.weights.empty(), hd = !t.delays.empty();
-        if (!hd) {
+        if ((!hd && t.delay > ring_horizon) || (hd && t.max_delay > ring_horizon)) {
+          for (uint64_t m = b; m < end; ++m) {
+            const double w = hw ? t.weights[m] : t.weight;
+            const int64_t d = hd ? t.delays[m] : t.delay;
+            if (d <= ring_horizon) {
+              ring[(static_cast<std::size_t>((e.step + d) % n_slots) * n_rec + t.receptor) * n +
+                   tg[m]] += w;
+            } else {
+              vp.queue.push_back({e.step + d, vp.queue_seq++, tg[m], t.receptor, w});
+              std::push_heap(vp.queue.begin(), vp.queue.end(), std::greater<>());
+            }
+          }
+        } else if (!hd) {
           double* buf =
               ring +
               (static_cast<std::size_t>((e.step + t.delay) % n_slots) * n_rec + t.receptor) * n;
@@ -589,6 +639,8 @@ struct simulation::impl {
       throw model_error(
           "duration",
           fmt(duration) + " ms is not a whole number of time steps (dt = " + fmt(net.dt) + " ms)");
+    if (step + n_steps >= (int64_t{1} << 31))
+      throw model_error("duration", "a run is limited to 2^31 time steps in all");
     const double limit = opt.max_record_memory > 0
                              ? opt.max_record_memory
                              : 0.5 * static_cast<double>(sysconf(_SC_PHYS_PAGES)) *
@@ -601,8 +653,11 @@ struct simulation::impl {
                   "start/stop window, or raise the limit (--max-record-memory)");
 
     prepare_stimuli();
-    for (auto& vp : vps)
+    for (auto& vp : vps) {
       for (auto& g : vp.groups) g.cells->prepare(net.dt);
+      for (auto& db : vp.dipoles)
+        db.sums.reserve(db.sums.size() + static_cast<std::size_t>(n_steps));
+    }
     if (step == 0) {
       for (std::size_t r = 0; r < net.recorders.size(); ++r)
         if (samples_at(r, 0) && !net.recorders[r].variables.empty()) trace_times[r].push_back(0.0);
@@ -754,7 +809,6 @@ simulation::simulation(const network& net, run_options options)
 simulation::simulation(const network& net, run_options options,
                        std::unique_ptr<detail::distributed_context> transport)
     : impl_(std::make_unique<impl>(net, std::move(options), std::move(transport))) {
-  validate(impl_->net);
   impl_->build();
 }
 
@@ -819,12 +873,11 @@ void simulation::set_population_param(const std::string& population, const std::
   for (const auto& q : t->params) known = known || q.name == param;
   const std::string f = "populations[" + std::to_string(p) + "].params." + param;
   if (!known) throw model_error(f, "unknown parameter of " + t->name);
+  network changed = impl_->described;
+  changed.populations[p].params[param] = value;
+  validate(changed);
+  impl_->described = std::move(changed);
   pop.params[param] = value;
-  try {
-    validate(impl_->net);
-  } catch (...) {
-    throw;
-  }
   for (auto& vp : impl_->vps) {
     double* c = vp.groups[p].cells->column(param);
     std::fill(c, c + vp.groups[p].cells->size(), value);
@@ -951,6 +1004,8 @@ std::vector<trace_data> simulation::traces() const {
         const cell_type_info* t = find_cell_type(m.net.populations[p].cell_type);
         for (const auto& q : t->state)
           if (q.name == td.variable) td.unit = q.unit;
+        if (td.unit.empty() && td.variable == "v") td.unit = "mV";  // cable cells' soma v
+        if (td.variable == "dipole") td.unit = "fAm";
         td.times = m.trace_times[r];
         std::vector<std::size_t> cols;
         for (std::size_t i = 0; i < gids.size(); ++i)
@@ -968,6 +1023,95 @@ std::vector<trace_data> simulation::traces() const {
   return out;
 }
 
+std::vector<dipole_data> simulation::dipoles() const {
+  const impl& m = *impl_;
+  // Every VP's exact partial sums (fixed point), added per population: integer addition
+  // is associative, so the result has the same bits for every layout.
+  struct partial {
+    std::size_t population;
+    std::vector<fixed128> sums;  // per step
+  };
+  std::vector<partial> all;
+  for (const auto& vp : m.vps)
+    for (const auto& db : vp.dipoles) all.push_back({vp.groups[db.group].population, db.sums});
+  if (m.n_ranks > 1) {
+    std::vector<char> mine;
+    for (const auto& c : all) {
+      put<uint64_t>(mine, c.population);
+      put<uint64_t>(mine, c.sums.size());
+      put(mine, c.sums.data(), c.sums.size());
+    }
+    all.clear();
+    for (const auto& b : m.dist->gather(mine)) {
+      reader rd{b};
+      while (!rd.done()) {
+        partial c;
+        c.population = rd.get<uint64_t>();
+        c.sums.resize(rd.get<uint64_t>());
+        rd.get(c.sums.data(), c.sums.size());
+        all.push_back(std::move(c));
+      }
+    }
+    if (m.rank != 0) return {};
+  }
+  std::vector<dipole_data> out;
+  const auto n_steps = static_cast<std::size_t>(m.step);
+  for (std::size_t p = 0; p < m.net.populations.size(); ++p) {
+    const cell_type_info* t = find_cell_type(m.net.populations[p].cell_type);
+    if (std::find(t->recordable.begin(), t->recordable.end(), "dipole") == t->recordable.end())
+      continue;
+    std::vector<fixed128> total(n_steps, 0);
+    for (const auto& c : all)
+      if (c.population == p)
+        for (std::size_t s = 0; s < n_steps && s < c.sums.size(); ++s) total[s] += c.sums[s];
+    dipole_data d{m.net.populations[p].label, t->name, std::vector<double>(n_steps + 1, 0.0)};
+    for (std::size_t s = 0; s < n_steps; ++s)
+      d.values[s + 1] = std::ldexp(static_cast<double>(total[s]), -dipole_frac_bits);
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+namespace {
+
+// HNN-core's dipole postprocessing (MODEL_NOTES section 10): the baseline
+// renormalisation it always applies, per layer with N = cells of the layer [fAm].
+double hnn_baseline(const std::string& cell_type, double n, double t) {
+  if (cell_type == "L2_pyramidal") return n * 0.0443;
+  if (cell_type == "L5_pyramidal") {
+    if (t <= 37.0) return n * -49.0502;
+    if (t < 750.0) return n * (3.4770508e-3 * t - 51.231085);
+    return n * (1.01e-4 * t - 48.412078);
+  }
+  return 0.0;
+}
+
+// numpy.convolve(x, hamming(M) / sum, "same") (zero padding, centred).
+std::vector<double> hamming_smooth(const std::vector<double>& x, std::size_t m) {
+  if (m < 2) return x;
+  std::vector<double> w(m);
+  double sum = 0;
+  for (std::size_t i = 0; i < m; ++i) {
+    w[i] = 0.54 - 0.46 * std::cos(2.0 * std::numbers::pi * static_cast<double>(i) /
+                                  static_cast<double>(m - 1));
+    sum += w[i];
+  }
+  for (double& v : w) v /= sum;
+  const std::size_t n = x.size(), off = (m - 1) / 2;
+  std::vector<double> out(n, 0.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    // full[i + off] = sum_j x[j] w[i + off - j], 0 <= i + off - j < m
+    const std::size_t k = i + off;
+    const std::size_t j_lo = k + 1 >= m ? k + 1 - m : 0, j_hi = std::min(n - 1, k);
+    double acc = 0.0;
+    for (std::size_t j = j_lo; j <= j_hi; ++j) acc += x[j] * w[k - j];
+    out[i] = acc;
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<population_summary> simulation::summary() const {
   std::vector<population_summary> out;
   const double t = time();
@@ -983,9 +1127,70 @@ std::vector<population_summary> simulation::summary() const {
 
 void simulation::write_outputs(const std::string& dir) const {
   const impl& m = *impl_;
-  const auto tr = traces();  // collective
+  const auto tr = traces();     // collective
+  const auto dipo = dipoles();  // collective
   if (m.rank != 0) return;
   output_transaction tx(dir);
+  if (!dipo.empty()) {
+    // dipole.csv: HNN-core's "raw" dipoles [nAm] (baseline-renormalised, unsmoothed,
+    // unscaled); dipole_smooth.csv: then smoothed (30 ms Hamming) and scaled by 3000.
+    std::vector<std::string> names, types;
+    std::vector<std::vector<double>> cols;
+    for (const auto& d : dipo) {
+      std::string name = d.cell_type;
+      if (const auto u = name.find('_'); u != std::string::npos) name = name.substr(0, u);
+      auto it = std::find(names.begin(), names.end(), name);
+      if (it == names.end()) {
+        names.push_back(name);
+        cols.emplace_back(d.values.size(), 0.0);
+        it = names.end() - 1;
+      }
+      auto& c = cols[static_cast<std::size_t>(it - names.begin())];
+      for (std::size_t k = 0; k < c.size(); ++k) c[k] += d.values[k];
+      if (types.size() < names.size()) types.push_back(d.cell_type);
+    }
+    for (std::size_t l = 0; l < names.size(); ++l) {
+      double n = 0;
+      for (const auto& p : m.net.populations)
+        if (p.cell_type == types[l]) n += static_cast<double>(p.size);
+      for (std::size_t k = 0; k < cols[l].size(); ++k)
+        cols[l][k] -= hnn_baseline(types[l], n, static_cast<double>(k) * m.net.dt);
+    }
+    const std::size_t n_t = cols[0].size();
+    std::vector<double> agg(n_t, 0.0);
+    for (auto& c : cols)
+      for (std::size_t k = 0; k < n_t; ++k) {
+        c[k] *= 1e-6;  // fAm -> nAm
+        agg[k] += c[k];
+      }
+    auto write_csv = [&](const std::string& file, const std::vector<double>& a,
+                         const std::vector<std::vector<double>>& layers) {
+      std::string text = "t_ms,agg";
+      for (const auto& n : names) text.append(1, ',').append(n);
+      text.append(1, '\n');
+      char buf[64];
+      for (std::size_t k = 0; k < n_t; ++k) {
+        std::snprintf(buf, sizeof buf, "%.10g,%.10g", static_cast<double>(k) * m.net.dt, a[k]);
+        text += buf;
+        for (const auto& l : layers) {
+          std::snprintf(buf, sizeof buf, ",%.10g", l[k]);
+          text += buf;
+        }
+        text.append(1, '\n');
+      }
+      write_text_atomic(tx.path(file), text);
+    };
+    write_csv("dipole.csv", agg, cols);
+    const auto win = static_cast<std::size_t>(std::llround(30.0 / m.net.dt));
+    auto smooth = [&](const std::vector<double>& x) {
+      auto y = hamming_smooth(x, win);
+      for (double& v : y) v *= 3000.0;
+      return y;
+    };
+    std::vector<std::vector<double>> sl;
+    for (const auto& c : cols) sl.push_back(smooth(c));
+    write_csv("dipole_smooth.csv", smooth(agg), sl);
+  }
   std::vector<spike_table> st;
   for (std::size_t p = 0; p < m.net.populations.size(); ++p) {
     if (!m.pop_spikes_recorded[p]) continue;
@@ -1029,7 +1234,7 @@ void simulation::write_outputs(const std::string& dir) const {
   s["synapses"] = {{"count", synapse_count()},
                    {"bytes", synapse_bytes()},
                    {"bytes_per_synapse", syn > 0 ? synapse_bytes() / syn : 0.0}};
-  s["model"] = nlohmann::json::parse(network_to_json_text(m.net, -1));
+  s["model"] = nlohmann::json::parse(network_to_json_text(m.described, -1));
   write_text_atomic(tx.path("summary.json"), s.dump(2) + "\n");
   tx.commit();
 }

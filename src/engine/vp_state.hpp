@@ -33,16 +33,16 @@ struct projection_table {
   std::vector<uint64_t> offsets;  // pre_hi - pre_lo + 1 entries
   std::vector<uint32_t> targets;  // VP-local cell index
   std::vector<double> weights;    // per synapse, or empty: `weight` for all
-  std::vector<uint16_t> delays;   // per synapse [steps], or empty: `delay` for all
+  std::vector<uint32_t> delays;   // per synapse [steps], or empty: `delay` for all
   double weight = 0.0;
-  uint16_t delay = 1;
-  uint16_t min_delay = UINT16_MAX, max_delay = 0;
+  uint32_t delay = 1;
+  uint32_t min_delay = UINT32_MAX, max_delay = 0;
   bool contiguous_rows = false;  // every row's targets are t, t+1, t+2, ...
 
   std::size_t size() const { return targets.size(); }
   std::size_t bytes() const {
     return offsets.capacity() * sizeof(uint64_t) + targets.capacity() * sizeof(uint32_t) +
-           weights.capacity() * sizeof(double) + delays.capacity() * sizeof(uint16_t);
+           weights.capacity() * sizeof(double) + delays.capacity() * sizeof(uint32_t);
   }
 };
 
@@ -51,6 +51,7 @@ struct group_slot {
   std::unique_ptr<cell_group> cells;
   uint32_t offset;     // VP-local index of the group's first cell
   uint64_t first_gid;  // gid of the group's first cell
+  int receptors = 2;   // receptors of the cell type (ring rows the group can receive on)
 };
 
 /// The cells of this VP that one current source feeds.
@@ -73,6 +74,25 @@ struct trace_buffer {
   std::vector<double> samples;
 };
 
+/// An input event that does not go through a ring slot at delivery time: events whose
+/// delay exceeds the ring's horizon, and the precomputed events of HNN drives (their
+/// arrival time t + delay rounded to the grid once, as NEURON does). Added to the ring
+/// slot of `step` just before that step, in (step, seq) order, so every target sums its
+/// inputs in the same order for every parallel layout.
+struct queued_event {
+  int64_t step;  // the step whose ring slot receives the weight
+  uint64_t seq;  // insertion order on this VP
+  uint32_t cell;
+  int32_t receptor;
+  double weight;
+  friend bool operator>(const queued_event& a, const queued_event& b) {
+    return a.step != b.step ? a.step > b.step : a.seq > b.seq;
+  }
+};
+
+__extension__ typedef __int128 fixed128;
+inline constexpr int dipole_frac_bits = 50;
+
 struct vp_state {
   int vp = 0;
   std::vector<group_slot> groups;
@@ -89,7 +109,17 @@ struct vp_state {
   /// Spikes emitted during an epoch, sorted by (step, gid); double-buffered by epoch
   /// parity: other VPs read epoch e's buffer while this VP fills the other one.
   std::vector<spike_event> spikes[2];
-  std::vector<uint32_t> spiked;  // scratch for cell_group::advance
+  std::vector<uint32_t> spiked;     // scratch for cell_group::advance
+  std::vector<queued_event> queue;  // a min-heap by (step, seq)
+  uint64_t queue_seq = 0;
+  /// The dipole of this VP's cells of one group, every step, summed exactly: each cell's
+  /// value [fAm] in fixed point (resolution 2^-dipole_frac_bits fAm, a 128-bit integer),
+  /// so partial sums from any VPs and ranks add up to the same bits (docs/hnn.md).
+  struct dipole_buffer {
+    std::size_t group;
+    std::vector<fixed128> sums;  // per step
+  };
+  std::vector<dipole_buffer> dipoles;
 
   double* input(int64_t slot, int receptor) {
     return ring.data() + (static_cast<std::size_t>(slot) * n_receptors + receptor) * n_cells;

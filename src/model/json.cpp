@@ -331,6 +331,57 @@ recorder read_recorder(const node& n, std::size_t index) {
   return r;
 }
 
+std::map<std::string, double> read_number_map(const node& n) {
+  if (!n.j.is_object()) n.fail("expected an object of population: number, got " + type_name(n.j));
+  std::map<std::string, double> m;
+  for (auto it = n.j.begin(); it != n.j.end(); ++it) m[it.key()] = n.at(it.key()).number();
+  return m;
+}
+
+drive read_drive(const node& n, std::size_t index) {
+  static const std::vector<std::string> numeric = {
+      "mu",         "sigma", "numspikes",  "rate",      "tstart",
+      "tstart_std", "tstop", "burst_rate", "burst_std", "spike_isi"};
+  std::vector<std::string> allowed = {
+      "label",         "type",       "location",       "weights_ampa", "weights_nmda",
+      "delays",        "amplitudes", "space_constant", "origin",       "cell_specific",
+      "n_drive_cells", "seed",       "spike_times"};
+  allowed.insert(allowed.end(), numeric.begin(), numeric.end());
+  n.expect_object(allowed);
+  drive d;
+  d.label = n.has("label") ? n.at("label").string() : "drive" + std::to_string(index);
+  if (n.has("type")) d.type = n.at("type").string();
+  if (n.has("location")) d.location = n.at("location").string();
+  if (n.has("weights_ampa")) d.weights_ampa = read_number_map(n.at("weights_ampa"));
+  if (n.has("weights_nmda")) d.weights_nmda = read_number_map(n.at("weights_nmda"));
+  if (n.has("delays")) d.delays = read_number_map(n.at("delays"));
+  if (n.has("amplitudes")) d.amplitudes = read_number_map(n.at("amplitudes"));
+  if (n.has("space_constant")) d.space_constant = n.at("space_constant").number();
+  if (n.has("origin")) d.origin = n.at("origin").numbers();
+  // HNN-core's defaults: one drive cell per target, except bursty drives (one cell
+  // reaching every target).
+  d.cell_specific = d.type != "bursty";
+  if (n.has("cell_specific")) d.cell_specific = n.at("cell_specific").boolean();
+  if (n.has("n_drive_cells")) d.n_drive_cells = n.at("n_drive_cells").integer();
+  if (n.has("seed")) {
+    const int64_t v = n.at("seed").integer();
+    if (v < 0) n.at("seed").fail("must be >= 0, got " + std::to_string(v));
+    d.seed = static_cast<uint64_t>(v);
+  }
+  for (const auto& k : numeric)
+    if (n.has(k)) d.params[k] = n.at(k).number();
+  if (n.has("spike_times")) {
+    const node st = n.at("spike_times");
+    if (!st.j.is_array()) st.fail("expected an array of times or an array of arrays");
+    if (!st.j.empty() && st.j[0].is_array()) {
+      for (std::size_t i = 0; i < st.j.size(); ++i) d.spike_times.push_back(st.at(i).numbers());
+    } else {
+      d.spike_times.push_back(st.numbers());
+    }
+  }
+  return d;
+}
+
 json to_json(const network& net) {
   json j;
   j["name"] = net.name;
@@ -388,13 +439,33 @@ json to_json(const network& net) {
     if (r.stop) rj["stop"] = *r.stop;
     j["recorders"].push_back(rj);
   }
+  if (!net.drives.empty()) {
+    j["drives"] = json::array();
+    for (const auto& d : net.drives) {
+      json dj = {{"label", d.label},
+                 {"type", d.type},
+                 {"location", d.location},
+                 {"space_constant", d.space_constant},
+                 {"origin", d.origin},
+                 {"cell_specific", d.cell_specific},
+                 {"n_drive_cells", d.n_drive_cells},
+                 {"seed", d.seed}};
+      if (!d.weights_ampa.empty()) dj["weights_ampa"] = d.weights_ampa;
+      if (!d.weights_nmda.empty()) dj["weights_nmda"] = d.weights_nmda;
+      if (!d.delays.empty()) dj["delays"] = d.delays;
+      if (!d.amplitudes.empty()) dj["amplitudes"] = d.amplitudes;
+      for (const auto& [k, v] : d.params) dj[k] = v;
+      if (!d.spike_times.empty()) dj["spike_times"] = d.spike_times;
+      j["drives"].push_back(dj);
+    }
+  }
   return j;
 }
 
 network from_json(const json& doc) {
   const node root{doc, ""};
   root.expect_object({"name", "dt", "tstop", "seed", "populations", "projections", "stimuli",
-                      "recorders", "description"});
+                      "recorders", "description", "drives"});
   network net;
   if (root.has("name")) net.name = root.at("name").string();
   if (root.has("description")) net.description = root.at("description").string();
@@ -423,6 +494,8 @@ network from_json(const json& doc) {
   if (auto n = list("recorders"))
     for (std::size_t i = 0; i < n->j.size(); ++i)
       net.recorders.push_back(read_recorder(n->at(i), i));
+  if (auto n = list("drives"))
+    for (std::size_t i = 0; i < n->j.size(); ++i) net.drives.push_back(read_drive(n->at(i), i));
   return net;
 }
 

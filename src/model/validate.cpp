@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <set>
 
+#include "model/drives.hpp"
 #include "model/expression.hpp"
 #include "model/schema.hpp"
 #include "model/selection.hpp"
@@ -428,6 +429,7 @@ void validate(const network& net) {
     check_stimulus(net, layout, net.stimuli[i], "stimuli[" + std::to_string(i) + "]");
   for (std::size_t i = 0; i < net.recorders.size(); ++i)
     check_recorder(net, layout, net.recorders[i], "recorders[" + std::to_string(i) + "]");
+  check_drives(net);
 }
 
 }  // namespace myelin

@@ -24,6 +24,7 @@ enum class purpose : uint32_t {
   noise = 7,         // noisy current sources (keyed by target gid)
   position = 8,      // random positions
   global = 9,        // draws every rank repeats identically (e.g. FixedTotalNumber)
+  drive = 10,        // HNN drive spike times (keyed by drive seed and drive cell index)
 };
 
 class philox_stream {
