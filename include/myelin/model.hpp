@@ -131,6 +131,7 @@ struct drive {
   std::vector<double> origin{0.0, 0.0};  // [um] (x, y)
   bool cell_specific = true;  // one drive cell per target cell (else n_drive_cells to all)
   int64_t n_drive_cells = 1;
+  double probability = 1.0;  // each (drive cell, target cell) pair is kept with this probability
   uint64_t seed = 0;
   std::vector<std::vector<double>> spike_times;
 };

@@ -500,7 +500,11 @@ class vp_builder {
           const uint32_t cell = local_index(gid);
           const int64_t k0 = d.cell_specific ? base + c : 0;
           const int64_t k1 = d.cell_specific ? base + c + 1 : static_cast<int64_t>(times.size());
-          for (int64_t k = k0; k < k1; ++k)
+          // probability < 1: each (drive cell, target) pair kept with that probability,
+          // drawn in drive-cell order from the target's own stream (layout-independent).
+          philox_stream keep(d.seed, purpose::drive, 2 + static_cast<uint32_t>(i), gid);
+          for (int64_t k = k0; k < k1; ++k) {
+            if (d.probability < 1.0 && !(keep.uniform() < d.probability)) continue;
             for (double t : times[static_cast<std::size_t>(k)]) {
               const double arrival = (t + delay) / net_.dt - 0.5;
               if (!(arrival < 4e18)) continue;  // never arrives
@@ -511,6 +515,7 @@ class vp_builder {
               if (wn != d.weights_nmda.end() && wn->second != 0)
                 st_.queue.push_back({step, st_.queue_seq++, cell, rn, wn->second * f});
             }
+          }
         }
         if (d.cell_specific) base += pop.size;
       }

@@ -107,6 +107,8 @@ void check_drives(const network& net) {
     if (!(d.space_constant > 0) || !std::isfinite(d.space_constant))
       throw model_error(f + ".space_constant", "must be > 0, got " + fmt(d.space_constant));
     if (d.origin.size() != 2) throw model_error(f + ".origin", "expected [x, y]");
+    if (!(d.probability >= 0 && d.probability <= 1))
+      throw model_error(f + ".probability", "must be in [0, 1], got " + fmt(d.probability));
     if (!d.cell_specific && d.n_drive_cells < 1)
       throw model_error(f + ".n_drive_cells", "must be >= 1");
     auto find_target = [&](const std::string& label, const std::string& field) {

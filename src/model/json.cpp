@@ -345,7 +345,7 @@ drive read_drive(const node& n, std::size_t index) {
   std::vector<std::string> allowed = {
       "label",         "type",       "location",       "weights_ampa", "weights_nmda",
       "delays",        "amplitudes", "space_constant", "origin",       "cell_specific",
-      "n_drive_cells", "seed",       "spike_times"};
+      "n_drive_cells", "seed",       "spike_times",    "probability"};
   allowed.insert(allowed.end(), numeric.begin(), numeric.end());
   n.expect_object(allowed);
   drive d;
@@ -363,6 +363,7 @@ drive read_drive(const node& n, std::size_t index) {
   d.cell_specific = d.type != "bursty";
   if (n.has("cell_specific")) d.cell_specific = n.at("cell_specific").boolean();
   if (n.has("n_drive_cells")) d.n_drive_cells = n.at("n_drive_cells").integer();
+  if (n.has("probability")) d.probability = n.at("probability").number();
   if (n.has("seed")) {
     const int64_t v = n.at("seed").integer();
     if (v < 0) n.at("seed").fail("must be >= 0, got " + std::to_string(v));
@@ -449,6 +450,7 @@ json to_json(const network& net) {
                  {"origin", d.origin},
                  {"cell_specific", d.cell_specific},
                  {"n_drive_cells", d.n_drive_cells},
+                 {"probability", d.probability},
                  {"seed", d.seed}};
       if (!d.weights_ampa.empty()) dj["weights_ampa"] = d.weights_ampa;
       if (!d.weights_nmda.empty()) dj["weights_nmda"] = d.weights_nmda;

@@ -233,3 +233,19 @@ def test_drive_arrival_is_rounded_once_like_neuron(myelin_bin, tmp_path):
     first = lambda p: t[np.argmax(np.abs(v[p] - v["b2"]) > 0)]
     assert first("b0") == pytest.approx(10.15)   # 10.1124 -> t_n = 10.1
     assert first("b1") == pytest.approx(10.175)  # 10.1126 -> t_n = 10.125
+
+
+def test_drive_probability_thins_connections(myelin_bin, net3x3, tmp_path):
+    def dipole(*sets, threads=1, tag):
+        out = tmp_path / tag
+        args = [a for s in sets for a in ("--set", s)]
+        run(myelin_bin, "run", net3x3, "-o", out, "-q", "--threads", threads, *args)
+        return (out / "dipole.csv").read_bytes()
+    none = dipole("drives.evprox1.probability=0", tag="p0")
+    zero = dipole(*(f"drives.evprox1.weights_ampa.{t}=0" for t in
+                    ("L2_basket", "L2_pyramidal", "L5_basket", "L5_pyramidal")), tag="w0")
+    full = dipole(tag="p1")
+    half = dipole("drives.evprox1.probability=0.5", tag="p05")
+    assert none == zero            # no connection at all = zero weights
+    assert half not in (none, full)
+    assert dipole("drives.evprox1.probability=0.5", threads=3, tag="p05t3") == half
