@@ -13,7 +13,9 @@
 // Refractoriness (all four): for round(tau_refrac/dt) steps after a spike v is held at
 // v_reset while the synaptic variables keep evolving.
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "cells/cell_group.hpp"
 #include "cells/linalg.hpp"
@@ -38,26 +40,26 @@ std::vector<parameter_info> membrane_params(double cm, double tau_m, double tau_
 // Threshold pass shared by all four types. The update pass leaves refr = -1 for cells
 // that integrated freely this step and refr >= 0 for cells held at v_reset; only the
 // former can spike. A spiking cell is reset and refractory for nref steps.
+// Spikes are rare: a branch-free pass (vectorised, SIMD clones) writes one byte per cell
+// into `flags` (n + 8 bytes), then eight cells at a time are skipped unless one of them
+// crossed.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void threshold_flags(
+    std::size_t n, const double* __restrict v, const double* __restrict refr,
+    const double* __restrict v_thresh, uint8_t* __restrict flags) {
+  for (std::size_t c = 0; c < n; ++c)
+    flags[c] = static_cast<uint8_t>((refr[c] < 0.0) & (v[c] >= v_thresh[c]));
+}
+
 void detect_spikes(std::size_t n, double* v, double* refr, const double* v_thresh,
-                   const double* v_reset, const double* nref, std::vector<uint32_t>& spiked) {
-  // Spikes are rare: test blocks of 16 cells with a branch-free (vectorised) any-of and
-  // look at single cells only in blocks that have a spike.
-  constexpr std::size_t block = 16;
-  std::size_t c0 = 0;
-  for (; c0 + block <= n; c0 += block) {
-    int any = 0;
-    for (std::size_t c = c0; c < c0 + block; ++c) any |= (refr[c] < 0.0) & (v[c] >= v_thresh[c]);
-    if (!any) continue;
-    for (std::size_t c = c0; c < c0 + block; ++c) {
-      if (refr[c] < 0.0 && v[c] >= v_thresh[c]) {
-        spiked.push_back(static_cast<uint32_t>(c));
-        v[c] = v_reset[c];
-        refr[c] = nref[c];
-      }
-    }
-  }
-  for (std::size_t c = c0; c < n; ++c) {
-    if (refr[c] < 0.0 && v[c] >= v_thresh[c]) {
+                   const double* v_reset, const double* nref, uint8_t* flags,
+                   std::vector<uint32_t>& spiked) {
+  threshold_flags(n, v, refr, v_thresh, flags);
+  for (std::size_t c0 = 0; c0 < n; c0 += 8) {
+    uint64_t word;
+    std::memcpy(&word, flags + c0, sizeof word);  // flags has 8 bytes of slack
+    if (word == 0) continue;
+    for (std::size_t c = c0; c < std::min(c0 + 8, n); ++c) {
+      if (!flags[c]) continue;
       spiked.push_back(static_cast<uint32_t>(c));
       v[c] = v_reset[c];
       refr[c] = nref[c];
@@ -350,7 +352,8 @@ class if_curr final : public cell_group {
       uniform_ ? curr_exp_cells_uniform(a) : curr_exp_cells(a);
     uniform_ ? refractory_cells_uniform(n_, col(v_), col(refr_), col(v_reset_))
              : refractory_cells(n_, col(v_), col(refr_), col(v_reset_));
-    detect_spikes(n_, col(v_), col(refr_), col(v_thresh_), col(v_reset_), col(nref_), spiked);
+    detect_spikes(n_, col(v_), col(refr_), col(v_thresh_), col(v_reset_), col(nref_), flags_.data(),
+                  spiked);
   }
 
  private:
@@ -359,6 +362,7 @@ class if_curr final : public cell_group {
   std::size_t v_, ie_, ii_, ye_, yi_, refr_, nref_, ke_, ki_;
   std::size_t p_[n_coef];
   bool uniform_ = false;
+  std::vector<uint8_t> flags_ = std::vector<uint8_t>(n_ + 8, 0);  // threshold crossings
 };
 
 // ---------------------------------------------------------------------------------------
@@ -435,7 +439,8 @@ class if_cond final : public cell_group {
       uniform_ ? cond_exp_cells_uniform(a) : cond_exp_cells(a);
     uniform_ ? refractory_cells_uniform(n_, col(v_), col(refr_), col(v_reset_))
              : refractory_cells(n_, col(v_), col(refr_), col(v_reset_));
-    detect_spikes(n_, col(v_), col(refr_), col(v_thresh_), col(v_reset_), col(nref_), spiked);
+    detect_spikes(n_, col(v_), col(refr_), col(v_thresh_), col(v_reset_), col(nref_), flags_.data(),
+                  spiked);
   }
 
  private:
@@ -444,6 +449,7 @@ class if_cond final : public cell_group {
       e_e_, e_i_;
   std::size_t v_, ge_, gi_, ye_, yi_, refr_, nref_, de_, di_, he_, hi_, gl_, hcm_, ke_, ki_;
   bool uniform_ = false;
+  std::vector<uint8_t> flags_ = std::vector<uint8_t>(n_ + 8, 0);  // threshold crossings
 };
 
 cell_type_info curr_info(const std::string& name, double tau_syn) {
