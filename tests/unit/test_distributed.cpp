@@ -26,25 +26,15 @@ struct result {
 // Runs `net` on `ranks` loopback ranks of `threads` threads each; returns rank 0's
 // results and writes rank 0's output files to `dir` (if not empty).
 result run_ranks(const network& net, int ranks, int threads, const std::string& dir = "") {
-  auto contexts = detail::make_loopback_contexts(ranks);
   std::vector<result> out(ranks);
-  std::vector<std::string> errors(ranks);
-  std::vector<std::thread> workers;
-  for (int r = 0; r < ranks; ++r)
-    workers.emplace_back([&, r] {
-      try {
-        simulation sim(net, {.threads = threads}, std::move(contexts[r]));
-        sim.run(net.tstop / 2);  // two segments: state carries over between them
-        sim.run(net.tstop / 2);
-        for (const auto& p : net.populations) out[r].spikes.push_back(sim.spikes(p.label));
-        out[r].traces = sim.traces();  // collective
-        out[r].summary = sim.summary();
-        if (!dir.empty()) sim.write_outputs(dir);  // collective, rank 0 writes
-      } catch (const std::exception& e) {
-        errors[r] = e.what();
-      }
-    });
-  for (auto& w : workers) w.join();
+  const auto errors = test::on_loopback_ranks(net, ranks, threads, [&](simulation& sim, int r) {
+    sim.run(net.tstop / 2);  // two segments: state carries over between them
+    sim.run(net.tstop / 2);
+    for (const auto& p : net.populations) out[r].spikes.push_back(sim.spikes(p.label));
+    out[r].traces = sim.traces();  // collective
+    out[r].summary = sim.summary();
+    if (!dir.empty()) sim.write_outputs(dir);  // collective, rank 0 writes
+  });
   for (int r = 0; r < ranks; ++r) EXPECT_EQ(errors[r], "") << "rank " << r;
   // Every rank knows every count; only rank 0 holds the recorded data.
   for (int r = 1; r < ranks; ++r)
@@ -97,19 +87,8 @@ TEST(distributed, error_on_one_rank_stops_every_rank) {
   net.populations = {test::make_population("p", 6, "IF_cond_exp", {{"i_offset", i_offset}})};
   net.recorders = {test::make_recorder("s", "p", {"spikes"})};
   for (int threads : {1, 2}) {
-    auto contexts = detail::make_loopback_contexts(2);
-    std::vector<std::string> errors(2);
-    std::vector<std::thread> workers;
-    for (int r = 0; r < 2; ++r)
-      workers.emplace_back([&, r] {
-        try {
-          simulation sim(net, {.threads = threads}, std::move(contexts[r]));
-          sim.run();
-        } catch (const std::exception& e) {
-          errors[r] = e.what();
-        }
-      });
-    for (auto& w : workers) w.join();
+    const auto errors =
+        test::on_loopback_ranks(net, 2, threads, [](simulation& sim, int) { sim.run(); });
     int named = 0, other = 0;
     for (const auto& e : errors) {
       named += e.find("population 'p' cell 5: v became") != std::string::npos;

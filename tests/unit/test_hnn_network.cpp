@@ -10,6 +10,7 @@
 
 #include "engine/context.hpp"
 #include "myelin/myelin.hpp"
+#include "test_util.hpp"
 
 namespace myelin {
 namespace {
@@ -66,25 +67,14 @@ struct result {
 };
 
 result run_ranks(const network& net, int ranks, int threads) {
-  auto contexts = detail::make_loopback_contexts(ranks);
   std::vector<result> out(ranks);
-  std::vector<std::string> errors(ranks);
-  std::vector<std::thread> workers;
-  for (int r = 0; r < ranks; ++r)
-    workers.emplace_back([&, r] {
-      try {
-        simulation sim(net, {.threads = threads}, std::move(contexts[r]));
-        sim.run(net.tstop);
-        out[r].dipoles = sim.dipoles();  // collective
-        out[r].traces = sim.traces();    // collective
-        out[r].summary = sim.summary();
-        for (const char* p : {"L2_pyramidal", "L5_pyramidal"})
-          out[r].spikes.push_back(sim.spikes(p));
-      } catch (const std::exception& e) {
-        errors[r] = e.what();
-      }
-    });
-  for (auto& w : workers) w.join();
+  const auto errors = test::on_loopback_ranks(net, ranks, threads, [&](simulation& sim, int r) {
+    sim.run(net.tstop);
+    out[r].dipoles = sim.dipoles();  // collective
+    out[r].traces = sim.traces();    // collective
+    out[r].summary = sim.summary();
+    for (const char* p : {"L2_pyramidal", "L5_pyramidal"}) out[r].spikes.push_back(sim.spikes(p));
+  });
   for (int r = 0; r < ranks; ++r) EXPECT_EQ(errors[r], "") << "rank " << r;
   return out[0];
 }

@@ -1,8 +1,12 @@
 #pragma once
 // Small builders shared by the unit tests.
 
+#include <exception>
 #include <string>
+#include <thread>
+#include <vector>
 
+#include "engine/context.hpp"
 #include "myelin/myelin.hpp"
 
 namespace myelin::test {
@@ -82,6 +86,27 @@ inline network small_random_network(uint64_t seed, double tstop = 200.0) {
                    make_recorder("s_in", "input", {"spikes"}),
                    make_recorder("v", "inh", {"v", "gsyn_exc"}, 0.5)};
   return net;
+}
+
+// Builds `net` on `ranks` loopback ranks of `threads` threads each (one std::thread per
+// rank, as MPI ranks would be processes) and calls body(sim, rank) on each; returns each
+// rank's error message ("" if it had none).
+template <class Body>
+std::vector<std::string> on_loopback_ranks(const network& net, int ranks, int threads, Body body) {
+  auto contexts = detail::make_loopback_contexts(ranks);
+  std::vector<std::string> errors(ranks);
+  std::vector<std::thread> workers;
+  for (int r = 0; r < ranks; ++r)
+    workers.emplace_back([&, r] {
+      try {
+        simulation sim(net, {.threads = threads}, std::move(contexts[r]));
+        body(sim, r);
+      } catch (const std::exception& e) {
+        errors[r] = e.what();
+      }
+    });
+  for (auto& w : workers) w.join();
+  return errors;
 }
 
 }  // namespace myelin::test
