@@ -198,5 +198,26 @@ TEST(hnn_drives, poisson_and_bursty_times_follow_the_spec) {
   }
 }
 
+TEST(hnn_drives, default_space_constants_are_hnn_cores) {
+  // add_evoked_drive: 3; add_poisson_drive, add_bursty_drive: 100 (MODEL_NOTES 8).
+  const network net = network_from_json_text(R"json({
+    "name": "d", "dt": 0.025, "tstop": 50,
+    "populations": [{"label": "b", "size": 1, "cell_type": "L2_basket",
+                     "positions": {"kind": "list", "list": [[0, 0, 0]]}}],
+    "drives": [
+      {"label": "e", "type": "evoked", "mu": 10, "weights_ampa": {"b": 0.01}},
+      {"label": "p", "type": "poisson", "weights_ampa": {"b": 0.01}},
+      {"label": "r", "type": "bursty", "weights_ampa": {"b": 0.01}},
+      {"label": "s", "type": "poisson", "space_constant": 7, "weights_ampa": {"b": 0.01}}
+    ]})json");
+  ASSERT_EQ(net.drives.size(), 4u);
+  EXPECT_EQ(net.drives[0].space_constant, 3.0);
+  EXPECT_EQ(net.drives[1].space_constant, 100.0);
+  EXPECT_EQ(net.drives[2].space_constant, 100.0);
+  EXPECT_EQ(net.drives[3].space_constant, 7.0);
+  EXPECT_TRUE(net.drives[0].cell_specific && net.drives[1].cell_specific);
+  EXPECT_FALSE(net.drives[2].cell_specific);
+}
+
 }  // namespace
 }  // namespace myelin
