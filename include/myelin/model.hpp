@@ -127,7 +127,7 @@ struct drive {
   std::map<std::string, double> delays;                      // [ms] per target population
   std::map<std::string, double> amplitudes;                  // tonic: [nA] per population
   std::map<std::string, double> params;  // mu, sigma, numspikes, rate, tstart, ... (per type)
-  double space_constant = 3.0;           // lambda [um]
+  double space_constant = 3.0;           // lambda [um] (model files: poisson, bursty 100)
   std::vector<double> origin{0.0, 0.0};  // [um] (x, y)
   bool cell_specific = true;  // one drive cell per target cell (else n_drive_cells to all)
   int64_t n_drive_cells = 1;

@@ -480,40 +480,32 @@ class vp_builder {
         if (net_.populations[p].label == d.label) pd = p;
       if (pd == net_.populations.size()) continue;  // no drive cells
       const auto& times = net_.populations[pd].spike_times;
-      const double lam2 = d.space_constant * d.space_constant;
       int64_t base = 0;
       for (std::size_t q : drive_targets(net_, d)) {
         const population& pop = net_.populations[q];
         const cell_type_info* type = find_cell_type(pop.cell_type);
-        const auto wa = d.weights_ampa.find(pop.label), wn = d.weights_nmda.find(pop.label);
         const int ra = receptor_index(*type, d.location + "_ampa");
         const int rn = receptor_index(*type, d.location + "_nmda");
-        const auto di = d.delays.find(pop.label);
-        const double delay0 = di == d.delays.end() ? 0.1 : di->second;
         for (int64_t c = 0; c < pop.size; ++c) {
           const uint64_t gid = layout_.offset[q] + static_cast<uint64_t>(c);
           if (!owns(gid)) continue;
           const auto x = position(gid);
-          const double dx = x[0] - d.origin[0], dy = x[1] - d.origin[1];
-          const double f = std::exp(-(dx * dx + dy * dy) / lam2);
-          const double delay = delay0 / f;
+          const drive_connection dc = drive_connection_to(net_, d, q, c, base, x[0], x[1]);
           const uint32_t cell = local_index(gid);
-          const int64_t k0 = d.cell_specific ? base + c : 0;
-          const int64_t k1 = d.cell_specific ? base + c + 1 : static_cast<int64_t>(times.size());
           // probability < 1: each (drive cell, target) pair kept with that probability,
           // drawn in drive-cell order from the target's own stream (layout-independent).
           philox_stream keep(d.seed, purpose::drive, 2 + static_cast<uint32_t>(i), gid);
-          for (int64_t k = k0; k < k1; ++k) {
+          for (int64_t k = dc.first; k < dc.end; ++k) {
             if (d.probability < 1.0 && !(keep.uniform() < d.probability)) continue;
             for (double t : times[static_cast<std::size_t>(k)]) {
-              const double arrival = (t + delay) / net_.dt - 0.5;
+              const double arrival = (t + dc.delay) / net_.dt - 0.5;
               if (!(arrival < 4e18)) continue;  // never arrives
               const int64_t step =
                   std::max<int64_t>(0, static_cast<int64_t>(std::ceil(arrival)) - 1);
-              if (wa != d.weights_ampa.end() && wa->second != 0)
-                st_.queue.push_back({step, st_.queue_seq++, cell, ra, wa->second * f});
-              if (wn != d.weights_nmda.end() && wn->second != 0)
-                st_.queue.push_back({step, st_.queue_seq++, cell, rn, wn->second * f});
+              if (dc.weight_ampa != 0)
+                st_.queue.push_back({step, st_.queue_seq++, cell, ra, dc.weight_ampa});
+              if (dc.weight_nmda != 0)
+                st_.queue.push_back({step, st_.queue_seq++, cell, rn, dc.weight_nmda});
             }
           }
         }

@@ -71,6 +71,22 @@ int64_t drive_cell_count(const network& net, const drive& d) {
   return n;
 }
 
+drive_connection drive_connection_to(const network& net, const drive& d, std::size_t target,
+                                     int64_t index, int64_t base, double x, double y) {
+  const std::string& label = net.populations[target].label;
+  const double dx = x - d.origin[0], dy = y - d.origin[1];
+  const double f = std::exp(-(dx * dx + dy * dy) / (d.space_constant * d.space_constant));
+  drive_connection c;
+  c.first = d.cell_specific ? base + index : 0;
+  c.end = d.cell_specific ? base + index + 1 : drive_cell_count(net, d);
+  const auto wa = d.weights_ampa.find(label), wn = d.weights_nmda.find(label);
+  if (wa != d.weights_ampa.end()) c.weight_ampa = wa->second * f;
+  if (wn != d.weights_nmda.end()) c.weight_nmda = wn->second * f;
+  const auto di = d.delays.find(label);
+  c.delay = (di == d.delays.end() ? 0.1 : di->second) / f;
+  return c;
+}
+
 void check_drives(const network& net) {
   std::set<std::string> labels;
   for (const auto& p : net.populations) labels.insert(p.label);

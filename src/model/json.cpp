@@ -356,6 +356,8 @@ drive read_drive(const node& n, std::size_t index) {
   if (n.has("weights_nmda")) d.weights_nmda = read_number_map(n.at("weights_nmda"));
   if (n.has("delays")) d.delays = read_number_map(n.at("delays"));
   if (n.has("amplitudes")) d.amplitudes = read_number_map(n.at("amplitudes"));
+  // HNN-core's default space constants: 3 for evoked drives, 100 for Poisson and bursty.
+  d.space_constant = d.type == "poisson" || d.type == "bursty" ? 100.0 : 3.0;
   if (n.has("space_constant")) d.space_constant = n.at("space_constant").number();
   if (n.has("origin")) d.origin = n.at("origin").numbers();
   // HNN-core's defaults: one drive cell per target, except bursty drives (one cell
