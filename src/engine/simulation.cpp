@@ -195,8 +195,9 @@ struct simulation::impl {
   std::vector<std::vector<uint8_t>> spike_sel;   // per recorder: gid selected (or empty)
   std::vector<spike_data> pop_spikes;            // per population
   std::vector<bool> pop_spikes_recorded;         // some recorder records its spikes
-  std::vector<uint64_t> local_counts;            // per population, every rank's spikes
   std::vector<uint64_t> spike_counts;            // per population, all spikes (all ranks)
+  std::vector<bool> rec_traces;  // per recorder: records a variable other than spikes
+  std::vector<std::pair<const spike_event*, const spike_event*>> merge_lists;
 
   std::vector<stim_params> stims;
 
@@ -305,7 +306,10 @@ struct simulation::impl {
     pop_spikes.resize(net.populations.size());
     pop_spikes_recorded.assign(net.populations.size(), false);
     spike_counts.assign(net.populations.size(), 0);
-    local_counts.assign(net.populations.size(), 0);
+    rec_traces.assign(n_rec, false);
+    for (std::size_t r = 0; r < n_rec; ++r)
+      for (const auto& v : net.recorders[r].variables)
+        rec_traces[r] = rec_traces[r] || v != "spikes";
     for (std::size_t r = 0; r < n_rec; ++r) {
       const recorder& rec = net.recorders[r];
       rec_interval.push_back(
@@ -494,7 +498,8 @@ struct simulation::impl {
   // spikes of every VP of every rank into merged[parity], count and record them.
   // Returns false if this or another rank failed.
   bool finish_epoch(int parity, bool ok) {
-    std::vector<std::pair<const spike_event*, const spike_event*>> lists;
+    auto& lists = merge_lists;  // reused: no allocation per epoch
+    lists.clear();
     for (const auto& vp : vps)
       lists.emplace_back(vp.spikes[parity].data(),
                          vp.spikes[parity].data() + vp.spikes[parity].size());
@@ -551,7 +556,7 @@ struct simulation::impl {
   // Count every spike, record the selected ones.
   void record_spike(const spike_event& e) {
     const std::size_t p = layout.population_of(e.gid);
-    ++local_counts[p];
+    ++spike_counts[p];  // every rank sees every spike: counts are global everywhere
     if (!pop_spikes_recorded[p] || rank != 0) return;  // rank 0 writes the outputs
     const double t = static_cast<double>(e.step + 1) * net.dt;
     for (std::size_t r = 0; r < spike_sel.size(); ++r) {
@@ -660,7 +665,7 @@ struct simulation::impl {
     }
     if (step == 0) {
       for (std::size_t r = 0; r < net.recorders.size(); ++r)
-        if (samples_at(r, 0) && !net.recorders[r].variables.empty()) trace_times[r].push_back(0.0);
+        if (samples_at(r, 0) && rec_traces[r]) trace_times[r].push_back(0.0);
       for (auto& vp : vps) sample(vp, 0);
     }
 
@@ -700,7 +705,7 @@ struct simulation::impl {
         advance_step(vp, k, parity);
         if (v == 0)
           for (std::size_t r = 0; r < net.recorders.size(); ++r)
-            if (samples_at(r, k + 1) && has_traces(r))
+            if (rec_traces[r] && samples_at(r, k + 1))
               trace_times[r].push_back(static_cast<double>(k + 1) * net.dt);
       }
       if (s1 == last || s0 / finite_check_steps != s1 / finite_check_steps) check_finite(vp, s1);
@@ -766,18 +771,10 @@ struct simulation::impl {
       }
     });
     agree(errors, "running");
-    // Every rank counted every spike (merged[] holds all ranks' spikes): no reduction.
-    spike_counts = local_counts;
     step = last;
     run_s += seconds_since(t0);
     if (opt.progress && rank == 0)
       opt.progress(static_cast<double>(step) * net.dt, static_cast<double>(last) * net.dt);
-  }
-
-  bool has_traces(std::size_t r) const {
-    for (const auto& v : net.recorders[r].variables)
-      if (v != "spikes") return true;
-    return false;
   }
 
   double record_memory(double duration) const {
