@@ -103,7 +103,6 @@ cable_cells::cable_cells(cable_template t, std::size_t n_cells)
     a_[i] = -1e2 * rinv / area_m[tree_.parent[i]];
     b_[i] = -1e2 * rinv / area_m[i];
   }
-  cap_.assign(nn_, 0.0);
   d_const_.assign(nn_, 0.0);
 
   const std::size_t total = nn_ * nc_;
@@ -211,9 +210,9 @@ int cable_cells::port_index(std::string_view name) const {
 
 void cable_cells::prepare(double dt) {
   dt_ = dt;
-  for (std::size_t i = 0; i < nn_; ++i) cap_[i] = tree_.cm[i] * 1e-3 / dt;
-  // Constant part of the diagonal: capacitance and the axial conductances.
-  for (std::size_t i = 0; i < nn_; ++i) d_const_[i] = cap_[i];
+  // Constant part of the diagonal: capacitance cm * 1e-3 / dt [S/cm2] and the axial
+  // conductances.
+  for (std::size_t i = 0; i < nn_; ++i) d_const_[i] = tree_.cm[i] * 1e-3 / dt;
   for (std::size_t i = 1; i < nn_; ++i) {
     d_const_[i] -= b_[i];
     d_const_[tree_.parent[i]] -= a_[i];
@@ -237,7 +236,7 @@ void cable_cells::initialize() {
   int ti;
   double th;
   for (std::size_t k = 0; k < hh2_.node.size(); ++k) {
-    const cm::table_view t = cm::view(cm::hh2_table());
+    const cm::table_view t = hh2_tv_;
     for (std::size_t c = 0; c < nc; ++c) {
       cm::table_pos(t, v_[hh2_.node[k] * nc + c], ti, th);
       hh2_.m[k * nc + c] = cm::table_at(t.q[0], ti, th);
@@ -247,14 +246,14 @@ void cable_cells::initialize() {
   }
   for (std::size_t k = 0; k < km_.node.size(); ++k)
     for (std::size_t c = 0; c < nc; ++c) {
-      cm::table_pos(cm::view(cm::km_table()), v_[km_.node[k] * nc + c], ti, th);
-      km_.s1[k * nc + c] = cm::table_at(cm::km_table().q[0].data(), ti, th);
+      cm::table_pos(km_tv_, v_[km_.node[k] * nc + c], ti, th);
+      km_.s1[k * nc + c] = cm::table_at(km_tv_.q[0], ti, th);
     }
   for (std::size_t k = 0; k < ca_.node.size(); ++k)
     for (std::size_t c = 0; c < nc; ++c) {
-      cm::table_pos(cm::view(cm::ca_table()), v_[ca_.node[k] * nc + c], ti, th);
-      ca_.s1[k * nc + c] = cm::table_at(cm::ca_table().q[0].data(), ti, th);
-      ca_.s2[k * nc + c] = cm::table_at(cm::ca_table().q[1].data(), ti, th);
+      cm::table_pos(ca_tv_, v_[ca_.node[k] * nc + c], ti, th);
+      ca_.s1[k * nc + c] = cm::table_at(ca_tv_.q[0], ti, th);
+      ca_.s2[k * nc + c] = cm::table_at(ca_tv_.q[1], ti, th);
     }
   // cad: ca = cai = cainf (before kca, which reads it: NEURON's mechanism order).
   for (std::size_t k = 0; k < cad_.node.size(); ++k)
@@ -265,9 +264,9 @@ void cable_cells::initialize() {
   // cat: h = hinf(v), m = 0 (its INITIAL block overwrites m).
   for (std::size_t k = 0; k < cat_.node.size(); ++k)
     for (std::size_t c = 0; c < nc; ++c) {
-      cm::table_pos(cm::view(cm::cat_table()), v_[cat_.node[k] * nc + c], ti, th);
+      cm::table_pos(cat_tv_, v_[cat_.node[k] * nc + c], ti, th);
       cat_.s1[k * nc + c] = 0.0;
-      cat_.s2[k * nc + c] = cm::table_at(cm::cat_table().q[2].data(), ti, th);
+      cat_.s2[k * nc + c] = cm::table_at(cat_tv_.q[2], ti, th);
     }
   // ar: m = 0.25 (fixed).
   std::fill(ar_.s1.begin(), ar_.s1.end(), 0.25);

@@ -153,9 +153,9 @@ class cable_cells {
   // Matrix coefficients per node (shared by all cells; NEURON's a, b and the constant
   // part of d). Row i of the system, in mA/cm2 per mV: d_i dv_i + b_i dv_parent = rhs_i;
   // the parent's row holds a_i dv_i.
-  std::vector<double> a_, b_, cap_;  // cap_: cm * 1e-3 / dt [S/cm2]
-  std::vector<double> d_const_;      // cap_ - b_i - sum over children a_child
-  std::vector<double> inv_area_;     // 100/area [1/um2 scaled]: nA -> mA/cm2
+  std::vector<double> a_, b_;
+  std::vector<double> d_const_;   // cm * 1e-3 / dt - b_i - sum over children a_child
+  std::vector<double> inv_area_;  // 100/area [1/um2 scaled]: nA -> mA/cm2
 
   // Per (node, cell).
   std::vector<double> v_, rhs_, d_, cai_, eca_, ica_;

@@ -22,17 +22,10 @@ class cable_group final : public cell_group {
       : cell_group(init), cells_(hnn_cell_template(type), init.n) {
     v_ = scratch("v");
     if (cells_.cell_template().dipole) dipole_ = scratch("dipole");
-    cells_.prepare(init.dt);
-    cells_.initialize();
-    copy_out();
+    copy_out();  // cable_cells' constructor has initialised the state
   }
 
-  void prepare(double dt) override {
-    if (dt != dt_) {
-      cells_.prepare(dt);
-      dt_ = dt;
-    }
-  }
+  void prepare(double dt) override { cells_.prepare(dt); }
 
   void advance(const step_info&, const group_input& in, std::vector<uint32_t>& spiked) override {
     cells_.advance(in.receptor, in.i_inj, spiked);
@@ -48,7 +41,6 @@ class cable_group final : public cell_group {
   }
 
   cable_cells cells_;
-  double dt_ = -1.0;
   std::size_t v_ = 0;
   std::optional<std::size_t> dipole_;
 };
