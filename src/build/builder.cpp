@@ -16,6 +16,7 @@
 #include "build/positions.hpp"
 #include "model/drives.hpp"
 #include "model/expression.hpp"
+#include "model/format.hpp"
 #include "model/schema.hpp"
 #include "model/selection.hpp"
 #include "myelin/error.hpp"
@@ -23,12 +24,6 @@
 
 namespace myelin::detail {
 namespace {
-
-std::string fmt(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", x);
-  return buf;
-}
 
 // Evaluates a per-cell value spec.
 class cell_values {

@@ -28,6 +28,7 @@
 #include "engine/vp_state.hpp"
 #include "io/writers.hpp"
 #include "model/drives.hpp"
+#include "model/format.hpp"
 #include "model/schema.hpp"
 #include "model/selection.hpp"
 #include "myelin/error.hpp"
@@ -47,12 +48,6 @@ using clock_type = std::chrono::steady_clock;
 
 double seconds_since(clock_type::time_point t0) {
   return std::chrono::duration<double>(clock_type::now() - t0).count();
-}
-
-std::string fmt(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", x);
-  return buf;
 }
 
 std::string human_bytes(double b) {
@@ -295,8 +290,9 @@ struct simulation::impl {
       vp.i_inj.assign(vp.n_cells, 0.0);
       vp.spiked.reserve(vp.n_cells);
       for (std::size_t g = 0; g < vp.groups.size(); ++g)
-        if (vp.groups[g].cells->column("dipole") && vp.groups[g].cells->size() > 0)
-          vp.dipoles.push_back({g, {}});
+        if (const double* q = vp.groups[g].cells->column("dipole");
+            q && vp.groups[g].cells->size() > 0)
+          vp.dipoles.push_back({g, q, {}});
     }
 
     const std::size_t n_rec = net.recorders.size();
@@ -438,7 +434,11 @@ struct simulation::impl {
     const double* receptor[max_receptors];
     while (!vp.queue.empty() && vp.queue.front().step <= s) {
       const queued_event& q = vp.queue.front();
-      if (q.step == s) vp.input(slot, q.receptor)[q.cell] += q.weight;
+      // Producers only queue events for future steps; a past one would be lost input.
+      if (q.step != s)
+        throw internal_error("queued event for step " + std::to_string(q.step) + " found at step " +
+                             std::to_string(s));
+      vp.input(slot, q.receptor)[q.cell] += q.weight;
       std::pop_heap(vp.queue.begin(), vp.queue.end(), std::greater<>());
       vp.queue.pop_back();
     }
@@ -454,10 +454,10 @@ struct simulation::impl {
         vp.spikes[parity].push_back({s, g.first_gid + static_cast<uint64_t>(l) * n_vp});
     }
     for (auto& db : vp.dipoles) {
-      cell_group& g = *vp.groups[db.group].cells;
-      const double* q = g.column("dipole");
+      const std::size_t n = vp.groups[db.group].cells->size();
+      const double* q = db.dipole;
       fixed128 sum = 0;
-      for (std::size_t c = 0; c < g.size(); ++c)
+      for (std::size_t c = 0; c < n; ++c)
         if (std::isfinite(q[c]))  // (a NaN stops the run at the next finite check)
           sum += static_cast<fixed128>(std::ldexp(q[c], dipole_frac_bits));
       db.sums.push_back(sum);
@@ -540,17 +540,11 @@ struct simulation::impl {
           throw error("population '" + pop.label + "' cell " +
                       std::to_string(gid - layout.offset[g.population]) + ": v became " +
                       (std::isnan(v[i]) ? "NaN" : "infinite") +
-                      " by t = " + format_ms(static_cast<double>(step_now) * net.dt) +
+                      " by t = " + fmt(static_cast<double>(step_now) * net.dt) +
                       " ms (numerical instability: check its parameters and inputs, or "
                       "reduce dt)");
         }
     }
-  }
-
-  static std::string format_ms(double t) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%g", t);
-    return buf;
   }
 
   // Count every spike, record the selected ones.

@@ -117,6 +117,7 @@ struct vp_state {
   /// so partial sums from any VPs and ranks add up to the same bits (docs/hnn.md).
   struct dipole_buffer {
     std::size_t group;
+    const double* dipole;        // the group's "dipole" column (columns never move)
     std::vector<fixed128> sums;  // per step
   };
   std::vector<dipole_buffer> dipoles;

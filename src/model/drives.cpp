@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "model/format.hpp"
 #include "model/selection.hpp"
 #include "myelin/error.hpp"
 #include "random/rng.hpp"
@@ -17,12 +18,6 @@
 namespace myelin {
 namespace detail {
 namespace {
-
-std::string fmt(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", x);
-  return buf;
-}
 
 // Parameters of each drive type with their defaults (NaN: the model's tstop).
 const std::map<std::string, std::map<std::string, double>>& drive_schemas() {
@@ -128,9 +123,7 @@ void check_drives(const network& net) {
     if (!d.cell_specific && d.n_drive_cells < 1)
       throw model_error(f + ".n_drive_cells", "must be >= 1");
     auto find_target = [&](const std::string& label, const std::string& field) {
-      for (std::size_t p = 0; p < net.populations.size(); ++p)
-        if (net.populations[p].label == label) return p;
-      throw model_error(field, "no population labelled '" + label + "'");
+      return find_population(net, label, field);
     };
     if (d.type == "tonic") {
       if (d.amplitudes.empty())
@@ -210,8 +203,8 @@ std::vector<std::vector<double>> drive_spike_times(const network& net, const dri
     std::vector<double>& t = out[k];
     if (d.type == "evoked") {
       const auto m = static_cast<int64_t>(param(net, d, "numspikes"));
-      for (int64_t j = 0; j < m; ++j)
-        t.push_back(param(net, d, "mu") + param(net, d, "sigma") * rng.normal());
+      const double mu = param(net, d, "mu"), sigma = param(net, d, "sigma");
+      for (int64_t j = 0; j < m; ++j) t.push_back(mu + sigma * rng.normal());
     } else if (d.type == "poisson") {
       const double rate = param(net, d, "rate"), stop = param(net, d, "tstop");
       for (double x = start + rng.exponential() * 1000.0 / rate; x < stop;

@@ -8,6 +8,7 @@
 
 #include "model/drives.hpp"
 #include "model/expression.hpp"
+#include "model/format.hpp"
 #include "model/schema.hpp"
 #include "model/selection.hpp"
 #include "myelin/error.hpp"
@@ -63,12 +64,6 @@ std::string join(const std::vector<std::string>& v) {
   std::string s;
   for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
   return s;
-}
-
-std::string fmt(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", x);
-  return buf;
 }
 
 // Allowed range of a named physical parameter: (lo, hi), open or closed.
