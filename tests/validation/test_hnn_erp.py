@@ -50,8 +50,11 @@ def test_smoothed_dipole_matches_hnn_core(erp, layer):
     r = np.corrcoef(r_ref, m)[0, 1]
     rms = np.sqrt(np.mean((r_ref - m) ** 2)) / (r_ref.max() - r_ref.min())
     print(f"\n{layer}: r = {r:.10f}, RMS = {100 * rms:.3e} % of peak-to-peak")
-    assert r >= 0.998
-    assert rms <= 0.02
+    assert r >= 0.998 and rms <= 0.02  # the issue's acceptance bound
+    # Regression bound: with replayed drives myelin follows NEURON step for step, so the
+    # only difference left is the reference's printing (9 significant digits; measured
+    # max 5e-8 nAm). A change in numerics shows up here long before the bound above.
+    assert np.max(np.abs(r_ref - m)) <= 2e-7
 
 
 def test_raw_dipole_matches_hnn_core(erp):
@@ -62,7 +65,8 @@ def test_raw_dipole_matches_hnn_core(erp):
         r_ref = ref[layer + "_raw_nAm"]
         rms = np.sqrt(np.mean((r_ref - mine[layer]) ** 2)) / (r_ref.max() - r_ref.min())
         print(f"\nraw {layer}: RMS = {100 * rms:.3e} % of peak-to-peak")
-        assert rms <= 0.02
+        assert rms <= 0.02  # the issue's bound
+        assert np.max(np.abs(r_ref - mine[layer])) <= 1e-9  # regression: measured 5e-11 nAm
     # t = 0: HNN-core writes a zero dipole, then subtracts its baseline (N = 100 cells).
     assert mine["L2"][0] == pytest.approx(-100 * 0.0443e-6, rel=1e-9)
     assert mine["L5"][0] == pytest.approx(100 * 49.0502e-6, rel=1e-9)
@@ -75,6 +79,8 @@ def test_spike_counts_match_hnn_core(erp):
         pops = json.load(f)["populations"]
     for t in ("L2_basket", "L2_pyramidal", "L5_basket", "L5_pyramidal"):
         print(f"\n{t}: {pops[t]['spike_count']} spikes (HNN-core {ref[t]})")
-        assert abs(pops[t]["spike_count"] - ref[t]) <= 0.03 * ref[t]
+        # The issue allows 3 %; with the reference's own drive times every spike is the
+        # same (docs/hnn.md), so any difference is a regression.
+        assert pops[t]["spike_count"] == ref[t]
     for d in ("evdist1", "evprox1", "evprox2"):
         assert pops[d]["spike_count"] == ref[d]
