@@ -1,5 +1,6 @@
 #include "cable/cable_cells.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "cable/mechanisms.hpp"
@@ -143,15 +144,19 @@ cable_cells::cable_cells(cable_template t, std::size_t n_cells)
       }
     }
   }
-  auto size_states = [&](std::size_t n_inst, std::vector<double>& x) { x.assign(n_inst * nc_, 0); };
-  size_states(hh2_.node.size(), hh2_.m);
-  size_states(hh2_.node.size(), hh2_.h);
-  size_states(hh2_.node.size(), hh2_.n);
+  auto set_span = [](span_set& set) {
+    if (set.node.empty()) return;
+    set.n0 = *std::min_element(set.node.begin(), set.node.end());
+    set.span = *std::max_element(set.node.begin(), set.node.end()) - set.n0 + 1;
+  };
+  set_span(hh2_);
+  for (std::vector<double>* x : {&hh2_.m, &hh2_.h, &hh2_.n}) x->assign(hh2_.span * nc_, 0.0);
   for (gbar_set* set : {&km_, &kca_, &ar_, &pas_, &cat_, &ca_}) {
-    size_states(set->node.size(), set->s1);
-    size_states(set->node.size(), set->s2);
+    set_span(*set);
+    set->s1.assign(set->span * nc_, 0.0);
+    if (set == &ca_ || set == &cat_) set->s2.assign(set->span * nc_, 0.0);
   }
-  size_states(cad_.node.size(), cad_.ca);
+  cad_.ca.assign(cad_.node.size() * nc_, 0.0);
   cad_.decay.assign(cad_.node.size(), 0.0);
   km_tadj_ = cm::km_tadj();
   hh2_tv_ = cm::view(cm::hh2_table());
@@ -233,28 +238,32 @@ void cable_cells::initialize() {
   }
   std::fill(cai_.begin(), cai_.end(), 5e-5);
   std::fill(ica_.begin(), ica_.end(), 0.0);
+  // Every node of a span gets the initial state at its own v0 (the nodes without the
+  // mechanism too: their values only need to stay finite).
   int ti;
   double th;
-  for (std::size_t k = 0; k < hh2_.node.size(); ++k) {
-    const cm::table_view t = hh2_tv_;
-    for (std::size_t c = 0; c < nc; ++c) {
-      cm::table_pos(t, v_[hh2_.node[k] * nc + c], ti, th);
-      hh2_.m[k * nc + c] = cm::table_at(t.q[0], ti, th);
-      hh2_.h[k * nc + c] = cm::table_at(t.q[2], ti, th);
-      hh2_.n[k * nc + c] = cm::table_at(t.q[4], ti, th);
-    }
-  }
-  for (std::size_t k = 0; k < km_.node.size(); ++k)
-    for (std::size_t c = 0; c < nc; ++c) {
-      cm::table_pos(km_tv_, v_[km_.node[k] * nc + c], ti, th);
-      km_.s1[k * nc + c] = cm::table_at(km_tv_.q[0], ti, th);
-    }
-  for (std::size_t k = 0; k < ca_.node.size(); ++k)
-    for (std::size_t c = 0; c < nc; ++c) {
-      cm::table_pos(ca_tv_, v_[ca_.node[k] * nc + c], ti, th);
-      ca_.s1[k * nc + c] = cm::table_at(ca_tv_.q[0], ti, th);
-      ca_.s2[k * nc + c] = cm::table_at(ca_tv_.q[1], ti, th);
-    }
+  auto each = [&](const span_set& set, auto&& f) {
+    for (std::size_t j = 0; j < set.span; ++j)
+      for (std::size_t c = 0; c < nc; ++c) {
+        const std::size_t node = set.n0 + j;
+        f(node * nc + c, j * nc + c);
+      }
+  };
+  each(hh2_, [&](std::size_t iv, std::size_t is) {
+    cm::table_pos(hh2_tv_, v_[iv], ti, th);
+    hh2_.m[is] = cm::table_at(hh2_tv_.q[0], ti, th);
+    hh2_.h[is] = cm::table_at(hh2_tv_.q[2], ti, th);
+    hh2_.n[is] = cm::table_at(hh2_tv_.q[4], ti, th);
+  });
+  each(km_, [&](std::size_t iv, std::size_t is) {
+    cm::table_pos(km_tv_, v_[iv], ti, th);
+    km_.s1[is] = cm::table_at(km_tv_.q[0], ti, th);
+  });
+  each(ca_, [&](std::size_t iv, std::size_t is) {
+    cm::table_pos(ca_tv_, v_[iv], ti, th);
+    ca_.s1[is] = cm::table_at(ca_tv_.q[0], ti, th);
+    ca_.s2[is] = cm::table_at(ca_tv_.q[1], ti, th);
+  });
   // cad: ca = cai = cainf (before kca, which reads it: NEURON's mechanism order).
   for (std::size_t k = 0; k < cad_.node.size(); ++k)
     for (std::size_t c = 0; c < nc; ++c) {
@@ -262,22 +271,18 @@ void cable_cells::initialize() {
       cai_[cad_.node[k] * nc + c] = cm::cai0;
     }
   // cat: h = hinf(v), m = 0 (its INITIAL block overwrites m).
-  for (std::size_t k = 0; k < cat_.node.size(); ++k)
-    for (std::size_t c = 0; c < nc; ++c) {
-      cm::table_pos(cat_tv_, v_[cat_.node[k] * nc + c], ti, th);
-      cat_.s1[k * nc + c] = 0.0;
-      cat_.s2[k * nc + c] = cm::table_at(cat_tv_.q[2], ti, th);
-    }
+  each(cat_, [&](std::size_t iv, std::size_t is) {
+    cm::table_pos(cat_tv_, v_[iv], ti, th);
+    cat_.s1[is] = 0.0;
+    cat_.s2[is] = cm::table_at(cat_tv_.q[2], ti, th);
+  });
   // ar: m = 0.25 (fixed).
   std::fill(ar_.s1.begin(), ar_.s1.end(), 0.25);
-  for (std::size_t k = 0; k < kca_.node.size(); ++k)
-    for (std::size_t c = 0; c < nc; ++c) {
-      const double a = cm::kca_ra * cai_[kca_.node[k] * nc + c];
-      kca_.s1[k * nc + c] = a / (a + cm::kca_rb);
-    }
-  for (std::size_t i = 0; i < nn_; ++i)
-    for (std::size_t c = 0; c < nc; ++c)
-      eca_[i * nc + c] = rt2f_ * std::log(cm::cao / cai_[i * nc + c]);
+  each(kca_, [&](std::size_t iv, std::size_t is) {
+    const double a = cm::kca_ra * cai_[iv];
+    kca_.s1[is] = a / (a + cm::kca_rb);
+  });
+  for (std::size_t i = 0; i < nn_ * nc; ++i) eca_[i] = rt2f_ * vlog(cm::cao / cai_[i]);
   std::fill(syn_a_.begin(), syn_a_.end(), 0.0);
   std::fill(syn_b_.begin(), syn_b_.end(), 0.0);
   for (std::size_t c = 0; c < nc; ++c)
@@ -311,7 +316,7 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void cable_cells::a
     for (std::size_t k = 0; k < cad_.node.size(); ++k) {
       const std::size_t o = cad_.node[k] * nc;
       for (std::size_t c = 0; c < nc; ++c) {
-        eca[o + c] = rt2f_ * std::log(cm::cao / cai[o + c]);
+        eca[o + c] = rt2f_ * vlog(cm::cao / cai[o + c]);
         ica[o + c] = 0.0;
       }
     }
@@ -319,9 +324,10 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void cable_cells::a
   for (std::size_t k = 0; k < hh2_.node.size(); ++k) {
     const std::size_t o = hh2_.node[k] * nc;
     const double gna_bar = hh2_.gnabar[k], gk_bar = hh2_.gkbar[k], gl = hh2_.gl[k], el = hh2_.el[k];
-    const double* __restrict m = hh2_.m.data() + k * nc;
-    const double* __restrict h = hh2_.h.data() + k * nc;
-    const double* __restrict n = hh2_.n.data() + k * nc;
+    const std::size_t os = hh2_.offset(k, nc);
+    const double* __restrict m = hh2_.m.data() + os;
+    const double* __restrict h = hh2_.h.data() + os;
+    const double* __restrict n = hh2_.n.data() + os;
     for (std::size_t c = 0; c < nc; ++c) {
       const double vv = v[o + c];
       const double gna = gna_bar * m[c] * m[c] * m[c] * h[c];
@@ -335,7 +341,7 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void cable_cells::a
   for (std::size_t k = 0; k < km_.node.size(); ++k) {
     const std::size_t o = km_.node[k] * nc;
     const double g0 = 1e-4 * km_tadj_ * km_.gbar[k];
-    const double* __restrict n = km_.s1.data() + k * nc;
+    const double* __restrict n = km_.s1.data() + km_.offset(k, nc);
     for (std::size_t c = 0; c < nc; ++c) {
       const double g = g0 * n[c];
       rhs[o + c] -= g * (v[o + c] - cm::ek);
@@ -345,7 +351,7 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void cable_cells::a
   for (std::size_t k = 0; k < kca_.node.size(); ++k) {
     const std::size_t o = kca_.node[k] * nc;
     const double g0 = 1e-4 * km_tadj_ * kca_.gbar[k];
-    const double* __restrict n = kca_.s1.data() + k * nc;
+    const double* __restrict n = kca_.s1.data() + kca_.offset(k, nc);
     for (std::size_t c = 0; c < nc; ++c) {
       const double g = g0 * n[c];
       rhs[o + c] -= g * (v[o + c] - cm::ek);
@@ -358,8 +364,8 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void cable_cells::a
     for (std::size_t k = 0; k < ca_.node.size(); ++k) {
       const std::size_t o = ca_.node[k] * nc;
       const double g0 = 1e-4 * km_tadj_ * ca_.gbar[k];
-      const double* __restrict m = ca_.s1.data() + k * nc;
-      const double* __restrict h = ca_.s2.data() + k * nc;
+      const double* __restrict m = ca_.s1.data() + ca_.offset(k, nc);
+      const double* __restrict h = ca_.s2.data() + ca_.offset(k, nc);
       for (std::size_t c = 0; c < nc; ++c) {
         const double g = g0 * m[c] * m[c] * h[c];
         const double i = g * (v[o + c] - eca[o + c]);
@@ -372,8 +378,8 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void cable_cells::a
   for (std::size_t k = 0; k < cat_.node.size(); ++k) {
     const std::size_t o = cat_.node[k] * nc;
     const double gbar = cat_.gbar[k];
-    const double* __restrict m = cat_.s1.data() + k * nc;
-    const double* __restrict h = cat_.s2.data() + k * nc;
+    const double* __restrict m = cat_.s1.data() + cat_.offset(k, nc);
+    const double* __restrict h = cat_.s2.data() + cat_.offset(k, nc);
     for (std::size_t c = 0; c < nc; ++c) {
       const double g = gbar * m[c] * m[c] * h[c];
       rhs[o + c] -= g * (v[o + c] - cm::cat_erev);
@@ -383,7 +389,7 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void cable_cells::a
   for (std::size_t k = 0; k < ar_.node.size(); ++k) {
     const std::size_t o = ar_.node[k] * nc;
     const double gbar = ar_.gbar[k];
-    const double* __restrict m = ar_.s1.data() + k * nc;
+    const double* __restrict m = ar_.s1.data() + ar_.offset(k, nc);
     for (std::size_t c = 0; c < nc; ++c) {
       const double g = gbar * m[c];
       rhs[o + c] -= g * (v[o + c] - cm::ar_erev);
@@ -448,18 +454,10 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void cable_cells::a
   for (std::size_t j = 0; j < nn_ * nc; ++j) v[j] += rhs[j];
 
   // 3. States over dt at v(t+dt), NEURON's mechanism order (ar, ca, cad, cat, hh2, kca,
-  // km): cad before kca, so kca sees the new cai.
-  {
-    const cm::table_view t = ar_tv_;
-    for (std::size_t k = 0; k < ar_.node.size(); ++k)
-      gates<1>(nc, v + ar_.node[k] * nc, t, {0}, {1}, {ar_.s1.data() + k * nc}, dt);
-  }
-  {
-    const cm::table_view t = ca_tv_;
-    for (std::size_t k = 0; k < ca_.node.size(); ++k)
-      gates<2>(nc, v + ca_.node[k] * nc, t, {0, 1}, {2, 3},
-               {ca_.s1.data() + k * nc, ca_.s2.data() + k * nc}, dt);
-  }
+  // km): cad before kca, so kca sees the new cai. Gates run over whole spans.
+  gates<1>(ar_.span * nc, v + ar_.n0 * nc, ar_tv_, {0}, {1}, {ar_.s1.data()}, dt);
+  gates<2>(ca_.span * nc, v + ca_.n0 * nc, ca_tv_, {0, 1}, {2, 3}, {ca_.s1.data(), ca_.s2.data()},
+           dt);
   {
     // cad: d ca/dt = drive + (cainf - ca)/taur, drive = max(0, -1e4 ica/(2 F depth)) from
     // the ica of this step's current phase; exact over dt with the drive held.
@@ -479,34 +477,23 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void cable_cells::a
       }
     }
   }
+  gates<2>(cat_.span * nc, v + cat_.n0 * nc, cat_tv_, {0, 2}, {1, 3},
+           {cat_.s1.data(), cat_.s2.data()}, dt);
+  gates<3>(hh2_.span * nc, v + hh2_.n0 * nc, hh2_tv_, {0, 2, 4}, {1, 3, 5},
+           {hh2_.m.data(), hh2_.h.data(), hh2_.n.data()}, dt);
   {
-    const cm::table_view t = cat_tv_;
-    for (std::size_t k = 0; k < cat_.node.size(); ++k)
-      gates<2>(nc, v + cat_.node[k] * nc, t, {0, 2}, {1, 3},
-               {cat_.s1.data() + k * nc, cat_.s2.data() + k * nc}, dt);
-  }
-  {
-    const cm::table_view t = hh2_tv_;
-    for (std::size_t k = 0; k < hh2_.node.size(); ++k)
-      gates<3>(nc, v + hh2_.node[k] * nc, t, {0, 2, 4}, {1, 3, 5},
-               {hh2_.m.data() + k * nc, hh2_.h.data() + k * nc, hh2_.n.data() + k * nc}, dt);
-  }
-  for (std::size_t k = 0; k < kca_.node.size(); ++k) {
-    const double* __restrict cai = cai_.data() + kca_.node[k] * nc;
-    double* __restrict n = kca_.s1.data() + k * nc;
+    const double* __restrict cai = cai_.data() + kca_.n0 * nc;
+    double* __restrict n = kca_.s1.data();
     const double tadj = km_tadj_;
+    const std::size_t len = kca_.span * nc;
 #pragma GCC ivdep
-    for (std::size_t c = 0; c < nc; ++c) {
-      const double a = cm::kca_ra * cai[c];
+    for (std::size_t j = 0; j < len; ++j) {
+      const double a = cm::kca_ra * cai[j];
       const double tau = 1.0 / tadj / (a + cm::kca_rb), inf = a / (a + cm::kca_rb);
-      n[c] += (1.0 - vexp(-dt / tau)) * (inf - n[c]);
+      n[j] += (1.0 - vexp(-dt / tau)) * (inf - n[j]);
     }
   }
-  {
-    const cm::table_view t = km_tv_;
-    for (std::size_t k = 0; k < km_.node.size(); ++k)
-      gates<1>(nc, v + km_.node[k] * nc, t, {0}, {1}, {km_.s1.data() + k * nc}, dt);
-  }
+  gates<1>(km_.span * nc, v + km_.n0 * nc, km_tv_, {0}, {1}, {km_.s1.data()}, dt);
 
   // 4. Synapses decay over the step, then this step's events open them.
   for (std::size_t s = 0; s < syn_node_.size(); ++s) {

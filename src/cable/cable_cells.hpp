@@ -161,15 +161,22 @@ class cable_cells {
   std::vector<double> v_, rhs_, d_, cai_, eca_, ica_;
   std::vector<uint8_t> above_;  // per cell: soma above threshold at the last check
 
-  // Mechanism instances: node of each instance, its parameters, its states
-  // [instance * nc + cell].
-  struct hh2_set {
+  // Mechanism instances: node of each instance and its parameters. States are kept for
+  // every node of the span [n0, n0 + span) from the first to the last instance's node,
+  // at [(node - n0) * nc + cell], so a state update is one loop over span * nc values
+  // (no remainder per node when there are few cells); the values at nodes of the span
+  // without the mechanism evolve like the others and are never read.
+  struct span_set {
     std::vector<int> node;
+    int n0 = 0;
+    std::size_t span = 0;
+    std::size_t offset(std::size_t k, std::size_t nc) const { return (node[k] - n0) * nc; }
+  };
+  struct hh2_set : span_set {
     std::vector<double> gnabar, gkbar, gl, el;
     std::vector<double> m, h, n;
   } hh2_;
-  struct gbar_set {  // km, kca, ar, pas, cat, ca: gbar (and e for pas)
-    std::vector<int> node;
+  struct gbar_set : span_set {  // km, kca, ar, pas, cat, ca: gbar (and e for pas)
     std::vector<double> gbar, e;
     std::vector<double> s1, s2;  // states (n; m, h)
   } km_, kca_, ar_, pas_, cat_, ca_;
