@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -1090,13 +1091,17 @@ std::vector<double> hamming_smooth(const std::vector<double>& x, std::size_t m) 
   for (double& v : w) v /= sum;
   const std::size_t n = x.size(), off = (m - 1) / 2;
   std::vector<double> out(n, 0.0);
-  for (std::size_t i = 0; i < n; ++i) {
-    // full[i + off] = sum_j x[j] w[i + off - j], 0 <= i + off - j < m
-    const std::size_t k = i + off;
-    const std::size_t j_lo = k + 1 >= m ? k + 1 - m : 0, j_hi = std::min(n - 1, k);
-    double acc = 0.0;
-    for (std::size_t j = j_lo; j <= j_hi; ++j) acc += x[j] * w[k - j];
-    out[i] = acc;
+  // out[i] = full[i + off] = sum over j ascending of x[j] w[i + off - j] with
+  // 0 <= i + off - j < m. Input-major, so the inner loop runs over contiguous outputs
+  // and vectorises; each output still receives its terms in ascending j.
+  for (std::size_t j = 0; j < n; ++j) {
+    // i from max(0, j - off) to min(n - 1, j + m - 1 - off)
+    const std::size_t i_lo = j > off ? j - off : 0;
+    const std::size_t i_hi = std::min(n - 1, j + m - 1 - off);
+    const double xj = x[j];
+    const double* wj = w.data() + (i_lo + off - j);  // wj[i - i_lo] = w[i + off - j]
+    double* o = out.data() + i_lo;
+    for (std::size_t i = 0; i + i_lo <= i_hi; ++i) o[i] += xj * wj[i];
   }
   return out;
 }
@@ -1159,13 +1164,20 @@ void simulation::write_outputs(const std::string& dir) const {
       std::string text = "t_ms,agg";
       for (const auto& n : names) text.append(1, ',').append(n);
       text.append(1, '\n');
-      char buf[64];
+      // std::to_chars with precision 10 in general format is printf's "%.10g", faster.
+      char buf[32];
+      auto put = [&](double v) {
+        text.append(buf,
+                    std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 10).ptr);
+      };
+      text.reserve(text.size() + n_t * 16 * (2 + layers.size()));
       for (std::size_t k = 0; k < n_t; ++k) {
-        std::snprintf(buf, sizeof buf, "%.10g,%.10g", static_cast<double>(k) * m.net.dt, a[k]);
-        text += buf;
+        put(static_cast<double>(k) * m.net.dt);
+        text.append(1, ',');
+        put(a[k]);
         for (const auto& l : layers) {
-          std::snprintf(buf, sizeof buf, ",%.10g", l[k]);
-          text += buf;
+          text.append(1, ',');
+          put(l[k]);
         }
         text.append(1, '\n');
       }
