@@ -1,14 +1,18 @@
-// The `myelin` command: run, validate, plot, info.
+// The `myelin` command: run, sweep, validate, plot, info.
 
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -31,6 +35,14 @@ constexpr const char* usage_text = R"(usage:
       (default: results/<model name>); with pyramidal cable cells also dipole.csv and
       dipole_smooth.csv. --replay-drives replaces the drives' spike times by those in a
       CSV with columns gid,time_ms,type (HNN-core's gid numbering).
+  myelin sweep MODEL.json --vary PATH[,PATH...]=VALUES [--vary ...] [--grid] [--jobs N]
+                          [-o DIR] [run's options]
+      Run the model once per value (one after another; --jobs N runs N at a time, one
+      thread each). VALUES: a,b,c or linspace(A,B,N) or logspace(A,B,N) (10^A..10^B);
+      several --vary are zipped (equal lengths), or crossed with --grid; a --vary with
+      several paths sets them all to the same value. Writes DIR/run_000/... (each a
+      run's outputs) and DIR/sweep.csv (values, spike counts, dipole extrema, times);
+      DIR defaults to results/<model name>_sweep.
   myelin validate MODEL.json [--set PATH=VALUE ...]
       Check a model file and report the first error, naming its field.
   myelin plot DIR
@@ -76,6 +88,9 @@ struct options {
   bool quiet = false;
   std::vector<std::string> sets;
   std::string replay_drives;
+  std::vector<std::string> varies;  // sweep
+  bool grid = false;
+  int jobs = 1;
 };
 
 options parse_args(int argc, char** argv) {
@@ -105,6 +120,15 @@ options parse_args(int argc, char** argv) {
       o.threads = static_cast<int>(t);
     } else if (a == "--set") {
       o.sets.push_back(value());
+    } else if (a == "--vary") {
+      o.varies.push_back(value());
+    } else if (a == "--grid") {
+      o.grid = true;
+    } else if (a == "--jobs") {
+      const double j = parse_number(a, value());
+      if (j < 0 || j != std::floor(j) || j > 1024)
+        throw usage_error("--jobs: expected an integer in [0, 1024] (0 = all cores)");
+      o.jobs = j == 0 ? std::max(1u, std::thread::hardware_concurrency()) : static_cast<int>(j);
     } else if (a == "--replay-drives") {
       o.replay_drives = value();
     } else if (a == "--max-record-memory") {
@@ -122,7 +146,10 @@ options parse_args(int argc, char** argv) {
   return o;
 }
 
-myelin::network load(const options& o) {
+using assignment = std::vector<std::pair<std::string, std::string>>;  // (path, JSON value)
+
+// The model file with the --set options applied.
+myelin::network load_base(const options& o) {
   if (o.model.empty()) throw usage_error("missing MODEL.json");
   myelin::network net = myelin::load_network(o.model);
   for (const auto& s : o.sets) {
@@ -131,6 +158,12 @@ myelin::network load(const options& o) {
       throw usage_error("--set expects PATH=VALUE, got '" + s + "'");
     myelin::set_by_path(net, s.substr(0, eq), s.substr(eq + 1));
   }
+  return net;
+}
+
+// Then `extra` (a sweep's values), --tstop/--dt/--seed, validation, replayed drives.
+myelin::network finish(myelin::network net, const options& o, const assignment& extra = {}) {
+  for (const auto& [path, value] : extra) myelin::set_by_path(net, path, value);
   if (o.tstop) myelin::set_by_path(net, "tstop", std::to_string(*o.tstop));
   if (o.dt) {
     net.dt = *o.dt;
@@ -139,6 +172,10 @@ myelin::network load(const options& o) {
   myelin::validate(net);
   if (!o.replay_drives.empty()) myelin::replay_drives(net, o.replay_drives);
   return net;
+}
+
+myelin::network load(const options& o) {
+  return finish(load_base(o), o);
 }
 
 // Progress on stderr for runs that take more than two seconds.
@@ -196,6 +233,237 @@ int cmd_run(const options& o, const myelin::network& net, const myelin::mpi_sess
                   p.mean_rate_hz);
     std::printf("outputs in %s/\n", dir.c_str());
   }
+  return 0;
+}
+
+// --- sweep ---------------------------------------------------------------------------
+
+// One --vary: the paths it sets and the values (JSON text) they take in turn.
+struct vary_spec {
+  std::vector<std::string> paths;
+  std::vector<std::string> values;
+};
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t k = s.find(sep, start);
+    std::string item = s.substr(start, k == std::string::npos ? std::string::npos : k - start);
+    const auto b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
+    out.push_back(b == std::string::npos ? std::string() : item.substr(b, e - b + 1));
+    if (k == std::string::npos) return out;
+    start = k + 1;
+  }
+}
+
+// Shortest text that reads back as the same double (valid JSON for finite values).
+std::string json_number(double x) {
+  char buf[32];
+  return std::string(buf, std::to_chars(buf, buf + sizeof buf, x).ptr);
+}
+
+vary_spec parse_vary(const std::string& arg) {
+  const std::string what = "--vary '" + arg + "': ";
+  const auto eq = arg.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == arg.size())
+    throw usage_error(what + "expected PATH[,PATH...]=VALUES");
+  vary_spec v;
+  v.paths = split(arg.substr(0, eq), ',');
+  for (const auto& p : v.paths)
+    if (p.empty()) throw usage_error(what + "empty path");
+  const std::string vals = arg.substr(eq + 1);
+  for (const char* fn : {"linspace(", "logspace("}) {
+    const std::string f = fn;
+    if (vals.rfind(f, 0) != 0) continue;
+    if (vals.back() != ')') throw usage_error(what + "missing ')' after " + f);
+    const auto args = split(vals.substr(f.size(), vals.size() - f.size() - 1), ',');
+    if (args.size() != 3) throw usage_error(what + f + "START,STOP,NUM) takes three numbers");
+    const double a = parse_number("--vary " + f + "START", args[0]);
+    const double b = parse_number("--vary " + f + "STOP", args[1]);
+    const double n = parse_number("--vary " + f + "NUM", args[2]);
+    if (n < 1 || n != std::floor(n) || n > 1e6)
+      throw usage_error(what + "NUM must be an integer in [1, 1000000]");
+    const auto num = static_cast<std::size_t>(n);
+    // numpy's linspace: START + i (STOP - START)/(NUM - 1), the last value exactly STOP;
+    // logspace: 10 to those powers.
+    for (std::size_t i = 0; i < num; ++i) {
+      double x =
+          num == 1 ? a : a + static_cast<double>(i) * ((b - a) / static_cast<double>(num - 1));
+      if (num > 1 && i == num - 1) x = b;
+      if (f == "logspace(") x = std::pow(10.0, x);
+      if (!std::isfinite(x))
+        throw usage_error(what + "value " + std::to_string(i) + " is not finite");
+      v.values.push_back(json_number(x));
+    }
+    return v;
+  }
+  v.values = split(vals, ',');
+  for (const auto& x : v.values)
+    if (x.empty()) throw usage_error(what + "empty value in the list");
+  return v;
+}
+
+// The assignments of every run: zipped (equal lengths) or the Cartesian product (the
+// first --vary outermost).
+std::vector<assignment> sweep_runs(const std::vector<vary_spec>& specs, bool grid) {
+  std::vector<assignment> runs;
+  auto assign = [&](assignment& a, const vary_spec& v, std::size_t i) {
+    for (const auto& p : v.paths) a.emplace_back(p, v.values[i]);
+  };
+  if (!grid) {
+    const std::size_t n = specs[0].values.size();
+    for (const auto& v : specs)
+      if (v.values.size() != n)
+        throw usage_error("--vary lists have different lengths (" + std::to_string(n) + " and " +
+                          std::to_string(v.values.size()) +
+                          "): zipped sweeps need equal lengths; --grid crosses them");
+    for (std::size_t i = 0; i < n; ++i) {
+      assignment a;
+      for (const auto& v : specs) assign(a, v, i);
+      runs.push_back(std::move(a));
+    }
+    return runs;
+  }
+  double total = 1;
+  for (const auto& v : specs) total *= static_cast<double>(v.values.size());
+  if (total > 1e6) throw usage_error("--grid: more than 1000000 runs");
+  std::vector<std::size_t> idx(specs.size(), 0);
+  for (;;) {
+    assignment a;
+    for (std::size_t s = 0; s < specs.size(); ++s) assign(a, specs[s], idx[s]);
+    runs.push_back(std::move(a));
+    std::size_t s = specs.size();
+    while (s > 0 && ++idx[s - 1] == specs[s - 1].values.size()) idx[--s] = 0;
+    if (s == 0) return runs;
+  }
+}
+
+struct sweep_row {
+  std::vector<uint64_t> spikes;  // per population
+  double dip_min = 0, dip_max = 0;
+  bool has_dipole = false;
+  double wall_s = 0;
+};
+
+int cmd_sweep(const options& o, const myelin::mpi_session& mpi) {
+  namespace fs = std::filesystem;
+  if (o.varies.empty()) throw usage_error("sweep needs at least one --vary");
+  if (o.jobs > 1 && mpi.size() > 1)
+    throw usage_error(
+        "--jobs > 1 runs simulations side by side in one process; under mpirun "
+        "each run uses every rank, so leave --jobs at 1");
+  std::vector<vary_spec> specs;
+  for (const auto& v : o.varies) specs.push_back(parse_vary(v));
+  const std::vector<assignment> runs = sweep_runs(specs, o.grid);
+
+  // Every run's model is built and validated before anything runs or is written.
+  const myelin::network base = load_base(o);
+  std::vector<myelin::network> nets;
+  nets.reserve(runs.size());
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    try {
+      nets.push_back(finish(base, o, runs[i]));
+    } catch (const myelin::model_error& e) {
+      std::string a;
+      for (const auto& [p, v] : runs[i]) a += (a.empty() ? "" : ", ") + p + "=" + v;
+      throw myelin::model_error("", "run " + std::to_string(i) + " (" + a + "): " + e.what());
+    }
+  }
+  const std::string dir = o.out_dir.empty() ? "results/" + base.name + "_sweep" : o.out_dir;
+  const bool root = mpi.rank() == 0;
+  std::error_code ec;
+  const bool existed = fs::exists(dir, ec);
+  std::vector<std::string> run_dirs;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "run_%03zu", i);
+    run_dirs.push_back((fs::path(dir) / name).string());
+  }
+  if (root) myelin::detail::output_transaction probe(dir);  // fails early if unwritable
+
+  std::vector<sweep_row> rows(runs.size());
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::exception_ptr error;
+  std::mutex io;  // HDF5 and stdout: one run writes at a time
+  auto worker = [&] {
+    for (std::size_t i; !failed && (i = next++) < runs.size();) {
+      try {
+        const auto t0 = std::chrono::steady_clock::now();
+        myelin::run_options ro;
+        ro.threads = o.jobs > 1 ? 1 : o.threads;
+        ro.max_record_memory = o.max_record_memory;
+        myelin::simulation sim(nets[i], ro);
+        sim.run(nets[i].tstop);
+        const auto dip = sim.hnn_dipoles();  // collective
+        sweep_row& r = rows[i];
+        for (const auto& p : sim.summary()) r.spikes.push_back(p.spike_count);
+        if (!dip.layers.empty()) {
+          r.has_dipole = true;
+          const auto [lo, hi] = std::minmax_element(dip.agg_smooth.begin(), dip.agg_smooth.end());
+          r.dip_min = *lo;
+          r.dip_max = *hi;
+        }
+        std::lock_guard<std::mutex> lock(io);
+        sim.write_outputs(run_dirs[i]);  // collective
+        r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        if (!o.quiet && root) {
+          std::string a;
+          for (const auto& [p, v] : runs[i]) a += " " + p + "=" + v;
+          std::printf("[%zu/%zu] %.3f s%s\n", i + 1, runs.size(), r.wall_s, a.c_str());
+          std::fflush(stdout);
+        }
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(io);
+        if (!failed.exchange(true)) error = std::current_exception();
+      }
+    }
+  };
+  const auto t0 = std::chrono::steady_clock::now();
+  {
+    std::vector<std::thread> team;
+    for (int j = 1; j < std::min<int>(o.jobs, static_cast<int>(runs.size())); ++j)
+      team.emplace_back(worker);
+    worker();
+    for (auto& t : team) t.join();
+  }
+  const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (error) {
+    // Nothing half-written: the runs already written go too.
+    if (root) {
+      if (!existed) {
+        fs::remove_all(dir, ec);
+      } else {
+        for (const auto& d : run_dirs) fs::remove_all(d, ec);
+      }
+    }
+    std::rethrow_exception(error);
+  }
+  if (!root) return 0;
+
+  // sweep.csv: one row per run.
+  std::string text = "run";
+  for (const auto& v : specs)
+    for (const auto& p : v.paths) text += "," + p;
+  for (const auto& p : base.populations) text += ",spikes_" + p.label;
+  const bool dip = rows[0].has_dipole;
+  if (dip) text += ",agg_smooth_min,agg_smooth_max";
+  text += ",wall_s\n";
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    text += std::to_string(i);
+    for (const auto& [p, v] : runs[i]) text += "," + v;
+    for (const uint64_t k : rows[i].spikes) text += "," + std::to_string(k);
+    if (dip) text += "," + json_number(rows[i].dip_min) + "," + json_number(rows[i].dip_max);
+    text += "," + json_number(rows[i].wall_s) + "\n";
+  }
+  myelin::detail::output_transaction tx(dir);
+  myelin::detail::write_text_atomic(tx.path("sweep.csv"), text);
+  tx.commit();
+  if (!o.quiet)
+    std::printf("%zu runs in %.3f s (%d at a time); outputs in %s/ (sweep.csv, run_*/)\n",
+                runs.size(), total, std::min<int>(o.jobs, static_cast<int>(runs.size())),
+                dir.c_str());
   return 0;
 }
 
@@ -316,6 +584,13 @@ int main(int argc, char** argv) {
         return fail(std::string("error: ") + e.what(), 1, !simulating || mpi.size() == 1);
       } catch (const myelin::error& e) {
         return fail(std::string("error: ") + e.what(), 1, mpi.size() == 1);
+      }
+    }
+    if (o.command == "sweep") {
+      try {
+        return cmd_sweep(o, mpi);
+      } catch (const myelin::model_error& e) {
+        return fail(std::string("error: ") + e.what(), 1, true);
       }
     }
     if (o.command == "validate") return cmd_validate(o);

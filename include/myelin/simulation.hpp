@@ -62,6 +62,17 @@ struct dipole_data {
   std::vector<double> values;
 };
 
+/// HNN-core's dipole signals [nAm] at t = k dt: "raw" (summed per layer, baseline-
+/// renormalised, unscaled, unsmoothed) and "smooth" (then convolved with a 30 ms Hamming
+/// window and scaled by 3000, HNN-core's default postprocessing). Layers are named after
+/// the cell types' prefix ("L2", "L5"), in population order; agg is their sum.
+struct hnn_dipole_signals {
+  double dt = 0.0;  ///< [ms]
+  std::vector<std::string> layers;
+  std::vector<double> agg, agg_smooth;
+  std::vector<std::vector<double>> layer, layer_smooth;  // [layer][k]
+};
+
 struct population_summary {
   std::string label;
   int64_t size;
@@ -87,6 +98,9 @@ class simulation {
   void run(double duration);
   /// Population dipoles (collective under MPI; complete on rank 0, empty elsewhere).
   std::vector<dipole_data> dipoles() const;
+  /// dipoles() postprocessed as HNN-core does (collective; empty on ranks other than 0
+  /// and for models without dipole-producing cells: layers.empty()).
+  hnn_dipole_signals hnn_dipoles() const;
   /// Runs until the model's tstop.
   void run() { run(model().tstop - time()); }
 

@@ -1121,48 +1121,64 @@ std::vector<population_summary> simulation::summary() const {
   return out;
 }
 
+hnn_dipole_signals simulation::hnn_dipoles() const {
+  const impl& m = *impl_;
+  const auto dipo = dipoles();  // collective
+  hnn_dipole_signals out;
+  out.dt = m.net.dt;
+  if (m.rank != 0 || dipo.empty()) return out;
+  std::vector<std::string> types;
+  for (const auto& d : dipo) {
+    std::string name = d.cell_type;
+    if (const auto u = name.find('_'); u != std::string::npos) name = name.substr(0, u);
+    auto it = std::find(out.layers.begin(), out.layers.end(), name);
+    if (it == out.layers.end()) {
+      out.layers.push_back(name);
+      out.layer.emplace_back(d.values.size(), 0.0);
+      it = out.layers.end() - 1;
+    }
+    auto& c = out.layer[static_cast<std::size_t>(it - out.layers.begin())];
+    for (std::size_t k = 0; k < c.size(); ++k) c[k] += d.values[k];
+    if (types.size() < out.layers.size()) types.push_back(d.cell_type);
+  }
+  for (std::size_t l = 0; l < out.layers.size(); ++l) {
+    double n = 0;
+    for (const auto& p : m.net.populations)
+      if (p.cell_type == types[l]) n += static_cast<double>(p.size);
+    for (std::size_t k = 0; k < out.layer[l].size(); ++k)
+      out.layer[l][k] -= hnn_baseline(types[l], n, static_cast<double>(k) * m.net.dt);
+  }
+  const std::size_t n_t = out.layer[0].size();
+  out.agg.assign(n_t, 0.0);
+  for (auto& c : out.layer)
+    for (std::size_t k = 0; k < n_t; ++k) {
+      c[k] *= 1e-6;  // fAm -> nAm
+      out.agg[k] += c[k];
+    }
+  const auto win = static_cast<std::size_t>(std::llround(30.0 / m.net.dt));
+  auto smooth = [&](const std::vector<double>& x) {
+    auto y = hamming_smooth(x, win);
+    for (double& v : y) v *= 3000.0;
+    return y;
+  };
+  out.agg_smooth = smooth(out.agg);
+  for (const auto& c : out.layer) out.layer_smooth.push_back(smooth(c));
+  return out;
+}
+
 void simulation::write_outputs(const std::string& dir) const {
   const impl& m = *impl_;
-  const auto tr = traces();     // collective
-  const auto dipo = dipoles();  // collective
+  const auto tr = traces();         // collective
+  const auto dipo = hnn_dipoles();  // collective
   if (m.rank != 0) return;
   output_transaction tx(dir);
-  if (!dipo.empty()) {
-    // dipole.csv: HNN-core's "raw" dipoles [nAm] (baseline-renormalised, unsmoothed,
-    // unscaled); dipole_smooth.csv: then smoothed (30 ms Hamming) and scaled by 3000.
-    std::vector<std::string> names, types;
-    std::vector<std::vector<double>> cols;
-    for (const auto& d : dipo) {
-      std::string name = d.cell_type;
-      if (const auto u = name.find('_'); u != std::string::npos) name = name.substr(0, u);
-      auto it = std::find(names.begin(), names.end(), name);
-      if (it == names.end()) {
-        names.push_back(name);
-        cols.emplace_back(d.values.size(), 0.0);
-        it = names.end() - 1;
-      }
-      auto& c = cols[static_cast<std::size_t>(it - names.begin())];
-      for (std::size_t k = 0; k < c.size(); ++k) c[k] += d.values[k];
-      if (types.size() < names.size()) types.push_back(d.cell_type);
-    }
-    for (std::size_t l = 0; l < names.size(); ++l) {
-      double n = 0;
-      for (const auto& p : m.net.populations)
-        if (p.cell_type == types[l]) n += static_cast<double>(p.size);
-      for (std::size_t k = 0; k < cols[l].size(); ++k)
-        cols[l][k] -= hnn_baseline(types[l], n, static_cast<double>(k) * m.net.dt);
-    }
-    const std::size_t n_t = cols[0].size();
-    std::vector<double> agg(n_t, 0.0);
-    for (auto& c : cols)
-      for (std::size_t k = 0; k < n_t; ++k) {
-        c[k] *= 1e-6;  // fAm -> nAm
-        agg[k] += c[k];
-      }
+  if (!dipo.layers.empty()) {
+    // dipole.csv: HNN-core's "raw" dipoles [nAm]; dipole_smooth.csv: smoothed and scaled.
+    const std::size_t n_t = dipo.agg.size();
     auto write_csv = [&](const std::string& file, const std::vector<double>& a,
                          const std::vector<std::vector<double>>& layers) {
       std::string text = "t_ms,agg";
-      for (const auto& n : names) text.append(1, ',').append(n);
+      for (const auto& n : dipo.layers) text.append(1, ',').append(n);
       text.append(1, '\n');
       // std::to_chars with precision 10 in general format is printf's "%.10g", faster.
       char buf[32];
@@ -1183,16 +1199,8 @@ void simulation::write_outputs(const std::string& dir) const {
       }
       write_text_atomic(tx.path(file), text);
     };
-    write_csv("dipole.csv", agg, cols);
-    const auto win = static_cast<std::size_t>(std::llround(30.0 / m.net.dt));
-    auto smooth = [&](const std::vector<double>& x) {
-      auto y = hamming_smooth(x, win);
-      for (double& v : y) v *= 3000.0;
-      return y;
-    };
-    std::vector<std::vector<double>> sl;
-    for (const auto& c : cols) sl.push_back(smooth(c));
-    write_csv("dipole_smooth.csv", smooth(agg), sl);
+    write_csv("dipole.csv", dipo.agg, dipo.layer);
+    write_csv("dipole_smooth.csv", dipo.agg_smooth, dipo.layer_smooth);
   }
   std::vector<spike_table> st;
   for (std::size_t p = 0; p < m.net.populations.size(); ++p) {
