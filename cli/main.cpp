@@ -340,7 +340,8 @@ std::vector<assignment> sweep_runs(const std::vector<vary_spec>& specs, bool gri
 }
 
 struct sweep_row {
-  std::vector<uint64_t> spikes;  // per population
+  std::vector<std::string> labels;  // populations, drives included
+  std::vector<uint64_t> spikes;
   double dip_min = 0, dip_max = 0;
   bool has_dipole = false;
   double wall_s = 0;
@@ -398,7 +399,10 @@ int cmd_sweep(const options& o, const myelin::mpi_session& mpi) {
         sim.run(nets[i].tstop);
         const auto dip = sim.hnn_dipoles();  // collective
         sweep_row& r = rows[i];
-        for (const auto& p : sim.summary()) r.spikes.push_back(p.spike_count);
+        for (const auto& p : sim.summary()) {
+          r.labels.push_back(p.label);
+          r.spikes.push_back(p.spike_count);
+        }
         if (!dip.layers.empty()) {
           r.has_dipole = true;
           const auto [lo, hi] = std::minmax_element(dip.agg_smooth.begin(), dip.agg_smooth.end());
@@ -446,7 +450,7 @@ int cmd_sweep(const options& o, const myelin::mpi_session& mpi) {
   std::string text = "run";
   for (const auto& v : specs)
     for (const auto& p : v.paths) text += "," + p;
-  for (const auto& p : base.populations) text += ",spikes_" + p.label;
+  for (const auto& l : rows[0].labels) text += ",spikes_" + l;
   const bool dip = rows[0].has_dipole;
   if (dip) text += ",agg_smooth_min,agg_smooth_max";
   text += ",wall_s\n";

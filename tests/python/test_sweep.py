@@ -1,0 +1,102 @@
+"""`myelin sweep` (docs/user-guide.md, docs/hnn.md): each run of a sweep gives exactly the
+files of the same `myelin run`, side-by-side jobs change nothing, zipped and crossed
+lists, HNN-core's own batch-example number, and one-line errors with nothing written."""
+import csv
+import json
+import os
+import subprocess
+
+import pytest
+
+P = "drives.evprox1.weights_ampa"
+
+
+def run(exe, *args, check=True):
+    p = subprocess.run([exe, *map(str, args)], capture_output=True, text=True, timeout=300)
+    if check and p.returncode != 0:
+        raise AssertionError(f"myelin {' '.join(map(str, args))} failed:\n{p.stderr}")
+    return p
+
+
+@pytest.fixture(scope="module")
+def net3x3(root, tmp_path_factory):
+    path = tmp_path_factory.mktemp("sweep") / "net3x3.json"
+    subprocess.run(["/usr/bin/python3", str(root / "models" / "generate_hnn.py"), "--grid", "3",
+                    "3", "--drives", "evprox1", "--tstop", "60", "-o", str(path)], check=True)
+    return path
+
+
+def rows(path):
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
+def test_runs_equal_single_runs_and_jobs_change_nothing(myelin_bin, net3x3, tmp_path):
+    values = ["0.001", "0.02"]
+    for jobs in (1, 2):
+        run(myelin_bin, "sweep", net3x3, "--vary",
+            f"{P}.L5_pyramidal,{P}.L2_pyramidal={','.join(values)}", "--jobs", jobs,
+            "--threads", 1, "-o", tmp_path / f"j{jobs}", "-q")
+    r1, r2 = rows(tmp_path / "j1/sweep.csv"), rows(tmp_path / "j2/sweep.csv")
+    assert len(r1) == 2
+    for a, b in zip(r1, r2):
+        a.pop("wall_s"), b.pop("wall_s")
+        assert a == b
+    for k, v in enumerate(values):
+        single = tmp_path / f"single{k}"
+        run(myelin_bin, "run", net3x3, "--set", f"{P}.L5_pyramidal={v}", "--set",
+            f"{P}.L2_pyramidal={v}", "-o", single, "-q")
+        for name in ("dipole.csv", "dipole_smooth.csv"):
+            assert (single / name).read_bytes() == (tmp_path / f"j2/run_{k:03d}" / name).read_bytes()
+        s = json.loads((single / "summary.json").read_text())
+        for pop in ("L2_basket", "L2_pyramidal", "L5_basket", "L5_pyramidal"):
+            assert int(r1[k][f"spikes_{pop}"]) == s["populations"][pop]["spike_count"]
+    # The stronger drive makes the L5 cells fire, the weaker one does not.
+    assert int(r1[0]["spikes_L5_pyramidal"]) < int(r1[1]["spikes_L5_pyramidal"])
+
+
+def test_grid_crosses_lists_first_outermost(myelin_bin, net3x3, tmp_path):
+    run(myelin_bin, "sweep", net3x3, "--vary", "tstop=linspace(10,20,3)", "--vary",
+        f"{P}.L5_basket=logspace(-3,-2,2)", "--grid", "-o", tmp_path / "g", "-q")
+    r = rows(tmp_path / "g/sweep.csv")
+    assert [(float(x["tstop"]), float(x[f"{P}.L5_basket"])) for x in r] == [
+        (10, 0.001), (10, 0.01), (15, 0.001), (15, 0.01), (20, 0.001), (20, 0.01)]
+    for k, x in enumerate(r):
+        s = json.loads((tmp_path / f"g/run_{k:03d}/summary.json").read_text())
+        assert s["tstop_ms"] == pytest.approx(float(x["tstop"]))
+
+
+def test_hnn_core_batch_example_minimum(myelin_bin, net3x3, tmp_path):
+    # ../shared/seeds/002 (HNN-core's batch simulation example, 3x3 network, one proximal
+    # drive): with weak drives the smoothed aggregate dipole's minimum is the resting
+    # one, -1.9487233699162363e-05 nAm (HNN-core smooths without the x3000 scaling).
+    run(myelin_bin, "sweep", net3x3, "--set", "drives.evprox1.mu=40", "--set",
+        "drives.evprox1.sigma=5", "--vary",
+        f"{P}.L2_basket,{P}.L5_basket,{P}.L2_pyramidal,{P}.L5_pyramidal=logspace(-4,-1,20)",
+        "-o", tmp_path / "s", "-q")
+    r = rows(tmp_path / "s/sweep.csv")
+    assert len(r) == 20
+    assert float(r[0][f"{P}.L2_basket"]) == 1e-4 and float(r[-1][f"{P}.L5_pyramidal"]) == 0.1
+    for x in r[:5]:
+        assert float(x["agg_smooth_min"]) / 3000 == pytest.approx(-1.9487233699162363e-05,
+                                                                   rel=1e-9)
+    assert float(r[-1]["agg_smooth_max"]) > 10 * float(r[0]["agg_smooth_max"])
+
+
+@pytest.mark.parametrize("args,code,message", [
+    (["--vary", "tstop=10,20", "--vary", "seed=1,2,3"], 2, "different lengths (2 and 3)"),
+    (["--vary", "tstop=logspace(1,2)"], 2, "takes three numbers"),
+    (["--vary", "tstop=linspace(1,2,0)"], 2, "NUM must be an integer"),
+    (["--vary", "=1,2"], 2, "expected PATH[,PATH...]=VALUES"),
+    (["--vary", "tstop=1,,2"], 2, "empty value"),
+    ([], 2, "needs at least one --vary"),
+    (["--vary", f"{P}.L5_basket=0.01,-1"], 1, f"run 1 ({P}.L5_basket=-1)"),
+    (["--vary", "drives.nope.mu=1,2"], 1, "run 0"),
+])
+def test_errors_name_the_problem_and_write_nothing(myelin_bin, net3x3, tmp_path, args, code,
+                                                   message):
+    out = tmp_path / "never"
+    p = run(myelin_bin, "sweep", net3x3, *args, "-o", out, check=False)
+    assert p.returncode == code, p.stderr
+    assert message in p.stderr
+    assert not out.exists()
