@@ -50,6 +50,7 @@ test-nompi: deps
 bench: build
 	$(PYTHON) bench/run.py --build-dir $(BUILD_DIR)
 	$(PYTHON) bench/parallel.py --build-dir $(BUILD_DIR)
+	$(PYTHON) bench/hnn_sweep.py --build-dir $(BUILD_DIR)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

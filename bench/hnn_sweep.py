@@ -1,0 +1,64 @@
+#!/usr/bin/python3
+"""The drive-weight sweep of HNN-core's batch example (../shared/seeds/002_*): the 3x3
+Jones 2009 network, one proximal evoked drive (mu 40, sigma 5 ms), 20 runs with the AMPA
+weights of basket and pyramidal cells both logspace(-4, -1, 20); 170 ms each.
+
+    /usr/bin/python3 bench/hnn_sweep.py --build-dir build --repeats 3
+
+Times the whole `myelin sweep` process (start-up, 20 builds, runs and output files) one
+run after another on one thread, and with --jobs 2 (two runs at a time, one thread
+each); then the cable kernel's cost per cell and step (build/bin/myelin_bench_cable).
+HNN-core with 4 joblib workers: 11.1 s for the 20 runs (the example's own log).
+Results: bench/out/hnn_sweep.json.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+P = "drives.evprox1.weights_ampa"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--build-dir", default=os.path.join(REPO, "build"))
+    ap.add_argument("--repeats", type=int, default=3)
+    a = ap.parse_args()
+    exe = os.path.join(a.build_dir, "bin", "myelin")
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        net = os.path.join(tmp, "net3x3.json")
+        subprocess.run(["/usr/bin/python3", os.path.join(REPO, "models", "generate_hnn.py"),
+                        "--grid", "3", "3", "--drives", "evprox1", "-o", net], check=True,
+                       stdout=subprocess.DEVNULL)
+        base = [exe, "sweep", net, "--set", "drives.evprox1.mu=40", "--set",
+                "drives.evprox1.sigma=5", "--vary",
+                f"{P}.L2_basket,{P}.L5_basket,{P}.L2_pyramidal,{P}.L5_pyramidal=logspace(-4,-1,20)",
+                "-q", "-o", os.path.join(tmp, "out")]
+        for label, extra in [("1 job x 1 thread", ["--threads", "1"]),
+                             ("1 job x 2 threads", ["--threads", "2"]),
+                             ("2 jobs x 1 thread", ["--jobs", "2"])]:
+            walls = []
+            for _ in range(a.repeats):
+                t0 = time.perf_counter()
+                subprocess.run(base + extra, check=True)
+                walls.append(time.perf_counter() - t0)
+            results[label] = {"wall_s": walls, "median_s": statistics.median(walls)}
+            print(f"{label:20s} 20 runs: median {statistics.median(walls):.2f} s "
+                  f"(runs: {', '.join(f'{w:.2f}' for w in walls)})", flush=True)
+    kernel = subprocess.run([os.path.join(a.build_dir, "bin", "myelin_bench_cable"), "6800", "3"],
+                            check=True, capture_output=True, text=True).stdout
+    print(kernel)
+    results["cable_kernel"] = kernel
+    os.makedirs(os.path.join(HERE, "out"), exist_ok=True)
+    with open(os.path.join(HERE, "out", "hnn_sweep.json"), "w") as f:
+        json.dump(results, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
