@@ -337,25 +337,17 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void cable_cells::a
       d[o + c] += gna + gk + gl;
     }
   }
-  // km, kca (pS/um2 with tadj), ar, cat, pas (S/cm2): g (v - e).
-  for (std::size_t k = 0; k < km_.node.size(); ++k) {
-    const std::size_t o = km_.node[k] * nc;
-    const double g0 = 1e-4 * km_tadj_ * km_.gbar[k];
-    const double* __restrict n = km_.s1.data() + km_.offset(k, nc);
-    for (std::size_t c = 0; c < nc; ++c) {
-      const double g = g0 * n[c];
-      rhs[o + c] -= g * (v[o + c] - cm::ek);
-      d[o + c] += g;
-    }
-  }
-  for (std::size_t k = 0; k < kca_.node.size(); ++k) {
-    const std::size_t o = kca_.node[k] * nc;
-    const double g0 = 1e-4 * km_tadj_ * kca_.gbar[k];
-    const double* __restrict n = kca_.s1.data() + kca_.offset(k, nc);
-    for (std::size_t c = 0; c < nc; ++c) {
-      const double g = g0 * n[c];
-      rhs[o + c] -= g * (v[o + c] - cm::ek);
-      d[o + c] += g;
+  // km, kca (pS/um2 with tadj, potassium), ar, cat, pas (S/cm2): g (v - e).
+  for (const gbar_set* set : {&km_, &kca_}) {
+    for (std::size_t k = 0; k < set->node.size(); ++k) {
+      const std::size_t o = set->node[k] * nc;
+      const double g0 = 1e-4 * km_tadj_ * set->gbar[k];
+      const double* __restrict n = set->s1.data() + set->offset(k, nc);
+      for (std::size_t c = 0; c < nc; ++c) {
+        const double g = g0 * n[c];
+        rhs[o + c] -= g * (v[o + c] - cm::ek);
+        d[o + c] += g;
+      }
     }
   }
   {

@@ -1,5 +1,6 @@
 import os
 import pathlib
+import subprocess
 
 import pytest
 
@@ -18,3 +19,12 @@ def myelin_bin():
 @pytest.fixture(scope="session")
 def root():
     return ROOT
+
+
+@pytest.fixture(scope="session")
+def net3x3(tmp_path_factory):
+    """HNN's column on a 3x3 grid with one proximal drive, 60 ms (models/generate_hnn.py)."""
+    path = tmp_path_factory.mktemp("hnn") / "net3x3.json"
+    subprocess.run(["/usr/bin/python3", str(ROOT / "models" / "generate_hnn.py"), "--grid", "3",
+                    "3", "--drives", "evprox1", "--tstop", "60", "-o", str(path)], check=True)
+    return path

@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -25,14 +24,6 @@ def run(exe, *args, check=True, ranks=1):
     if check and p.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed:\n{p.stderr}")
     return p
-
-
-@pytest.fixture(scope="module")
-def net3x3(root, tmp_path_factory):
-    path = tmp_path_factory.mktemp("hnn") / "net3x3.json"
-    subprocess.run(["/usr/bin/python3", str(root / "models" / "generate_hnn.py"), "--grid", "3",
-                    "3", "--drives", "evprox1", "--tstop", "60", "-o", str(path)], check=True)
-    return path
 
 
 def read_csv(path):

@@ -3,7 +3,6 @@ files of the same `myelin run`, side-by-side jobs change nothing, zipped and cro
 lists, HNN-core's own batch-example number, and one-line errors with nothing written."""
 import csv
 import json
-import os
 import subprocess
 
 import pytest
@@ -16,14 +15,6 @@ def run(exe, *args, check=True):
     if check and p.returncode != 0:
         raise AssertionError(f"myelin {' '.join(map(str, args))} failed:\n{p.stderr}")
     return p
-
-
-@pytest.fixture(scope="module")
-def net3x3(root, tmp_path_factory):
-    path = tmp_path_factory.mktemp("sweep") / "net3x3.json"
-    subprocess.run(["/usr/bin/python3", str(root / "models" / "generate_hnn.py"), "--grid", "3",
-                    "3", "--drives", "evprox1", "--tstop", "60", "-o", str(path)], check=True)
-    return path
 
 
 def rows(path):
