@@ -279,7 +279,7 @@ std::unique_ptr<distributed_context> make_default_context() {
 // plain `myelin run` never pays for (or trips over) MPI start-up.
 
 namespace {
-bool launched_by_mpi() {
+[[maybe_unused]] bool launched_by_mpi() {  // unused without MPI
   for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "MPI_LOCALNRANKS"})
     if (std::getenv(v)) return true;
   return false;
