@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -257,10 +256,9 @@ std::vector<std::string> split(const std::string& s, char sep) {
   }
 }
 
-// Shortest text that reads back as the same double (valid JSON for finite values).
+// Shortest text that reads back as the same double, as JSON writes it (0.0001, 1e-07).
 std::string json_number(double x) {
-  char buf[32];
-  return std::string(buf, std::to_chars(buf, buf + sizeof buf, x).ptr);
+  return nlohmann::json(x).dump();
 }
 
 vary_spec parse_vary(const std::string& arg) {
@@ -410,7 +408,7 @@ int cmd_sweep(const options& o, const myelin::mpi_session& mpi) {
           r.dip_max = *hi;
         }
         std::lock_guard<std::mutex> lock(io);
-        sim.write_outputs(run_dirs[i]);  // collective
+        sim.write_outputs(run_dirs[i], dip);  // collective
         r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         if (!o.quiet && root) {
           std::string a;

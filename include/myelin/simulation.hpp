@@ -67,7 +67,6 @@ struct dipole_data {
 /// window and scaled by 3000, HNN-core's default postprocessing). Layers are named after
 /// the cell types' prefix ("L2", "L5"), in population order; agg is their sum.
 struct hnn_dipole_signals {
-  double dt = 0.0;  ///< [ms]
   std::vector<std::string> layers;
   std::vector<double> agg, agg_smooth;
   std::vector<std::vector<double>> layer, layer_smooth;  // [layer][k]
@@ -140,6 +139,9 @@ class simulation {
   /// Writes spikes.h5, traces.h5 (if anything was recorded) and summary.json to `dir`,
   /// atomically: on failure no file of this call is left behind.
   void write_outputs(const std::string& dir) const;
+  /// The same with the dipoles already postprocessed by hnn_dipoles() on this
+  /// simulation's present state (collective as well), so they are not computed twice.
+  void write_outputs(const std::string& dir, const hnn_dipole_signals& dipoles) const;
 
   struct impl;
 

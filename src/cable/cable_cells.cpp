@@ -153,7 +153,7 @@ cable_cells::cable_cells(cable_template t, std::size_t n_cells)
   for (std::vector<double>* x : {&hh2_.m, &hh2_.h, &hh2_.n}) x->assign(hh2_.span * nc_, 0.0);
   for (gbar_set* set : {&km_, &kca_, &ar_, &pas_, &cat_, &ca_}) {
     set_span(*set);
-    set->s1.assign(set->span * nc_, 0.0);
+    if (set != &pas_) set->s1.assign(set->span * nc_, 0.0);  // pas has no state
     if (set == &ca_ || set == &cat_) set->s2.assign(set->span * nc_, 0.0);
   }
   cad_.ca.assign(cad_.node.size() * nc_, 0.0);

@@ -1125,7 +1125,6 @@ hnn_dipole_signals simulation::hnn_dipoles() const {
   const impl& m = *impl_;
   const auto dipo = dipoles();  // collective
   hnn_dipole_signals out;
-  out.dt = m.net.dt;
   if (m.rank != 0 || dipo.empty()) return out;
   std::vector<std::string> types;
   for (const auto& d : dipo) {
@@ -1167,9 +1166,12 @@ hnn_dipole_signals simulation::hnn_dipoles() const {
 }
 
 void simulation::write_outputs(const std::string& dir) const {
+  write_outputs(dir, hnn_dipoles());  // collective
+}
+
+void simulation::write_outputs(const std::string& dir, const hnn_dipole_signals& dipo) const {
   const impl& m = *impl_;
-  const auto tr = traces();         // collective
-  const auto dipo = hnn_dipoles();  // collective
+  const auto tr = traces();  // collective
   if (m.rank != 0) return;
   output_transaction tx(dir);
   if (!dipo.layers.empty()) {
