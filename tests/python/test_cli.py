@@ -8,13 +8,7 @@ import subprocess
 import h5py
 import numpy as np
 import pytest
-
-
-def run(exe, *args, check=True):
-    p = subprocess.run([exe, *map(str, args)], capture_output=True, text=True, timeout=300)
-    if check and p.returncode != 0:
-        raise AssertionError(f"myelin {' '.join(map(str, args))} failed:\n{p.stderr}")
-    return p
+from clitools import run
 
 
 def digest(path):

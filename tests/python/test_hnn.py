@@ -5,26 +5,10 @@ threads and ranks, every drive type, and one-line errors for bad drives and repl
 import hashlib
 import json
 import os
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
-
-MPIRUN = shutil.which("mpirun")
-ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-           OMPI_MCA_rmaps_base_oversubscribe="1")
-
-
-def run(exe, *args, check=True, ranks=1):
-    cmd = [exe, *map(str, args)]
-    if ranks > 1:
-        cmd = [MPIRUN, "--oversubscribe", "-np", str(ranks), *cmd]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=ENV)
-    if check and p.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)} failed:\n{p.stderr}")
-    return p
-
+from clitools import MPIRUN, run
 
 def read_csv(path):
     return np.genfromtxt(path, delimiter=",", names=True)

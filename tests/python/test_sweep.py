@@ -3,18 +3,11 @@ files of the same `myelin run`, side-by-side jobs change nothing, zipped and cro
 lists, HNN-core's own batch-example number, and one-line errors with nothing written."""
 import csv
 import json
-import subprocess
 
 import pytest
+from clitools import run
 
 P = "drives.evprox1.weights_ampa"
-
-
-def run(exe, *args, check=True):
-    p = subprocess.run([exe, *map(str, args)], capture_output=True, text=True, timeout=300)
-    if check and p.returncode != 0:
-        raise AssertionError(f"myelin {' '.join(map(str, args))} failed:\n{p.stderr}")
-    return p
 
 
 def rows(path):
