@@ -356,13 +356,12 @@ int cmd_sweep(const options& o, const myelin::mpi_session& mpi) {
   for (const auto& v : o.varies) specs.push_back(parse_vary(v));
   const std::vector<assignment> runs = sweep_runs(specs, o.grid);
 
-  // Every run's model is built and validated before anything runs or is written.
+  // Every run's model is built and validated before anything runs or is written, and
+  // built again when its turn comes (holding them all would cost memory in big grids).
   const myelin::network base = load_base(o);
-  std::vector<myelin::network> nets;
-  nets.reserve(runs.size());
   for (std::size_t i = 0; i < runs.size(); ++i) {
     try {
-      nets.push_back(finish(base, o, runs[i]));
+      finish(base, o, runs[i]);
     } catch (const myelin::model_error& e) {
       std::string a;
       for (const auto& [p, v] : runs[i]) a += (a.empty() ? "" : ", ") + p + "=" + v;
@@ -393,8 +392,9 @@ int cmd_sweep(const options& o, const myelin::mpi_session& mpi) {
         myelin::run_options ro;
         ro.threads = o.jobs > 1 ? 1 : o.threads;
         ro.max_record_memory = o.max_record_memory;
-        myelin::simulation sim(nets[i], ro);
-        sim.run(nets[i].tstop);
+        const myelin::network net = finish(base, o, runs[i]);
+        myelin::simulation sim(net, ro);
+        sim.run(net.tstop);
         const auto dip = sim.hnn_dipoles();  // collective
         sweep_row& r = rows[i];
         for (const auto& p : sim.summary()) {
