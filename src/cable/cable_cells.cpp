@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 
+#include "cable/gate_kernels.hpp"
 #include "cable/mechanisms.hpp"
 #include "cells/vmath.hpp"
 #include "myelin/error.hpp"
@@ -17,27 +19,6 @@ void check_nonneg(double v, const std::string& where, const char* field) {
   if (!(v >= 0.0) || !std::isfinite(v))
     throw model_error("",
                       where + field + " " + std::to_string(v) + " must be non-negative and finite");
-}
-
-// Gating variables that share one rate table: x += (1 - exp(-dt/tau(v))) (inf(v) - x)
-// (cnexp with the rates at the new v), for the n cells of one instance.
-template <int G>
-[[gnu::always_inline]] inline void gates(std::size_t n, const double* __restrict v,
-                                         const cm::table_view& t, const int (&inf)[G],
-                                         const int (&tau)[G], double* const (&x)[G], double dt) {
-  const double* qi[G];
-  const double* qt[G];
-  for (int g = 0; g < G; ++g) qi[g] = t.q[inf[g]], qt[g] = t.q[tau[g]];
-#pragma GCC ivdep
-  for (std::size_t c = 0; c < n; ++c) {
-    int i;
-    double th;
-    cm::table_pos(t, v[c], i, th);
-    for (int g = 0; g < G; ++g) {
-      const double xinf = cm::table_at(qi[g], i, th), xtau = cm::table_at(qt[g], i, th);
-      x[g][c] += (1.0 - vexp(-dt / xtau)) * (xinf - x[g][c]);
-    }
-  }
 }
 
 }  // namespace
@@ -107,10 +88,12 @@ cable_cells::cable_cells(cable_template t, std::size_t n_cells)
   d_const_.assign(nn_, 0.0);
 
   const std::size_t total = nn_ * nc_;
-  v_.assign(total, 0.0);
+  // v, cai and the gate states have slack for the kernels' last vector.
+  const std::size_t pad = cable_simd::kPad;
+  v_.assign(total + pad, 0.0);
   rhs_.assign(total, 0.0);
   d_.assign(total, 0.0);
-  cai_.assign(total, 5e-5);  // NEURON's cai0_ca_ion where no cad is inserted
+  cai_.assign(total + pad, 5e-5);  // NEURON's cai0_ca_ion where no cad is inserted
   eca_.assign(total, 0.0);
   ica_.assign(total, 0.0);
   above_.assign(nc_, 0);
@@ -150,11 +133,11 @@ cable_cells::cable_cells(cable_template t, std::size_t n_cells)
     set.span = *std::max_element(set.node.begin(), set.node.end()) - set.n0 + 1;
   };
   set_span(hh2_);
-  for (std::vector<double>* x : {&hh2_.m, &hh2_.h, &hh2_.n}) x->assign(hh2_.span * nc_, 0.0);
+  for (std::vector<double>* x : {&hh2_.m, &hh2_.h, &hh2_.n}) x->assign(hh2_.span * nc_ + pad, 0.0);
   for (gbar_set* set : {&km_, &kca_, &ar_, &pas_, &cat_, &ca_}) {
     set_span(*set);
-    if (set != &pas_) set->s1.assign(set->span * nc_, 0.0);  // pas has no state
-    if (set == &ca_ || set == &cat_) set->s2.assign(set->span * nc_, 0.0);
+    if (set != &pas_) set->s1.assign(set->span * nc_ + pad, 0.0);  // pas has no state
+    if (set == &ca_ || set == &cat_) set->s2.assign(set->span * nc_ + pad, 0.0);
   }
   cad_.ca.assign(cad_.node.size() * nc_, 0.0);
   cad_.decay.assign(cad_.node.size(), 0.0);
@@ -165,6 +148,7 @@ cable_cells::cable_cells(cable_template t, std::size_t n_cells)
   cat_tv_ = cm::view(cm::cat_table());
   ar_tv_ = cm::view(cm::ar_table());
   rt2f_ = cm::nernst_rt_2f();
+  kernels_ = &cable_simd::best_kernels();
 
   const std::size_t nsyn = tpl_.synapses.size();
   for (const synapse_spec& syn : tpl_.synapses) {
@@ -447,9 +431,13 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void cable_cells::a
 
   // 3. States over dt at v(t+dt), NEURON's mechanism order (ar, ca, cad, cat, hh2, kca,
   // km): cad before kca, so kca sees the new cai. Gates run over whole spans.
-  gates<1>(ar_.span * nc, v + ar_.n0 * nc, ar_tv_, {0}, {1}, {ar_.s1.data()}, dt);
-  gates<2>(ca_.span * nc, v + ca_.n0 * nc, ca_tv_, {0, 1}, {2, 3}, {ca_.s1.data(), ca_.s2.data()},
-           dt);
+  const cable_simd::kernels& kern = *kernels_;
+  auto gates = [&](const span_set& set, const cable_simd::gate_table& t,
+                   std::initializer_list<double*> x) {
+    kern.gates[x.size() - 1](set.span * nc, v + set.n0 * nc, t, x.begin(), dt);
+  };
+  gates(ar_, cm::ar_gate_rows(), {ar_.s1.data()});
+  gates(ca_, cm::ca_gate_rows(), {ca_.s1.data(), ca_.s2.data()});
   {
     // cad: d ca/dt = drive + (cainf - ca)/taur, drive = max(0, -1e4 ica/(2 F depth)) from
     // the ica of this step's current phase; exact over dt with the drive held.
@@ -469,23 +457,11 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void cable_cells::a
       }
     }
   }
-  gates<2>(cat_.span * nc, v + cat_.n0 * nc, cat_tv_, {0, 2}, {1, 3},
-           {cat_.s1.data(), cat_.s2.data()}, dt);
-  gates<3>(hh2_.span * nc, v + hh2_.n0 * nc, hh2_tv_, {0, 2, 4}, {1, 3, 5},
-           {hh2_.m.data(), hh2_.h.data(), hh2_.n.data()}, dt);
-  {
-    const double* __restrict cai = cai_.data() + kca_.n0 * nc;
-    double* __restrict n = kca_.s1.data();
-    const double tadj = km_tadj_;
-    const std::size_t len = kca_.span * nc;
-#pragma GCC ivdep
-    for (std::size_t j = 0; j < len; ++j) {
-      const double a = cm::kca_ra * cai[j];
-      const double tau = 1.0 / tadj / (a + cm::kca_rb), inf = a / (a + cm::kca_rb);
-      n[j] += (1.0 - vexp(-dt / tau)) * (inf - n[j]);
-    }
-  }
-  gates<1>(km_.span * nc, v + km_.n0 * nc, km_tv_, {0}, {1}, {km_.s1.data()}, dt);
+  gates(cat_, cm::cat_gate_rows(), {cat_.s1.data(), cat_.s2.data()});
+  gates(hh2_, cm::hh2_gate_rows(), {hh2_.m.data(), hh2_.h.data(), hh2_.n.data()});
+  kern.kca(kca_.span * nc, cai_.data() + kca_.n0 * nc, kca_.s1.data(), cm::kca_ra, cm::kca_rb,
+           km_tadj_, dt);
+  gates(km_, cm::km_gate_rows(), {km_.s1.data()});
 
   // 4. Synapses decay over the step, then this step's events open them.
   for (std::size_t s = 0; s < syn_node_.size(); ++s) {

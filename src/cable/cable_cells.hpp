@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cable/gate_kernels.hpp"
 #include "cable/mechanisms.hpp"
 #include "cable/morphology.hpp"
 
@@ -188,6 +189,7 @@ class cable_cells {
   double km_tadj_ = 1.0;
   cable_mech::table_view hh2_tv_{}, km_tv_{}, ca_tv_{}, cat_tv_{}, ar_tv_{};
   double rt2f_ = 0.0;
+  const cable_simd::kernels* kernels_ = nullptr;  // gate updates for this CPU
 
   // Synapses [synapse * nc + cell].
   std::vector<int> syn_node_;

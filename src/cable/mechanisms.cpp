@@ -83,6 +83,40 @@ const rate_table& ar_table() {
   return t;
 }
 
+gate_rows::gate_rows(const rate_table& t, std::initializer_list<int> inf,
+                     std::initializer_list<int> tau) {
+  const std::size_t G = inf.size();
+  for (int k = 0; k < t.n; ++k)
+    for (std::size_t g = 0; g < G; ++g)
+      for (int q : {inf.begin()[g], tau.begin()[g]}) {
+        rows.push_back(t.q[q][k]);
+        rows.push_back(t.q[q][k + 1] - t.q[q][k]);
+      }
+  rows.resize(rows.size() + cable_simd::kPad, 0.0);  // the kernels load whole vectors
+  view = {rows.data(), t.vmin, t.mfac, static_cast<double>(t.n), t.n - 1};
+}
+
+const cable_simd::gate_table& hh2_gate_rows() {
+  static const gate_rows r(hh2_table(), {0, 2, 4}, {1, 3, 5});
+  return r.view;
+}
+const cable_simd::gate_table& km_gate_rows() {
+  static const gate_rows r(km_table(), {0}, {1});
+  return r.view;
+}
+const cable_simd::gate_table& ca_gate_rows() {
+  static const gate_rows r(ca_table(), {0, 1}, {2, 3});
+  return r.view;
+}
+const cable_simd::gate_table& cat_gate_rows() {
+  static const gate_rows r(cat_table(), {0, 2}, {1, 3});
+  return r.view;
+}
+const cable_simd::gate_table& ar_gate_rows() {
+  static const gate_rows r(ar_table(), {0}, {1});
+  return r.view;
+}
+
 double exp2syn_factor(double tau1, double tau2) {
   // NEURON keeps tau1 < tau2 (Exp2Syn's INITIAL block).
   if (tau1 / tau2 > 0.9999) tau1 = 0.9999 * tau2;

@@ -6,7 +6,10 @@
 // a field says pS/um2, mA/cm2, mM.
 
 #include <cmath>
+#include <initializer_list>
 #include <vector>
+
+#include "cable/gate_kernels.hpp"
 
 namespace myelin::detail::cable_mech {
 
@@ -89,6 +92,17 @@ inline table_view view(const rate_table& t) {
   return t[i] + theta * (t[i + 1] - t[i]);
 }
 
+/// A rate table in the gate kernels' row layout (cable_simd::gate_table): for each gate
+/// its inf and tau at table point k and their differences to point k + 1, side by side.
+/// t[k] + theta (t[k+1] - t[k]) with the difference stored gives the same bits as with it
+/// computed on the fly.
+struct gate_rows {
+  std::vector<double> rows;
+  cable_simd::gate_table view;
+  /// inf[g], tau[g]: the table's quantities for gate g.
+  gate_rows(const rate_table& t, std::initializer_list<int> inf, std::initializer_list<int> tau);
+};
+
 // --- rate functions, exact formulas (the tables sample them) -------------------------
 
 /// hh2: out = {minf, mtau, hinf, htau, ninf, ntau}.
@@ -108,6 +122,13 @@ const rate_table& km_table();   // -120..100 mV, 199 intervals
 const rate_table& ca_table();   // -120..100 mV, 199 intervals
 const rate_table& cat_table();  // -120..40 mV, 641 intervals
 const rate_table& ar_table();   // -120..40 mV, 641 intervals
+
+/// The same tables for the gate kernels: gates (m, h, n), (n), (m, h), (m, h), (m).
+const cable_simd::gate_table& hh2_gate_rows();
+const cable_simd::gate_table& km_gate_rows();
+const cable_simd::gate_table& ca_gate_rows();
+const cable_simd::gate_table& cat_gate_rows();
+const cable_simd::gate_table& ar_gate_rows();
 
 inline double km_tadj() {
   return q10_factor(2.3, 23.0);

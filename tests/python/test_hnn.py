@@ -57,6 +57,24 @@ def test_bit_identical_across_layouts(myelin_bin, net3x3, tmp_path):
     assert len(digests) == 1
 
 
+def test_bit_identical_across_simd_builds(myelin_bin, net3x3, tmp_path):
+    """The cable gate kernels exist for AVX-512, AVX2 and baseline x86-64
+    (src/cable/gate_kernels.hpp); each the CPU runs gives the same spikes and dipoles."""
+    digests = {}
+    for simd in ("avx512", "avx2", "baseline"):
+        out = tmp_path / simd
+        p = run(myelin_bin, "run", net3x3, "-o", out, "-q", check=False,
+                env={"MYELIN_SIMD": simd})
+        if p.returncode != 0:
+            assert "no such kernels" in p.stderr  # this CPU lacks the instruction set
+            assert not out.exists() or not any(out.iterdir())
+            continue
+        digests[simd] = tuple(hashlib.sha256((out / f).read_bytes()).hexdigest()
+                              for f in ("spikes.h5", "dipole.csv", "dipole_smooth.csv"))
+    assert "baseline" in digests
+    assert len(set(digests.values())) == 1, digests
+
+
 def test_drive_weights_are_model_fields(myelin_bin, net3x3, tmp_path):
     counts = []
     for w in (0.0, 0.05):
