@@ -86,6 +86,7 @@ cable_cells::cable_cells(cable_template t, std::size_t n_cells)
     b_[i] = -1e2 * rinv / area_m[i];
   }
   d_const_.assign(nn_, 0.0);
+  d_const_e_.assign(nn_ * nc_, 0.0);
 
   const std::size_t total = nn_ * nc_;
   // v, cai and the gate states have slack for the kernels' last vector.
@@ -139,9 +140,22 @@ cable_cells::cable_cells(cable_template t, std::size_t n_cells)
     if (set != &pas_) set->s1.assign(set->span * nc_ + pad, 0.0);  // pas has no state
     if (set == &ca_ || set == &cat_) set->s2.assign(set->span * nc_ + pad, 0.0);
   }
-  cad_.ca.assign(cad_.node.size() * nc_, 0.0);
-  cad_.decay.assign(cad_.node.size(), 0.0);
   km_tadj_ = cm::km_tadj();
+  hh2_.gna_e = hh2_.spread(hh2_.gnabar, nc_);
+  hh2_.gk_e = hh2_.spread(hh2_.gkbar, nc_);
+  hh2_.gl_e = hh2_.spread(hh2_.gl, nc_);
+  hh2_.el_e = hh2_.spread(hh2_.el, nc_);
+  for (gbar_set* set : {&km_, &kca_, &ca_}) {  // pS/um2 with the temperature factor
+    std::vector<double> g0(set->gbar.size());
+    for (std::size_t k = 0; k < g0.size(); ++k) g0[k] = 1e-4 * km_tadj_ * set->gbar[k];
+    set->g_e = set->spread(g0, nc_);
+  }
+  for (gbar_set* set : {&cat_, &ar_, &pas_}) set->g_e = set->spread(set->gbar, nc_);
+  pas_.e_e = pas_.spread(pas_.e, nc_);
+  set_span(cad_);
+  cad_.taur_e = cad_.spread(cad_.taur, nc_, 1.0);
+  cad_.decay_e.assign(cad_.span * nc_, 0.0);
+  cad_.ca.assign(cad_.span * nc_, 0.0);
   hh2_tv_ = cm::view(cm::hh2_table());
   km_tv_ = cm::view(cm::km_table());
   ca_tv_ = cm::view(cm::ca_table());
@@ -159,6 +173,8 @@ cable_cells::cable_cells(cable_template t, std::size_t n_cells)
   }
   syn_d1_.assign(nsyn, 0.0);
   syn_d2_.assign(nsyn, 0.0);
+  syn_d1_e_.assign(nsyn * nc_, 0.0);
+  syn_d2_e_.assign(nsyn * nc_, 0.0);
   syn_a_.assign(nsyn * nc_, 0.0);
   syn_b_.assign(nsyn * nc_, 0.0);
 
@@ -191,6 +207,14 @@ cable_cells::cable_cells(cable_template t, std::size_t n_cells)
   initialize();
 }
 
+std::vector<double> cable_cells::span_set::spread(const std::vector<double>& per_instance,
+                                                  std::size_t nc, double absent) const {
+  std::vector<double> out(span * nc, absent);
+  for (std::size_t k = 0; k < node.size(); ++k)
+    std::fill_n(out.begin() + offset(k, nc), nc, per_instance[k]);
+  return out;
+}
+
 int cable_cells::port_index(std::string_view name) const {
   for (std::size_t r = 0; r < tpl_.ports.size(); ++r)
     if (tpl_.ports[r].name == name) return static_cast<int>(r);
@@ -206,11 +230,15 @@ void cable_cells::prepare(double dt) {
     d_const_[i] -= b_[i];
     d_const_[tree_.parent[i]] -= a_[i];
   }
+  for (std::size_t i = 0; i < nn_; ++i) std::fill_n(d_const_e_.begin() + i * nc_, nc_, d_const_[i]);
   for (std::size_t k = 0; k < cad_.node.size(); ++k)
-    cad_.decay[k] = 1.0 - std::exp(-dt / cad_.taur[k]);
+    std::fill_n(cad_.decay_e.begin() + cad_.offset(k, nc_), nc_,
+                1.0 - std::exp(-dt / cad_.taur[k]));
   for (std::size_t s = 0; s < tpl_.synapses.size(); ++s) {
     syn_d1_[s] = std::exp(-dt / tpl_.synapses[s].tau1);
     syn_d2_[s] = std::exp(-dt / tpl_.synapses[s].tau2);
+    std::fill_n(syn_d1_e_.begin() + s * nc_, nc_, syn_d1_[s]);
+    std::fill_n(syn_d2_e_.begin() + s * nc_, nc_, syn_d2_[s]);
   }
 }
 
@@ -250,10 +278,8 @@ void cable_cells::initialize() {
   });
   // cad: ca = cai = cainf (before kca, which reads it: NEURON's mechanism order).
   for (std::size_t k = 0; k < cad_.node.size(); ++k)
-    for (std::size_t c = 0; c < nc; ++c) {
-      cad_.ca[k * nc + c] = cm::cai0;
-      cai_[cad_.node[k] * nc + c] = cm::cai0;
-    }
+    std::fill_n(cai_.begin() + cad_.node[k] * nc, nc, cm::cai0);
+  std::copy_n(cai_.begin() + cad_.n0 * nc, cad_.span * nc, cad_.ca.begin());
   // cat: h = hinf(v), m = 0 (its INITIAL block overwrites m).
   each(cat_, [&](std::size_t iv, std::size_t is) {
     cm::table_pos(cat_tv_, v_[iv], ti, th);
@@ -284,100 +310,92 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void cable_cells::a
   double* __restrict d = d_.data();
 
   // 1. Currents at v(t). rhs = -(membrane current) in mA/cm2, d = its conductance plus
-  // the constant capacitive and axial part.
-  for (std::size_t i = 0; i < nn_; ++i) {
-    const double dc = d_const_[i];
-    for (std::size_t c = 0; c < nc; ++c) {
-      rhs[i * nc + c] = 0.0;
-      d[i * nc + c] = dc;
-    }
-  }
+  // the constant capacitive and axial part. Each mechanism is one loop over its span.
+  std::fill_n(rhs, nn_ * nc, 0.0);
+  std::copy_n(d_const_e_.data(), nn_ * nc, d);
   // Calcium: eca follows the present cai (NEURON's ion "eadvance"); ica accumulates.
   {
-    double* __restrict cai = cai_.data();
-    double* __restrict eca = eca_.data();
-    double* __restrict ica = ica_.data();
-    for (std::size_t k = 0; k < cad_.node.size(); ++k) {
-      const std::size_t o = cad_.node[k] * nc;
-      for (std::size_t c = 0; c < nc; ++c) {
-        eca[o + c] = rt2f_ * vlog(cm::cao / cai[o + c]);
-        ica[o + c] = 0.0;
-      }
+    const std::size_t o = cad_.n0 * nc, len = cad_.span * nc;
+    const double* __restrict cai = cai_.data() + o;
+    double* __restrict eca = eca_.data() + o;
+    double* __restrict ica = ica_.data() + o;
+    for (std::size_t j = 0; j < len; ++j) {
+      eca[j] = rt2f_ * vlog(cm::cao / cai[j]);
+      ica[j] = 0.0;
     }
   }
-  for (std::size_t k = 0; k < hh2_.node.size(); ++k) {
-    const std::size_t o = hh2_.node[k] * nc;
-    const double gna_bar = hh2_.gnabar[k], gk_bar = hh2_.gkbar[k], gl = hh2_.gl[k], el = hh2_.el[k];
-    const std::size_t os = hh2_.offset(k, nc);
-    const double* __restrict m = hh2_.m.data() + os;
-    const double* __restrict h = hh2_.h.data() + os;
-    const double* __restrict n = hh2_.n.data() + os;
-    for (std::size_t c = 0; c < nc; ++c) {
-      const double vv = v[o + c];
-      const double gna = gna_bar * m[c] * m[c] * m[c] * h[c];
-      const double n2 = n[c] * n[c];
-      const double gk = gk_bar * n2 * n2;
-      rhs[o + c] -= gna * (vv - cm::ena) + gk * (vv - cm::ek) + gl * (vv - el);
-      d[o + c] += gna + gk + gl;
+  {
+    const std::size_t o = hh2_.n0 * nc, len = hh2_.span * nc;
+    const double* __restrict gna_bar = hh2_.gna_e.data();
+    const double* __restrict gk_bar = hh2_.gk_e.data();
+    const double* __restrict gl = hh2_.gl_e.data();
+    const double* __restrict el = hh2_.el_e.data();
+    const double* __restrict m = hh2_.m.data();
+    const double* __restrict h = hh2_.h.data();
+    const double* __restrict n = hh2_.n.data();
+    for (std::size_t j = 0; j < len; ++j) {
+      const double vv = v[o + j];
+      const double gna = gna_bar[j] * m[j] * m[j] * m[j] * h[j];
+      const double n2 = n[j] * n[j];
+      const double gk = gk_bar[j] * n2 * n2;
+      rhs[o + j] -= gna * (vv - cm::ena) + gk * (vv - cm::ek) + gl[j] * (vv - el[j]);
+      d[o + j] += gna + gk + gl[j];
     }
   }
   // km, kca (pS/um2 with tadj, potassium), ar, cat, pas (S/cm2): g (v - e).
   for (const gbar_set* set : {&km_, &kca_}) {
-    for (std::size_t k = 0; k < set->node.size(); ++k) {
-      const std::size_t o = set->node[k] * nc;
-      const double g0 = 1e-4 * km_tadj_ * set->gbar[k];
-      const double* __restrict n = set->s1.data() + set->offset(k, nc);
-      for (std::size_t c = 0; c < nc; ++c) {
-        const double g = g0 * n[c];
-        rhs[o + c] -= g * (v[o + c] - cm::ek);
-        d[o + c] += g;
-      }
+    const std::size_t o = set->n0 * nc, len = set->span * nc;
+    const double* __restrict g0 = set->g_e.data();
+    const double* __restrict n = set->s1.data();
+    for (std::size_t j = 0; j < len; ++j) {
+      const double g = g0[j] * n[j];
+      rhs[o + j] -= g * (v[o + j] - cm::ek);
+      d[o + j] += g;
     }
   }
   {
-    const double* __restrict eca = eca_.data();
-    double* __restrict ica = ica_.data();
-    for (std::size_t k = 0; k < ca_.node.size(); ++k) {
-      const std::size_t o = ca_.node[k] * nc;
-      const double g0 = 1e-4 * km_tadj_ * ca_.gbar[k];
-      const double* __restrict m = ca_.s1.data() + ca_.offset(k, nc);
-      const double* __restrict h = ca_.s2.data() + ca_.offset(k, nc);
-      for (std::size_t c = 0; c < nc; ++c) {
-        const double g = g0 * m[c] * m[c] * h[c];
-        const double i = g * (v[o + c] - eca[o + c]);
-        ica[o + c] += i;
-        rhs[o + c] -= i;
-        d[o + c] += g;
-      }
+    const std::size_t o = ca_.n0 * nc, len = ca_.span * nc;
+    const double* __restrict eca = eca_.data() + o;
+    double* __restrict ica = ica_.data() + o;
+    const double* __restrict g0 = ca_.g_e.data();
+    const double* __restrict m = ca_.s1.data();
+    const double* __restrict h = ca_.s2.data();
+    for (std::size_t j = 0; j < len; ++j) {
+      const double g = g0[j] * m[j] * m[j] * h[j];
+      const double i = g * (v[o + j] - eca[j]);
+      ica[j] += i;
+      rhs[o + j] -= i;
+      d[o + j] += g;
     }
   }
-  for (std::size_t k = 0; k < cat_.node.size(); ++k) {
-    const std::size_t o = cat_.node[k] * nc;
-    const double gbar = cat_.gbar[k];
-    const double* __restrict m = cat_.s1.data() + cat_.offset(k, nc);
-    const double* __restrict h = cat_.s2.data() + cat_.offset(k, nc);
-    for (std::size_t c = 0; c < nc; ++c) {
-      const double g = gbar * m[c] * m[c] * h[c];
-      rhs[o + c] -= g * (v[o + c] - cm::cat_erev);
-      d[o + c] += g;
+  {
+    const std::size_t o = cat_.n0 * nc, len = cat_.span * nc;
+    const double* __restrict gbar = cat_.g_e.data();
+    const double* __restrict m = cat_.s1.data();
+    const double* __restrict h = cat_.s2.data();
+    for (std::size_t j = 0; j < len; ++j) {
+      const double g = gbar[j] * m[j] * m[j] * h[j];
+      rhs[o + j] -= g * (v[o + j] - cm::cat_erev);
+      d[o + j] += g;
     }
   }
-  for (std::size_t k = 0; k < ar_.node.size(); ++k) {
-    const std::size_t o = ar_.node[k] * nc;
-    const double gbar = ar_.gbar[k];
-    const double* __restrict m = ar_.s1.data() + ar_.offset(k, nc);
-    for (std::size_t c = 0; c < nc; ++c) {
-      const double g = gbar * m[c];
-      rhs[o + c] -= g * (v[o + c] - cm::ar_erev);
-      d[o + c] += g;
+  {
+    const std::size_t o = ar_.n0 * nc, len = ar_.span * nc;
+    const double* __restrict gbar = ar_.g_e.data();
+    const double* __restrict m = ar_.s1.data();
+    for (std::size_t j = 0; j < len; ++j) {
+      const double g = gbar[j] * m[j];
+      rhs[o + j] -= g * (v[o + j] - cm::ar_erev);
+      d[o + j] += g;
     }
   }
-  for (std::size_t k = 0; k < pas_.node.size(); ++k) {
-    const std::size_t o = pas_.node[k] * nc;
-    const double g = pas_.gbar[k], e = pas_.e[k];
-    for (std::size_t c = 0; c < nc; ++c) {
-      rhs[o + c] -= g * (v[o + c] - e);
-      d[o + c] += g;
+  {
+    const std::size_t o = pas_.n0 * nc, len = pas_.span * nc;
+    const double* __restrict g = pas_.g_e.data();
+    const double* __restrict e = pas_.e_e.data();
+    for (std::size_t j = 0; j < len; ++j) {
+      rhs[o + j] -= g[j] * (v[o + j] - e[j]);
+      d[o + j] += g[j];
     }
   }
   // Synapses (point processes, nA and uS, scaled by 100/area to the node's density).
@@ -442,19 +460,17 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void cable_cells::a
     // cad: d ca/dt = drive + (cainf - ca)/taur, drive = max(0, -1e4 ica/(2 F depth)) from
     // the ica of this step's current phase; exact over dt with the drive held.
     const double k_drive = -10000.0 / (2.0 * cm::cad_faraday * cm::cad_depth);
-    for (std::size_t k = 0; k < cad_.node.size(); ++k) {
-      const std::size_t o = cad_.node[k] * nc;
-      const double taur = cad_.taur[k], decay = cad_.decay[k];
-      const double* __restrict ica = ica_.data() + o;
-      double* __restrict cai = cai_.data() + o;
-      double* __restrict ca = cad_.ca.data() + k * nc;
-#pragma GCC ivdep
-      for (std::size_t c = 0; c < nc; ++c) {
-        double drive = k_drive * ica[c];
-        drive = drive <= 0.0 ? 0.0 : drive;
-        ca[c] += decay * ((drive + cm::cai0 / taur) * taur - ca[c]);
-        cai[c] = ca[c];
-      }
+    const std::size_t o = cad_.n0 * nc, len = cad_.span * nc;
+    const double* __restrict taur = cad_.taur_e.data();
+    const double* __restrict decay = cad_.decay_e.data();
+    const double* __restrict ica = ica_.data() + o;
+    double* __restrict cai = cai_.data() + o;
+    double* __restrict ca = cad_.ca.data();
+    for (std::size_t j = 0; j < len; ++j) {
+      double drive = k_drive * ica[j];
+      drive = drive <= 0.0 ? 0.0 : drive;
+      ca[j] += decay[j] * ((drive + cm::cai0 / taur[j]) * taur[j] - ca[j]);
+      cai[j] = ca[j];
     }
   }
   gates(cat_, cm::cat_gate_rows(), {cat_.s1.data(), cat_.s2.data()});
@@ -464,13 +480,14 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void cable_cells::a
   gates(km_, cm::km_gate_rows(), {km_.s1.data()});
 
   // 4. Synapses decay over the step, then this step's events open them.
-  for (std::size_t s = 0; s < syn_node_.size(); ++s) {
-    const double d1 = syn_d1_[s], d2 = syn_d2_[s];
-    double* __restrict sa = syn_a_.data() + s * nc;
-    double* __restrict sb = syn_b_.data() + s * nc;
-    for (std::size_t c = 0; c < nc; ++c) {
-      sa[c] *= d1;
-      sb[c] *= d2;
+  {
+    const double* __restrict d1 = syn_d1_e_.data();
+    const double* __restrict d2 = syn_d2_e_.data();
+    double* __restrict sa = syn_a_.data();
+    double* __restrict sb = syn_b_.data();
+    for (std::size_t j = 0; j < syn_a_.size(); ++j) {
+      sa[j] *= d1[j];
+      sb[j] *= d2[j];
     }
   }
   if (port_weight) {

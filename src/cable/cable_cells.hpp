@@ -155,8 +155,9 @@ class cable_cells {
   // part of d). Row i of the system, in mA/cm2 per mV: d_i dv_i + b_i dv_parent = rhs_i;
   // the parent's row holds a_i dv_i.
   std::vector<double> a_, b_;
-  std::vector<double> d_const_;   // cm * 1e-3 / dt - b_i - sum over children a_child
-  std::vector<double> inv_area_;  // 100/area [1/um2 scaled]: nA -> mA/cm2
+  std::vector<double> d_const_;    // cm * 1e-3 / dt - b_i - sum over children a_child
+  std::vector<double> d_const_e_;  // the same per (node, cell)
+  std::vector<double> inv_area_;   // 100/area [1/um2 scaled]: nA -> mA/cm2
 
   // Per (node, cell).
   std::vector<double> v_, rhs_, d_, cai_, eca_, ica_;
@@ -172,19 +173,28 @@ class cable_cells {
     int n0 = 0;
     std::size_t span = 0;
     std::size_t offset(std::size_t k, std::size_t nc) const { return (node[k] - n0) * nc; }
+    /// Per-instance values laid out like the states, per (span node, cell); `absent` at
+    /// the nodes of the span without the mechanism.
+    std::vector<double> spread(const std::vector<double>& per_instance, std::size_t nc,
+                               double absent = 0.0) const;
   };
+  // The current loops run over whole spans with per-(node, cell) parameters (0 where the
+  // node lacks the mechanism, which adds nothing): with few cells a loop per node costs
+  // more in loop overhead and remainders than in arithmetic.
   struct hh2_set : span_set {
-    std::vector<double> gnabar, gkbar, gl, el;
+    std::vector<double> gnabar, gkbar, gl, el;  // per instance
+    std::vector<double> gna_e, gk_e, gl_e, el_e;
     std::vector<double> m, h, n;
   } hh2_;
-  struct gbar_set : span_set {  // km, kca, ar, pas, cat, ca: gbar (and e for pas)
-    std::vector<double> gbar, e;
-    std::vector<double> s1, s2;  // states (n; m, h)
+  struct gbar_set : span_set {     // km, kca, ar, pas, cat, ca: gbar (and e for pas)
+    std::vector<double> gbar, e;   // per instance
+    std::vector<double> g_e, e_e;  // conductance factor (1e-4 tadj gbar for km, kca, ca)
+    std::vector<double> s1, s2;    // states (n; m, h)
   } km_, kca_, ar_, pas_, cat_, ca_;
-  struct cad_set {
-    std::vector<int> node;
-    std::vector<double> taur, decay;  // decay = 1 - exp(-dt/taur)
-    std::vector<double> ca;
+  struct cad_set : span_set {
+    std::vector<double> taur;             // per instance
+    std::vector<double> taur_e, decay_e;  // decay = 1 - exp(-dt/taur); 0 where no cad
+    std::vector<double> ca;               // per (span node, cell); keeps cai unchanged where no cad
   } cad_;
   double km_tadj_ = 1.0;
   cable_mech::table_view hh2_tv_{}, km_tv_{}, ca_tv_{}, cat_tv_{}, ar_tv_{};
@@ -194,6 +204,7 @@ class cable_cells {
   // Synapses [synapse * nc + cell].
   std::vector<int> syn_node_;
   std::vector<double> syn_e_, syn_factor_, syn_d1_, syn_d2_;  // d: exp(-dt/tau)
+  std::vector<double> syn_d1_e_, syn_d2_e_;                   // per (synapse, cell)
   std::vector<double> syn_a_, syn_b_;
 
   std::vector<dipole_piece> pieces_;
