@@ -22,7 +22,7 @@
 namespace myelin::detail::cable_simd {
 
 /// Slack (in doubles) the kernels may read or write past the end of their arrays.
-inline constexpr std::size_t kPad = 16;
+inline constexpr std::size_t kPad = 32;
 
 /// A NEURON rate table of G gates, row-interleaved: row k (k = 0 .. last) holds, for
 /// each gate g, inf(k), inf(k+1) - inf(k), tau(k), tau(k+1) - tau(k) at
@@ -43,6 +43,8 @@ struct kernels {
   /// kca: a = ra cai, tau = 1/tadj/(a + rb), inf = a/(a + rb), the same update of n.
   void (*kca)(std::size_t len, const double* cai, double* n, double ra, double rb, double tadj,
               double dt);
+  /// y[j] = e^x[j], the exponential the kernels use (for tests).
+  void (*exp)(std::size_t len, const double* x, double* y);
 };
 
 /// The widest build this CPU runs. MYELIN_SIMD=avx512|avx2|baseline in the environment

@@ -88,35 +88,72 @@ template <int B>
   if constexpr (W > 4) transpose_stage<4>(m);
 }
 
-/// vexp (cells/vmath.hpp) with its polynomial in fused multiply-adds.
+// 2^(j/16) for j = 0 .. 15 as a double and the rest (correctly rounded).
+alignas(64) constexpr double exp2_hi[16] = {
+    0x1.0000000000000p+0, 0x1.0b5586cf9890fp+0, 0x1.172b83c7d517bp+0, 0x1.2387a6e756238p+0,
+    0x1.306fe0a31b715p+0, 0x1.3dea64c123422p+0, 0x1.4bfdad5362a27p+0, 0x1.5ab07dd485429p+0,
+    0x1.6a09e667f3bcdp+0, 0x1.7a11473eb0187p+0, 0x1.8ace5422aa0dbp+0, 0x1.9c49182a3f090p+0,
+    0x1.ae89f995ad3adp+0, 0x1.c199bdd85529cp+0, 0x1.d5818dcfba487p+0, 0x1.ea4afa2a490dap+0};
+alignas(64) constexpr double exp2_lo[16] = {0.0,
+                                            0x1.8a62e4adc610bp-54,
+                                            -0x1.19041b9d78a76p-55,
+                                            0x1.9b07eb6c70573p-54,
+                                            0x1.6f46ad23182e4p-55,
+                                            0x1.ada0911f09ebcp-55,
+                                            0x1.d4397afec42e2p-56,
+                                            0x1.6324c054647adp-54,
+                                            -0x1.bdd3413b26456p-54,
+                                            -0x1.41577ee04992fp-55,
+                                            0x1.6e9f156864b27p-54,
+                                            0x1.c7c46b071f2bep-56,
+                                            0x1.7a1cd345dcc81p-54,
+                                            0x1.11065895048ddp-55,
+                                            0x1.2ed02d75b3707p-55,
+                                            -0x1.e9c23179c2893p-54};
+
+/// tab[idx[l]] per lane, idx in [0, 16).
+[[gnu::always_inline]] inline vd lookup16(const double* tab, vl idx) {
+#if defined(__AVX512F__) && defined(__FMA__)
+  return __builtin_shuffle(load(tab), load(tab + 8), idx);  // one two-register permute
+#else
+  vd r;
+  for (int l = 0; l < W; ++l) r[l] = tab[idx[l]];
+  return r;
+#endif
+}
+
+/// e^x for x in [-708, 709] (clamped outside), within 1 ulp of libm. x = (16 k + j)
+/// ln2/16 + r with |r| <= ln2/32: e^x = 2^k 2^(j/16) (1 + q(r)), q to degree 7 (its
+/// truncation error is below 1e-18), 2^(j/16) in two parts. Fewer multiplies than
+/// vexp's degree-13 series, which matters here: these kernels are bound by the
+/// multiply-add units.
 [[gnu::always_inline]] inline vd exp(vd x) {
   x = x < -708.0 ? splat(-708.0) : x;
   x = x > 709.0 ? splat(709.0) : x;
   constexpr double shifter = 0x1.8p52;
-  const vd t = x * 1.4426950408889634 + shifter;
-  const vd k = t - shifter;
-  const vd r = (x - k * 0x1.62e42fefa3800p-1) - k * 0x1.ef35793c76730p-45;
-  vd p = splat(1.0 / 6227020800.0);
-  p = fmadd(p, r, splat(1.0 / 479001600.0));
-  p = fmadd(p, r, splat(1.0 / 39916800.0));
-  p = fmadd(p, r, splat(1.0 / 3628800.0));
-  p = fmadd(p, r, splat(1.0 / 362880.0));
-  p = fmadd(p, r, splat(1.0 / 40320.0));
-  p = fmadd(p, r, splat(1.0 / 5040.0));
+  const vd t = x * 0x1.71547652b82fep+4 + shifter;  // x 16/ln2, rounded to an integer
+  const vd kj = t - shifter;
+  const vd r = (x - kj * 0x1.62e42fefa0000p-5) - kj * 0x1.cf79abc9e3b3ap-44;
+  // The low mantissa bits of t hold 16 k + j (plus 2^51): j in the low four, k above.
+  const vl tb = reinterpret_cast<vl>(t);
+  const vl j = tb & 15;
+  vd p = splat(1.0 / 5040.0);
   p = fmadd(p, r, splat(1.0 / 720.0));
   p = fmadd(p, r, splat(1.0 / 120.0));
   p = fmadd(p, r, splat(1.0 / 24.0));
   p = fmadd(p, r, splat(1.0 / 6.0));
   p = fmadd(p, r, splat(0.5));
   p = fmadd(p, r, splat(1.0));
-  p = fmadd(p, r, splat(1.0));
-  const vu bits = (reinterpret_cast<vu>(t) + 1023u) << 52;
-  return p * reinterpret_cast<vd>(bits);
+  const vd q = p * r;
+  const vd th = lookup16(exp2_hi, j), tl = lookup16(exp2_lo, j);
+  const vd m = th + fmadd(th, q, tl);
+  const vu bits = (reinterpret_cast<vu>(tb >> 4) + 1023u) << 52;
+  return m * reinterpret_cast<vd>(bits);
 }
 
 // U vectors per iteration, interleaved: the load -> divide -> exp chain of one vector is
 // long, so independent vectors keep the pipelines busy.
-constexpr int U = W == 8 ? 2 : 4;
+constexpr int U = W == 8 ? 4 : 4;
 
 template <int G>
 void gates(std::size_t len, const double* v, const gate_table& t, double* const* xp, double dt) {
@@ -168,8 +205,12 @@ void kca(std::size_t len, const double* cai, double* n, double ra, double rb, do
   }
 }
 
+void exp_array(std::size_t len, const double* x, double* y) {
+  for (std::size_t j = 0; j < len; j += W) store(y + j, exp(load(x + j)));
+}
+
 }  // namespace
 
-extern const kernels table{MYELIN_GATES_NAME, {gates<1>, gates<2>, gates<3>}, kca};
+extern const kernels table{MYELIN_GATES_NAME, {gates<1>, gates<2>, gates<3>}, kca, exp_array};
 
 }  // namespace myelin::detail::cable_simd::MYELIN_GATES_NS

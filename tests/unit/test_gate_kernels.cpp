@@ -3,7 +3,9 @@
 // (NEURON's table interpolation, the cnexp update with libm's exp) to rounding.
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <random>
 #include <string>
 #include <vector>
@@ -131,6 +133,40 @@ TEST(GateKernels, KcaEveryBuildSameBitsAndMatchesScalarDefinition) {
     if (first.empty()) first = x;
     for (std::size_t j = 0; j < n; ++j) ASSERT_EQ(x[j], first[j]);
   }
+}
+
+TEST(GateKernels, ExpWithinOneUlpOfLibmAndSameInEveryBuild) {
+  std::mt19937_64 rng(13);
+  std::uniform_real_distribution<double> wide(-708.0, 709.0), gate(-3.0, 0.0);
+  const std::size_t n = 100003;
+  std::vector<double> x(n + cs::kPad, 0.0);
+  for (std::size_t j = 0; j < n; ++j) x[j] = j % 2 ? wide(rng) : gate(rng);
+  x[0] = 0.0;
+  x[1] = -708.0;
+  x[2] = 709.0;
+  x[3] = 1e-300;
+  std::vector<double> first;
+  for (const cs::kernels* k : available()) {
+    SCOPED_TRACE(k->name);
+    std::vector<double> y(n + cs::kPad);
+    k->exp(n, x.data(), y.data());
+    int64_t worst = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+      const double e = std::exp(x[j]);
+      const int64_t d = std::bit_cast<int64_t>(y[j]) - std::bit_cast<int64_t>(e);
+      worst = std::max(worst, d < 0 ? -d : d);
+    }
+    EXPECT_LE(worst, 1);
+    EXPECT_EQ(y[0], 1.0);
+    if (first.empty()) first = y;
+    for (std::size_t j = 0; j < n; ++j) ASSERT_EQ(y[j], first[j]) << x[j];
+  }
+  // Clamped outside the range: finite and positive.
+  std::vector<double> big(cs::kPad + 8, 1000.0), out(cs::kPad + 8);
+  big[1] = -1000.0;
+  cs::best_kernels().exp(2, big.data(), out.data());
+  EXPECT_TRUE(std::isfinite(out[0]));
+  EXPECT_GT(out[1], 0.0);
 }
 
 TEST(GateKernels, UnknownOrUnsupportedBuildIsRefused) {
