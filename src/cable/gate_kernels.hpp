@@ -22,7 +22,7 @@
 namespace myelin::detail::cable_simd {
 
 /// Slack (in doubles) the kernels may read or write past the end of their arrays.
-inline constexpr std::size_t kPad = 32;
+inline constexpr std::size_t kPad = 8;
 
 /// A NEURON rate table of G gates, row-interleaved: row k (k = 0 .. last) holds, for
 /// each gate g, inf(k), inf(k+1) - inf(k), tau(k), tau(k+1) - tau(k) at

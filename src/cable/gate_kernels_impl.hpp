@@ -153,24 +153,27 @@ alignas(64) constexpr double exp2_lo[16] = {0.0,
 
 // U vectors per iteration, interleaved: the load -> divide -> exp chain of one vector is
 // long, so independent vectors keep the pipelines busy.
-constexpr int U = W == 8 ? 4 : 4;
+// U vectors per iteration, interleaved: each vector's chain of loads, divide and exp is
+// long, so independent vectors keep the pipelines busy. The tail of an array goes one
+// vector at a time (tiny spans, such as a basket cell's three nodes, stay cheap).
+constexpr int U = 4;
 
 template <int G>
-void gates(std::size_t len, const double* v, const gate_table& t, double* const* xp, double dt) {
-  constexpr int S = 4 * G;             // doubles per table row
-  constexpr int NB = (S + W - 1) / W;  // vectors per row
-  const vd mfac = splat(t.mfac), vmin = splat(t.vmin), n = splat(t.n), zero = splat(0.0);
-  const vd mdt = splat(-dt);
-  const vi last = vi{} + t.last;
-  const double* __restrict rows = t.rows;
+struct gate_step {
+  static constexpr int S = 4 * G;             // doubles per table row
+  static constexpr int NB = (S + W - 1) / W;  // vectors per row
+  vd mfac, vmin, n, mdt;
+  vi last;
+  const double* __restrict rows;
   double* __restrict x[G];
-  for (int g = 0; g < G; ++g) x[g] = xp[g];
-  for (std::size_t j = 0; j < len; j += U * W) {
-    vd theta[U];
-    vd q[U][NB * W];  // q[u][s]: row quantity s for the W lanes of vector u
-    for (int u = 0; u < U; ++u) {
+
+  template <int UU>
+  [[gnu::always_inline]] inline void block(const double* v, std::size_t j) const {
+    vd theta[UU];
+    vd q[UU][NB * W];  // q[u][s]: row quantity s for the W lanes of vector u
+    for (int u = 0; u < UU; ++u) {
       vd xi = mfac * (load(v + j + u * W) - vmin);
-      xi = xi >= 0.0 ? xi : zero;  // NaN -> 0: never an index outside the table
+      xi = xi >= 0.0 ? xi : splat(0.0);  // NaN -> 0: never an index outside the table
       xi = xi <= n ? xi : n;
       vi k = __builtin_convertvector(xi, vi);
       k = k < last ? k : last;
@@ -184,7 +187,7 @@ void gates(std::size_t len, const double* v, const gate_table& t, double* const*
       }
     }
     for (int g = 0; g < G; ++g)
-      for (int u = 0; u < U; ++u) {
+      for (int u = 0; u < UU; ++u) {
         const vd* r = q[u] + 4 * g;
         const vd inf = r[0] + theta[u] * r[1];
         const vd tau = r[2] + theta[u] * r[3];
@@ -192,6 +195,15 @@ void gates(std::size_t len, const double* v, const gate_table& t, double* const*
         store(x[g] + j + u * W, xg + (1.0 - exp(mdt / tau)) * (inf - xg));
       }
   }
+};
+
+template <int G>
+void gates(std::size_t len, const double* v, const gate_table& t, double* const* xp, double dt) {
+  gate_step<G> st{splat(t.mfac), splat(t.vmin), splat(t.n), splat(-dt), vi{} + t.last, t.rows, {}};
+  for (int g = 0; g < G; ++g) st.x[g] = xp[g];
+  std::size_t j = 0;
+  for (; j + U * W <= len; j += U * W) st.template block<U>(v, j);
+  for (; j < len; j += W) st.template block<1>(v, j);
 }
 
 void kca(std::size_t len, const double* cai, double* n, double ra, double rb, double tadj,
