@@ -343,15 +343,19 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void cable_cells::a
     }
   }
   // km, kca (pS/um2 with tadj, potassium), ar, cat, pas (S/cm2): g (v - e).
-  for (const gbar_set* set : {&km_, &kca_}) {
-    const std::size_t o = set->n0 * nc, len = set->span * nc;
-    const double* __restrict g0 = set->g_e.data();
-    const double* __restrict n = set->s1.data();
+  auto ohmic = [&](const span_set& set, auto&& g_of, auto&& e_of) {
+    const std::size_t o = set.n0 * nc, len = set.span * nc;
     for (std::size_t j = 0; j < len; ++j) {
-      const double g = g0[j] * n[j];
-      rhs[o + j] -= g * (v[o + j] - cm::ek);
+      const double g = g_of(j);
+      rhs[o + j] -= g * (v[o + j] - e_of(j));
       d[o + j] += g;
     }
+  };
+  for (const gbar_set* set : {&km_, &kca_}) {
+    const double* __restrict g0 = set->g_e.data();
+    const double* __restrict n = set->s1.data();
+    ohmic(
+        *set, [&](std::size_t j) { return g0[j] * n[j]; }, [](std::size_t) { return cm::ek; });
   }
   {
     const std::size_t o = ca_.n0 * nc, len = ca_.span * nc;
@@ -369,34 +373,25 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void cable_cells::a
     }
   }
   {
-    const std::size_t o = cat_.n0 * nc, len = cat_.span * nc;
     const double* __restrict gbar = cat_.g_e.data();
     const double* __restrict m = cat_.s1.data();
     const double* __restrict h = cat_.s2.data();
-    for (std::size_t j = 0; j < len; ++j) {
-      const double g = gbar[j] * m[j] * m[j] * h[j];
-      rhs[o + j] -= g * (v[o + j] - cm::cat_erev);
-      d[o + j] += g;
-    }
+    ohmic(
+        cat_, [&](std::size_t j) { return gbar[j] * m[j] * m[j] * h[j]; },
+        [](std::size_t) { return cm::cat_erev; });
   }
   {
-    const std::size_t o = ar_.n0 * nc, len = ar_.span * nc;
     const double* __restrict gbar = ar_.g_e.data();
     const double* __restrict m = ar_.s1.data();
-    for (std::size_t j = 0; j < len; ++j) {
-      const double g = gbar[j] * m[j];
-      rhs[o + j] -= g * (v[o + j] - cm::ar_erev);
-      d[o + j] += g;
-    }
+    ohmic(
+        ar_, [&](std::size_t j) { return gbar[j] * m[j]; },
+        [](std::size_t) { return cm::ar_erev; });
   }
   {
-    const std::size_t o = pas_.n0 * nc, len = pas_.span * nc;
     const double* __restrict g = pas_.g_e.data();
     const double* __restrict e = pas_.e_e.data();
-    for (std::size_t j = 0; j < len; ++j) {
-      rhs[o + j] -= g[j] * (v[o + j] - e[j]);
-      d[o + j] += g[j];
-    }
+    ohmic(
+        pas_, [&](std::size_t j) { return g[j]; }, [&](std::size_t j) { return e[j]; });
   }
   // Synapses (point processes, nA and uS, scaled by 100/area to the node's density).
   for (std::size_t s = 0; s < syn_node_.size(); ++s) {
