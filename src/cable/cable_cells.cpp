@@ -88,31 +88,47 @@ cable_cells::cable_cells(cable_template t, std::size_t n_cells)
   d_const_.assign(nn_, 0.0);
   d_const_e_.assign(nn_ * nc_, 0.0);
 
-  const std::size_t total = nn_ * nc_;
-  // v, cai and the gate states have slack for the kernels' last vector.
+  // Segment numbering: the nodes with membrane (segment centres) in node order, without
+  // the zero-area section ends, and the runs of consecutive nodes it is made of.
+  seg_pos_.assign(nn_, -1);
+  for (std::size_t i = 0; i < nn_; ++i)
+    if (tree_.area[i] > 0.0) {
+      seg_pos_[i] = static_cast<int>(ns_);
+      if (runs_.empty() || runs_.back().node0 + runs_.back().len != static_cast<int>(i))
+        runs_.push_back({static_cast<int>(i), static_cast<int>(ns_), 0});
+      ++runs_.back().len;
+      ++ns_;
+    }
+
+  const std::size_t total = nn_ * nc_, seg_total = ns_ * nc_;
+  // v at the segments, cai and the gate states have slack for the kernels' last vector.
   const std::size_t pad = cable_simd::kPad;
-  v_.assign(total + pad, 0.0);
+  v_.assign(total, 0.0);
   rhs_.assign(total, 0.0);
   d_.assign(total, 0.0);
-  cai_.assign(total + pad, 5e-5);  // NEURON's cai0_ca_ion where no cad is inserted
-  eca_.assign(total, 0.0);
-  ica_.assign(total, 0.0);
+  v_seg_.assign(seg_total + pad, 0.0);
+  rhs_seg_.assign(seg_total, 0.0);
+  d_seg_.assign(seg_total, 0.0);
+  d_const_seg_.assign(seg_total, 0.0);
+  cai_.assign(seg_total + pad, 5e-5);  // NEURON's cai0_ca_ion where no cad is inserted
+  eca_.assign(seg_total, 0.0);
+  ica_.assign(seg_total, 0.0);
   above_.assign(nc_, 0);
 
   // Mechanism instances, one per segment node of each section that has the mechanism.
   for (std::size_t s = 0; s < tpl_.sections.size(); ++s) {
     const section_mechanisms& m = tpl_.mechanisms[s];
     for (int k = 0; k < tree_.nseg[s]; ++k) {
-      const int node = tree_.first_seg[s] + k;
+      const int node = tree_.first_seg[s] + k, pos = seg_pos_[node];
       if (m.hh2) {
-        hh2_.node.push_back(node);
+        hh2_.pos.push_back(pos);
         hh2_.gnabar.push_back(m.hh2->gnabar);
         hh2_.gkbar.push_back(m.hh2->gkbar);
         hh2_.gl.push_back(m.hh2->gl);
         hh2_.el.push_back(m.hh2->el);
       }
       auto add = [&](gbar_set& set, double gbar, double e) {
-        set.node.push_back(node);
+        set.pos.push_back(pos);
         set.gbar.push_back(gbar);
         set.e.push_back(e);
       };
@@ -123,15 +139,15 @@ cable_cells::cable_cells(cable_template t, std::size_t n_cells)
       if (m.ar) add(ar_, m.ar->gbar * std::exp(m.ar->growth * tree_.distance[node]), cm::ar_erev);
       if (m.pas) add(pas_, m.pas->g, m.pas->e);
       if (m.cad) {
-        cad_.node.push_back(node);
+        cad_.pos.push_back(pos);
         cad_.taur.push_back(*m.cad);
       }
     }
   }
   auto set_span = [](span_set& set) {
-    if (set.node.empty()) return;
-    set.n0 = *std::min_element(set.node.begin(), set.node.end());
-    set.span = *std::max_element(set.node.begin(), set.node.end()) - set.n0 + 1;
+    if (set.pos.empty()) return;
+    set.n0 = *std::min_element(set.pos.begin(), set.pos.end());
+    set.span = *std::max_element(set.pos.begin(), set.pos.end()) - set.n0 + 1;
   };
   set_span(hh2_);
   for (std::vector<double>* x : {&hh2_.m, &hh2_.h, &hh2_.n}) x->assign(hh2_.span * nc_ + pad, 0.0);
@@ -210,7 +226,7 @@ cable_cells::cable_cells(cable_template t, std::size_t n_cells)
 std::vector<double> cable_cells::span_set::spread(const std::vector<double>& per_instance,
                                                   std::size_t nc, double absent) const {
   std::vector<double> out(span * nc, absent);
-  for (std::size_t k = 0; k < node.size(); ++k)
+  for (std::size_t k = 0; k < pos.size(); ++k)
     std::fill_n(out.begin() + offset(k, nc), nc, per_instance[k]);
   return out;
 }
@@ -230,8 +246,11 @@ void cable_cells::prepare(double dt) {
     d_const_[i] -= b_[i];
     d_const_[tree_.parent[i]] -= a_[i];
   }
-  for (std::size_t i = 0; i < nn_; ++i) std::fill_n(d_const_e_.begin() + i * nc_, nc_, d_const_[i]);
-  for (std::size_t k = 0; k < cad_.node.size(); ++k)
+  for (std::size_t i = 0; i < nn_; ++i) {
+    std::fill_n(d_const_e_.begin() + i * nc_, nc_, d_const_[i]);
+    if (seg_pos_[i] >= 0) std::fill_n(d_const_seg_.begin() + seg_pos_[i] * nc_, nc_, d_const_[i]);
+  }
+  for (std::size_t k = 0; k < cad_.pos.size(); ++k)
     std::fill_n(cad_.decay_e.begin() + cad_.offset(k, nc_), nc_,
                 1.0 - std::exp(-dt / cad_.taur[k]));
   for (std::size_t s = 0; s < tpl_.synapses.size(); ++s) {
@@ -248,6 +267,7 @@ void cable_cells::initialize() {
     const double v0 = tpl_.v0[tree_.section_of[i]];
     for (std::size_t c = 0; c < nc; ++c) v_[i * nc + c] = v0;
   }
+  gather_segments();
   std::fill(cai_.begin(), cai_.end(), 5e-5);
   std::fill(ica_.begin(), ica_.end(), 0.0);
   // Every node of a span gets the initial state at its own v0 (the nodes without the
@@ -256,33 +276,30 @@ void cable_cells::initialize() {
   double th;
   auto each = [&](const span_set& set, auto&& f) {
     for (std::size_t j = 0; j < set.span; ++j)
-      for (std::size_t c = 0; c < nc; ++c) {
-        const std::size_t node = set.n0 + j;
-        f(node * nc + c, j * nc + c);
-      }
+      for (std::size_t c = 0; c < nc; ++c) f((set.n0 + j) * nc + c, j * nc + c);
   };
   each(hh2_, [&](std::size_t iv, std::size_t is) {
-    cm::table_pos(hh2_tv_, v_[iv], ti, th);
+    cm::table_pos(hh2_tv_, v_seg_[iv], ti, th);
     hh2_.m[is] = cm::table_at(hh2_tv_.q[0], ti, th);
     hh2_.h[is] = cm::table_at(hh2_tv_.q[2], ti, th);
     hh2_.n[is] = cm::table_at(hh2_tv_.q[4], ti, th);
   });
   each(km_, [&](std::size_t iv, std::size_t is) {
-    cm::table_pos(km_tv_, v_[iv], ti, th);
+    cm::table_pos(km_tv_, v_seg_[iv], ti, th);
     km_.s1[is] = cm::table_at(km_tv_.q[0], ti, th);
   });
   each(ca_, [&](std::size_t iv, std::size_t is) {
-    cm::table_pos(ca_tv_, v_[iv], ti, th);
+    cm::table_pos(ca_tv_, v_seg_[iv], ti, th);
     ca_.s1[is] = cm::table_at(ca_tv_.q[0], ti, th);
     ca_.s2[is] = cm::table_at(ca_tv_.q[1], ti, th);
   });
   // cad: ca = cai = cainf (before kca, which reads it: NEURON's mechanism order).
-  for (std::size_t k = 0; k < cad_.node.size(); ++k)
-    std::fill_n(cai_.begin() + cad_.node[k] * nc, nc, cm::cai0);
+  for (std::size_t k = 0; k < cad_.pos.size(); ++k)
+    std::fill_n(cai_.begin() + cad_.pos[k] * nc, nc, cm::cai0);
   std::copy_n(cai_.begin() + cad_.n0 * nc, cad_.span * nc, cad_.ca.begin());
   // cat: h = hinf(v), m = 0 (its INITIAL block overwrites m).
   each(cat_, [&](std::size_t iv, std::size_t is) {
-    cm::table_pos(cat_tv_, v_[iv], ti, th);
+    cm::table_pos(cat_tv_, v_seg_[iv], ti, th);
     cat_.s1[is] = 0.0;
     cat_.s2[is] = cm::table_at(cat_tv_.q[2], ti, th);
   });
@@ -292,7 +309,7 @@ void cable_cells::initialize() {
     const double a = cm::kca_ra * cai_[iv];
     kca_.s1[is] = a / (a + cm::kca_rb);
   });
-  for (std::size_t i = 0; i < nn_ * nc; ++i) eca_[i] = rt2f_ * vlog(cm::cao / cai_[i]);
+  for (std::size_t i = 0; i < ns_ * nc; ++i) eca_[i] = rt2f_ * vlog(cm::cao / cai_[i]);
   std::fill(syn_a_.begin(), syn_a_.end(), 0.0);
   std::fill(syn_b_.begin(), syn_b_.end(), 0.0);
   for (std::size_t c = 0; c < nc; ++c)
@@ -313,85 +330,98 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void cable_cells::a
   // the constant capacitive and axial part. Each mechanism is one loop over its span.
   std::fill_n(rhs, nn_ * nc, 0.0);
   std::copy_n(d_const_e_.data(), nn_ * nc, d);
-  // Calcium: eca follows the present cai (NEURON's ion "eadvance"); ica accumulates.
+  // The mechanisms work on the segments only (the zero-area nodes have none): their
+  // currents go to rhs_seg and d_seg, copied to the nodes' rows below.
   {
-    const std::size_t o = cad_.n0 * nc, len = cad_.span * nc;
-    const double* __restrict cai = cai_.data() + o;
-    double* __restrict eca = eca_.data() + o;
-    double* __restrict ica = ica_.data() + o;
-    for (std::size_t j = 0; j < len; ++j) {
-      eca[j] = rt2f_ * vlog(cm::cao / cai[j]);
-      ica[j] = 0.0;
+    const double* __restrict vs = v_seg_.data();
+    double* __restrict rs = rhs_seg_.data();
+    double* __restrict ds = d_seg_.data();
+    std::fill_n(rs, ns_ * nc, 0.0);
+    std::copy_n(d_const_seg_.data(), ns_ * nc, ds);
+    // Calcium: eca follows the present cai (NEURON's ion "eadvance"); ica accumulates.
+    {
+      const std::size_t o = cad_.n0 * nc, len = cad_.span * nc;
+      const double* __restrict cai = cai_.data() + o;
+      double* __restrict eca = eca_.data() + o;
+      double* __restrict ica = ica_.data() + o;
+      for (std::size_t j = 0; j < len; ++j) {
+        eca[j] = rt2f_ * vlog(cm::cao / cai[j]);
+        ica[j] = 0.0;
+      }
     }
-  }
-  {
-    const std::size_t o = hh2_.n0 * nc, len = hh2_.span * nc;
-    const double* __restrict gna_bar = hh2_.gna_e.data();
-    const double* __restrict gk_bar = hh2_.gk_e.data();
-    const double* __restrict gl = hh2_.gl_e.data();
-    const double* __restrict el = hh2_.el_e.data();
-    const double* __restrict m = hh2_.m.data();
-    const double* __restrict h = hh2_.h.data();
-    const double* __restrict n = hh2_.n.data();
-    for (std::size_t j = 0; j < len; ++j) {
-      const double vv = v[o + j];
-      const double gna = gna_bar[j] * m[j] * m[j] * m[j] * h[j];
-      const double n2 = n[j] * n[j];
-      const double gk = gk_bar[j] * n2 * n2;
-      rhs[o + j] -= gna * (vv - cm::ena) + gk * (vv - cm::ek) + gl[j] * (vv - el[j]);
-      d[o + j] += gna + gk + gl[j];
+    {
+      const std::size_t o = hh2_.n0 * nc, len = hh2_.span * nc;
+      const double* __restrict gna_bar = hh2_.gna_e.data();
+      const double* __restrict gk_bar = hh2_.gk_e.data();
+      const double* __restrict gl = hh2_.gl_e.data();
+      const double* __restrict el = hh2_.el_e.data();
+      const double* __restrict m = hh2_.m.data();
+      const double* __restrict h = hh2_.h.data();
+      const double* __restrict n = hh2_.n.data();
+      for (std::size_t j = 0; j < len; ++j) {
+        const double vv = vs[o + j];
+        const double gna = gna_bar[j] * m[j] * m[j] * m[j] * h[j];
+        const double n2 = n[j] * n[j];
+        const double gk = gk_bar[j] * n2 * n2;
+        rs[o + j] -= gna * (vv - cm::ena) + gk * (vv - cm::ek) + gl[j] * (vv - el[j]);
+        ds[o + j] += gna + gk + gl[j];
+      }
     }
-  }
-  // km, kca (pS/um2 with tadj, potassium), ar, cat, pas (S/cm2): g (v - e).
-  auto ohmic = [&](const span_set& set, auto&& g_of, auto&& e_of) {
-    const std::size_t o = set.n0 * nc, len = set.span * nc;
-    for (std::size_t j = 0; j < len; ++j) {
-      const double g = g_of(j);
-      rhs[o + j] -= g * (v[o + j] - e_of(j));
-      d[o + j] += g;
+    // km, kca (pS/um2 with tadj, potassium), ar, cat, pas (S/cm2): g (v - e).
+    auto ohmic = [&](const span_set& set, auto&& g_of, auto&& e_of) {
+      const std::size_t o = set.n0 * nc, len = set.span * nc;
+      for (std::size_t j = 0; j < len; ++j) {
+        const double g = g_of(j);
+        rs[o + j] -= g * (vs[o + j] - e_of(j));
+        ds[o + j] += g;
+      }
+    };
+    for (const gbar_set* set : {&km_, &kca_}) {
+      const double* __restrict g0 = set->g_e.data();
+      const double* __restrict n = set->s1.data();
+      ohmic(
+          *set, [&](std::size_t j) { return g0[j] * n[j]; }, [](std::size_t) { return cm::ek; });
     }
-  };
-  for (const gbar_set* set : {&km_, &kca_}) {
-    const double* __restrict g0 = set->g_e.data();
-    const double* __restrict n = set->s1.data();
-    ohmic(
-        *set, [&](std::size_t j) { return g0[j] * n[j]; }, [](std::size_t) { return cm::ek; });
-  }
-  {
-    const std::size_t o = ca_.n0 * nc, len = ca_.span * nc;
-    const double* __restrict eca = eca_.data() + o;
-    double* __restrict ica = ica_.data() + o;
-    const double* __restrict g0 = ca_.g_e.data();
-    const double* __restrict m = ca_.s1.data();
-    const double* __restrict h = ca_.s2.data();
-    for (std::size_t j = 0; j < len; ++j) {
-      const double g = g0[j] * m[j] * m[j] * h[j];
-      const double i = g * (v[o + j] - eca[j]);
-      ica[j] += i;
-      rhs[o + j] -= i;
-      d[o + j] += g;
+    {
+      const std::size_t o = ca_.n0 * nc, len = ca_.span * nc;
+      const double* __restrict eca = eca_.data() + o;
+      double* __restrict ica = ica_.data() + o;
+      const double* __restrict g0 = ca_.g_e.data();
+      const double* __restrict m = ca_.s1.data();
+      const double* __restrict h = ca_.s2.data();
+      for (std::size_t j = 0; j < len; ++j) {
+        const double g = g0[j] * m[j] * m[j] * h[j];
+        const double i = g * (vs[o + j] - eca[j]);
+        ica[j] += i;
+        rs[o + j] -= i;
+        ds[o + j] += g;
+      }
     }
-  }
-  {
-    const double* __restrict gbar = cat_.g_e.data();
-    const double* __restrict m = cat_.s1.data();
-    const double* __restrict h = cat_.s2.data();
-    ohmic(
-        cat_, [&](std::size_t j) { return gbar[j] * m[j] * m[j] * h[j]; },
-        [](std::size_t) { return cm::cat_erev; });
-  }
-  {
-    const double* __restrict gbar = ar_.g_e.data();
-    const double* __restrict m = ar_.s1.data();
-    ohmic(
-        ar_, [&](std::size_t j) { return gbar[j] * m[j]; },
-        [](std::size_t) { return cm::ar_erev; });
-  }
-  {
-    const double* __restrict g = pas_.g_e.data();
-    const double* __restrict e = pas_.e_e.data();
-    ohmic(
-        pas_, [&](std::size_t j) { return g[j]; }, [&](std::size_t j) { return e[j]; });
+    {
+      const double* __restrict gbar = cat_.g_e.data();
+      const double* __restrict m = cat_.s1.data();
+      const double* __restrict h = cat_.s2.data();
+      ohmic(
+          cat_, [&](std::size_t j) { return gbar[j] * m[j] * m[j] * h[j]; },
+          [](std::size_t) { return cm::cat_erev; });
+    }
+    {
+      const double* __restrict gbar = ar_.g_e.data();
+      const double* __restrict m = ar_.s1.data();
+      ohmic(
+          ar_, [&](std::size_t j) { return gbar[j] * m[j]; },
+          [](std::size_t) { return cm::ar_erev; });
+    }
+    {
+      const double* __restrict g = pas_.g_e.data();
+      const double* __restrict e = pas_.e_e.data();
+      ohmic(
+          pas_, [&](std::size_t j) { return g[j]; }, [&](std::size_t j) { return e[j]; });
+    }
+    for (const seg_run& r : runs_) {
+      std::copy_n(rs + r.pos0 * nc, r.len * nc, rhs + r.node0 * nc);
+      std::copy_n(ds + r.pos0 * nc, r.len * nc, d + r.node0 * nc);
+    }
   }
   // Synapses (point processes, nA and uS, scaled by 100/area to the node's density).
   for (std::size_t s = 0; s < syn_node_.size(); ++s) {
@@ -441,13 +471,14 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void cable_cells::a
     }
   }
   for (std::size_t j = 0; j < nn_ * nc; ++j) v[j] += rhs[j];
+  gather_segments();
 
   // 3. States over dt at v(t+dt), NEURON's mechanism order (ar, ca, cad, cat, hh2, kca,
   // km): cad before kca, so kca sees the new cai. Gates run over whole spans.
   const cable_simd::kernels& kern = *kernels_;
   auto gates = [&](const span_set& set, const cable_simd::gate_table& t,
                    std::initializer_list<double*> x) {
-    kern.gates[x.size() - 1](set.span * nc, v + set.n0 * nc, t, x.begin(), dt);
+    kern.gates[x.size() - 1](set.span * nc, v_seg_.data() + set.n0 * nc, t, x.begin(), dt);
   };
   gates(ar_, cm::ar_gate_rows(), {ar_.s1.data()});
   gates(ca_, cm::ca_gate_rows(), {ca_.s1.data(), ca_.s2.data()});
@@ -502,16 +533,21 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void cable_cells::a
   }
 
   // 5. Threshold detection at the soma: an upward crossing stamps the end of the step.
-  const double* vs = v + soma_node_ * nc;
+  const double* vsoma = v + soma_node_ * nc;
   const double thr = tpl_.spike_threshold;
   for (std::size_t c = 0; c < nc; ++c) {
-    if (vs[c] >= thr) {
+    if (vsoma[c] >= thr) {
       if (!above_[c]) spiked.push_back(static_cast<uint32_t>(c));
       above_[c] = 1;
     } else {
       above_[c] = 0;
     }
   }
+}
+
+void cable_cells::gather_segments() {
+  for (const seg_run& r : runs_)
+    std::copy_n(v_.data() + r.node0 * nc_, r.len * nc_, v_seg_.data() + r.pos0 * nc_);
 }
 
 void cable_cells::dipole(double* q) const {

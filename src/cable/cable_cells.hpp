@@ -123,7 +123,10 @@ class cable_cells {
   double soma_v(std::size_t cell) const { return v_[soma_node_ * nc_ + cell]; }
   int soma_node() const { return soma_node_; }
   /// Internal calcium [mM] at a node (cai0 where no cad is inserted).
-  double cai(int node, std::size_t cell) const { return cai_[node * nc_ + cell]; }
+  double cai(int node, std::size_t cell) const {
+    const int p = seg_pos_[node];
+    return p < 0 ? 5e-5 : cai_[p * nc_ + cell];
+  }
   /// Conductance [uS] of a synapse (g = B - A) of one cell.
   double synapse_g(int synapse, std::size_t cell) const {
     return syn_b_[synapse * nc_ + cell] - syn_a_[synapse * nc_ + cell];
@@ -159,22 +162,36 @@ class cable_cells {
   std::vector<double> d_const_e_;  // the same per (node, cell)
   std::vector<double> inv_area_;   // 100/area [1/um2 scaled]: nA -> mA/cm2
 
+  void gather_segments();  // v_seg = v at the segments
+
   // Per (node, cell).
-  std::vector<double> v_, rhs_, d_, cai_, eca_, ica_;
+  std::vector<double> v_, rhs_, d_;
+  // Segments: the nodes with membrane, numbered in node order without the zero-area
+  // section ends (10 of an L5 pyramidal cell's 65 nodes), which have no mechanisms. The
+  // mechanisms' states, parameters and the calcium ion live in this numbering, per
+  // (segment, cell); v_seg mirrors v there, and the currents gather in rhs_seg and
+  // d_seg before they are copied to the nodes' rows.
+  std::size_t ns_ = 0;
+  std::vector<int> seg_pos_;  // per node: its segment, -1 for a zero-area node
+  struct seg_run {
+    int node0, pos0, len;  // consecutive nodes node0 .. and segments pos0 ..
+  };
+  std::vector<seg_run> runs_;
+  std::vector<double> v_seg_, rhs_seg_, d_seg_, d_const_seg_, cai_, eca_, ica_;
   std::vector<uint8_t> above_;  // per cell: soma above threshold at the last check
 
-  // Mechanism instances: node of each instance and its parameters. States are kept for
-  // every node of the span [n0, n0 + span) from the first to the last instance's node,
-  // at [(node - n0) * nc + cell], so a state update is one loop over span * nc values
-  // (no remainder per node when there are few cells); the values at nodes of the span
-  // without the mechanism evolve like the others and are never read.
+  // Mechanism instances: segment of each instance and its parameters. States are kept
+  // for every segment of the span [n0, n0 + span) from the first to the last instance's,
+  // at [(segment - n0) * nc + cell], so a state update is one loop over span * nc values
+  // (no remainder per segment when there are few cells); the values at segments of the
+  // span without the mechanism evolve like the others and are never read.
   struct span_set {
-    std::vector<int> node;
+    std::vector<int> pos;
     int n0 = 0;
     std::size_t span = 0;
-    std::size_t offset(std::size_t k, std::size_t nc) const { return (node[k] - n0) * nc; }
-    /// Per-instance values laid out like the states, per (span node, cell); `absent` at
-    /// the nodes of the span without the mechanism.
+    std::size_t offset(std::size_t k, std::size_t nc) const { return (pos[k] - n0) * nc; }
+    /// Per-instance values laid out like the states, per (span segment, cell); `absent`
+    /// at the segments of the span without the mechanism.
     std::vector<double> spread(const std::vector<double>& per_instance, std::size_t nc,
                                double absent = 0.0) const;
   };
