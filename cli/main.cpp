@@ -359,13 +359,16 @@ int cmd_sweep(const options& o, const myelin::mpi_session& mpi) {
   // Every run's model is built and validated before anything runs or is written, and
   // built again when its turn comes (holding them all would cost memory in big grids).
   const myelin::network base = load_base(o);
+  auto which = [&](std::size_t i) {
+    std::string a;
+    for (const auto& [p, v] : runs[i]) a += (a.empty() ? "" : ", ") + p + "=" + v;
+    return "run " + std::to_string(i) + " (" + a + "): ";
+  };
   for (std::size_t i = 0; i < runs.size(); ++i) {
     try {
       finish(base, o, runs[i]);
     } catch (const myelin::model_error& e) {
-      std::string a;
-      for (const auto& [p, v] : runs[i]) a += (a.empty() ? "" : ", ") + p + "=" + v;
-      throw myelin::model_error("", "run " + std::to_string(i) + " (" + a + "): " + e.what());
+      throw myelin::model_error("", which(i) + e.what());
     }
   }
   const std::string dir = o.out_dir.empty() ? "results/" + base.name + "_sweep" : o.out_dir;
@@ -381,6 +384,7 @@ int cmd_sweep(const options& o, const myelin::mpi_session& mpi) {
   if (root) myelin::detail::output_transaction probe(dir);  // fails early if unwritable
 
   std::vector<sweep_row> rows(runs.size());
+  std::vector<char> written(runs.size(), 0);  // run directories this sweep wrote
   std::atomic<std::size_t> next{0};
   std::atomic<bool> failed{false};
   std::exception_ptr error;
@@ -409,6 +413,7 @@ int cmd_sweep(const options& o, const myelin::mpi_session& mpi) {
         }
         std::lock_guard<std::mutex> lock(io);
         sim.write_outputs(run_dirs[i], dip);  // collective
+        written[i] = 1;
         r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         if (!o.quiet && root) {
           std::string a;
@@ -416,6 +421,10 @@ int cmd_sweep(const options& o, const myelin::mpi_session& mpi) {
           std::printf("[%zu/%zu] %.3f s%s\n", i + 1, runs.size(), r.wall_s, a.c_str());
           std::fflush(stdout);
         }
+      } catch (const myelin::error& e) {  // say which run failed
+        std::lock_guard<std::mutex> lock(io);
+        if (!failed.exchange(true))
+          error = std::make_exception_ptr(myelin::error(which(i) + e.what()));
       } catch (...) {
         std::lock_guard<std::mutex> lock(io);
         if (!failed.exchange(true)) error = std::current_exception();
@@ -432,12 +441,14 @@ int cmd_sweep(const options& o, const myelin::mpi_session& mpi) {
   }
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (error) {
-    // Nothing half-written: the runs already written go too.
+    // Nothing half-written: the runs this sweep wrote go too (an existing directory keeps
+    // what it had from before, except run directories this sweep replaced).
     if (root) {
       if (!existed) {
         fs::remove_all(dir, ec);
       } else {
-        for (const auto& d : run_dirs) fs::remove_all(d, ec);
+        for (std::size_t i = 0; i < runs.size(); ++i)
+          if (written[i]) fs::remove_all(run_dirs[i], ec);
       }
     }
     std::rethrow_exception(error);
@@ -574,6 +585,8 @@ int main(int argc, char** argv) {
       return 0;
     }
     const options o = parse_args(argc, argv);
+    if (o.command != "sweep" && (!o.varies.empty() || o.grid || o.jobs != 1))
+      throw usage_error("--vary, --grid and --jobs belong to 'myelin sweep'");
     if (o.command == "run") {
       bool simulating = false;
       try {

@@ -84,3 +84,26 @@ def test_errors_name_the_problem_and_write_nothing(myelin_bin, net3x3, tmp_path,
     assert p.returncode == code, p.stderr
     assert message in p.stderr
     assert not out.exists()
+
+
+def test_failed_run_removes_only_what_the_sweep_wrote(myelin_bin, net3x3, tmp_path):
+    """Run 0 is written, run 1 fails (its recording needs more than --max-record-memory):
+    run_000 goes, no sweep.csv is left, and what the directory held before stays."""
+    out = tmp_path / "s"
+    for old in ("run_001", "run_005"):
+        (out / old).mkdir(parents=True)
+        (out / old / "mine.txt").write_text("from an earlier sweep")
+    p = run(myelin_bin, "sweep", net3x3, "--vary", "tstop=5,60", "--max-record-memory", "3000",
+            "-o", out, "-q", check=False)
+    assert p.returncode == 1, p.stderr
+    assert "run 1 (tstop=60): recorders would need" in p.stderr
+    assert sorted(x.name for x in out.iterdir()) == ["run_001", "run_005"]
+    assert (out / "run_005" / "mine.txt").read_text() == "from an earlier sweep"
+    assert (out / "run_001" / "mine.txt").exists()
+
+
+@pytest.mark.parametrize("flag", [["--vary", "tstop=1,2"], ["--grid"], ["--jobs", "2"]])
+def test_sweep_flags_are_refused_by_run(myelin_bin, net3x3, tmp_path, flag):
+    p = run(myelin_bin, "run", net3x3, *flag, "-o", tmp_path / "r", check=False)
+    assert p.returncode == 2 and "belong to 'myelin sweep'" in p.stderr
+    assert not (tmp_path / "r").exists()
