@@ -850,12 +850,14 @@ void simulation::set_stimulus_param(const std::string& stimulus, const std::stri
     if (!schema.count(param)) throw model_error(f, "unknown parameter of " + s.type);
     if (!std::isfinite(value)) throw model_error(f, "must be finite");
     if (param == "stdev" && value < 0) throw model_error(f, "must be >= 0");
+    // The model's own sources come first (tonic drives' sources follow): summary.json
+    // describes the model as it now is.
+    if (i < impl_->described.stimuli.size()) impl_->described.stimuli[i].params[param] = value;
     s.params[param] = value;
     return;
   }
   throw model_error("stimuli", "no current source labelled '" + stimulus + "'");
 }
-
 void simulation::set_population_param(const std::string& population, const std::string& param,
                                       double value) {
   const std::size_t p = find_population(impl_->net, population, "populations");

@@ -3,7 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "test_util.hpp"
 
@@ -130,6 +135,14 @@ TEST(engine, segments_change_parameters_and_recording) {
   }
   EXPECT_THROW(sim.set_stimulus_param("dc", "frequency", 1.0), model_error);
   EXPECT_THROW(sim.set_recording("nope", true), model_error);
+  // summary.json describes the model as it now is.
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("myelin-test-engine-" + std::to_string(::getpid()));
+  sim.write_outputs(dir.string());
+  std::ifstream in(dir / "summary.json");
+  const auto j = nlohmann::json::parse(in);
+  EXPECT_EQ(j.at("model").at("stimuli").at(0).at("amplitude").get<double>(), 0.5);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(engine, population_parameter_change_between_segments) {
