@@ -182,6 +182,19 @@ void check_drives(const network& net) {
   }
 }
 
+namespace {
+// The streams of a drive are keyed by its seed and by a tag from its label, so drives with
+// the same seed (or none: 0) still draw independent times, as HNN-core's do (it offsets
+// the seed by each drive cell's gid). The tag is FNV-1a of the label folded into
+// [2^23, 2^24): even for the drive cells' times, odd for a bursty drive's shared start,
+// above the connection streams' small object numbers and below the purpose bits.
+uint32_t drive_tag(const std::string& label) {
+  uint32_t h = 2166136261u;
+  for (const unsigned char ch : label) h = (h ^ ch) * 16777619u;
+  return (h & 0x7FFFFEu) | 0x800000u;
+}
+}  // namespace
+
 std::vector<std::vector<double>> drive_spike_times(const network& net, const drive& d) {
   const int64_t n = drive_cell_count(net, d);
   std::vector<std::vector<double>> out(static_cast<std::size_t>(n));
@@ -192,14 +205,14 @@ std::vector<std::vector<double>> drive_spike_times(const network& net, const dri
     }
     return out;
   }
-  const uint32_t obj = 0;
+  const uint32_t tag = drive_tag(d.label);
   double start = d.type == "evoked" ? 0.0 : param(net, d, "tstart");
   if (d.type == "bursty" && param(net, d, "tstart_std") > 0) {
-    philox_stream r(d.seed, purpose::drive, 1, 0);  // one start shared by the drive's cells
+    philox_stream r(d.seed, purpose::drive, tag | 1u, 0);  // one start shared by the cells
     start += param(net, d, "tstart_std") * r.normal();
   }
   for (int64_t k = 0; k < n; ++k) {
-    philox_stream rng(d.seed, purpose::drive, obj, static_cast<uint64_t>(k));
+    philox_stream rng(d.seed, purpose::drive, tag, static_cast<uint64_t>(k));
     std::vector<double>& t = out[k];
     if (d.type == "evoked") {
       const auto m = static_cast<int64_t>(param(net, d, "numspikes"));

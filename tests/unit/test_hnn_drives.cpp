@@ -219,5 +219,25 @@ TEST(hnn_drives, default_space_constants_are_hnn_cores) {
   EXPECT_FALSE(net.drives[2].cell_specific);
 }
 
+TEST(hnn_drives, drives_with_the_same_seed_draw_independent_times) {
+  network net = erp();
+  drive a = net.drives[1], b = net.drives[1];
+  b.label = a.label + "_copy";  // the same seed, another drive
+  const auto ta = drive_spike_times(net, a), tb = drive_spike_times(net, b);
+  ASSERT_EQ(ta.size(), tb.size());
+  std::size_t same = 0;
+  for (std::size_t k = 0; k < ta.size(); ++k) same += ta[k] == tb[k];
+  EXPECT_EQ(same, 0u);  // continuous draws: any equal pair would mean a shared stream
+  EXPECT_EQ(drive_spike_times(net, a), ta);  // and a drive's own times are reproducible
+  // A bursty drive's shared start too.
+  drive c = a;
+  c.type = "bursty";
+  c.params = {{"tstart", 10.0},     {"tstart_std", 5.0}, {"tstop", 160.0},
+              {"burst_rate", 20.0}, {"burst_std", 0.0},  {"numspikes", 1.0}};
+  b = c;
+  b.label = "bursty_b";
+  EXPECT_NE(drive_spike_times(net, b)[0], drive_spike_times(net, c)[0]);
+}
+
 }  // namespace
 }  // namespace myelin
