@@ -86,7 +86,6 @@ cable_cells::cable_cells(cable_template t, std::size_t n_cells)
     b_[i] = -1e2 * rinv / area_m[i];
   }
   d_const_.assign(nn_, 0.0);
-  d_const_e_.assign(nn_ * nc_, 0.0);
 
   // Segment numbering: the nodes with membrane (segment centres) in node order, without
   // the zero-area section ends, and the runs of consecutive nodes it is made of.
@@ -100,6 +99,9 @@ cable_cells::cable_cells(cable_template t, std::size_t n_cells)
       ++ns_;
     }
 
+  for (std::size_t i = 0; i < nn_; ++i)
+    if (seg_pos_[i] < 0) zero_area_.push_back(static_cast<int>(i));
+
   const std::size_t total = nn_ * nc_, seg_total = ns_ * nc_;
   // v at the segments, cai and the gate states have slack for the kernels' last vector.
   const std::size_t pad = cable_simd::kPad;
@@ -110,37 +112,42 @@ cable_cells::cable_cells(cable_template t, std::size_t n_cells)
   rhs_seg_.assign(seg_total, 0.0);
   d_seg_.assign(seg_total, 0.0);
   d_const_seg_.assign(seg_total, 0.0);
-  cai_.assign(seg_total + pad, 5e-5);  // NEURON's cai0_ca_ion where no cad is inserted
-  eca_.assign(seg_total, 0.0);
+  cai_.assign(seg_total + pad, cm::cai_ion);
   ica_.assign(seg_total, 0.0);
   above_.assign(nc_, 0);
 
-  // Mechanism instances, one per segment node of each section that has the mechanism.
+  // Mechanism instances, one per segment of each section that has the mechanism, with
+  // their parameters per instance (spread below into per-(segment, cell) arrays).
+  std::vector<double> gna, gk, gl, el, taur, pas_e;
+  gbar_set* const gsets[] = {&km_, &kca_, &ca_, &cat_, &ar_, &pas_};
+  std::vector<double> gbar[std::size(gsets)];
   for (std::size_t s = 0; s < tpl_.sections.size(); ++s) {
     const section_mechanisms& m = tpl_.mechanisms[s];
     for (int k = 0; k < tree_.nseg[s]; ++k) {
       const int node = tree_.first_seg[s] + k, pos = seg_pos_[node];
       if (m.hh2) {
         hh2_.pos.push_back(pos);
-        hh2_.gnabar.push_back(m.hh2->gnabar);
-        hh2_.gkbar.push_back(m.hh2->gkbar);
-        hh2_.gl.push_back(m.hh2->gl);
-        hh2_.el.push_back(m.hh2->el);
+        gna.push_back(m.hh2->gnabar);
+        gk.push_back(m.hh2->gkbar);
+        gl.push_back(m.hh2->gl);
+        el.push_back(m.hh2->el);
       }
-      auto add = [&](gbar_set& set, double gbar, double e) {
-        set.pos.push_back(pos);
-        set.gbar.push_back(gbar);
-        set.e.push_back(e);
+      auto add = [&](std::size_t set, double g) {
+        gsets[set]->pos.push_back(pos);
+        gbar[set].push_back(g);
       };
-      if (m.km) add(km_, *m.km, cm::ek);
-      if (m.ca) add(ca_, *m.ca, 0.0);
-      if (m.kca) add(kca_, *m.kca, cm::ek);
-      if (m.cat) add(cat_, *m.cat, cm::cat_erev);
-      if (m.ar) add(ar_, m.ar->gbar * std::exp(m.ar->growth * tree_.distance[node]), cm::ar_erev);
-      if (m.pas) add(pas_, m.pas->g, m.pas->e);
+      if (m.km) add(0, *m.km);
+      if (m.kca) add(1, *m.kca);
+      if (m.ca) add(2, *m.ca);
+      if (m.cat) add(3, *m.cat);
+      if (m.ar) add(4, m.ar->gbar * std::exp(m.ar->growth * tree_.distance[node]));
+      if (m.pas) {
+        add(5, m.pas->g);
+        pas_e.push_back(m.pas->e);
+      }
       if (m.cad) {
         cad_.pos.push_back(pos);
-        cad_.taur.push_back(*m.cad);
+        taur.push_back(*m.cad);
       }
     }
   }
@@ -151,32 +158,27 @@ cable_cells::cable_cells(cable_template t, std::size_t n_cells)
   };
   set_span(hh2_);
   for (std::vector<double>* x : {&hh2_.m, &hh2_.h, &hh2_.n}) x->assign(hh2_.span * nc_ + pad, 0.0);
-  for (gbar_set* set : {&km_, &kca_, &ar_, &pas_, &cat_, &ca_}) {
-    set_span(*set);
-    if (set != &pas_) set->s1.assign(set->span * nc_ + pad, 0.0);  // pas has no state
-    if (set == &ca_ || set == &cat_) set->s2.assign(set->span * nc_ + pad, 0.0);
+  hh2_.gna_e = hh2_.spread(gna, nc_);
+  hh2_.gk_e = hh2_.spread(gk, nc_);
+  hh2_.gl_e = hh2_.spread(gl, nc_);
+  hh2_.el_e = hh2_.spread(el, nc_);
+  const double tadj = cm::km_tadj();
+  for (std::size_t i = 0; i < std::size(gsets); ++i) {
+    gbar_set& set = *gsets[i];
+    set_span(set);
+    // km, kca and ca in pS/um2 with the temperature factor; cat, ar and pas in S/cm2.
+    if (i < 3)
+      for (double& g : gbar[i]) g = 1e-4 * tadj * g;
+    set.g_e = set.spread(gbar[i], nc_);
+    if (&set != &pas_) set.s1.assign(set.span * nc_ + pad, 0.0);  // pas has no state
+    if (&set == &ca_ || &set == &cat_) set.s2.assign(set.span * nc_ + pad, 0.0);
   }
-  km_tadj_ = cm::km_tadj();
-  hh2_.gna_e = hh2_.spread(hh2_.gnabar, nc_);
-  hh2_.gk_e = hh2_.spread(hh2_.gkbar, nc_);
-  hh2_.gl_e = hh2_.spread(hh2_.gl, nc_);
-  hh2_.el_e = hh2_.spread(hh2_.el, nc_);
-  for (gbar_set* set : {&km_, &kca_, &ca_}) {  // pS/um2 with the temperature factor
-    std::vector<double> g0(set->gbar.size());
-    for (std::size_t k = 0; k < g0.size(); ++k) g0[k] = 1e-4 * km_tadj_ * set->gbar[k];
-    set->g_e = set->spread(g0, nc_);
-  }
-  for (gbar_set* set : {&cat_, &ar_, &pas_}) set->g_e = set->spread(set->gbar, nc_);
-  pas_.e_e = pas_.spread(pas_.e, nc_);
+  pas_.e_e = pas_.spread(pas_e, nc_);
+  eca_.assign(ca_.span * nc_, 0.0);
+  km_tadj_ = tadj;
   set_span(cad_);
-  cad_.taur_e = cad_.spread(cad_.taur, nc_, 1.0);
+  cad_.taur_e = cad_.spread(taur, nc_, 1.0);
   cad_.decay_e.assign(cad_.span * nc_, 0.0);
-  cad_.ca.assign(cad_.span * nc_, 0.0);
-  hh2_tv_ = cm::view(cm::hh2_table());
-  km_tv_ = cm::view(cm::km_table());
-  ca_tv_ = cm::view(cm::ca_table());
-  cat_tv_ = cm::view(cm::cat_table());
-  ar_tv_ = cm::view(cm::ar_table());
   rt2f_ = cm::nernst_rt_2f();
   kernels_ = &cable_simd::best_kernels();
 
@@ -187,8 +189,6 @@ cable_cells::cable_cells(cable_template t, std::size_t n_cells)
     syn_e_.push_back(syn.e);
     syn_factor_.push_back(cm::exp2syn_factor(syn.tau1, syn.tau2));
   }
-  syn_d1_.assign(nsyn, 0.0);
-  syn_d2_.assign(nsyn, 0.0);
   syn_d1_e_.assign(nsyn * nc_, 0.0);
   syn_d2_e_.assign(nsyn * nc_, 0.0);
   syn_a_.assign(nsyn * nc_, 0.0);
@@ -246,18 +246,15 @@ void cable_cells::prepare(double dt) {
     d_const_[i] -= b_[i];
     d_const_[tree_.parent[i]] -= a_[i];
   }
-  for (std::size_t i = 0; i < nn_; ++i) {
-    std::fill_n(d_const_e_.begin() + i * nc_, nc_, d_const_[i]);
+  for (std::size_t i = 0; i < nn_; ++i)
     if (seg_pos_[i] >= 0) std::fill_n(d_const_seg_.begin() + seg_pos_[i] * nc_, nc_, d_const_[i]);
+  for (std::size_t k = 0; k < cad_.pos.size(); ++k) {
+    const std::size_t o = cad_.offset(k, nc_);
+    std::fill_n(cad_.decay_e.begin() + o, nc_, 1.0 - std::exp(-dt / cad_.taur_e[o]));
   }
-  for (std::size_t k = 0; k < cad_.pos.size(); ++k)
-    std::fill_n(cad_.decay_e.begin() + cad_.offset(k, nc_), nc_,
-                1.0 - std::exp(-dt / cad_.taur[k]));
   for (std::size_t s = 0; s < tpl_.synapses.size(); ++s) {
-    syn_d1_[s] = std::exp(-dt / tpl_.synapses[s].tau1);
-    syn_d2_[s] = std::exp(-dt / tpl_.synapses[s].tau2);
-    std::fill_n(syn_d1_e_.begin() + s * nc_, nc_, syn_d1_[s]);
-    std::fill_n(syn_d2_e_.begin() + s * nc_, nc_, syn_d2_[s]);
+    std::fill_n(syn_d1_e_.begin() + s * nc_, nc_, std::exp(-dt / tpl_.synapses[s].tau1));
+    std::fill_n(syn_d2_e_.begin() + s * nc_, nc_, std::exp(-dt / tpl_.synapses[s].tau2));
   }
 }
 
@@ -268,8 +265,10 @@ void cable_cells::initialize() {
     for (std::size_t c = 0; c < nc; ++c) v_[i * nc + c] = v0;
   }
   gather_segments();
-  std::fill(cai_.begin(), cai_.end(), 5e-5);
+  std::fill(cai_.begin(), cai_.end(), cm::cai_ion);
   std::fill(ica_.begin(), ica_.end(), 0.0);
+  const cm::table_view hh2_tv = cm::view(cm::hh2_table()), km_tv = cm::view(cm::km_table()),
+                       ca_tv = cm::view(cm::ca_table()), cat_tv = cm::view(cm::cat_table());
   // Every node of a span gets the initial state at its own v0 (the nodes without the
   // mechanism too: their values only need to stay finite).
   int ti;
@@ -279,29 +278,28 @@ void cable_cells::initialize() {
       for (std::size_t c = 0; c < nc; ++c) f((set.n0 + j) * nc + c, j * nc + c);
   };
   each(hh2_, [&](std::size_t iv, std::size_t is) {
-    cm::table_pos(hh2_tv_, v_seg_[iv], ti, th);
-    hh2_.m[is] = cm::table_at(hh2_tv_.q[0], ti, th);
-    hh2_.h[is] = cm::table_at(hh2_tv_.q[2], ti, th);
-    hh2_.n[is] = cm::table_at(hh2_tv_.q[4], ti, th);
+    cm::table_pos(hh2_tv, v_seg_[iv], ti, th);
+    hh2_.m[is] = cm::table_at(hh2_tv.q[0], ti, th);
+    hh2_.h[is] = cm::table_at(hh2_tv.q[2], ti, th);
+    hh2_.n[is] = cm::table_at(hh2_tv.q[4], ti, th);
   });
   each(km_, [&](std::size_t iv, std::size_t is) {
-    cm::table_pos(km_tv_, v_seg_[iv], ti, th);
-    km_.s1[is] = cm::table_at(km_tv_.q[0], ti, th);
+    cm::table_pos(km_tv, v_seg_[iv], ti, th);
+    km_.s1[is] = cm::table_at(km_tv.q[0], ti, th);
   });
   each(ca_, [&](std::size_t iv, std::size_t is) {
-    cm::table_pos(ca_tv_, v_seg_[iv], ti, th);
-    ca_.s1[is] = cm::table_at(ca_tv_.q[0], ti, th);
-    ca_.s2[is] = cm::table_at(ca_tv_.q[1], ti, th);
+    cm::table_pos(ca_tv, v_seg_[iv], ti, th);
+    ca_.s1[is] = cm::table_at(ca_tv.q[0], ti, th);
+    ca_.s2[is] = cm::table_at(ca_tv.q[1], ti, th);
   });
   // cad: ca = cai = cainf (before kca, which reads it: NEURON's mechanism order).
   for (std::size_t k = 0; k < cad_.pos.size(); ++k)
     std::fill_n(cai_.begin() + cad_.pos[k] * nc, nc, cm::cai0);
-  std::copy_n(cai_.begin() + cad_.n0 * nc, cad_.span * nc, cad_.ca.begin());
   // cat: h = hinf(v), m = 0 (its INITIAL block overwrites m).
   each(cat_, [&](std::size_t iv, std::size_t is) {
-    cm::table_pos(cat_tv_, v_seg_[iv], ti, th);
+    cm::table_pos(cat_tv, v_seg_[iv], ti, th);
     cat_.s1[is] = 0.0;
-    cat_.s2[is] = cm::table_at(cat_tv_.q[2], ti, th);
+    cat_.s2[is] = cm::table_at(cat_tv.q[2], ti, th);
   });
   // ar: m = 0.25 (fixed).
   std::fill(ar_.s1.begin(), ar_.s1.end(), 0.25);
@@ -309,7 +307,6 @@ void cable_cells::initialize() {
     const double a = cm::kca_ra * cai_[iv];
     kca_.s1[is] = a / (a + cm::kca_rb);
   });
-  for (std::size_t i = 0; i < ns_ * nc; ++i) eca_[i] = rt2f_ * vlog(cm::cao / cai_[i]);
   std::fill(syn_a_.begin(), syn_a_.end(), 0.0);
   std::fill(syn_b_.begin(), syn_b_.end(), 0.0);
   for (std::size_t c = 0; c < nc; ++c)
@@ -327,28 +324,19 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void cable_cells::a
   double* __restrict d = d_.data();
 
   // 1. Currents at v(t). rhs = -(membrane current) in mA/cm2, d = its conductance plus
-  // the constant capacitive and axial part. Each mechanism is one loop over its span.
-  std::fill_n(rhs, nn_ * nc, 0.0);
-  std::copy_n(d_const_e_.data(), nn_ * nc, d);
-  // The mechanisms work on the segments only (the zero-area nodes have none): their
-  // currents go to rhs_seg and d_seg, copied to the nodes' rows below.
+  // the constant capacitive and axial part. The mechanisms work on the segments only
+  // (the zero-area nodes have none), one loop over each mechanism's span: their currents
+  // go to rhs_seg and d_seg, copied to the segments' rows below.
+  for (const int i : zero_area_) {
+    std::fill_n(rhs + i * nc, nc, 0.0);
+    std::fill_n(d + i * nc, nc, d_const_[i]);
+  }
   {
     const double* __restrict vs = v_seg_.data();
     double* __restrict rs = rhs_seg_.data();
     double* __restrict ds = d_seg_.data();
     std::fill_n(rs, ns_ * nc, 0.0);
     std::copy_n(d_const_seg_.data(), ns_ * nc, ds);
-    // Calcium: eca follows the present cai (NEURON's ion "eadvance"); ica accumulates.
-    {
-      const std::size_t o = cad_.n0 * nc, len = cad_.span * nc;
-      const double* __restrict cai = cai_.data() + o;
-      double* __restrict eca = eca_.data() + o;
-      double* __restrict ica = ica_.data() + o;
-      for (std::size_t j = 0; j < len; ++j) {
-        eca[j] = rt2f_ * vlog(cm::cao / cai[j]);
-        ica[j] = 0.0;
-      }
-    }
     {
       const std::size_t o = hh2_.n0 * nc, len = hh2_.span * nc;
       const double* __restrict gna_bar = hh2_.gna_e.data();
@@ -383,16 +371,22 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void cable_cells::a
           *set, [&](std::size_t j) { return g0[j] * n[j]; }, [](std::size_t) { return cm::ek; });
     }
     {
+      // ca: eca follows the present cai (NEURON's ion "eadvance"); ca is the only calcium
+      // current, so its current is the ion's ica (0 where no ca, for cad's drive). eca
+      // goes through an array: in the current loop the log does not vectorise.
       const std::size_t o = ca_.n0 * nc, len = ca_.span * nc;
-      const double* __restrict eca = eca_.data() + o;
+      const double* __restrict cai = cai_.data() + o;
+      double* __restrict eca = eca_.data();
       double* __restrict ica = ica_.data() + o;
       const double* __restrict g0 = ca_.g_e.data();
       const double* __restrict m = ca_.s1.data();
       const double* __restrict h = ca_.s2.data();
+      const double rt2f = rt2f_;
+      for (std::size_t j = 0; j < len; ++j) eca[j] = rt2f * vlog(cm::cao / cai[j]);
       for (std::size_t j = 0; j < len; ++j) {
         const double g = g0[j] * m[j] * m[j] * h[j];
         const double i = g * (vs[o + j] - eca[j]);
-        ica[j] += i;
+        ica[j] = i;
         rs[o + j] -= i;
         ds[o + j] += g;
       }
@@ -490,13 +484,11 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void cable_cells::a
     const double* __restrict taur = cad_.taur_e.data();
     const double* __restrict decay = cad_.decay_e.data();
     const double* __restrict ica = ica_.data() + o;
-    double* __restrict cai = cai_.data() + o;
-    double* __restrict ca = cad_.ca.data();
+    double* __restrict cai = cai_.data() + o;  // cad's state ca is cai itself
     for (std::size_t j = 0; j < len; ++j) {
       double drive = k_drive * ica[j];
       drive = drive <= 0.0 ? 0.0 : drive;
-      ca[j] += decay[j] * ((drive + cm::cai0 / taur[j]) * taur[j] - ca[j]);
-      cai[j] = ca[j];
+      cai[j] += decay[j] * ((drive + cm::cai0 / taur[j]) * taur[j] - cai[j]);
     }
   }
   gates(cat_, cm::cat_gate_rows(), {cat_.s1.data(), cat_.s2.data()});

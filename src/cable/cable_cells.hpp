@@ -10,9 +10,11 @@
 //   4. synaptic events of the step: A += w f, B += w f (so they act from the next step);
 //   5. spike detection: soma(0.5) crossing the threshold upwards.
 //
-// State is structure of arrays with the cell index innermost: value (node i, cell c)
-// is at [i * size() + c], so every per-node loop runs over contiguous cells. Nothing in
-// advance() allocates, throws or makes a virtual call. See docs/cable.md.
+// State is structure of arrays with the cell index innermost: v, rhs and d of (node i,
+// cell c) at [i * size() + c]; the mechanisms' states per (segment, cell) likewise (the
+// segment numbering leaves out the zero-area nodes; see the members below). advance()
+// throws nothing, makes no virtual call and allocates nothing but growth of `spiked`.
+// See docs/cable.md.
 
 #include <array>
 #include <cstdint>
@@ -122,10 +124,10 @@ class cable_cells {
   double v(int node, std::size_t cell) const { return v_[node * nc_ + cell]; }
   double soma_v(std::size_t cell) const { return v_[soma_node_ * nc_ + cell]; }
   int soma_node() const { return soma_node_; }
-  /// Internal calcium [mM] at a node (cai0 where no cad is inserted).
+  /// Internal calcium [mM] at a node (NEURON's default cai where no cad is inserted).
   double cai(int node, std::size_t cell) const {
     const int p = seg_pos_[node];
-    return p < 0 ? 5e-5 : cai_[p * nc_ + cell];
+    return p < 0 ? cable_mech::cai_ion : cai_[p * nc_ + cell];
   }
   /// Conductance [uS] of a synapse (g = B - A) of one cell.
   double synapse_g(int synapse, std::size_t cell) const {
@@ -158,9 +160,8 @@ class cable_cells {
   // part of d). Row i of the system, in mA/cm2 per mV: d_i dv_i + b_i dv_parent = rhs_i;
   // the parent's row holds a_i dv_i.
   std::vector<double> a_, b_;
-  std::vector<double> d_const_;    // cm * 1e-3 / dt - b_i - sum over children a_child
-  std::vector<double> d_const_e_;  // the same per (node, cell)
-  std::vector<double> inv_area_;   // 100/area [1/um2 scaled]: nA -> mA/cm2
+  std::vector<double> d_const_;   // cm * 1e-3 / dt - b_i - sum over children a_child
+  std::vector<double> inv_area_;  // 100/area [1/um2 scaled]: nA -> mA/cm2
 
   void gather_segments();  // v_seg = v at the segments
 
@@ -172,12 +173,14 @@ class cable_cells {
   // (segment, cell); v_seg mirrors v there, and the currents gather in rhs_seg and
   // d_seg before they are copied to the nodes' rows.
   std::size_t ns_ = 0;
-  std::vector<int> seg_pos_;  // per node: its segment, -1 for a zero-area node
+  std::vector<int> seg_pos_;    // per node: its segment, -1 for a zero-area node
+  std::vector<int> zero_area_;  // the zero-area nodes
   struct seg_run {
     int node0, pos0, len;  // consecutive nodes node0 .. and segments pos0 ..
   };
   std::vector<seg_run> runs_;
-  std::vector<double> v_seg_, rhs_seg_, d_seg_, d_const_seg_, cai_, eca_, ica_;
+  std::vector<double> v_seg_, rhs_seg_, d_seg_, d_const_seg_, cai_, ica_;
+  std::vector<double> eca_;     // per (ca span segment, cell): scratch of the ca current
   std::vector<uint8_t> above_;  // per cell: soma above threshold at the last check
 
   // Mechanism instances: segment of each instance and its parameters. States are kept
@@ -195,33 +198,31 @@ class cable_cells {
     std::vector<double> spread(const std::vector<double>& per_instance, std::size_t nc,
                                double absent = 0.0) const;
   };
-  // The current loops run over whole spans with per-(node, cell) parameters (0 where the
-  // node lacks the mechanism, which adds nothing): with few cells a loop per node costs
-  // more in loop overhead and remainders than in arithmetic.
+  // The current loops run over whole spans with parameters per (span segment, cell)
+  // (the *_e arrays; 0 where the segment lacks the mechanism, which adds nothing): with
+  // few cells a loop per node costs more in loop overhead and remainders than in
+  // arithmetic.
   struct hh2_set : span_set {
-    std::vector<double> gnabar, gkbar, gl, el;  // per instance
     std::vector<double> gna_e, gk_e, gl_e, el_e;
     std::vector<double> m, h, n;
   } hh2_;
-  struct gbar_set : span_set {     // km, kca, ar, pas, cat, ca: gbar (and e for pas)
-    std::vector<double> gbar, e;   // per instance
-    std::vector<double> g_e, e_e;  // conductance factor (1e-4 tadj gbar for km, kca, ca)
-    std::vector<double> s1, s2;    // states (n; m, h)
+  struct gbar_set : span_set {   // km, kca, ar, pas, cat, ca
+    std::vector<double> g_e;     // gbar (1e-4 tadj gbar for km, kca, ca)
+    std::vector<double> e_e;     // reversal potential (pas only)
+    std::vector<double> s1, s2;  // states (n; m, h)
   } km_, kca_, ar_, pas_, cat_, ca_;
-  struct cad_set : span_set {
-    std::vector<double> taur;             // per instance
-    std::vector<double> taur_e, decay_e;  // decay = 1 - exp(-dt/taur); 0 where no cad
-    std::vector<double> ca;               // per (span node, cell); keeps cai unchanged where no cad
+  struct cad_set : span_set {     // its state ca is cai itself
+    std::vector<double> taur_e;   // 1 where no cad
+    std::vector<double> decay_e;  // 1 - exp(-dt/taur); 0 where no cad, so cai stays
   } cad_;
   double km_tadj_ = 1.0;
-  cable_mech::table_view hh2_tv_{}, km_tv_{}, ca_tv_{}, cat_tv_{}, ar_tv_{};
   double rt2f_ = 0.0;
   const cable_simd::kernels* kernels_ = nullptr;  // gate updates for this CPU
 
   // Synapses [synapse * nc + cell].
   std::vector<int> syn_node_;
-  std::vector<double> syn_e_, syn_factor_, syn_d1_, syn_d2_;  // d: exp(-dt/tau)
-  std::vector<double> syn_d1_e_, syn_d2_e_;                   // per (synapse, cell)
+  std::vector<double> syn_e_, syn_factor_;
+  std::vector<double> syn_d1_e_, syn_d2_e_;  // exp(-dt/tau1,2) per (synapse, cell)
   std::vector<double> syn_a_, syn_b_;
 
   std::vector<dipole_piece> pieces_;

@@ -28,6 +28,7 @@ inline double q10_factor(double q10, double temp) {
 // 1.5e-5 mV RMS, all of it during calcium influx (docs/cable.md).
 inline constexpr double cao = 2.0;              // [mM] NEURON's default
 inline constexpr double cai0 = 1e-4;            // [mM] cad's cainf
+inline constexpr double cai_ion = 5e-5;         // [mM] NEURON's cai0_ca_ion: cai without cad
 inline constexpr double cad_faraday = 96485.3;  // [C/mol]
 inline constexpr double cad_depth = 0.1;        // [um]
 /// RT/(zF) for z = 2 [mV] at `celsius`.
