@@ -315,8 +315,8 @@ void cable_cells::initialize() {
 
 // Compiled for AVX-512, AVX2 and baseline x86-64, picked at load time; without FMA
 // contraction every clone computes the same bits.
-__attribute__((target_clones("avx512f", "avx2", "default"))) void cable_cells::advance(
-    const double* const* port_weight, const double* i_inj, std::vector<uint32_t>& spiked) {
+MYELIN_SIMD_CLONES void cable_cells::advance(const double* const* port_weight, const double* i_inj,
+                                             std::vector<uint32_t>& spiked) {
   const std::size_t nc = nc_;
   const double dt = dt_;
   double* __restrict v = v_.data();

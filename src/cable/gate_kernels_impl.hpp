@@ -151,8 +151,6 @@ alignas(64) constexpr double exp2_lo[16] = {0.0,
   return m * reinterpret_cast<vd>(bits);
 }
 
-// U vectors per iteration, interleaved: the load -> divide -> exp chain of one vector is
-// long, so independent vectors keep the pipelines busy.
 // U vectors per iteration, interleaved: each vector's chain of loads, divide and exp is
 // long, so independent vectors keep the pipelines busy. The tail of an array goes one
 // vector at a time (tiny spans, such as a basket cell's three nodes, stay cheap).

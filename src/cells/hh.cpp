@@ -72,7 +72,7 @@ struct hh_args {
 #define MYELIN_R(name) auto* __restrict name = a.name
 // One step of every cell (the scheme in the header comment). Plain arithmetic only, so
 // GCC vectorises it; compiled for AVX-512, AVX2 and baseline x86-64, picked at load time.
-__attribute__((target_clones("avx512f", "avx2", "default"))) void hh_cells(const hh_args& a) {
+MYELIN_SIMD_CLONES void hh_cells(const hh_args& a) {
   MYELIN_R(v);
   MYELIN_R(v_prev);
   MYELIN_R(m);

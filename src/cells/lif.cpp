@@ -43,9 +43,10 @@ std::vector<parameter_info> membrane_params(double cm, double tau_m, double tau_
 // Spikes are rare: a branch-free pass (vectorised, SIMD clones) writes one byte per cell
 // into `flags` (n + 8 bytes), then eight cells at a time are skipped unless one of them
 // crossed.
-__attribute__((target_clones("avx512f", "avx2", "default"))) void threshold_flags(
-    std::size_t n, const double* __restrict v, const double* __restrict refr,
-    const double* __restrict v_thresh, uint8_t* __restrict flags) {
+MYELIN_SIMD_CLONES void threshold_flags(std::size_t n, const double* __restrict v,
+                                        const double* __restrict refr,
+                                        const double* __restrict v_thresh,
+                                        uint8_t* __restrict flags) {
   for (std::size_t c = 0; c < n; ++c)
     flags[c] = static_cast<uint8_t>((refr[c] < 0.0) & (v[c] >= v_thresh[c]));
 }
@@ -74,8 +75,6 @@ void detect_spikes(std::size_t n, double* v, double* refr, const double* v_thres
 // mode), so every clone computes the same bits. `Uniform`: the group's parameters are
 // all equal and are read from index 0 (a broadcast), which keeps them out of the memory
 // traffic; otherwise every cell has its own.
-
-#define MYELIN_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 
 struct curr_args {
   std::size_t n;

@@ -11,6 +11,11 @@
 #include <bit>
 #include <cstdint>
 
+/// A per-step kernel compiled for AVX-512, AVX2 and baseline x86-64, the widest the CPU
+/// runs picked at load time. Without FMA contraction (-ffp-contract=off) every clone
+/// computes the same bits.
+#define MYELIN_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+
 namespace myelin::detail {
 
 /// e^x for x in [-708, 709] (clamped outside: no infinities, no denormals).

@@ -166,8 +166,8 @@ TEST(cable, exp2syn_event_acts_from_the_next_step_and_peaks_at_its_weight) {
 
 TEST(cable, cells_solved_together_equal_cells_solved_alone) {
   const cable_template t = hnn_cell_template("L5_pyramidal");
-  // 19 cells: with SIMD, most of them go through the vector lanes and the last few
-  // through the scalar remainder; a cell alone is always scalar.
+  // 19 cells: a group's states are one array per mechanism span, so each cell's values
+  // sit in different vector lanes (and remainders) than those of a cell alone.
   const int n = 19;
   cable_cells group(t, n);
   std::vector<cable_cells> alone;

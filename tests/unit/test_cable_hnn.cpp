@@ -3,8 +3,8 @@
 // and their geometry against NEURON's own numbers (introspect_cells.json).
 //
 // Targets (issue 4): somatic voltage RMS difference <= 0.5 mV over the protocol, every
-// spike within 0.1 ms of the reference's. The reference files live outside the
-// repository; without them these tests are skipped (and say so).
+// spike within 0.1 ms of the reference's. The reference files are kept with the tests
+// (tests/data/hnn, a copy of ../shared/reference/hnn); a missing one fails the test.
 
 #include <gtest/gtest.h>
 
@@ -142,14 +142,12 @@ void check(const std::string& label, const run_result& r, const std::string& col
     EXPECT_LT(rms_diff(r.dipole, q_ref, 1), 1e-6 * scale) << label;
   }
   std::printf("\n");
-  EXPECT_LE(rms, 0.5) << label;  // the issue's target
-  // What the engine achieves, as a regression bound: the reference is printed with 7
-  // decimals (rounding error <= 5e-8 mV); we match NEURON's trace to those digits.
+  // The issue's targets are RMS <= 0.5 mV and spikes within 0.1 ms; what the engine
+  // achieves, and what is asserted, is far tighter: the reference is printed with 7
+  // decimals (rounding error <= 5e-8 mV) and we match NEURON's trace to those digits,
+  // every spike on the same step.
   EXPECT_LT(max_diff(r.v, v_ref), 1e-6) << label;
   ASSERT_EQ(r.spikes.size(), t_ref.size()) << label;
-  for (std::size_t i = 0; i < t_ref.size(); ++i)
-    EXPECT_NEAR(r.spikes[i], t_ref[i], 0.1 + 1e-9) << label << " spike " << i;
-  // ... and, in fact, on the same step.
   for (std::size_t i = 0; i < t_ref.size(); ++i)
     EXPECT_NEAR(r.spikes[i], t_ref[i], 1e-9) << label << " spike " << i;
 }

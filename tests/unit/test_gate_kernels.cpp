@@ -74,7 +74,8 @@ TEST(GateKernels, EveryBuildSameBitsAndMatchesScalarDefinition) {
     // Scalar definition.
     const cm::table_view tv = cm::view(tc.t);
     std::vector<std::vector<double>> ref(G, x0);
-    for (std::size_t j = 6; j < n; ++j) {
+    for (std::size_t j = 0; j < n; ++j) {
+      if (j == 5) continue;  // NaN
       int i;
       double th;
       cm::table_pos(tv, v[j], i, th);
@@ -93,9 +94,11 @@ TEST(GateKernels, EveryBuildSameBitsAndMatchesScalarDefinition) {
       for (int g = 0; g < G; ++g) xp[g] = x[g].data();
       k->gates[G - 1](n, v.data(), tc.rows, xp, dt);
       for (int g = 0; g < G; ++g)
-        for (std::size_t j = 6; j < n; ++j)
+        for (std::size_t j = 0; j < n; ++j) {
+          if (j == 5) continue;  // NaN
           ASSERT_NEAR(x[g][j], ref[g][j], 4e-16 * std::max(1.0, std::fabs(ref[g][j])))
               << "gate " << g << " v " << v[j];
+        }
       if (first.empty()) {
         first = x;
       } else {
