@@ -4,16 +4,12 @@ traces are bit-identical for every combination of threads in {1, 2, 4} and MPI r
 import hashlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 import time
 
 import pytest
-
-MPIRUN = shutil.which("mpirun")
-ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-           OMPI_MCA_rmaps_base_oversubscribe="1")
+from clitools import ENV, MPIRUN, run
 
 
 def random_model(path):
@@ -47,12 +43,10 @@ def random_model(path):
     return path
 
 
-def run(exe, model, out, ranks, threads, extra=()):
-    cmd = [exe, "run", str(model), "-o", str(out), "--threads", str(threads), "-q", *extra]
-    if ranks > 1:
-        cmd = [MPIRUN, "--oversubscribe", "-np", str(ranks), *cmd]
-    p = subprocess.run(cmd, capture_output=True, text=True, env=ENV, timeout=600)
-    assert p.returncode == 0, p.stderr
+def digests(exe, model, out, ranks, threads, extra=()):
+    """Runs the model; the hashes of its spike and trace files and its counts."""
+    run(exe, "run", model, "-o", out, "--threads", threads, "-q", *extra, ranks=ranks,
+        timeout=600)
     digest = lambda f: hashlib.sha256((out / f).read_bytes()).hexdigest()
     # The summary's counts too (wall times and the layout itself legitimately differ).
     s = json.loads((out / "summary.json").read_text())
@@ -72,7 +66,7 @@ def test_bit_identical_across_layouts(myelin_bin, root, tmp_path, model):
     ranks_list = (1, 2, 3) if MPIRUN else (1,)
     for ranks in ranks_list:
         for threads in (1, 2, 4):
-            h = run(myelin_bin, path, tmp_path / f"{ranks}x{threads}", ranks, threads, extra)
+            h = digests(myelin_bin, path, tmp_path / f"{ranks}x{threads}", ranks, threads, extra)
             if reference is None:
                 reference = h
             assert h == reference, f"{ranks} ranks x {threads} threads differ from 1 x 1"
