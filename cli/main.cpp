@@ -160,8 +160,16 @@ myelin::network load_base(const options& o) {
   return net;
 }
 
+// The --replay-drives file, read once (nullopt without one).
+std::optional<myelin::drive_replay> read_replay(const options& o) {
+  if (o.replay_drives.empty()) return std::nullopt;
+  return myelin::read_drive_replay(o.replay_drives);
+}
+
 // Then `extra` (a sweep's values), --tstop/--dt/--seed, validation, replayed drives.
-myelin::network finish(myelin::network net, const options& o, const assignment& extra = {}) {
+myelin::network finish(myelin::network net, const options& o,
+                       const std::optional<myelin::drive_replay>& replay,
+                       const assignment& extra = {}) {
   for (const auto& [path, value] : extra) myelin::set_by_path(net, path, value);
   if (o.tstop) myelin::set_by_path(net, "tstop", std::to_string(*o.tstop));
   if (o.dt) {
@@ -169,12 +177,12 @@ myelin::network finish(myelin::network net, const options& o, const assignment& 
   }
   if (o.seed) net.seed = static_cast<uint64_t>(*o.seed);
   myelin::validate(net);
-  if (!o.replay_drives.empty()) myelin::replay_drives(net, o.replay_drives);
+  if (replay) myelin::replay_drives(net, *replay);
   return net;
 }
 
 myelin::network load(const options& o) {
-  return finish(load_base(o), o);
+  return finish(load_base(o), o, read_replay(o));
 }
 
 // Progress on stderr for runs that take more than two seconds.
@@ -359,6 +367,7 @@ int cmd_sweep(const options& o, const myelin::mpi_session& mpi) {
   // Every run's model is built and validated before anything runs or is written, and
   // built again when its turn comes (holding them all would cost memory in big grids).
   const myelin::network base = load_base(o);
+  const std::optional<myelin::drive_replay> replay = read_replay(o);
   auto which = [&](std::size_t i) {
     std::string a;
     for (const auto& [p, v] : runs[i]) a += (a.empty() ? "" : ", ") + p + "=" + v;
@@ -366,7 +375,7 @@ int cmd_sweep(const options& o, const myelin::mpi_session& mpi) {
   };
   for (std::size_t i = 0; i < runs.size(); ++i) {
     try {
-      finish(base, o, runs[i]);
+      finish(base, o, replay, runs[i]);
     } catch (const myelin::model_error& e) {
       throw myelin::model_error("", which(i) + e.what());
     }
@@ -396,7 +405,7 @@ int cmd_sweep(const options& o, const myelin::mpi_session& mpi) {
         myelin::run_options ro;
         ro.threads = o.jobs > 1 ? 1 : o.threads;
         ro.max_record_memory = o.max_record_memory;
-        const myelin::network net = finish(base, o, runs[i]);
+        const myelin::network net = finish(base, o, replay, runs[i]);
         myelin::simulation sim(net, ro);
         sim.run(net.tstop);
         const auto dip = sim.hnn_dipoles();  // collective

@@ -159,6 +159,21 @@ void validate(const network& net);
 /// gids, a type that is not the drive's label, negative or non-numeric times.
 void replay_drives(network& net, const std::string& csv_path);
 
+/// The rows of such a file, read once (read_drive_replay checks the columns, gids and
+/// times) and applied to as many models as needed (a sweep's runs).
+struct drive_replay {
+  struct row {
+    std::size_t line;  // in the file, for errors
+    uint64_t gid;
+    double time_ms;
+    std::string type;
+  };
+  std::string path;
+  std::vector<row> rows;
+};
+drive_replay read_drive_replay(const std::string& csv_path);
+void replay_drives(network& net, const drive_replay& replay);
+
 /// JSON model files (docs/model-file.md). Parse errors name the field's JSON path.
 network network_from_json_text(const std::string& text);
 network load_network(const std::string& path);

@@ -275,23 +275,9 @@ network expand_drives(const network& in) {
 
 }  // namespace detail
 
-void replay_drives(network& net, const std::string& path) {
-  using namespace detail;
+drive_replay read_drive_replay(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw io_error("cannot open drive replay file '" + path + "'");
-  // gid ranges of the drive cells: after every population, in drive order.
-  uint64_t first = 0;
-  for (const auto& p : net.populations) first += static_cast<uint64_t>(p.size);
-  const uint64_t n_real = first;
-  std::vector<uint64_t> lo;
-  std::vector<std::vector<std::vector<double>>> times;
-  for (const drive& d : net.drives) {
-    lo.push_back(first);
-    const int64_t n = is_event_drive(d) ? drive_cell_count(net, d) : 0;
-    times.emplace_back(static_cast<std::size_t>(n));
-    first += static_cast<uint64_t>(n);
-  }
-  const uint64_t total = first;
   const std::string where = path + ": ";
   std::string line;
   if (!std::getline(in, line))
@@ -317,6 +303,8 @@ void replay_drives(network& net, const std::string& path) {
   for (auto [col, name] : {std::pair{col_gid, "gid"}, {col_t, "time_ms"}, {col_type, "type"}})
     if (col < 0) throw error(where + "missing column '" + name + "' (expected gid,time_ms,type)");
   const std::size_t need = static_cast<std::size_t>(std::max({col_gid, col_t, col_type})) + 1;
+  drive_replay out;
+  out.path = path;
   for (std::size_t row = 2; std::getline(in, line); ++row) {
     if (line.empty() || line == "\r") continue;
     const auto f = split(line);
@@ -341,16 +329,42 @@ void replay_drives(network& net, const std::string& path) {
     }
     if (!std::isfinite(t) || t < 0)
       throw error(at + "time_ms " + f[col_t] + " is negative or not finite");
-    if (gid >= total)
-      throw error(at + "unknown gid " + std::to_string(gid) + " (the model has gids 0-" +
+    out.rows.push_back({row, gid, t, f[col_type]});
+  }
+  return out;
+}
+
+void replay_drives(network& net, const std::string& path) {
+  replay_drives(net, read_drive_replay(path));
+}
+
+void replay_drives(network& net, const drive_replay& replay) {
+  using namespace detail;
+  // gid ranges of the drive cells: after every population, in drive order.
+  uint64_t first = 0;
+  for (const auto& p : net.populations) first += static_cast<uint64_t>(p.size);
+  const uint64_t n_real = first;
+  std::vector<uint64_t> lo;
+  std::vector<std::vector<std::vector<double>>> times;
+  for (const drive& d : net.drives) {
+    lo.push_back(first);
+    const int64_t n = is_event_drive(d) ? drive_cell_count(net, d) : 0;
+    times.emplace_back(static_cast<std::size_t>(n));
+    first += static_cast<uint64_t>(n);
+  }
+  const uint64_t total = first;
+  for (const auto& r : replay.rows) {
+    const std::string at = replay.path + ": row " + std::to_string(r.line) + ": ";
+    if (r.gid >= total)
+      throw error(at + "unknown gid " + std::to_string(r.gid) + " (the model has gids 0-" +
                   std::to_string(total == 0 ? 0 : total - 1) + ")");
-    if (gid < n_real) continue;  // a spike of a simulated cell: an output, not an input
+    if (r.gid < n_real) continue;  // a spike of a simulated cell: an output, not an input
     std::size_t k = 0;
-    while (k + 1 < lo.size() && gid >= lo[k + 1]) ++k;
-    if (f[col_type] != net.drives[k].label)
-      throw error(at + "gid " + std::to_string(gid) + " belongs to drive '" + net.drives[k].label +
-                  "', but the row says '" + f[col_type] + "'");
-    times[k][gid - lo[k]].push_back(t);
+    while (k + 1 < lo.size() && r.gid >= lo[k + 1]) ++k;
+    if (r.type != net.drives[k].label)
+      throw error(at + "gid " + std::to_string(r.gid) + " belongs to drive '" +
+                  net.drives[k].label + "', but the row says '" + r.type + "'");
+    times[k][r.gid - lo[k]].push_back(r.time_ms);
   }
   for (std::size_t k = 0; k < net.drives.size(); ++k)
     if (is_event_drive(net.drives[k])) {

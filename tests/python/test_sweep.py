@@ -107,3 +107,21 @@ def test_sweep_flags_are_refused_by_run(myelin_bin, net3x3, tmp_path, flag):
     p = run(myelin_bin, "run", net3x3, *flag, "-o", tmp_path / "r", check=False)
     assert p.returncode == 2 and "belong to 'myelin sweep'" in p.stderr
     assert not (tmp_path / "r").exists()
+
+
+def test_replayed_drives_apply_to_every_run(myelin_bin, net3x3, tmp_path):
+    """The --replay-drives file is read once and applied to each run: each run equals the
+    same `myelin run` with the file."""
+    csv_path = tmp_path / "drives.csv"
+    # The 3x3 column has 24 cells (gids 0-23); evprox1's drive cells follow.
+    csv_path.write_text("gid,time_ms,type\n24,12.5,evprox1\n25,20.0,evprox1\n24,31.0,evprox1\n")
+    run(myelin_bin, "sweep", net3x3, "--vary", f"{P}.L5_pyramidal=0.01,0.05",
+        "--replay-drives", csv_path, "-o", tmp_path / "s", "-q")
+    for k, v in enumerate(["0.01", "0.05"]):
+        single = tmp_path / f"single{k}"
+        run(myelin_bin, "run", net3x3, "--set", f"{P}.L5_pyramidal={v}", "--replay-drives",
+            csv_path, "-o", single, "-q")
+        assert (single / "dipole.csv").read_bytes() == \
+            (tmp_path / f"s/run_{k:03d}/dipole.csv").read_bytes()
+        s = json.loads((single / "summary.json").read_text())
+        assert s["populations"]["evprox1"]["spike_count"] == 3
