@@ -235,6 +235,24 @@ json write_positions(const positions_spec& p) {
   return j;
 }
 
+// spike_times: one array of times (for every cell) or one array per cell.
+std::vector<std::vector<double>> read_spike_times(const node& st) {
+  if (!st.j.is_array()) st.fail("expected an array of times or an array of arrays");
+  std::vector<std::vector<double>> out;
+  if (!st.j.empty() && st.j[0].is_array()) {
+    for (std::size_t i = 0; i < st.j.size(); ++i) out.push_back(st.at(i).numbers());
+  } else {
+    out.push_back(st.numbers());
+  }
+  return out;
+}
+
+uint64_t read_seed(const node& n) {
+  const int64_t v = n.integer();
+  if (v < 0) n.fail("must be >= 0, got " + std::to_string(v));
+  return static_cast<uint64_t>(v);
+}
+
 population read_population(const node& n) {
   n.expect_object({"label", "size", "cell_type", "params", "initial", "positions", "spike_times"});
   population p;
@@ -246,15 +264,7 @@ population read_population(const node& n) {
   if (n.has("params")) p.params = read_values(n.at("params"));
   if (n.has("initial")) p.initial = read_values(n.at("initial"));
   if (n.has("positions")) p.positions = read_positions(n.at("positions"));
-  if (n.has("spike_times")) {
-    const node st = n.at("spike_times");
-    if (!st.j.is_array()) st.fail("expected an array of times or an array of arrays");
-    if (!st.j.empty() && st.j[0].is_array()) {
-      for (std::size_t i = 0; i < st.j.size(); ++i) p.spike_times.push_back(st.at(i).numbers());
-    } else {
-      p.spike_times.push_back(st.numbers());
-    }
-  }
+  if (n.has("spike_times")) p.spike_times = read_spike_times(n.at("spike_times"));
   return p;
 }
 
@@ -339,47 +349,47 @@ std::map<std::string, double> read_number_map(const node& n) {
 }
 
 drive read_drive(const node& n, std::size_t index) {
-  static const std::vector<std::string> numeric = {
-      "mu",         "sigma", "numspikes",  "rate",      "tstart",
-      "tstart_std", "tstop", "burst_rate", "burst_std", "spike_isi"};
-  std::vector<std::string> allowed = {
-      "label",         "type",       "location",       "weights_ampa", "weights_nmda",
-      "delays",        "amplitudes", "space_constant", "origin",       "cell_specific",
-      "n_drive_cells", "seed",       "spike_times",    "probability"};
-  allowed.insert(allowed.end(), numeric.begin(), numeric.end());
-  n.expect_object(allowed);
+  if (!n.j.is_object()) n.fail("expected an object, got " + type_name(n.j));
   drive d;
   d.label = n.has("label") ? n.at("label").string() : "drive" + std::to_string(index);
   if (n.has("type")) d.type = n.at("type").string();
-  if (n.has("location")) d.location = n.at("location").string();
-  if (n.has("weights_ampa")) d.weights_ampa = read_number_map(n.at("weights_ampa"));
-  if (n.has("weights_nmda")) d.weights_nmda = read_number_map(n.at("weights_nmda"));
-  if (n.has("delays")) d.delays = read_number_map(n.at("delays"));
-  if (n.has("amplitudes")) d.amplitudes = read_number_map(n.at("amplitudes"));
-  // HNN-core's default space constants: 3 for evoked drives, 100 for Poisson and bursty.
+  // HNN-core's defaults by type: space constant 3 for evoked drives, 100 for Poisson and
+  // bursty; one drive cell per target, except bursty drives (one cell reaching every
+  // target).
   d.space_constant = d.type == "poisson" || d.type == "bursty" ? 100.0 : 3.0;
-  if (n.has("space_constant")) d.space_constant = n.at("space_constant").number();
-  if (n.has("origin")) d.origin = n.at("origin").numbers();
-  // HNN-core's defaults: one drive cell per target, except bursty drives (one cell
-  // reaching every target).
   d.cell_specific = d.type != "bursty";
-  if (n.has("cell_specific")) d.cell_specific = n.at("cell_specific").boolean();
-  if (n.has("n_drive_cells")) d.n_drive_cells = n.at("n_drive_cells").integer();
-  if (n.has("probability")) d.probability = n.at("probability").number();
-  if (n.has("seed")) {
-    const int64_t v = n.at("seed").integer();
-    if (v < 0) n.at("seed").fail("must be >= 0, got " + std::to_string(v));
-    d.seed = static_cast<uint64_t>(v);
-  }
-  for (const auto& k : numeric)
-    if (n.has(k)) d.params[k] = n.at(k).number();
-  if (n.has("spike_times")) {
-    const node st = n.at("spike_times");
-    if (!st.j.is_array()) st.fail("expected an array of times or an array of arrays");
-    if (!st.j.empty() && st.j[0].is_array()) {
-      for (std::size_t i = 0; i < st.j.size(); ++i) d.spike_times.push_back(st.at(i).numbers());
+  // Every other field is a parameter of the drive's type: validation checks the names
+  // against the type's (and says which it allows).
+  for (auto it = n.j.begin(); it != n.j.end(); ++it) {
+    const std::string& k = it.key();
+    const node v = n.at(k);
+    if (k == "label" || k == "type") continue;
+    if (k == "location") {
+      d.location = v.string();
+    } else if (k == "weights_ampa") {
+      d.weights_ampa = read_number_map(v);
+    } else if (k == "weights_nmda") {
+      d.weights_nmda = read_number_map(v);
+    } else if (k == "delays") {
+      d.delays = read_number_map(v);
+    } else if (k == "amplitudes") {
+      d.amplitudes = read_number_map(v);
+    } else if (k == "space_constant") {
+      d.space_constant = v.number();
+    } else if (k == "origin") {
+      d.origin = v.numbers();
+    } else if (k == "cell_specific") {
+      d.cell_specific = v.boolean();
+    } else if (k == "n_drive_cells") {
+      d.n_drive_cells = v.integer();
+    } else if (k == "probability") {
+      d.probability = v.number();
+    } else if (k == "seed") {
+      d.seed = read_seed(v);
+    } else if (k == "spike_times") {
+      d.spike_times = read_spike_times(v);
     } else {
-      d.spike_times.push_back(st.numbers());
+      d.params[k] = v.number();
     }
   }
   return d;
@@ -475,11 +485,7 @@ network from_json(const json& doc) {
   if (root.has("description")) net.description = root.at("description").string();
   if (root.has("dt")) net.dt = root.at("dt").number();
   if (root.has("tstop")) net.tstop = root.at("tstop").number();
-  if (root.has("seed")) {
-    const int64_t s = root.at("seed").integer();
-    if (s < 0) root.at("seed").fail("must be >= 0, got " + std::to_string(s));
-    net.seed = static_cast<uint64_t>(s);
-  }
+  if (root.has("seed")) net.seed = read_seed(root.at("seed"));
   auto list = [&](const char* key) -> std::optional<node> {
     if (!root.has(key)) return std::nullopt;
     node n = root.at(key);
