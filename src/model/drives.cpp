@@ -100,10 +100,10 @@ void check_drives(const network& net) {
                                          "' (allowed: bursty, evoked, poisson, tonic)");
     for (const auto& [k, v] : d.params) {
       if (!sch->second.count(k)) {
-        std::string allowed;
-        for (const auto& [n, x] : sch->second) allowed += (allowed.empty() ? "" : ", ") + n;
-        throw model_error(f + "." + k,
-                          "not a parameter of " + d.type + " drives (allowed: " + allowed + ")");
+        std::vector<std::string> allowed;
+        for (const auto& [n, x] : sch->second) allowed.push_back(n);
+        throw model_error(f + "." + k, "not a parameter of " + d.type +
+                                           " drives (allowed: " + join(allowed) + ")");
       }
       const bool nonneg = k == "sigma" || k == "tstart_std" || k == "burst_std" ||
                           k == "spike_isi" || k == "tstart" || k == "tstop";

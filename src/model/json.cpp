@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model/format.hpp"
 #include "myelin/error.hpp"
 #include "myelin/model.hpp"
 
@@ -51,10 +52,8 @@ struct node {
       bool ok = false;
       for (const auto& a : allowed) ok = ok || a == it.key();
       if (!ok) {
-        std::string list;
-        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
         throw model_error(path.empty() ? it.key() : path + "." + it.key(),
-                          "unknown field (allowed: " + list + ")");
+                          "unknown field (allowed: " + detail::join(allowed) + ")");
       }
     }
   }

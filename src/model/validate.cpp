@@ -60,12 +60,6 @@ std::map<std::string, double> defaults_of(const cell_type_info& t, bool state) {
 
 namespace {
 
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-  return s;
-}
-
 // Allowed range of a named physical parameter: (lo, hi), open or closed.
 struct range {
   double lo, hi;
@@ -227,10 +221,8 @@ void check_weight_delay(const network& net, const projection& pr, const std::str
     const cell_type_info* t = find_cell_type(net.populations[pi].cell_type);
     const int r = receptor_index(*t, pr.receptor);
     if (r < 0) {
-      std::string allowed;
-      for (const auto& name : t->receptors) allowed += (allowed.empty() ? "" : ", ") + name;
       throw model_error(f + ".receptor", "unknown receptor '" + pr.receptor + "' on " + t->name +
-                                             " (allowed: " + allowed + ")");
+                                             " (allowed: " + join(t->receptors) + ")");
     }
     if (receptor >= 0 && r != receptor)
       throw model_error(f + ".post", "targets cell types whose receptor '" + pr.receptor +

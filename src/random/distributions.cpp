@@ -7,6 +7,7 @@
 #include <sstream>
 #include <vector>
 
+#include "model/format.hpp"
 #include "myelin/error.hpp"
 
 namespace myelin::detail {
@@ -29,12 +30,6 @@ const std::vector<dist_info>& known() {
       {"gamma", sampler::kind::gamma, {"k", "theta"}},
   };
   return table;
-}
-
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-  return s;
 }
 
 std::string num(double x) {
