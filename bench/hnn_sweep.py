@@ -6,12 +6,15 @@ weights of basket and pyramidal cells both logspace(-4, -1, 20); 170 ms each.
     /usr/bin/python3 bench/hnn_sweep.py --build-dir build --repeats 3
 
 Times the whole `myelin sweep` process (start-up, 20 builds, runs and output files) one
-run after another on one thread, and with --jobs 2 (two runs at a time, one thread
-each); then the cable kernel's cost per cell and step (build/bin/myelin_bench_cable).
+run after another on one thread and on two threads per run, and with --jobs 2 (two runs
+at a time, one thread each); prints the median time of one run (build, simulation and
+its output files: sweep.csv's wall_s) on one thread; then the cable kernel's cost per
+cell and step (build/bin/myelin_bench_cable 6800 5: medians of 5).
 HNN-core with 4 joblib workers: 11.1 s for the 20 runs (the example's own log).
 Results: bench/out/hnn_sweep.json.
 """
 import argparse
+import csv
 import json
 import os
 import statistics
@@ -51,7 +54,12 @@ def main():
             results[label] = {"wall_s": walls, "median_s": statistics.median(walls)}
             print(f"{label:20s} 20 runs: median {statistics.median(walls):.2f} s "
                   f"(runs: {', '.join(f'{w:.2f}' for w in walls)})", flush=True)
-    kernel = subprocess.run([os.path.join(a.build_dir, "bin", "myelin_bench_cable"), "6800", "3"],
+            if label == "1 job x 1 thread":
+                with open(os.path.join(tmp, "out", "sweep.csv")) as f:
+                    per_run = statistics.median(float(r["wall_s"]) for r in csv.DictReader(f))
+                results["one_run_1_thread_s"] = per_run
+                print(f"{'':20s} one run (median of the last sweep's 20): {per_run:.3f} s")
+    kernel = subprocess.run([os.path.join(a.build_dir, "bin", "myelin_bench_cable"), "6800", "5"],
                             check=True, capture_output=True, text=True).stdout
     print(kernel)
     results["cable_kernel"] = kernel
