@@ -346,6 +346,7 @@ MYELIN_SIMD_CLONES void cable_cells::advance(const double* const* port_weight, c
       const double* __restrict m = hh2_.m.data();
       const double* __restrict h = hh2_.h.data();
       const double* __restrict n = hh2_.n.data();
+#pragma GCC ivdep
       for (std::size_t j = 0; j < len; ++j) {
         const double vv = vs[o + j];
         const double gna = gna_bar[j] * m[j] * m[j] * m[j] * h[j];
@@ -383,6 +384,7 @@ MYELIN_SIMD_CLONES void cable_cells::advance(const double* const* port_weight, c
       const double* __restrict h = ca_.s2.data();
       const double rt2f = rt2f_;
       for (std::size_t j = 0; j < len; ++j) eca[j] = rt2f * vlog(cm::cao / cai[j]);
+#pragma GCC ivdep
       for (std::size_t j = 0; j < len; ++j) {
         const double g = g0[j] * m[j] * m[j] * h[j];
         const double i = g * (vs[o + j] - eca[j]);

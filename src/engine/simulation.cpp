@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "build/builder.hpp"
+#include "cells/vmath.hpp"
 #include "engine/context.hpp"
 #include "engine/thread_team.hpp"
 #include "engine/vp_state.hpp"
@@ -1081,6 +1082,25 @@ double hnn_baseline(const std::string& cell_type, double n, double t) {
 }
 
 // numpy.convolve(x, hamming(M) / sum, "same") (zero padding, centred).
+// out[i] = full[i + off] = sum over j ascending of x[j] w[i + off - j] with
+// 0 <= i + off - j < m. Input-major, so the inner loop runs over contiguous outputs
+// and vectorises (at the widest width the CPU has); each output still receives its
+// terms in ascending j, so every build gives the same bits.
+MYELIN_SIMD_CLONES void convolve_centred(const double* __restrict x, std::size_t n,
+                                         const double* __restrict w, std::size_t m,
+                                         double* __restrict out) {
+  const std::size_t off = (m - 1) / 2;
+  for (std::size_t j = 0; j < n; ++j) {
+    // i from max(0, j - off) to min(n - 1, j + m - 1 - off)
+    const std::size_t i_lo = j > off ? j - off : 0;
+    const std::size_t i_hi = std::min(n - 1, j + m - 1 - off);
+    const double xj = x[j];
+    const double* wj = w + (i_lo + off - j);  // wj[i - i_lo] = w[i + off - j]
+    double* o = out + i_lo;
+    for (std::size_t i = 0; i + i_lo <= i_hi; ++i) o[i] += xj * wj[i];
+  }
+}
+
 std::vector<double> hamming_smooth(const std::vector<double>& x, std::size_t m) {
   if (m < 2) return x;
   std::vector<double> w(m);
@@ -1091,20 +1111,8 @@ std::vector<double> hamming_smooth(const std::vector<double>& x, std::size_t m) 
     sum += w[i];
   }
   for (double& v : w) v /= sum;
-  const std::size_t n = x.size(), off = (m - 1) / 2;
-  std::vector<double> out(n, 0.0);
-  // out[i] = full[i + off] = sum over j ascending of x[j] w[i + off - j] with
-  // 0 <= i + off - j < m. Input-major, so the inner loop runs over contiguous outputs
-  // and vectorises; each output still receives its terms in ascending j.
-  for (std::size_t j = 0; j < n; ++j) {
-    // i from max(0, j - off) to min(n - 1, j + m - 1 - off)
-    const std::size_t i_lo = j > off ? j - off : 0;
-    const std::size_t i_hi = std::min(n - 1, j + m - 1 - off);
-    const double xj = x[j];
-    const double* wj = w.data() + (i_lo + off - j);  // wj[i - i_lo] = w[i + off - j]
-    double* o = out.data() + i_lo;
-    for (std::size_t i = 0; i + i_lo <= i_hi; ++i) o[i] += xj * wj[i];
-  }
+  std::vector<double> out(x.size(), 0.0);
+  convolve_centred(x.data(), x.size(), w.data(), m, out.data());
   return out;
 }
 
