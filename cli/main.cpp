@@ -34,6 +34,12 @@ constexpr const char* usage_text = R"(usage:
       (default: results/<model name>); with pyramidal cable cells also dipole.csv and
       dipole_smooth.csv. --replay-drives replaces the drives' spike times by those in a
       CSV with columns gid,time_ms,type (HNN-core's gid numbering).
+  myelin run MODEL.json --trials N [--jobs N] [-o DIR] [run's options]
+      Run the model N times, trial t with every drive's seed + t (HNN-core's n_trials:
+      new drive spike times, the same network); --jobs N runs N at a time, one thread
+      each. Writes DIR/trial_000/... (each a run's outputs), DIR/trials.csv (spike
+      counts, dipole extrema, times) and, with dipoles, DIR/dipole_mean.csv and
+      DIR/dipole_smooth_mean.csv (the trials' average).
   myelin sweep MODEL.json --vary PATH[,PATH...]=VALUES [--vary ...] [--grid] [--jobs N]
                           [-o DIR] [run's options]
       Run the model once per value (one after another; --jobs N runs N at a time, one
@@ -90,6 +96,7 @@ struct options {
   std::vector<std::string> varies;  // sweep
   bool grid = false;
   int jobs = 1;
+  int trials = 1;  // run
 };
 
 options parse_args(int argc, char** argv) {
@@ -128,6 +135,11 @@ options parse_args(int argc, char** argv) {
       if (j < 0 || j != std::floor(j) || j > 1024)
         throw usage_error("--jobs: expected an integer in [0, 1024] (0 = all cores)");
       o.jobs = j == 0 ? std::max(1u, std::thread::hardware_concurrency()) : static_cast<int>(j);
+    } else if (a == "--trials") {
+      const double n = parse_number(a, value());
+      if (n < 1 || n != std::floor(n) || n > 100000)
+        throw usage_error("--trials: expected an integer in [1, 100000]");
+      o.trials = static_cast<int>(n);
     } else if (a == "--replay-drives") {
       o.replay_drives = value();
     } else if (a == "--max-record-memory") {
@@ -345,16 +357,148 @@ std::vector<assignment> sweep_runs(const std::vector<vary_spec>& specs, bool gri
   }
 }
 
-struct sweep_row {
+// One simulation of a batch (a sweep's run or a trial).
+struct batch_item {
+  std::string name;    // for messages: "run 3 (PATH=VALUE, ...)", "trial 2"
+  assignment values;   // model changes (a sweep's values)
+  uint64_t trial = 0;  // added to every drive's seed
+  std::string dir;     // its outputs
+  std::string echo;    // progress line suffix
+};
+
+// What a batch keeps of each simulation.
+struct batch_row {
   std::vector<std::string> labels;  // populations, drives included
   std::vector<uint64_t> spikes;
+  myelin::hnn_dipole_signals dipoles;  // empty layers without pyramidal cable cells
   double dip_min = 0, dip_max = 0;
-  bool has_dipole = false;
   double wall_s = 0;
 };
 
-int cmd_sweep(const options& o, const myelin::mpi_session& mpi) {
+myelin::network batch_model(const myelin::network& base, const options& o,
+                            const std::optional<myelin::drive_replay>& replay,
+                            const batch_item& item) {
+  myelin::network net = finish(base, o, replay, item.values);
+  for (auto& d : net.drives) d.seed += item.trial;
+  return net;
+}
+
+// Runs every item (--jobs at a time, one thread each; else one after another with
+// --threads), each writing its outputs to item.dir. On failure, removes what the batch
+// wrote (the whole `dir` if it did not exist before) and rethrows naming the item.
+// `keep_dipoles`: rows keep the dipole signals (else only their extrema).
+std::vector<batch_row> run_batch(const options& o, const myelin::mpi_session& mpi,
+                                 const myelin::network& base,
+                                 const std::optional<myelin::drive_replay>& replay,
+                                 const std::vector<batch_item>& items, const std::string& dir,
+                                 bool keep_dipoles, double& total_s) {
   namespace fs = std::filesystem;
+  const bool root = mpi.rank() == 0;
+  std::error_code ec;
+  const bool existed = fs::exists(dir, ec);
+  if (root) myelin::detail::output_transaction probe(dir);  // fails early if unwritable
+
+  std::vector<batch_row> rows(items.size());
+  std::vector<char> written(items.size(), 0);  // directories this batch wrote
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::exception_ptr error;
+  std::mutex io;  // HDF5 and stdout: one simulation writes at a time
+  auto worker = [&] {
+    for (std::size_t i; !failed && (i = next++) < items.size();) {
+      try {
+        const auto t0 = std::chrono::steady_clock::now();
+        myelin::run_options ro;
+        ro.threads = o.jobs > 1 ? 1 : o.threads;
+        ro.max_record_memory = o.max_record_memory;
+        const myelin::network net = batch_model(base, o, replay, items[i]);
+        myelin::simulation sim(net, ro);
+        sim.run(net.tstop);
+        auto dip = sim.hnn_dipoles();  // collective
+        batch_row& r = rows[i];
+        for (const auto& p : sim.summary()) {
+          r.labels.push_back(p.label);
+          r.spikes.push_back(p.spike_count);
+        }
+        if (!dip.layers.empty()) {
+          const auto [lo, hi] = std::minmax_element(dip.agg_smooth.begin(), dip.agg_smooth.end());
+          r.dip_min = *lo;
+          r.dip_max = *hi;
+        }
+        {
+          std::lock_guard<std::mutex> lock(io);
+          sim.write_outputs(items[i].dir, dip);  // collective
+          written[i] = 1;
+        }
+        r.dipoles.layers = dip.layers;
+        if (keep_dipoles) r.dipoles = std::move(dip);
+        r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        if (!o.quiet && root) {
+          std::lock_guard<std::mutex> lock(io);
+          std::printf("[%zu/%zu] %.3f s%s\n", i + 1, items.size(), r.wall_s, items[i].echo.c_str());
+          std::fflush(stdout);
+        }
+      } catch (const myelin::error& e) {  // say which simulation failed
+        std::lock_guard<std::mutex> lock(io);
+        if (!failed.exchange(true))
+          error = std::make_exception_ptr(myelin::error(items[i].name + ": " + e.what()));
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(io);
+        if (!failed.exchange(true)) error = std::current_exception();
+      }
+    }
+  };
+  const auto t0 = std::chrono::steady_clock::now();
+  {
+    std::vector<std::thread> team;
+    for (int j = 1; j < std::min<int>(o.jobs, static_cast<int>(items.size())); ++j)
+      team.emplace_back(worker);
+    worker();
+    for (auto& t : team) t.join();
+  }
+  total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (error) {
+    // Nothing half-written: what this batch wrote goes too (an existing directory keeps
+    // what it had from before, except the directories this batch replaced).
+    if (root) {
+      if (!existed) {
+        fs::remove_all(dir, ec);
+      } else {
+        for (std::size_t i = 0; i < items.size(); ++i)
+          if (written[i]) fs::remove_all(items[i].dir, ec);
+      }
+    }
+    std::rethrow_exception(error);
+  }
+  return rows;
+}
+
+// The columns a batch's CSV shares: spike counts, smoothed dipole extrema, wall time.
+std::string batch_header(const std::vector<batch_row>& rows) {
+  std::string text;
+  for (const auto& l : rows[0].labels) text += ",spikes_" + l;
+  if (!rows[0].dipoles.layers.empty()) text += ",agg_smooth_min,agg_smooth_max";
+  return text + ",wall_s\n";
+}
+std::string batch_columns(const batch_row& r) {
+  // Built by append: GCC 12 warns falsely (-Wrestrict) on "," + string + "," + string.
+  std::string text;
+  for (const uint64_t k : r.spikes) text.append(1, ',').append(std::to_string(k));
+  if (!r.dipoles.layers.empty())
+    text.append(1, ',')
+        .append(json_number(r.dip_min))
+        .append(1, ',')
+        .append(json_number(r.dip_max));
+  return text.append(1, ',').append(json_number(r.wall_s)).append(1, '\n');
+}
+
+std::string numbered(const std::string& dir, const char* prefix, std::size_t i) {
+  char name[32];
+  std::snprintf(name, sizeof name, "%s_%03zu", prefix, i);
+  return (std::filesystem::path(dir) / name).string();
+}
+
+int cmd_sweep(const options& o, const myelin::mpi_session& mpi) {
   if (o.varies.empty()) throw usage_error("sweep needs at least one --vary");
   if (o.jobs > 1 && mpi.size() > 1)
     throw usage_error(
@@ -368,116 +512,36 @@ int cmd_sweep(const options& o, const myelin::mpi_session& mpi) {
   // built again when its turn comes (holding them all would cost memory in big grids).
   const myelin::network base = load_base(o);
   const std::optional<myelin::drive_replay> replay = read_replay(o);
-  auto which = [&](std::size_t i) {
-    std::string a;
-    for (const auto& [p, v] : runs[i]) a += (a.empty() ? "" : ", ") + p + "=" + v;
-    return "run " + std::to_string(i) + " (" + a + "): ";
-  };
+  const std::string dir = o.out_dir.empty() ? "results/" + base.name + "_sweep" : o.out_dir;
+  std::vector<batch_item> items(runs.size());
   for (std::size_t i = 0; i < runs.size(); ++i) {
+    std::string a;
+    for (const auto& [p, v] : runs[i]) {
+      a += (a.empty() ? "" : ", ") + p + "=" + v;
+      items[i].echo += " " + p + "=" + v;
+    }
+    items[i].name = "run " + std::to_string(i) + " (" + a + ")";
+    items[i].values = runs[i];
+    items[i].dir = numbered(dir, "run", i);
     try {
       finish(base, o, replay, runs[i]);
     } catch (const myelin::model_error& e) {
-      throw myelin::model_error("", which(i) + e.what());
+      throw myelin::model_error("", items[i].name + ": " + e.what());
     }
   }
-  const std::string dir = o.out_dir.empty() ? "results/" + base.name + "_sweep" : o.out_dir;
-  const bool root = mpi.rank() == 0;
-  std::error_code ec;
-  const bool existed = fs::exists(dir, ec);
-  std::vector<std::string> run_dirs;
-  for (std::size_t i = 0; i < runs.size(); ++i) {
-    char name[32];
-    std::snprintf(name, sizeof name, "run_%03zu", i);
-    run_dirs.push_back((fs::path(dir) / name).string());
-  }
-  if (root) myelin::detail::output_transaction probe(dir);  // fails early if unwritable
-
-  std::vector<sweep_row> rows(runs.size());
-  std::vector<char> written(runs.size(), 0);  // run directories this sweep wrote
-  std::atomic<std::size_t> next{0};
-  std::atomic<bool> failed{false};
-  std::exception_ptr error;
-  std::mutex io;  // HDF5 and stdout: one run writes at a time
-  auto worker = [&] {
-    for (std::size_t i; !failed && (i = next++) < runs.size();) {
-      try {
-        const auto t0 = std::chrono::steady_clock::now();
-        myelin::run_options ro;
-        ro.threads = o.jobs > 1 ? 1 : o.threads;
-        ro.max_record_memory = o.max_record_memory;
-        const myelin::network net = finish(base, o, replay, runs[i]);
-        myelin::simulation sim(net, ro);
-        sim.run(net.tstop);
-        const auto dip = sim.hnn_dipoles();  // collective
-        sweep_row& r = rows[i];
-        for (const auto& p : sim.summary()) {
-          r.labels.push_back(p.label);
-          r.spikes.push_back(p.spike_count);
-        }
-        if (!dip.layers.empty()) {
-          r.has_dipole = true;
-          const auto [lo, hi] = std::minmax_element(dip.agg_smooth.begin(), dip.agg_smooth.end());
-          r.dip_min = *lo;
-          r.dip_max = *hi;
-        }
-        std::lock_guard<std::mutex> lock(io);
-        sim.write_outputs(run_dirs[i], dip);  // collective
-        written[i] = 1;
-        r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        if (!o.quiet && root) {
-          std::string a;
-          for (const auto& [p, v] : runs[i]) a += " " + p + "=" + v;
-          std::printf("[%zu/%zu] %.3f s%s\n", i + 1, runs.size(), r.wall_s, a.c_str());
-          std::fflush(stdout);
-        }
-      } catch (const myelin::error& e) {  // say which run failed
-        std::lock_guard<std::mutex> lock(io);
-        if (!failed.exchange(true))
-          error = std::make_exception_ptr(myelin::error(which(i) + e.what()));
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(io);
-        if (!failed.exchange(true)) error = std::current_exception();
-      }
-    }
-  };
-  const auto t0 = std::chrono::steady_clock::now();
-  {
-    std::vector<std::thread> team;
-    for (int j = 1; j < std::min<int>(o.jobs, static_cast<int>(runs.size())); ++j)
-      team.emplace_back(worker);
-    worker();
-    for (auto& t : team) t.join();
-  }
-  const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (error) {
-    // Nothing half-written: the runs this sweep wrote go too (an existing directory keeps
-    // what it had from before, except run directories this sweep replaced).
-    if (root) {
-      if (!existed) {
-        fs::remove_all(dir, ec);
-      } else {
-        for (std::size_t i = 0; i < runs.size(); ++i)
-          if (written[i]) fs::remove_all(run_dirs[i], ec);
-      }
-    }
-    std::rethrow_exception(error);
-  }
-  if (!root) return 0;
+  double total = 0;
+  const std::vector<batch_row> rows = run_batch(o, mpi, base, replay, items, dir, false, total);
+  if (mpi.rank() != 0) return 0;
 
   // sweep.csv: one row per run.
   std::string text = "run";
   for (const auto& v : specs)
     for (const auto& p : v.paths) text += "," + p;
-  for (const auto& l : rows[0].labels) text += ",spikes_" + l;
-  const bool dip = rows[0].has_dipole;
-  if (dip) text += ",agg_smooth_min,agg_smooth_max";
-  text += ",wall_s\n";
+  text += batch_header(rows);
   for (std::size_t i = 0; i < runs.size(); ++i) {
     text += std::to_string(i);
     for (const auto& [p, v] : runs[i]) text += "," + v;
-    for (const uint64_t k : rows[i].spikes) text += "," + std::to_string(k);
-    if (dip) text += "," + json_number(rows[i].dip_min) + "," + json_number(rows[i].dip_max);
-    text += "," + json_number(rows[i].wall_s) + "\n";
+    text += batch_columns(rows[i]);
   }
   myelin::detail::output_transaction tx(dir);
   myelin::detail::write_text_atomic(tx.path("sweep.csv"), text);
@@ -486,6 +550,81 @@ int cmd_sweep(const options& o, const myelin::mpi_session& mpi) {
     std::printf("%zu runs in %.3f s (%d at a time); outputs in %s/ (sweep.csv, run_*/)\n",
                 runs.size(), total, std::min<int>(o.jobs, static_cast<int>(runs.size())),
                 dir.c_str());
+  return 0;
+}
+
+int cmd_trials(const options& o, const myelin::mpi_session& mpi) {
+  if (o.jobs > 1 && mpi.size() > 1)
+    throw usage_error(
+        "--jobs > 1 runs trials side by side in one process; under mpirun each trial "
+        "uses every rank, so leave --jobs at 1");
+  if (!o.replay_drives.empty())
+    throw usage_error(
+        "--trials with --replay-drives: every trial would get the same drive "
+        "spike times (trials redraw them)");
+  const myelin::network base = load_base(o);
+  const myelin::network first = finish(base, o, std::nullopt);
+  bool random = false;
+  for (const auto& d : first.drives) random |= d.spike_times.empty();
+  if (!random)
+    throw usage_error(
+        "--trials: the model has no drive with random spike times, so every "
+        "trial would be the same (trials redraw the drives' spike times; vary "
+        "the network with 'myelin sweep --vary seed=...')");
+  const std::string dir = o.out_dir.empty() ? "results/" + base.name + "_trials" : o.out_dir;
+  std::vector<batch_item> items(static_cast<std::size_t>(o.trials));
+  for (std::size_t t = 0; t < items.size(); ++t) {
+    items[t].name = "trial " + std::to_string(t);
+    items[t].trial = t;
+    items[t].dir = numbered(dir, "trial", t);
+    items[t].echo = " trial " + std::to_string(t);
+  }
+  double total = 0;
+  const std::vector<batch_row> rows =
+      run_batch(o, mpi, base, std::nullopt, items, dir, true, total);
+  if (mpi.rank() != 0) return 0;
+
+  std::string text = "trial" + batch_header(rows);
+  for (std::size_t t = 0; t < rows.size(); ++t) text += std::to_string(t) + batch_columns(rows[t]);
+  myelin::detail::output_transaction tx(dir);
+  myelin::detail::write_text_atomic(tx.path("trials.csv"), text);
+  const myelin::hnn_dipole_signals& d0 = rows[0].dipoles;
+  if (!d0.layers.empty()) {
+    // The trials' average, sample by sample, summed in trial order (hnn_core's
+    // average_dipoles; the smoothed files are the average of each trial's smoothed one).
+    const double n = static_cast<double>(rows.size());
+    auto mean = [&](auto member) {
+      std::vector<double> m(member(d0).size(), 0.0);
+      for (const auto& r : rows)
+        for (std::size_t k = 0; k < m.size(); ++k) m[k] += member(r.dipoles)[k];
+      for (double& x : m) x /= n;
+      return m;
+    };
+    std::vector<std::vector<double>> layer, layer_smooth;
+    for (std::size_t l = 0; l < d0.layers.size(); ++l) {
+      layer.push_back(mean([l](const myelin::hnn_dipole_signals& d) -> const std::vector<double>& {
+        return d.layer[l];
+      }));
+      layer_smooth.push_back(
+          mean([l](const myelin::hnn_dipole_signals& d) -> const std::vector<double>& {
+            return d.layer_smooth[l];
+          }));
+    }
+    const auto agg = mean(
+        [](const myelin::hnn_dipole_signals& d) -> const std::vector<double>& { return d.agg; });
+    const auto agg_smooth =
+        mean([](const myelin::hnn_dipole_signals& d) -> const std::vector<double>& {
+          return d.agg_smooth;
+        });
+    myelin::detail::write_dipole_csv(tx.path("dipole_mean.csv"), first.dt, d0.layers, agg, layer);
+    myelin::detail::write_dipole_csv(tx.path("dipole_smooth_mean.csv"), first.dt, d0.layers,
+                                     agg_smooth, layer_smooth);
+  }
+  tx.commit();
+  if (!o.quiet)
+    std::printf("%zu trials in %.3f s (%d at a time); outputs in %s/ (trials.csv%s, trial_*/)\n",
+                rows.size(), total, std::min<int>(o.jobs, static_cast<int>(rows.size())),
+                dir.c_str(), d0.layers.empty() ? "" : ", dipole_mean.csv, dipole_smooth_mean.csv");
   return 0;
 }
 
@@ -594,13 +733,17 @@ int main(int argc, char** argv) {
       return 0;
     }
     const options o = parse_args(argc, argv);
-    if (o.command != "sweep" && (!o.varies.empty() || o.grid || o.jobs != 1))
-      throw usage_error("--vary, --grid and --jobs belong to 'myelin sweep'");
+    if (o.command != "sweep" && (!o.varies.empty() || o.grid))
+      throw usage_error("--vary and --grid belong to 'myelin sweep'");
+    if (o.command != "run" && o.trials != 1) throw usage_error("--trials belongs to 'myelin run'");
+    if (o.jobs != 1 && o.command != "sweep" && !(o.command == "run" && o.trials > 1))
+      throw usage_error("--jobs belongs to 'myelin sweep' and 'myelin run --trials'");
     if (o.command == "run") {
       bool simulating = false;
       try {
         // Every rank reads and checks the model itself: model and option errors happen
         // before any communication, identically on every rank.
+        if (o.trials > 1) return cmd_trials(o, mpi);
         const myelin::network net = load(o);
         simulating = true;
         return cmd_run(o, net, mpi);

@@ -13,7 +13,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -1186,33 +1185,9 @@ void simulation::write_outputs(const std::string& dir, const hnn_dipole_signals&
   output_transaction tx(dir);
   if (!dipo.layers.empty()) {
     // dipole.csv: HNN-core's "raw" dipoles [nAm]; dipole_smooth.csv: smoothed and scaled.
-    const std::size_t n_t = dipo.agg.size();
-    auto write_csv = [&](const std::string& file, const std::vector<double>& a,
-                         const std::vector<std::vector<double>>& layers) {
-      std::string text = "t_ms,agg";
-      for (const auto& n : dipo.layers) text.append(1, ',').append(n);
-      text.append(1, '\n');
-      // std::to_chars with precision 10 in general format is printf's "%.10g", faster.
-      char buf[32];
-      auto put = [&](double v) {
-        text.append(buf,
-                    std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 10).ptr);
-      };
-      text.reserve(text.size() + n_t * 16 * (2 + layers.size()));
-      for (std::size_t k = 0; k < n_t; ++k) {
-        put(static_cast<double>(k) * m.net.dt);
-        text.append(1, ',');
-        put(a[k]);
-        for (const auto& l : layers) {
-          text.append(1, ',');
-          put(l[k]);
-        }
-        text.append(1, '\n');
-      }
-      write_text_atomic(tx.path(file), text);
-    };
-    write_csv("dipole.csv", dipo.agg, dipo.layer);
-    write_csv("dipole_smooth.csv", dipo.agg_smooth, dipo.layer_smooth);
+    write_dipole_csv(tx.path("dipole.csv"), m.net.dt, dipo.layers, dipo.agg, dipo.layer);
+    write_dipole_csv(tx.path("dipole_smooth.csv"), m.net.dt, dipo.layers, dipo.agg_smooth,
+                     dipo.layer_smooth);
   }
   std::vector<spike_table> st;
   for (std::size_t p = 0; p < m.net.populations.size(); ++p) {

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <system_error>
@@ -538,6 +539,31 @@ void write_text_atomic(const std::string& path, const std::string& content) {
     errno = saved;
     throw_errno("cannot move '" + tmp + "' to '" + path + "'");
   }
+}
+
+void write_dipole_csv(const std::string& path, double dt, const std::vector<std::string>& layers,
+                      const std::vector<double>& agg,
+                      const std::vector<std::vector<double>>& per_layer) {
+  std::string text = "t_ms,agg";
+  for (const auto& n : layers) text.append(1, ',').append(n);
+  text.append(1, '\n');
+  // std::to_chars with precision 10 in general format is printf's "%.10g", faster.
+  char buf[32];
+  auto put = [&](double v) {
+    text.append(buf, std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 10).ptr);
+  };
+  text.reserve(text.size() + agg.size() * 16 * (2 + per_layer.size()));
+  for (std::size_t k = 0; k < agg.size(); ++k) {
+    put(static_cast<double>(k) * dt);
+    text.append(1, ',');
+    put(agg[k]);
+    for (const auto& l : per_layer) {
+      text.append(1, ',');
+      put(l[k]);
+    }
+    text.append(1, '\n');
+  }
+  write_text_atomic(path, text);
 }
 
 }  // namespace myelin::detail

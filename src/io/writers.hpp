@@ -70,4 +70,10 @@ class output_transaction {
 /// rename).
 void write_text_atomic(const std::string& path, const std::string& content);
 
+/// Writes a dipole CSV atomically: header t_ms,agg,<layers...>, then one row per sample
+/// k (t = k dt), values with 10 significant digits.
+void write_dipole_csv(const std::string& path, double dt, const std::vector<std::string>& layers,
+                      const std::vector<double>& agg,
+                      const std::vector<std::vector<double>>& per_layer);
+
 }  // namespace myelin::detail

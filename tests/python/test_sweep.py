@@ -102,10 +102,14 @@ def test_failed_run_removes_only_what_the_sweep_wrote(myelin_bin, net3x3, tmp_pa
     assert (out / "run_001" / "mine.txt").exists()
 
 
-@pytest.mark.parametrize("flag", [["--vary", "tstop=1,2"], ["--grid"], ["--jobs", "2"]])
-def test_sweep_flags_are_refused_by_run(myelin_bin, net3x3, tmp_path, flag):
+@pytest.mark.parametrize("flag,message", [
+    (["--vary", "tstop=1,2"], "--vary and --grid belong to 'myelin sweep'"),
+    (["--grid"], "--vary and --grid belong to 'myelin sweep'"),
+    (["--jobs", "2"], "--jobs belongs to 'myelin sweep' and 'myelin run --trials'"),
+])
+def test_sweep_flags_are_refused_by_run(myelin_bin, net3x3, tmp_path, flag, message):
     p = run(myelin_bin, "run", net3x3, *flag, "-o", tmp_path / "r", check=False)
-    assert p.returncode == 2 and "belong to 'myelin sweep'" in p.stderr
+    assert p.returncode == 2 and message in p.stderr
     assert not (tmp_path / "r").exists()
 
 
