@@ -126,6 +126,7 @@ struct drive {
   std::map<std::string, double> weights_ampa, weights_nmda;  // [uS] per target population
   std::map<std::string, double> delays;                      // [ms] per target population
   std::map<std::string, double> amplitudes;                  // tonic: [nA] per population
+  std::map<std::string, double> rates;   // poisson: [Hz] per target population (else `rate`)
   std::map<std::string, double> params;  // mu, sigma, numspikes, rate, tstart, ... (per type)
   double space_constant = 3.0;           // lambda [um] (model files: poisson, bursty 100)
   std::vector<double> origin{0.0, 0.0};  // [um] (x, y)

@@ -122,6 +122,10 @@ void check_drives(const network& net) {
       throw model_error(f + ".probability", "must be in [0, 1], got " + fmt(d.probability));
     if (!d.cell_specific && d.n_drive_cells < 1)
       throw model_error(f + ".n_drive_cells", "must be >= 1");
+    if (d.cell_specific && d.n_drive_cells != 1)
+      throw model_error(f + ".n_drive_cells",
+                        "a cell-specific drive has one drive cell per target cell (HNN-core's "
+                        "'n_cells'); n_drive_cells needs cell_specific: false");
     auto find_target = [&](const std::string& label, const std::string& field) {
       return find_population(net, label, field);
     };
@@ -140,6 +144,29 @@ void check_drives(const network& net) {
     }
     if (!d.amplitudes.empty())
       throw model_error(f + ".amplitudes", "only tonic drives take amplitudes");
+    if (!d.rates.empty()) {
+      if (d.type != "poisson")
+        throw model_error(f + ".rates", "only poisson drives take rates per population");
+      if (d.params.count("rate"))
+        throw model_error(f + ".rates", "give either rate (every drive cell) or rates");
+      if (!d.cell_specific)
+        throw model_error(f + ".rates",
+                          "rates per population need a cell-specific drive (cell_specific: "
+                          "true): a shared drive cell has one rate");
+      std::set<std::string> targets;
+      for (std::size_t p : drive_targets(net, d)) targets.insert(net.populations[p].label);
+      for (const auto& [l, x] : d.rates) {
+        find_target(l, f + ".rates." + l);
+        if (!targets.count(l))
+          throw model_error(f + ".rates." + l,
+                            "'" + l + "' is not a target of this drive (it has no weights)");
+        if (!(x > 0) || !std::isfinite(x))
+          throw model_error(f + ".rates." + l, "must be > 0 Hz, got " + fmt(x));
+      }
+      for (const auto& l : targets)
+        if (!d.rates.count(l))
+          throw model_error(f + ".rates", "no rate for target population '" + l + "'");
+    }
     if (d.weights_ampa.empty() && d.weights_nmda.empty())
       throw model_error(f, "give weights_ampa and/or weights_nmda per target population");
     for (const char* rec : {"ampa", "nmda"}) {
@@ -205,6 +232,13 @@ std::vector<std::vector<double>> drive_spike_times(const network& net, const dri
     }
     return out;
   }
+  // Per-population Poisson rates: drive cell k serves the k-th target cell (targets in
+  // population order).
+  std::vector<double> rates;
+  if (!d.rates.empty())
+    for (std::size_t p : drive_targets(net, d))
+      rates.insert(rates.end(), static_cast<std::size_t>(net.populations[p].size),
+                   d.rates.at(net.populations[p].label));
   const uint32_t tag = drive_tag(d.label);
   double start = d.type == "evoked" ? 0.0 : param(net, d, "tstart");
   if (d.type == "bursty" && param(net, d, "tstart_std") > 0) {
@@ -219,7 +253,8 @@ std::vector<std::vector<double>> drive_spike_times(const network& net, const dri
       const double mu = param(net, d, "mu"), sigma = param(net, d, "sigma");
       for (int64_t j = 0; j < m; ++j) t.push_back(mu + sigma * rng.normal());
     } else if (d.type == "poisson") {
-      const double rate = param(net, d, "rate"), stop = param(net, d, "tstop");
+      const double rate = rates.empty() ? param(net, d, "rate") : rates[k];
+      const double stop = param(net, d, "tstop");
       for (double x = start + rng.exponential() * 1000.0 / rate; x < stop;
            x += rng.exponential() * 1000.0 / rate)
         t.push_back(x);

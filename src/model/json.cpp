@@ -373,6 +373,8 @@ drive read_drive(const node& n, std::size_t index) {
       d.delays = read_number_map(v);
     } else if (k == "amplitudes") {
       d.amplitudes = read_number_map(v);
+    } else if (k == "rates") {
+      d.rates = read_number_map(v);
     } else if (k == "space_constant") {
       d.space_constant = v.number();
     } else if (k == "origin") {
@@ -467,6 +469,7 @@ json to_json(const network& net) {
       if (!d.weights_nmda.empty()) dj["weights_nmda"] = d.weights_nmda;
       if (!d.delays.empty()) dj["delays"] = d.delays;
       if (!d.amplitudes.empty()) dj["amplitudes"] = d.amplitudes;
+      if (!d.rates.empty()) dj["rates"] = d.rates;
       for (const auto& [k, v] : d.params) dj[k] = v;
       if (!d.spike_times.empty()) dj["spike_times"] = d.spike_times;
       j["drives"].push_back(dj);

@@ -239,5 +239,67 @@ TEST(hnn_drives, drives_with_the_same_seed_draw_independent_times) {
   EXPECT_NE(drive_spike_times(net, b)[0], drive_spike_times(net, c)[0]);
 }
 
+// Two basket populations of 40 cells with positions, and one drive given as JSON text.
+network two_populations(const std::string& drive_json) {
+  return network_from_json_text(R"json({
+    "name": "d", "dt": 0.025, "tstop": 1000,
+    "populations": [
+      {"label": "b", "size": 40, "cell_type": "L2_basket",
+       "positions": {"kind": "grid", "shape": [8, 5], "spacing": [1, 1]}},
+      {"label": "c", "size": 40, "cell_type": "L2_basket",
+       "positions": {"kind": "grid", "shape": [8, 5], "spacing": [1, 1]}}],
+    "drives": [)json" + drive_json +
+                                "]}");
+}
+
+TEST(hnn_drives, poisson_rates_per_population_as_hnn_cores_rate_constant_dict) {
+  // add_poisson_drive(rate_constant={'b': 20, 'c': 80}): each target cell's drive cell
+  // fires at its population's rate; drive cells serve the targets in population order.
+  const network net = two_populations(R"({"label": "p", "type": "poisson", "tstop": 1000,
+      "rates": {"b": 20, "c": 80}, "weights_ampa": {"b": 0.01, "c": 0.01}})");
+  const auto times = drive_spike_times(net, net.drives[0]);
+  ASSERT_EQ(times.size(), 80u);
+  std::vector<double> b, c;
+  for (std::size_t k = 0; k < 80; ++k) (k < 40 ? b : c).push_back(double(times[k].size()));
+  // Spikes per cell ~ Poisson(rate x 1 s).
+  EXPECT_NEAR(of(b).mean, 20.0, 5 * std::sqrt(20.0 / 40));
+  EXPECT_NEAR(of(c).mean, 80.0, 5 * std::sqrt(80.0 / 40));
+}
+
+TEST(hnn_drives, bad_rates_and_drive_cell_counts_name_their_field) {
+  auto field_of = [](const std::string& drive_json) -> std::string {
+    try {
+      two_populations(drive_json);
+    } catch (const model_error& e) {
+      return e.field();
+    }
+    return "accepted";
+  };
+  const std::string w = R"("weights_ampa": {"b": 0.01, "c": 0.01})";
+  EXPECT_EQ(field_of(R"({"label": "p", "type": "poisson", "rates": {"b": 5}, )" + w + "}"),
+            "drives[0].rates");  // no rate for c
+  EXPECT_EQ(field_of(R"({"label": "p", "type": "poisson", "rates": {"b": 5, "c": -1}, )" + w + "}"),
+            "drives[0].rates.c");
+  EXPECT_EQ(field_of(R"({"label": "p", "type": "poisson", "weights_ampa": {"b": 0.01},
+                         "rates": {"b": 5, "c": 5}})"),
+            "drives[0].rates.c");  // c is not a target
+  EXPECT_EQ(field_of(R"({"label": "p", "type": "poisson", "rate": 5, "rates": {"b": 5, "c": 5},
+                         )" +
+                     w + "}"),
+            "drives[0].rates");
+  EXPECT_EQ(field_of(R"({"label": "p", "type": "evoked", "rates": {"b": 5, "c": 5}, )" + w + "}"),
+            "drives[0].rates");
+  EXPECT_EQ(field_of(R"({"label": "p", "type": "poisson", "cell_specific": false,
+                         "rates": {"b": 5, "c": 5}, )" +
+                     w + "}"),
+            "drives[0].rates");
+  EXPECT_EQ(field_of(R"({"label": "p", "type": "poisson", "n_drive_cells": 3, )" + w + "}"),
+            "drives[0].n_drive_cells");  // cell-specific: one per target cell
+  EXPECT_EQ(field_of(R"({"label": "p", "type": "poisson", "cell_specific": false,
+                         "n_drive_cells": 3, )" +
+                     w + "}"),
+            "accepted");
+}
+
 }  // namespace
 }  // namespace myelin

@@ -140,6 +140,8 @@ TEST(hnn_network, bad_drives_and_ports_name_their_field) {
   expect_error("drives.evprox.weights_ampa.L5_basket", "-1", "drives[0].weights_ampa.L5_basket");
   expect_error("drives.evprox.numspikes", "1.5", "drives[0].numspikes");
   expect_error("drives.evprox.rate", "5", "drives[0].rate");  // not a parameter of evoked
+  expect_error("drives.evprox.rates", "{\"L5_basket\": 5}", "drives[0].rates");  // poisson only
+  expect_error("drives.evprox.n_drive_cells", "3", "drives[0].n_drive_cells");   // cell-specific
   expect_error("projections.0.receptor", "\"basal_9_ampa\"", "projections[0].receptor");
 }
 
