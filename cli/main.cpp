@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/writers.hpp"
+#include "model/drives.hpp"
 #include "myelin/error.hpp"
 #include "myelin/model.hpp"
 #include "myelin/simulation.hpp"
@@ -359,18 +360,18 @@ std::vector<assignment> sweep_runs(const std::vector<vary_spec>& specs, bool gri
 
 // One simulation of a batch (a sweep's run or a trial).
 struct batch_item {
-  std::string name;    // for messages: "run 3 (PATH=VALUE, ...)", "trial 2"
+  std::string name;    // for messages and progress: "run 3 (PATH=VALUE, ...)", "trial 2"
   assignment values;   // model changes (a sweep's values)
   uint64_t trial = 0;  // added to every drive's seed
   std::string dir;     // its outputs
-  std::string echo;    // progress line suffix
 };
 
 // What a batch keeps of each simulation.
 struct batch_row {
   std::vector<std::string> labels;  // populations, drives included
   std::vector<uint64_t> spikes;
-  myelin::hnn_dipole_signals dipoles;  // empty layers without pyramidal cable cells
+  bool has_dipole = false;             // the model has pyramidal cable cells
+  myelin::hnn_dipole_signals dipoles;  // kept only when the batch asks for them
   double dip_min = 0, dip_max = 0;
   double wall_s = 0;
 };
@@ -421,6 +422,7 @@ std::vector<batch_row> run_batch(const options& o, const myelin::mpi_session& mp
           r.spikes.push_back(p.spike_count);
         }
         if (!dip.layers.empty()) {
+          r.has_dipole = true;
           const auto [lo, hi] = std::minmax_element(dip.agg_smooth.begin(), dip.agg_smooth.end());
           r.dip_min = *lo;
           r.dip_max = *hi;
@@ -430,12 +432,12 @@ std::vector<batch_row> run_batch(const options& o, const myelin::mpi_session& mp
           sim.write_outputs(items[i].dir, dip);  // collective
           written[i] = 1;
         }
-        r.dipoles.layers = dip.layers;
         if (keep_dipoles) r.dipoles = std::move(dip);
         r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         if (!o.quiet && root) {
           std::lock_guard<std::mutex> lock(io);
-          std::printf("[%zu/%zu] %.3f s%s\n", i + 1, items.size(), r.wall_s, items[i].echo.c_str());
+          std::printf("[%zu/%zu] %.3f s %s\n", i + 1, items.size(), r.wall_s,
+                      items[i].name.c_str());
           std::fflush(stdout);
         }
       } catch (const myelin::error& e) {  // say which simulation failed
@@ -477,14 +479,14 @@ std::vector<batch_row> run_batch(const options& o, const myelin::mpi_session& mp
 std::string batch_header(const std::vector<batch_row>& rows) {
   std::string text;
   for (const auto& l : rows[0].labels) text += ",spikes_" + l;
-  if (!rows[0].dipoles.layers.empty()) text += ",agg_smooth_min,agg_smooth_max";
+  if (rows[0].has_dipole) text += ",agg_smooth_min,agg_smooth_max";
   return text + ",wall_s\n";
 }
 std::string batch_columns(const batch_row& r) {
   // Built by append: GCC 12 warns falsely (-Wrestrict) on "," + string + "," + string.
   std::string text;
   for (const uint64_t k : r.spikes) text.append(1, ',').append(std::to_string(k));
-  if (!r.dipoles.layers.empty())
+  if (r.has_dipole)
     text.append(1, ',')
         .append(json_number(r.dip_min))
         .append(1, ',')
@@ -516,10 +518,7 @@ int cmd_sweep(const options& o, const myelin::mpi_session& mpi) {
   std::vector<batch_item> items(runs.size());
   for (std::size_t i = 0; i < runs.size(); ++i) {
     std::string a;
-    for (const auto& [p, v] : runs[i]) {
-      a += (a.empty() ? "" : ", ") + p + "=" + v;
-      items[i].echo += " " + p + "=" + v;
-    }
+    for (const auto& [p, v] : runs[i]) a += (a.empty() ? "" : ", ") + p + "=" + v;
     items[i].name = "run " + std::to_string(i) + " (" + a + ")";
     items[i].values = runs[i];
     items[i].dir = numbered(dir, "run", i);
@@ -565,7 +564,8 @@ int cmd_trials(const options& o, const myelin::mpi_session& mpi) {
   const myelin::network base = load_base(o);
   const myelin::network first = finish(base, o, std::nullopt);
   bool random = false;
-  for (const auto& d : first.drives) random |= d.spike_times.empty();
+  for (const auto& d : first.drives)
+    random |= myelin::detail::is_event_drive(d) && d.spike_times.empty();
   if (!random)
     throw usage_error(
         "--trials: the model has no drive with random spike times, so every "
@@ -577,7 +577,6 @@ int cmd_trials(const options& o, const myelin::mpi_session& mpi) {
     items[t].name = "trial " + std::to_string(t);
     items[t].trial = t;
     items[t].dir = numbered(dir, "trial", t);
-    items[t].echo = " trial " + std::to_string(t);
   }
   double total = 0;
   const std::vector<batch_row> rows =
@@ -588,43 +587,39 @@ int cmd_trials(const options& o, const myelin::mpi_session& mpi) {
   for (std::size_t t = 0; t < rows.size(); ++t) text += std::to_string(t) + batch_columns(rows[t]);
   myelin::detail::output_transaction tx(dir);
   myelin::detail::write_text_atomic(tx.path("trials.csv"), text);
-  const myelin::hnn_dipole_signals& d0 = rows[0].dipoles;
-  if (!d0.layers.empty()) {
+  const bool dip = rows[0].has_dipole;
+  if (dip) {
     // The trials' average, sample by sample, summed in trial order (hnn_core's
     // average_dipoles; the smoothed files are the average of each trial's smoothed one).
-    const double n = static_cast<double>(rows.size());
-    auto mean = [&](auto member) {
-      std::vector<double> m(member(d0).size(), 0.0);
-      for (const auto& r : rows)
-        for (std::size_t k = 0; k < m.size(); ++k) m[k] += member(r.dipoles)[k];
-      for (double& x : m) x /= n;
-      return m;
+    myelin::hnn_dipole_signals m = rows[0].dipoles;
+    auto add = [](std::vector<double>& sum, const std::vector<double>& x) {
+      for (std::size_t k = 0; k < sum.size(); ++k) sum[k] += x[k];
     };
-    std::vector<std::vector<double>> layer, layer_smooth;
-    for (std::size_t l = 0; l < d0.layers.size(); ++l) {
-      layer.push_back(mean([l](const myelin::hnn_dipole_signals& d) -> const std::vector<double>& {
-        return d.layer[l];
-      }));
-      layer_smooth.push_back(
-          mean([l](const myelin::hnn_dipole_signals& d) -> const std::vector<double>& {
-            return d.layer_smooth[l];
-          }));
+    for (std::size_t t = 1; t < rows.size(); ++t) {
+      const myelin::hnn_dipole_signals& d = rows[t].dipoles;
+      add(m.agg, d.agg);
+      add(m.agg_smooth, d.agg_smooth);
+      for (std::size_t l = 0; l < m.layers.size(); ++l) {
+        add(m.layer[l], d.layer[l]);
+        add(m.layer_smooth[l], d.layer_smooth[l]);
+      }
     }
-    const auto agg = mean(
-        [](const myelin::hnn_dipole_signals& d) -> const std::vector<double>& { return d.agg; });
-    const auto agg_smooth =
-        mean([](const myelin::hnn_dipole_signals& d) -> const std::vector<double>& {
-          return d.agg_smooth;
-        });
-    myelin::detail::write_dipole_csv(tx.path("dipole_mean.csv"), first.dt, d0.layers, agg, layer);
-    myelin::detail::write_dipole_csv(tx.path("dipole_smooth_mean.csv"), first.dt, d0.layers,
-                                     agg_smooth, layer_smooth);
+    const double n = static_cast<double>(rows.size());
+    for (auto* v : {&m.agg, &m.agg_smooth})
+      for (double& x : *v) x /= n;
+    for (auto* vs : {&m.layer, &m.layer_smooth})
+      for (auto& v : *vs)
+        for (double& x : v) x /= n;
+    myelin::detail::write_dipole_csv(tx.path("dipole_mean.csv"), first.dt, m.layers, m.agg,
+                                     m.layer);
+    myelin::detail::write_dipole_csv(tx.path("dipole_smooth_mean.csv"), first.dt, m.layers,
+                                     m.agg_smooth, m.layer_smooth);
   }
   tx.commit();
   if (!o.quiet)
     std::printf("%zu trials in %.3f s (%d at a time); outputs in %s/ (trials.csv%s, trial_*/)\n",
                 rows.size(), total, std::min<int>(o.jobs, static_cast<int>(rows.size())),
-                dir.c_str(), d0.layers.empty() ? "" : ", dipole_mean.csv, dipole_smooth_mean.csv");
+                dir.c_str(), dip ? ", dipole_mean.csv, dipole_smooth_mean.csv" : "");
   return 0;
 }
 

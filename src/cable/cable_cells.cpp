@@ -346,6 +346,8 @@ MYELIN_SIMD_CLONES void cable_cells::advance(const double* const* port_weight, c
       const double* __restrict m = hh2_.m.data();
       const double* __restrict h = hh2_.h.data();
       const double* __restrict n = hh2_.n.data();
+      // ivdep: GCC takes these block-local __restrict pointers for possible aliases and
+      // leaves the loop scalar without it (-fopt-info-vec: "no vectype"); likewise ca's.
 #pragma GCC ivdep
       for (std::size_t j = 0; j < len; ++j) {
         const double vv = vs[o + j];

@@ -86,11 +86,22 @@ def test_errors_name_the_problem_and_write_nothing(myelin_bin, net3x3, tmp_path,
     assert not out.exists()
 
 
-def test_model_without_random_drives_is_refused(myelin_bin, root, tmp_path):
+@pytest.mark.parametrize("drives", [
+    None,  # a model without drives (cuba.json)
+    [{"label": "t", "type": "tonic", "amplitudes": {"L5_pyramidal": 0.1}}],
+    [{"label": "e", "type": "evoked", "spike_times": [[10.0]],
+      "weights_ampa": {"L5_pyramidal": 0.01}}],
+])
+def test_model_without_random_drives_is_refused(myelin_bin, root, net3x3, tmp_path, drives):
+    model = root / "models" / "cuba.json"
+    if drives is not None:
+        doc = json.loads(open(net3x3).read())
+        doc["drives"] = drives
+        model = tmp_path / "model.json"
+        model.write_text(json.dumps(doc))
     out = tmp_path / "never"
-    p = run(myelin_bin, "run", root / "models" / "cuba.json", "--trials", "2", "-o", out,
-            check=False)
-    assert p.returncode == 2 and "no drive with random spike times" in p.stderr
+    p = run(myelin_bin, "run", model, "--trials", "2", "-o", out, check=False)
+    assert p.returncode == 2 and "no drive with random spike times" in p.stderr, p.stderr
     assert not out.exists()
 
 
