@@ -429,7 +429,7 @@ std::vector<batch_row> run_batch(const options& o, const myelin::mpi_session& mp
         }
         {
           std::lock_guard<std::mutex> lock(io);
-          sim.write_outputs(items[i].dir, dip);  // collective
+          sim.write_outputs(items[i].dir, dip, false);  // collective; flushed below
           written[i] = 1;
         }
         if (keep_dipoles) r.dipoles = std::move(dip);
@@ -472,6 +472,8 @@ std::vector<batch_row> run_batch(const options& o, const myelin::mpi_session& mp
     }
     std::rethrow_exception(error);
   }
+  // The runs' files reach the disk in one flush for the batch, before its summary file.
+  if (root) myelin::detail::sync_file_system(dir);
   return rows;
 }
 

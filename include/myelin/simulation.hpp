@@ -141,7 +141,10 @@ class simulation {
   void write_outputs(const std::string& dir) const;
   /// The same with the dipoles already postprocessed by hnn_dipoles() on this
   /// simulation's present state (collective as well), so they are not computed twice.
-  void write_outputs(const std::string& dir, const hnn_dipole_signals& dipoles) const;
+  /// `sync` false leaves the files' flush to the disk to the caller (a batch of runs
+  /// flushes once at its end); they are still renamed into place only when complete.
+  void write_outputs(const std::string& dir, const hnn_dipole_signals& dipoles,
+                     bool sync = true) const;
 
   struct impl;
 

@@ -1178,11 +1178,12 @@ void simulation::write_outputs(const std::string& dir) const {
   write_outputs(dir, hnn_dipoles());  // collective
 }
 
-void simulation::write_outputs(const std::string& dir, const hnn_dipole_signals& dipo) const {
+void simulation::write_outputs(const std::string& dir, const hnn_dipole_signals& dipo,
+                               bool sync) const {
   const impl& m = *impl_;
   const auto tr = traces();  // collective
   if (m.rank != 0) return;
-  output_transaction tx(dir);
+  output_transaction tx(dir, sync);
   if (!dipo.layers.empty()) {
     // dipole.csv: HNN-core's "raw" dipoles [nAm]; dipole_smooth.csv: smoothed and scaled.
     write_dipole_csv(tx.path("dipole.csv"), m.net.dt, dipo.layers, dipo.agg, dipo.layer);

@@ -436,7 +436,7 @@ std::vector<trace_table> read_traces_h5(const std::string& path) {
   return out;
 }
 
-output_transaction::output_transaction(const std::string& dir) : dir_(dir) {
+output_transaction::output_transaction(const std::string& dir, bool sync) : dir_(dir), sync_(sync) {
   const auto fail = [&](const std::string& reason) {
     throw io_error("cannot write to output directory '" + dir + "': " + reason);
   };
@@ -494,14 +494,14 @@ void output_transaction::commit() {
     if (!fs::is_regular_file(tmp, ec))
       throw io_error("cannot commit '" + final_name + "': its temporary file '" + tmp +
                      "' was not written");
-    sync_file(tmp);
+    if (sync_) sync_file(tmp);
   }
   for (const auto& [tmp, final_name] : files_) {
     std::error_code ec;
     fs::rename(tmp, final_name, ec);
     if (ec) throw io_error("cannot move '" + tmp + "' to '" + final_name + "': " + ec.message());
   }
-  sync_directory(dir_);
+  if (sync_) sync_directory(dir_);
   committed_ = true;
 }
 
@@ -526,7 +526,6 @@ void write_text_atomic(const std::string& path, const std::string& content) {
     p += n;
     left -= static_cast<std::size_t>(n);
   }
-  if (::fsync(fd) != 0) fail("cannot write '" + path + "' to disk");
   if (::close(fd) != 0) {
     const int saved = errno;
     ::unlink(tmp.c_str());
@@ -539,6 +538,16 @@ void write_text_atomic(const std::string& path, const std::string& content) {
     errno = saved;
     throw_errno("cannot move '" + tmp + "' to '" + path + "'");
   }
+}
+
+void sync_file_system(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw_errno("cannot open output directory '" + dir + "'");
+  const int rc = ::syncfs(fd);
+  const int saved = errno;
+  ::close(fd);
+  errno = saved;
+  if (rc != 0) throw_errno("cannot write the outputs in '" + dir + "' to disk");
 }
 
 void write_dipole_csv(const std::string& path, double dt, const std::vector<std::string>& layers,

@@ -47,9 +47,14 @@ std::vector<trace_table> read_traces_h5(const std::string& path);
 /// (created if missing; io_error naming the directory if it cannot be created or
 /// written). commit() renames every file to its final name. If the transaction is
 /// destroyed without commit(), every temporary file is removed.
+///
+/// With `sync` (the default) commit() first flushes every file's data to the disk, so
+/// that even after a system crash a final name holds the whole file. A batch of runs
+/// passes false and calls sync_file_system() once at its end instead: one flush for the
+/// batch rather than one per file (in a 20-run sweep they cost ~8 % of the time).
 class output_transaction {
  public:
-  explicit output_transaction(const std::string& dir);
+  explicit output_transaction(const std::string& dir, bool sync = true);
   ~output_transaction();
   output_transaction(const output_transaction&) = delete;
   output_transaction& operator=(const output_transaction&) = delete;
@@ -64,10 +69,16 @@ class output_transaction {
   std::vector<std::pair<std::string, std::string>> files_;  // (temporary, final)
   std::vector<std::string> created_;  // directories created here, deepest first
   bool committed_ = false;
+  bool sync_ = true;
 };
 
+/// Flushes everything written to the file system holding `dir` to the disk (syncfs);
+/// io_error naming the directory if that fails.
+void sync_file_system(const std::string& dir);
+
 /// Writes `content` to `path` atomically (temporary file in the same directory, then
-/// rename).
+/// rename). Used for files of an output_transaction, whose commit() flushes them to the
+/// disk.
 void write_text_atomic(const std::string& path, const std::string& content);
 
 /// Writes a dipole CSV atomically: header t_ms,agg,<layers...>, then one row per sample
