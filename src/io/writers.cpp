@@ -499,6 +499,10 @@ void output_transaction::commit() {
   }
   for (const auto& [tmp, final_name] : files_) {
     std::error_code ec;
+    // Without sync, an older file of the same name goes first: ext4 flushes the new
+    // file's data to the disk when a rename replaces a file (auto_da_alloc), a stall of
+    // ~1 ms per file that the batch's one sync at its end is there to avoid.
+    if (!sync_) fs::remove(final_name, ec);
     fs::rename(tmp, final_name, ec);
     if (ec) throw io_error("cannot move '" + tmp + "' to '" + final_name + "': " + ec.message());
   }
