@@ -25,6 +25,7 @@
 #include "build/builder.hpp"
 #include "cells/vmath.hpp"
 #include "engine/context.hpp"
+#include "engine/smoothing.hpp"
 #include "engine/thread_team.hpp"
 #include "engine/vp_state.hpp"
 #include "io/writers.hpp"
@@ -1080,42 +1081,55 @@ double hnn_baseline(const std::string& cell_type, double n, double t) {
   return 0.0;
 }
 
-// numpy.convolve(x, hamming(M) / sum, "same") (zero padding, centred).
-// out[i] = full[i + off] = sum over j ascending of x[j] w[i + off - j] with
-// 0 <= i + off - j < m. Input-major, so the inner loop runs over contiguous outputs
-// and vectorises (at the widest width the CPU has); each output still receives its
-// terms in ascending j, so every build gives the same bits.
-MYELIN_SIMD_CLONES void convolve_centred(const double* __restrict x, std::size_t n,
-                                         const double* __restrict w, std::size_t m,
-                                         double* __restrict out) {
-  const std::size_t off = (m - 1) / 2;
-  for (std::size_t j = 0; j < n; ++j) {
-    // i from max(0, j - off) to min(n - 1, j + m - 1 - off)
-    const std::size_t i_lo = j > off ? j - off : 0;
-    const std::size_t i_hi = std::min(n - 1, j + m - 1 - off);
-    const double xj = x[j];
-    const double* wj = w + (i_lo + off - j);  // wj[i - i_lo] = w[i + off - j]
-    double* o = out + i_lo;
-    for (std::size_t i = 0; i + i_lo <= i_hi; ++i) o[i] += xj * wj[i];
-  }
-}
+}  // namespace
 
+namespace detail {
+
+// numpy.convolve(x, hamming(m) / sum, "same") (zero padding, centred) in O(n) instead of
+// O(n m): out[i] = sum over j of x[j] w[i + off - j], 0 <= i + off - j < m, off = (m-1)/2.
+// The window is a constant plus a cosine, w[k] = (a - b cos(theta k)) / S with
+// theta = 2 pi / (m - 1), and cos(theta (i + off - j)) = cos(phi_i) cos(theta j) +
+// sin(phi_i) sin(theta j) with phi_i = theta (i + off). So each output is a combination of
+// three sums over its window (x, x cos, x sin), each the difference of two prefix sums.
+// The prefix sums are kept in long double (x87: 11 more bits), so their rounding stays
+// ~1e-16 of the signal's peak like the direct sum's; the cosines are the window's own
+// (angles reduced mod m - 1 exactly). The same bits on every build (no SIMD involved).
 std::vector<double> hamming_smooth(const std::vector<double>& x, std::size_t m) {
-  if (m < 2) return x;
-  std::vector<double> w(m);
-  double sum = 0;
-  for (std::size_t i = 0; i < m; ++i) {
-    w[i] = 0.54 - 0.46 * std::cos(2.0 * std::numbers::pi * static_cast<double>(i) /
-                                  static_cast<double>(m - 1));
-    sum += w[i];
+  const std::size_t n = x.size();
+  if (m < 2 || n == 0) return x;
+  const std::size_t period = m - 1, off = (m - 1) / 2;
+  std::vector<double> c(period), sn(period);
+  for (std::size_t k = 0; k < period; ++k) {
+    const double angle =
+        2.0 * std::numbers::pi * static_cast<double>(k) / static_cast<double>(period);
+    c[k] = std::cos(angle);
+    sn[k] = std::sin(angle);
   }
-  for (double& v : w) v /= sum;
-  std::vector<double> out(x.size(), 0.0);
-  convolve_centred(x.data(), x.size(), w.data(), m, out.data());
+  double sum = 0;  // the window's normalisation, summed as numpy's w.sum()
+  for (std::size_t k = 0; k < m; ++k) sum += 0.54 - 0.46 * c[k % period];
+  // p[3 j + q]: sums over x[0 .. j-1] of x, x cos(theta j), x sin(theta j).
+  std::vector<long double> p(3 * (n + 1), 0.0L);
+  for (std::size_t j = 0; j < n; ++j) {
+    const long double xj = x[j];
+    p[3 * j + 3] = p[3 * j] + xj;
+    p[3 * j + 4] = p[3 * j + 1] + xj * c[j % period];
+    p[3 * j + 5] = p[3 * j + 2] + xj * sn[j % period];
+  }
+  std::vector<double> out(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    // j from max(0, i + off - (m - 1)) to min(n - 1, i + off)
+    const std::size_t lo = i + off >= m - 1 ? i + off - (m - 1) : 0;
+    const std::size_t hi = std::min(n - 1, i + off) + 1;
+    const long double s0 = p[3 * hi] - p[3 * lo];
+    const long double s1 = p[3 * hi + 1] - p[3 * lo + 1];
+    const long double s2 = p[3 * hi + 2] - p[3 * lo + 2];
+    const std::size_t phase = (i + off) % period;
+    out[i] = static_cast<double>((0.54L * s0 - 0.46L * (c[phase] * s1 + sn[phase] * s2)) / sum);
+  }
   return out;
 }
 
-}  // namespace
+}  // namespace detail
 
 std::vector<population_summary> simulation::summary() const {
   std::vector<population_summary> out;
@@ -1165,7 +1179,7 @@ hnn_dipole_signals simulation::hnn_dipoles() const {
     }
   const auto win = static_cast<std::size_t>(std::llround(30.0 / m.net.dt));
   auto smooth = [&](const std::vector<double>& x) {
-    auto y = hamming_smooth(x, win);
+    auto y = detail::hamming_smooth(x, win);
     for (double& v : y) v *= 3000.0;
     return y;
   };
