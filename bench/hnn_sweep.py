@@ -11,6 +11,9 @@ at a time, one thread each); prints the median time of one run (build, simulatio
 its output files: sweep.csv's wall_s) on one thread; then the cable kernel's cost per
 cell and step (build/bin/myelin_bench_cable 6800 5: medians of 5).
 HNN-core with 4 joblib workers: 11.1 s for the 20 runs (the example's own log).
+With --compare OTHER_BUILD_DIR, each sweep of OTHER_BUILD_DIR/bin/myelin runs right after
+the same sweep of this build's (alternating, so both see the same machine state) and
+both medians are printed: the way to measure a change on a noisy machine.
 Results: bench/out/hnn_sweep.json.
 """
 import argparse
@@ -31,6 +34,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build-dir", default=os.path.join(REPO, "build"))
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--compare", metavar="OTHER_BUILD_DIR",
+                    help="time another build's sweeps alternately with this one's")
     a = ap.parse_args()
     exe = os.path.join(a.build_dir, "bin", "myelin")
     results = {}
@@ -39,21 +44,26 @@ def main():
         subprocess.run(["/usr/bin/python3", os.path.join(REPO, "models", "generate_hnn.py"),
                         "--grid", "3", "3", "--drives", "evprox1", "-o", net], check=True,
                        stdout=subprocess.DEVNULL)
-        base = [exe, "sweep", net, "--set", "drives.evprox1.mu=40", "--set",
+        args = ["sweep", net, "--set", "drives.evprox1.mu=40", "--set",
                 "drives.evprox1.sigma=5", "--vary",
                 f"{P}.L2_basket,{P}.L5_basket,{P}.L2_pyramidal,{P}.L5_pyramidal=logspace(-4,-1,20)",
                 "-q", "-o", os.path.join(tmp, "out")]
+        exes = [("", exe)]
+        if a.compare:
+            exes.append((" (compared)", os.path.join(a.compare, "bin", "myelin")))
         for label, extra in [("1 job x 1 thread", ["--threads", "1"]),
                              ("1 job x 2 threads", ["--threads", "2"]),
                              ("2 jobs x 1 thread", ["--jobs", "2"])]:
-            walls = []
+            walls = {tag: [] for tag, _ in exes}
             for _ in range(a.repeats):
-                t0 = time.perf_counter()
-                subprocess.run(base + extra, check=True)
-                walls.append(time.perf_counter() - t0)
-            results[label] = {"wall_s": walls, "median_s": statistics.median(walls)}
-            print(f"{label:20s} 20 runs: median {statistics.median(walls):.2f} s "
-                  f"(runs: {', '.join(f'{w:.2f}' for w in walls)})", flush=True)
+                for tag, x in reversed(exes):  # the compared build first: ours ends last
+                    t0 = time.perf_counter()
+                    subprocess.run([x] + args + extra, check=True)
+                    walls[tag].append(time.perf_counter() - t0)
+            for tag, w in walls.items():
+                results[label + tag] = {"wall_s": w, "median_s": statistics.median(w)}
+                print(f"{label + tag:32s} 20 runs: median {statistics.median(w):.2f} s "
+                      f"(runs: {', '.join(f'{v:.2f}' for v in w)})", flush=True)
             if label == "1 job x 1 thread":
                 with open(os.path.join(tmp, "out", "sweep.csv")) as f:
                     per_run = statistics.median(float(r["wall_s"]) for r in csv.DictReader(f))
