@@ -290,16 +290,21 @@ h5 open_file(const std::string& path, const h5_context& ctx) {
   throw io_error(what + ": " + std::strerror(errno));
 }
 
-// Flushes a written file's data to the disk before it is renamed into place, so that after
-// a crash the final name holds either nothing or the complete file.
-void sync_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+// Opens `path` read-only (with `flags`) and calls `flush` (fsync, syncfs) on it.
+void flush_path(const std::string& path, int flags, int (*flush)(int)) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | flags);
   if (fd < 0) throw_errno("cannot open '" + path + "'");
-  const int rc = ::fsync(fd);
+  const int rc = flush(fd);
   const int saved = errno;
   ::close(fd);
   errno = saved;
   if (rc != 0) throw_errno("cannot write '" + path + "' to disk");
+}
+
+// Flushes a written file's data to the disk before it is renamed into place, so that after
+// a crash the final name holds either nothing or the complete file.
+void sync_file(const std::string& path) {
+  flush_path(path, 0, ::fsync);
 }
 
 // Makes the renames themselves durable. Best effort: some file systems refuse fsync on
@@ -546,13 +551,7 @@ void write_text_atomic(const std::string& path, const std::string& content) {
 }
 
 void sync_file_system(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) throw_errno("cannot open output directory '" + dir + "'");
-  const int rc = ::syncfs(fd);
-  const int saved = errno;
-  ::close(fd);
-  errno = saved;
-  if (rc != 0) throw_errno("cannot write the outputs in '" + dir + "' to disk");
+  flush_path(dir, O_DIRECTORY, ::syncfs);
 }
 
 void write_dipole_csv(const std::string& path, double dt, const std::vector<std::string>& layers,
