@@ -167,12 +167,14 @@ using assignment = std::vector<std::pair<std::string, std::string>>;  // (path, 
 myelin::network load_base(const options& o) {
   if (o.model.empty()) throw usage_error("missing MODEL.json");
   myelin::network net = myelin::load_network(o.model);
+  assignment sets;
   for (const auto& s : o.sets) {
     const auto eq = s.find('=');
     if (eq == std::string::npos || eq == 0)
       throw usage_error("--set expects PATH=VALUE, got '" + s + "'");
-    myelin::set_by_path(net, s.substr(0, eq), s.substr(eq + 1));
+    sets.emplace_back(s.substr(0, eq), s.substr(eq + 1));
   }
+  myelin::set_by_paths(net, sets);
   return net;
 }
 
@@ -186,8 +188,9 @@ std::optional<myelin::drive_replay> read_replay(const options& o) {
 myelin::network finish(myelin::network net, const options& o,
                        const std::optional<myelin::drive_replay>& replay,
                        const assignment& extra = {}) {
-  for (const auto& [path, value] : extra) myelin::set_by_path(net, path, value);
-  if (o.tstop) myelin::set_by_path(net, "tstop", std::to_string(*o.tstop));
+  assignment sets = extra;
+  if (o.tstop) sets.emplace_back("tstop", std::to_string(*o.tstop));
+  myelin::set_by_paths(net, sets);  // one model read-back for all of them
   if (o.dt) {
     net.dt = *o.dt;
   }

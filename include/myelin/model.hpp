@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -183,6 +184,10 @@ std::string network_to_json_text(const network& net, int indent = 2);
 /// Set a field by a JSON-pointer-like dotted path, e.g. "populations.exc.size" or
 /// "tstop", value given as JSON text (as `myelin run --set PATH=VALUE`).
 void set_by_path(network& net, const std::string& path, const std::string& json_value);
+/// Several (path, JSON value) assignments in order, then one read-back and validation:
+/// the model is serialised once, not once per assignment. A later path sees the
+/// earlier assignments. On an error (naming the path or field) `net` is unchanged.
+void set_by_paths(network& net, const std::vector<std::pair<std::string, std::string>>& values);
 
 /// Cell-type metadata: PyNN names, units, defaults.
 struct parameter_info {

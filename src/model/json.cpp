@@ -4,6 +4,7 @@
 #include <cmath>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -550,8 +551,9 @@ std::string network_to_json_text(const network& net, int indent) {
   return to_json(net).dump(indent);
 }
 
-void set_by_path(network& net, const std::string& path, const std::string& json_value) {
-  json doc = to_json(net);
+namespace {
+// Sets the field at `path` in a model's JSON document (errors name the --set).
+void assign_path(json& doc, const std::string& path, const std::string& json_value) {
   json value;
   try {
     value = json::parse(json_value);
@@ -596,8 +598,20 @@ void set_by_path(network& net, const std::string& path, const std::string& json_
     cur = next;
     start = dot + 1;
   }
-  net = from_json(doc);
-  validate(net);
+}
+}  // namespace
+
+void set_by_paths(network& net, const std::vector<std::pair<std::string, std::string>>& values) {
+  if (values.empty()) return;
+  json doc = to_json(net);
+  for (const auto& [path, value] : values) assign_path(doc, path, value);
+  network changed = from_json(doc);
+  validate(changed);
+  net = std::move(changed);  // only a valid model replaces the caller's
+}
+
+void set_by_path(network& net, const std::string& path, const std::string& json_value) {
+  set_by_paths(net, {{path, json_value}});
 }
 
 }  // namespace myelin

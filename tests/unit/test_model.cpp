@@ -80,6 +80,33 @@ TEST(model_json, set_by_path) {
   EXPECT_THROW(set_by_path(net, "populations.a.size", "-3"), model_error);
 }
 
+TEST(model_json, set_by_paths_applies_in_order_and_validates_once) {
+  network net = network_from_json_text(base);
+  // The second path finds the source by the label the first one gave it; a size that
+  // is invalid only on the way (validation runs once, at the end) is accepted.
+  set_by_paths(net, {{"stimuli.dc.label", "step"},
+                     {"stimuli.step.amplitude", "0.7"},
+                     {"populations.a.size", "-1"},
+                     {"populations.a.size", "10"},
+                     {"tstop", "123"}});
+  EXPECT_EQ(net.stimuli[0].label, "step");
+  EXPECT_EQ(net.stimuli[0].params.at("amplitude"), 0.7);
+  EXPECT_EQ(net.populations[0].size, 10);
+  EXPECT_EQ(net.tstop, 123.0);
+  // Invalid only as a whole: the error names the field, and the model is unchanged.
+  const network before = net;
+  try {
+    set_by_paths(net, {{"tstop", "500"}, {"populations.a.size", "-1"}});
+    FAIL() << "accepted a negative size";
+  } catch (const model_error& e) {
+    EXPECT_EQ(e.field(), "populations[0].size");
+  }
+  EXPECT_EQ(net.tstop, before.tstop);
+  EXPECT_EQ(net.populations[0].size, 10);
+  EXPECT_THROW(set_by_paths(net, {{"tstop", "5"}, {"populations.nope.size", "3"}}), model_error);
+  EXPECT_EQ(net.tstop, before.tstop);
+}
+
 TEST(model_errors, malformed_json) {
   try {
     network_from_json_text("{\"populations\": [}");
