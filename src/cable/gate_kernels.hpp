@@ -7,8 +7,9 @@
 // node of an L5 pyramidal cell), and GCC's auto-vectoriser turned them into scalar
 // code or emulated gathers depending on the target, so each instruction set gets its
 // own build of one source (gate_kernels_impl.hpp): AVX-512 + FMA, AVX2 + FMA, and
-// baseline (SSE2 on x86-64, the native width elsewhere). The table reads are hardware
-// gathers from rows that hold every quantity of a table point together; the
+// baseline (SSE2 on x86-64, the native width elsewhere). Each lane loads the table row of
+// its voltage whole (a row holds every quantity of a table point) and a register
+// transpose turns lanes into quantities (no hardware gathers); the
 // exponential's polynomial uses fused multiply-adds (std::fma on the baseline build, so
 // every build gives the same bits). The interpolation and the update itself are
 // separate multiplies and adds, as NEURON computes them.

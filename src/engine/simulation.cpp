@@ -23,7 +23,6 @@
 #include <nlohmann/json.hpp>
 
 #include "build/builder.hpp"
-#include "cells/vmath.hpp"
 #include "engine/context.hpp"
 #include "engine/smoothing.hpp"
 #include "engine/thread_team.hpp"
@@ -859,6 +858,7 @@ void simulation::set_stimulus_param(const std::string& stimulus, const std::stri
   }
   throw model_error("stimuli", "no current source labelled '" + stimulus + "'");
 }
+
 void simulation::set_population_param(const std::string& population, const std::string& param,
                                       double value) {
   const std::size_t p = find_population(impl_->net, population, "populations");
@@ -1105,7 +1105,7 @@ std::vector<double> hamming_smooth(const std::vector<double>& x, std::size_t m) 
     c[k] = std::cos(angle);
     sn[k] = std::sin(angle);
   }
-  double sum = 0;  // the window's normalisation, summed as numpy's w.sum()
+  double sum = 0;  // the window's normalisation (numpy: w.sum())
   for (std::size_t k = 0; k < m; ++k) sum += 0.54 - 0.46 * c[k % period];
   // p[3 j + q]: sums over x[0 .. j-1] of x, x cos(theta j), x sin(theta j).
   std::vector<long double> p(3 * (n + 1), 0.0L);

@@ -3,13 +3,12 @@
 // (fixed notation for decimal exponents -4 .. 9, else d.ddde+XX; trailing zeros dropped).
 //
 // The dipole CSV files hold tens of thousands of numbers per run; std::to_chars with a
-// precision costs ~100 ns a number, which made writing them a visible part of a short
-// run. Here the value is scaled to a 10-digit integer in long double (x87: 64-bit
-// mantissa; powers of ten up to 10^27 are exact in it), rounded to nearest even, and its
-// digits written two at a time. The scaled value is within 2^-64 relative of the exact
-// one, so the rounding can differ from the correctly rounded digit only when the exact
-// value lies within ~1e-9 of the last digit of a tie (never seen in the test's millions
-// of random values). Values outside [1e-17, 1e27] and non-finite ones go to std::to_chars.
+// precision made writing them a visible part of a short run's profile. Here the value is scaled to
+// a 10-digit integer in long double (x87: 64-bit mantissa; powers of ten up to 10^27 are exact in
+// it), rounded to nearest even, and its digits written two at a time. The scaled value is within
+// 2^-64 relative of the exact one, so the rounding can differ from the correctly rounded digit only
+// when the exact value lies within ~1e-9 of the last digit of a tie (never seen in the test's
+// millions of random values). Values outside [1e-17, 1e27] and non-finite ones go to std::to_chars.
 
 #include <charconv>
 #include <cmath>

@@ -51,7 +51,7 @@ std::vector<trace_table> read_traces_h5(const std::string& path);
 /// With `sync` (the default) commit() first flushes every file's data to the disk, so
 /// that even after a system crash a final name holds the whole file. A batch of runs
 /// passes false and calls sync_file_system() once at its end instead: one flush for the
-/// batch rather than one per file (in a 20-run sweep they cost ~8 % of the time).
+/// batch rather than one per file.
 class output_transaction {
  public:
   explicit output_transaction(const std::string& dir, bool sync = true);

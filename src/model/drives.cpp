@@ -126,16 +126,13 @@ void check_drives(const network& net) {
       throw model_error(f + ".n_drive_cells",
                         "a cell-specific drive has one drive cell per target cell (HNN-core's "
                         "'n_cells'); n_drive_cells needs cell_specific: false");
-    auto find_target = [&](const std::string& label, const std::string& field) {
-      return find_population(net, label, field);
-    };
     if (d.type == "tonic") {
       if (d.amplitudes.empty())
         throw model_error(f + ".amplitudes", "a tonic drive needs an amplitude per population");
       if (!d.weights_ampa.empty() || !d.weights_nmda.empty() || !d.spike_times.empty())
         throw model_error(f, "a tonic drive takes amplitudes, not weights or spike_times");
       for (const auto& [l, a] : d.amplitudes) {
-        const std::size_t p = find_target(l, f + ".amplitudes." + l);
+        const std::size_t p = find_population(net, l, f + ".amplitudes." + l);
         if (find_cell_type(net.populations[p].cell_type)->synapse_kind == "none")
           throw model_error(f + ".amplitudes." + l, "'" + l + "' is a spike source");
         (void)a;
@@ -156,7 +153,7 @@ void check_drives(const network& net) {
       std::set<std::string> targets;
       for (std::size_t p : drive_targets(net, d)) targets.insert(net.populations[p].label);
       for (const auto& [l, x] : d.rates) {
-        find_target(l, f + ".rates." + l);
+        find_population(net, l, f + ".rates." + l);
         if (!targets.count(l))
           throw model_error(f + ".rates." + l,
                             "'" + l + "' is not a target of this drive (it has no weights)");
@@ -173,7 +170,7 @@ void check_drives(const network& net) {
       const auto& w = std::string(rec) == "ampa" ? d.weights_ampa : d.weights_nmda;
       const std::string fw = f + ".weights_" + rec;
       for (const auto& [l, x] : w) {
-        const std::size_t p = find_target(l, fw + "." + l);
+        const std::size_t p = find_population(net, l, fw + "." + l);
         if (!(x >= 0)) throw model_error(fw + "." + l, "must be >= 0 uS, got " + fmt(x));
         const population& pop = net.populations[p];
         const cell_type_info* t = find_cell_type(pop.cell_type);
@@ -188,7 +185,7 @@ void check_drives(const network& net) {
       }
     }
     for (const auto& [l, x] : d.delays) {
-      find_target(l, f + ".delays." + l);
+      find_population(net, l, f + ".delays." + l);
       if (!(x > 0) || !std::isfinite(x))
         throw model_error(f + ".delays." + l, "must be > 0 ms, got " + fmt(x));
     }
