@@ -22,7 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "build/builder.hpp"
+#include "construct/builder.hpp"
 #include "engine/context.hpp"
 #include "engine/smoothing.hpp"
 #include "engine/thread_team.hpp"

@@ -12,7 +12,7 @@
 #include <sstream>
 #include <tuple>
 
-#include "build/positions.hpp"
+#include "construct/positions.hpp"
 #include "model/drives.hpp"
 #include "myelin/myelin.hpp"
 

@@ -1,4 +1,4 @@
-#include "build/positions.hpp"
+#include "construct/positions.hpp"
 
 #include <cmath>
 

@@ -5,7 +5,7 @@
 // FixedTotalNumber, which every VP replays and filters — so no VP ever holds the
 // global connection list, and the network is the same for every parallel layout.
 
-#include "build/builder.hpp"
+#include "construct/builder.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -13,7 +13,7 @@
 #include <optional>
 #include <unordered_set>
 
-#include "build/positions.hpp"
+#include "construct/positions.hpp"
 #include "model/drives.hpp"
 #include "model/expression.hpp"
 #include "model/format.hpp"
