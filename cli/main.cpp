@@ -24,6 +24,7 @@
 
 #include "io/writers.hpp"
 #include "model/drives.hpp"
+#include "model/estimate.hpp"
 #include "myelin/error.hpp"
 #include "myelin/model.hpp"
 #include "myelin/simulation.hpp"
@@ -52,8 +53,9 @@ constexpr const char* usage_text = R"(usage:
       several paths sets them all to the same value. Writes DIR/run_000/... (each a
       run's outputs) and DIR/sweep.csv (values, spike counts, dipole extrema, times);
       DIR defaults to results/<model name>_sweep.
-  myelin validate MODEL.json [--set PATH=VALUE ...]
-      Check a model file and report the first error, naming its field.
+  myelin validate MODEL.json [--set PATH=VALUE ...] [--max-record-memory BYTES]
+      Check a model file and report the first error, naming its field; refuse a model
+      whose estimated memory (cells, synapses, recording) cannot fit, as run does.
   myelin plot DIR
       Write raster.png, rates.png and traces.png from a run's outputs.
   myelin info
@@ -638,8 +640,10 @@ int cmd_trials(const options& o, const myelin::mpi_session& mpi) {
   return 0;
 }
 
-int cmd_validate(const options& o) {
+int cmd_validate(const options& o, const myelin::mpi_session& mpi) {
   const myelin::network net = load(o);
+  // The memory a run would need, from the description: refused here as in `run`.
+  myelin::detail::check_memory(net, mpi.size(), o.max_record_memory);
   int64_t cells = 0;
   for (const auto& p : net.populations) cells += p.size;
   std::printf(
@@ -770,7 +774,7 @@ int main(int argc, char** argv) {
         return fail(std::string("error: ") + e.what(), 1, true);
       }
     }
-    if (o.command == "validate") return cmd_validate(o);
+    if (o.command == "validate") return cmd_validate(o, mpi);
     if (o.command == "plot") return cmd_plot(o);
     if (o.command == "info") return cmd_info();
     throw usage_error("unknown command '" + o.command + "'");

@@ -1,7 +1,12 @@
 // JSON model files <-> network description. Every error names the JSON path of the
 // offending value (docs/model-file.md describes the format).
 
+#include <cctype>
+#include <cerrno>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -64,10 +69,38 @@ struct node {
     if (!std::isfinite(v)) fail("expected a finite number");
     return v;
   }
+  // Integers are read exactly: a JSON integer as such, a number written with a fraction
+  // or an exponent only when it is whole and within range (never through a wrapping
+  // cast: 18446744073709551617 is refused, not read as -9223372036854775808).
   int64_t integer() const {
-    if (!j.is_number_integer() && !(j.is_number() && std::floor(number()) == number()))
-      fail("expected an integer, got " + (j.is_number() ? j.dump() : type_name(j)));
-    return j.is_number_integer() ? j.get<int64_t>() : static_cast<int64_t>(number());
+    if (j.is_number_unsigned()) {
+      const auto u = j.get<uint64_t>();
+      if (u > static_cast<uint64_t>(INT64_MAX))
+        fail("expected an integer <= 9223372036854775807, got " + j.dump());
+      return static_cast<int64_t>(u);
+    }
+    if (j.is_number_integer()) return j.get<int64_t>();
+    if (!j.is_number()) fail("expected an integer, got " + type_name(j));
+    const double x = number();
+    if (std::floor(x) != x) fail("expected an integer, got " + j.dump());
+    if (!(x >= -9223372036854775808.0 && x < 9223372036854775808.0))
+      fail("expected an integer in [-2^63, 2^63), got " + j.dump());
+    return static_cast<int64_t>(x);
+  }
+  // An unsigned 64-bit integer (seeds): the whole range [0, 2^64 - 1], exactly.
+  uint64_t unsigned_integer() const {
+    if (j.is_number_unsigned()) return j.get<uint64_t>();
+    if (j.is_number_integer()) fail("must be >= 0, got " + std::to_string(j.get<int64_t>()));
+    if (!j.is_number())
+      fail("expected an integer in [0, 18446744073709551615], got " + type_name(j));
+    const double x = number();
+    if (std::floor(x) != x || x < 0 || x >= 18446744073709551616.0)
+      fail("expected an integer in [0, 18446744073709551615], got " + j.dump());
+    // Above 2^53 a number with an exponent or a fraction no longer names one integer.
+    if (x > 9007199254740992.0)
+      fail("write integers above 2^53 in full digits (got " + j.dump() +
+           ", which is not exact as a floating-point number)");
+    return static_cast<uint64_t>(x);
   }
   bool boolean() const {
     if (!j.is_boolean()) fail("expected true or false, got " + type_name(j));
@@ -248,9 +281,7 @@ std::vector<std::vector<double>> read_spike_times(const node& st) {
 }
 
 uint64_t read_seed(const node& n) {
-  const int64_t v = n.integer();
-  if (v < 0) n.fail("must be >= 0, got " + std::to_string(v));
-  return static_cast<uint64_t>(v);
+  return n.unsigned_integer();
 }
 
 population read_population(const node& n) {
@@ -512,9 +543,62 @@ network from_json(const json& doc) {
   return net;
 }
 
+// The JSON path of the first string value equal to `mark` in `j` ("" if none).
+bool find_marked(const json& j, const std::string& mark, std::string& path) {
+  if (j.is_string()) return j.get<std::string>() == mark;
+  const std::size_t len = path.size();
+  if (j.is_array()) {
+    for (std::size_t i = 0; i < j.size(); ++i) {
+      path += "[" + std::to_string(i) + "]";
+      if (find_marked(j[i], mark, path)) return true;
+      path.resize(len);
+    }
+  } else if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      path += (len == 0 ? "" : ".") + it.key();
+      if (find_marked(it.value(), mark, path)) return true;
+      path.resize(len);
+    }
+  }
+  return false;
+}
+
+// A number too large for a double (1e400) stops nlohmann's parser without a position.
+// The offending literal is put in quotes as a marker and the text parsed again, which
+// finds the field it belongs to, so the error can name it like every other one.
+[[noreturn]] void number_out_of_range(const std::string& text, const std::string& what,
+                                      const std::string& message) {
+  const auto q0 = message.find('\''), q1 = message.rfind('\'');
+  const std::string literal =
+      q0 != std::string::npos && q1 > q0 ? message.substr(q0 + 1, q1 - q0 - 1) : "";
+  const std::string mark = "@@myelin-out-of-range@@";
+  auto is_token_char = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '+';
+  };
+  for (std::size_t at = literal.empty() ? std::string::npos : text.find(literal);
+       at != std::string::npos; at = text.find(literal, at + 1)) {
+    const std::size_t end = at + literal.size();
+    if ((at > 0 && is_token_char(text[at - 1])) || (end < text.size() && is_token_char(text[end])))
+      continue;
+    std::string marked = text;
+    marked.replace(at, literal.size(), "\"" + mark + "\"");
+    std::string path;
+    try {
+      if (!find_marked(json::parse(marked), mark, path)) continue;
+    } catch (const json::exception&) {
+      continue;  // inside a string, or a second out-of-range number comes first
+    }
+    throw model_error(
+        path, "the number " + literal + " is out of range (largest allowed magnitude ~1.8e308)");
+  }
+  throw model_error("", what + ": a number is out of range: " + literal);
+}
+
 json parse_text(const std::string& text, const std::string& what) {
   try {
     return json::parse(text);
+  } catch (const json::out_of_range& e) {
+    number_out_of_range(text, what, e.what());
   } catch (const json::parse_error& e) {
     // nlohmann's message carries line and column; keep it on one line.
     std::string msg = e.what();
@@ -532,10 +616,19 @@ network network_from_json_text(const std::string& text) {
 }
 
 network load_network(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw io_error("model file '" + path + "' is a directory (expected a JSON file)");
+  errno = 0;
   std::ifstream in(path);
-  if (!in) throw io_error("cannot open model file '" + path + "'");
+  if (!in)
+    throw io_error("cannot open model file '" + path +
+                   "': " + std::strerror(errno ? errno : ENOENT));
   std::stringstream ss;
   ss << in.rdbuf();
+  if (in.bad()) throw io_error("cannot read model file '" + path + "': " + std::strerror(errno));
+  if (ss.str().find_first_not_of(" \t\r\n") == std::string::npos)
+    throw model_error("", path + ": the file is empty (expected a JSON model)");
   try {
     network net = from_json(parse_text(ss.str(), path));
     validate(net);
@@ -557,6 +650,9 @@ void assign_path(json& doc, const std::string& path, const std::string& json_val
   json value;
   try {
     value = json::parse(json_value);
+  } catch (const json::out_of_range&) {
+    throw model_error("--set " + path, "the number " + json_value +
+                                           " is out of range (largest allowed magnitude ~1.8e308)");
   } catch (const json::parse_error&) {
     value = json_value;  // a bare word is a string
   }

@@ -27,9 +27,13 @@ std::size_t find_population(const network& net, const std::string& label,
   throw model_error(field, "unknown population '" + label + "' (populations: " + names + ")");
 }
 
-std::vector<uint64_t> resolve(const network& net, const gid_layout& layout, const selection& sel,
-                              const std::string& field) {
-  std::vector<uint64_t> gids;
+namespace {
+
+// Walks a selection part by part, checking it as resolve() does, and calls
+// range(base, start, stop, step) or index(gid) for what it names.
+template <class Range, class Index>
+void walk(const network& net, const gid_layout& layout, const selection& sel,
+          const std::string& field, Range&& range, Index&& index) {
   for (std::size_t k = 0; k < sel.parts.size(); ++k) {
     const auto& part = sel.parts[k];
     const std::string f = sel.parts.size() > 1 ? field + "[" + std::to_string(k) + "]" : field;
@@ -43,7 +47,7 @@ std::vector<uint64_t> resolve(const network& net, const gid_layout& layout, cons
           throw model_error(f + ".indices[" + std::to_string(i) + "]",
                             "index " + std::to_string(idx) + " is outside population '" +
                                 part.population + "' of size " + std::to_string(size));
-        gids.push_back(base + static_cast<uint64_t>(idx));
+        index(base + static_cast<uint64_t>(idx));
       }
       continue;
     }
@@ -56,10 +60,35 @@ std::vector<uint64_t> resolve(const network& net, const gid_layout& layout, cons
     if (stop < start || stop > size)
       throw model_error(f + ".stop", "must be in [start, " + std::to_string(size) + "], got " +
                                          std::to_string(stop));
-    for (int64_t i = start; i < stop; i += part.step)
-      gids.push_back(base + static_cast<uint64_t>(i));
+    range(base, start, stop, part.step);
   }
+}
+
+}  // namespace
+
+std::vector<uint64_t> resolve(const network& net, const gid_layout& layout, const selection& sel,
+                              const std::string& field) {
+  std::vector<uint64_t> gids;
+  walk(
+      net, layout, sel, field,
+      [&](uint64_t base, int64_t start, int64_t stop, int64_t step) {
+        for (int64_t i = start; i < stop; i += step)
+          gids.push_back(base + static_cast<uint64_t>(i));
+      },
+      [&](uint64_t gid) { gids.push_back(gid); });
   return gids;
+}
+
+uint64_t count_selection(const network& net, const gid_layout& layout, const selection& sel,
+                         const std::string& field) {
+  uint64_t n = 0;
+  walk(
+      net, layout, sel, field,
+      [&](uint64_t, int64_t start, int64_t stop, int64_t step) {
+        if (stop > start) n += static_cast<uint64_t>((stop - start + step - 1) / step);
+      },
+      [&](uint64_t) { ++n; });
+  return n;
 }
 
 std::vector<std::size_t> populations_of(const network& net, const selection& sel,

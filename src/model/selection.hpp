@@ -27,6 +27,11 @@ std::size_t find_population(const network& net, const std::string& label, const 
 std::vector<uint64_t> resolve(const network& net, const gid_layout& layout, const selection& sel,
                               const std::string& field);
 
+/// The number of gids resolve() would return, with the same checks, without building the
+/// list (validation of models with 10^8 cells must not allocate for them).
+uint64_t count_selection(const network& net, const gid_layout& layout, const selection& sel,
+                         const std::string& field);
+
 /// The distinct populations a selection touches, in order of first appearance.
 std::vector<std::size_t> populations_of(const network& net, const selection& sel,
                                         const std::string& field);

@@ -100,9 +100,13 @@ void check_value(const value_spec& v, int64_t size, const range& r, const std::s
                                    "allowed range (" + r.text + "); use normal_clipped or " +
                                    "uniform with suitable bounds");
   } else {
+    const auto& text = std::get<expression_spec>(v).text;
     throw model_error(field,
-                      "expressions are only allowed for weights, delays and "
-                      "DistanceDependentProbability");
+                      "must be a number, an array of numbers or a distribution, got the "
+                      "string \"" +
+                          text +
+                          "\" (expressions of distance are allowed only for weights, "
+                          "delays and DistanceDependentProbability)");
   }
 }
 
@@ -262,10 +266,10 @@ void check_weight_delay(const network& net, const projection& pr, const std::str
 
 void check_projection(const network& net, const gid_layout& layout, const projection& pr,
                       const std::string& f) {
-  const auto pre = resolve(net, layout, pr.pre, f + ".pre");
-  const auto post = resolve(net, layout, pr.post, f + ".post");
-  if (pre.empty()) throw model_error(f + ".pre", "selects no cells");
-  if (post.empty()) throw model_error(f + ".post", "selects no cells");
+  const uint64_t n_pre = count_selection(net, layout, pr.pre, f + ".pre");
+  const uint64_t n_post = count_selection(net, layout, pr.post, f + ".post");
+  if (n_pre == 0) throw model_error(f + ".pre", "selects no cells");
+  if (n_post == 0) throw model_error(f + ".post", "selects no cells");
   const auto& c = pr.conn;
   const std::string fc = f + ".connector";
   const auto& types = connector_types();
@@ -274,16 +278,15 @@ void check_projection(const network& net, const gid_layout& layout, const projec
                       "unknown connector '" + c.type + "' (allowed: " + join(types) + ")");
   if (c.type == "FixedProbability" && !(c.p >= 0.0 && c.p <= 1.0))
     throw model_error(fc + ".p", "must be in [0, 1], got " + fmt(c.p));
-  if (c.type == "OneToOne" && pre.size() != post.size())
-    throw model_error(fc, "OneToOne needs pre and post of equal size (" +
-                              std::to_string(pre.size()) + " vs " + std::to_string(post.size()) +
-                              ")");
+  if (c.type == "OneToOne" && n_pre != n_post)
+    throw model_error(fc, "OneToOne needs pre and post of equal size (" + std::to_string(n_pre) +
+                              " vs " + std::to_string(n_post) + ")");
   if (c.type.rfind("FixedNumber", 0) == 0 || c.type == "FixedTotalNumber") {
     if (c.n < 0) throw model_error(fc + ".n", "must be >= 0, got " + std::to_string(c.n));
     const bool repl = c.with_replacement.value_or(c.type == "FixedTotalNumber");
-    const std::size_t pool = c.type == "FixedNumberPre"    ? pre.size()
-                             : c.type == "FixedNumberPost" ? post.size()
-                                                           : pre.size() * post.size();
+    const std::size_t pool = c.type == "FixedNumberPre"    ? n_pre
+                             : c.type == "FixedNumberPost" ? n_post
+                                                           : n_pre * n_post;
     if (!repl && static_cast<std::size_t>(c.n) > pool)
       throw model_error(fc + ".n", "n = " + std::to_string(c.n) + " exceeds the " +
                                        std::to_string(pool) +
@@ -307,12 +310,12 @@ void check_projection(const network& net, const gid_layout& layout, const projec
       const std::string fr = fc + ".list[" + std::to_string(i) + "]";
       if (row.size() != 2 && row.size() != 4)
         throw model_error(fr, "expected [pre, post] or [pre, post, weight, delay]");
-      if (row[0] < 0 || row[0] >= static_cast<double>(pre.size()) || row[0] != std::floor(row[0]))
-        throw model_error(
-            fr + "[0]", "pre index must be an integer in [0, " + std::to_string(pre.size()) + ")");
-      if (row[1] < 0 || row[1] >= static_cast<double>(post.size()) || row[1] != std::floor(row[1]))
-        throw model_error(fr + "[1]", "post index must be an integer in [0, " +
-                                          std::to_string(post.size()) + ")");
+      if (row[0] < 0 || row[0] >= static_cast<double>(n_pre) || row[0] != std::floor(row[0]))
+        throw model_error(fr + "[0]",
+                          "pre index must be an integer in [0, " + std::to_string(n_pre) + ")");
+      if (row[1] < 0 || row[1] >= static_cast<double>(n_post) || row[1] != std::floor(row[1]))
+        throw model_error(fr + "[1]",
+                          "post index must be an integer in [0, " + std::to_string(n_post) + ")");
     }
   }
   check_weight_delay(net, pr, f, layout);
@@ -362,7 +365,7 @@ void check_stimulus(const network& net, const gid_layout& layout, const stimulus
   } else if (!s.times.empty() || !s.amplitudes.empty()) {
     throw model_error(f, "times/amplitudes belong to StepCurrentSource only");
   }
-  resolve(net, layout, s.target, f + ".target");
+  count_selection(net, layout, s.target, f + ".target");
   for (std::size_t pi : populations_of(net, s.target, f + ".target"))
     if (find_cell_type(net.populations[pi].cell_type)->synapse_kind == "none")
       throw model_error(f + ".target", "population '" + net.populations[pi].label +
@@ -371,7 +374,7 @@ void check_stimulus(const network& net, const gid_layout& layout, const stimulus
 
 void check_recorder(const network& net, const gid_layout& layout, const recorder& r,
                     const std::string& f) {
-  resolve(net, layout, r.target, f + ".target");
+  count_selection(net, layout, r.target, f + ".target");
   if (r.variables.empty()) throw model_error(f + ".variables", "name at least one variable");
   for (std::size_t pi : populations_of(net, r.target, f + ".target")) {
     const cell_type_info* t = find_cell_type(net.populations[pi].cell_type);
@@ -400,6 +403,10 @@ void validate(const network& net) {
     throw model_error("dt", "must be > 0, got " + fmt(net.dt));
   if (!(net.tstop > 0) || !std::isfinite(net.tstop))
     throw model_error("tstop", "must be > 0, got " + fmt(net.tstop));
+  if (const double steps = net.tstop / net.dt;
+      std::abs(steps - std::round(steps)) > 1e-6 * std::max(1.0, steps))
+    throw model_error("tstop", fmt(net.tstop) + " ms is not a whole number of time steps (dt = " +
+                                   fmt(net.dt) + " ms)");
   if (net.populations.empty()) throw model_error("populations", "the model has no population");
   std::set<std::string> labels;
   for (std::size_t i = 0; i < net.populations.size(); ++i) {

@@ -1,0 +1,162 @@
+#include "model/estimate.hpp"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <variant>
+
+#include "model/format.hpp"
+#include "model/selection.hpp"
+#include "myelin/error.hpp"
+#include "random/distributions.hpp"
+
+namespace myelin::detail {
+namespace {
+
+// The largest value a weight or delay can take (for the ring's length), or `fallback`
+// when it has no finite bound.
+double upper(const value_spec& v, double fallback) {
+  if (const double* x = std::get_if<double>(&v)) return *x;
+  if (const auto* a = std::get_if<std::vector<double>>(&v))
+    return a->empty() ? 0.0 : *std::max_element(a->begin(), a->end());
+  if (const auto* d = std::get_if<distribution>(&v)) {
+    const double hi = sampler(*d, "").upper_bound();
+    return std::isfinite(hi) ? hi : fallback;
+  }
+  return fallback;
+}
+
+bool varies(const value_spec& v) {
+  return !std::holds_alternative<double>(v);
+}
+
+// Expected connections of a projection (0 where it depends on positions).
+double expected_connections(const projection& pr, double n_pre, double n_post) {
+  const auto& c = pr.conn;
+  const double n = static_cast<double>(c.n);
+  if (c.type == "AllToAll") return n_pre * n_post;
+  if (c.type == "OneToOne") return n_pre;
+  if (c.type == "FixedProbability") return c.p * n_pre * n_post;
+  if (c.type == "FixedNumberPre") return n * n_post;
+  if (c.type == "FixedNumberPost") return n * n_pre;
+  if (c.type == "FixedTotalNumber") return n;
+  if (c.type == "FromList") return static_cast<double>(c.list.size());
+  return 0.0;  // DistanceDependentProbability: depends on the positions
+}
+
+}  // namespace
+
+std::string human_bytes(double b) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  int u = 0;
+  while (b >= 1024 && u < 6) {
+    b /= 1024;
+    ++u;
+  }
+  char buf[48];
+  if (u == 6 && b >= 1024)
+    std::snprintf(buf, sizeof buf, "%.3g EiB", b);
+  else
+    std::snprintf(buf, sizeof buf, "%.1f %s", b, units[u]);
+  return buf;
+}
+
+memory_estimate estimate_memory(const network& net) {
+  memory_estimate m;
+  const gid_layout layout(net);
+  // Ring buffers: one row per receptor and cell for every step of the longest delay
+  // (the engine caps the ring at 4096 steps and queues longer delays).
+  double max_delay = net.dt;
+  for (const auto& pr : net.projections) max_delay = std::max(max_delay, upper(pr.delay, net.dt));
+  const double slots = std::min(4096.0, std::round(max_delay / net.dt)) + 1;
+  for (const auto& p : net.populations) {
+    const cell_type_info* t = find_cell_type(p.cell_type);
+    const double size = static_cast<double>(p.size);
+    if (!t) continue;
+    const bool cable =
+        std::find(t->recordable.begin(), t->recordable.end(), "dipole") != t->recordable.end();
+    // Point cells: a column per parameter and state variable, plus propagators; cable
+    // cells: dozens of compartments with their own columns (16 KiB is HNN's smallest).
+    const double per_cell =
+        cable ? 16384.0 : 8.0 * static_cast<double>(t->params.size() + 2 * t->state.size() + 8);
+    const double receptors = t->synapse_kind == "none" ? 0.0 : 2.0;
+    m.cells += size * (per_cell + 8.0 * receptors * slots);
+  }
+  for (std::size_t i = 0; i < net.projections.size(); ++i) {
+    const auto& pr = net.projections[i];
+    const std::string f = "projections[" + std::to_string(i) + "]";
+    const double n_pre = static_cast<double>(count_selection(net, layout, pr.pre, f + ".pre"));
+    const double n_post = static_cast<double>(count_selection(net, layout, pr.post, f + ".post"));
+    const double n = expected_connections(pr, n_pre, n_post);
+    m.synapse_count += n;
+    // A target index per synapse, a weight and a delay only when they vary.
+    m.synapses += n * (4.0 + (varies(pr.weight) ? 8.0 : 0.0) + (varies(pr.delay) ? 2.0 : 0.0));
+  }
+  for (std::size_t r = 0; r < net.recorders.size(); ++r) {
+    const recorder& rec = net.recorders[r];
+    const double cells = static_cast<double>(
+        count_selection(net, layout, rec.target, "recorders[" + std::to_string(r) + "].target"));
+    const double steps = net.tstop / net.dt;
+    const double interval = rec.interval > 0 ? std::max(1.0, std::round(rec.interval / net.dt)) : 1;
+    const double w1 = std::min(net.tstop, rec.stop.value_or(net.tstop));
+    const double window = std::max(0.0, w1 - rec.start);
+    for (const auto& v : rec.variables) {
+      if (v == "spikes")
+        m.recording += cells * 100.0 * window / 1000.0 * 16.0;
+      else
+        m.recording += cells * (std::floor(steps / interval) + 1) * 8.0 * (window / net.tstop);
+    }
+  }
+  return m;
+}
+
+double available_memory() {
+  double avail =
+      static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
+  for (const int res : {RLIMIT_AS, RLIMIT_DATA}) {
+    rlimit lim{};
+    if (getrlimit(res, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY)
+      avail = std::min(avail, static_cast<double>(lim.rlim_cur));
+  }
+  std::ifstream cg("/sys/fs/cgroup/memory.max");
+  std::string word;
+  if (cg >> word && word != "max") {
+    try {
+      avail = std::min(avail, std::stod(word));
+    } catch (const std::exception&) {
+    }
+  }
+  return avail;
+}
+
+void check_memory(const network& net, int ranks, double max_record_memory) {
+  const memory_estimate m = estimate_memory(net);
+  const double record_limit = max_record_memory > 0
+                                  ? max_record_memory
+                                  : 0.5 * static_cast<double>(sysconf(_SC_PHYS_PAGES)) *
+                                        static_cast<double>(sysconf(_SC_PAGE_SIZE));
+  if (m.recording > record_limit)
+    throw error("recorders would need about " + human_bytes(m.recording) + " for " +
+                fmt(net.tstop) + " ms, above the limit of " + human_bytes(record_limit) +
+                "; record fewer cells or variables, use a longer sampling interval, a "
+                "start/stop window, or raise the limit (--max-record-memory)");
+  const double share = m.total() / std::max(1, ranks);
+  const double avail = available_memory();
+  if (share > avail) {
+    char count[32];
+    std::snprintf(count, sizeof count, "%.3g", m.synapse_count);
+    throw error("the model needs at least " + human_bytes(share) +
+                (ranks > 1 ? " per rank (" + std::to_string(ranks) + " ranks)" : "") + " (cells " +
+                human_bytes(m.cells) + ", " + count + " synapses " + human_bytes(m.synapses) +
+                ", recording " + human_bytes(m.recording) + "), more than the " +
+                human_bytes(avail) +
+                " this process may use; reduce the populations or connections, or "
+                "spread the model over more MPI ranks or machines");
+  }
+}
+
+}  // namespace myelin::detail

@@ -1,0 +1,41 @@
+#pragma once
+// Memory a model will need, estimated from its description before anything is
+// allocated, so that a model that cannot fit is refused at once with the estimate and
+// the ways out, instead of dying in std::bad_alloc after minutes of construction.
+//
+// The estimate counts what is certain and errs low: cell state and ring buffers at
+// their minimum, synapses at their expected number (DistanceDependentProbability, whose
+// count depends on the positions, is not counted), spikes at an assumed 100 Hz per
+// recorded cell. It refuses only what surely does not fit.
+
+#include <string>
+
+#include "myelin/model.hpp"
+
+namespace myelin::detail {
+
+struct memory_estimate {
+  double cells = 0;      ///< cell state and input ring buffers [bytes]
+  double synapses = 0;   ///< connection tables [bytes]
+  double recording = 0;  ///< recorders over the whole tstop [bytes]
+  double synapse_count = 0;
+  double total() const { return cells + synapses + recording; }
+};
+
+/// The estimate for the whole job (all ranks together).
+memory_estimate estimate_memory(const network& net);
+
+/// Memory this process may use [bytes]: the smallest of physical memory, the address
+/// space and data limits (ulimit -v, -d) and the cgroup's memory.max.
+double available_memory();
+
+/// "1.5 GiB".
+std::string human_bytes(double bytes);
+
+/// Throws myelin::error naming the estimate, the limit and the ways out if the model
+/// cannot fit: its share on one of `ranks` ranks exceeds available_memory(), or its
+/// recording exceeds `max_record_memory` (0 = half the physical memory, the rule a run
+/// applies).
+void check_memory(const network& net, int ranks, double max_record_memory);
+
+}  // namespace myelin::detail
