@@ -68,24 +68,27 @@ std::string human_bytes(double b) {
 memory_estimate estimate_memory(const network& net) {
   memory_estimate m;
   const gid_layout layout(net);
-  // Ring buffers: one row per receptor and cell for every step of the longest delay
-  // (the engine caps the ring at 4096 steps and queues longer delays).
+  // Ring buffers: one row per receptor and cell for every step of the longest delay; past
+  // 4096 steps the engine keeps a ring of ~32 MiB and queues the longer delays.
   double max_delay = net.dt;
   for (const auto& pr : net.projections) max_delay = std::max(max_delay, upper(pr.delay, net.dt));
-  const double slots = std::min(4096.0, std::round(max_delay / net.dt)) + 1;
+  const double steps = std::round(max_delay / net.dt);
+  double ring_rows = 0;  // receptors x cells
   for (const auto& p : net.populations) {
     const cell_type_info* t = find_cell_type(p.cell_type);
-    const double size = static_cast<double>(p.size);
     if (!t) continue;
+    const double size = static_cast<double>(p.size);
     const bool cable =
         std::find(t->recordable.begin(), t->recordable.end(), "dipole") != t->recordable.end();
     // Point cells: a column per parameter and state variable, plus propagators; cable
     // cells: dozens of compartments with their own columns (16 KiB is HNN's smallest).
     const double per_cell =
         cable ? 16384.0 : 8.0 * static_cast<double>(t->params.size() + 2 * t->state.size() + 8);
-    const double receptors = t->synapse_kind == "none" ? 0.0 : 2.0;
-    m.cells += size * (per_cell + 8.0 * receptors * slots);
+    m.cells += size * per_cell;
+    ring_rows += size * (t->synapse_kind == "none" ? 0.0 : 2.0);
   }
+  m.cells += steps <= 4096 ? 8.0 * ring_rows * (steps + 1)
+                           : std::min(8.0 * ring_rows * (steps + 1), 32.0 * 1048576.0);
   for (std::size_t i = 0; i < net.projections.size(); ++i) {
     const auto& pr = net.projections[i];
     const std::string f = "projections[" + std::to_string(i) + "]";
@@ -140,7 +143,7 @@ void check_memory(const network& net, int ranks, double max_record_memory) {
                                   : 0.5 * static_cast<double>(sysconf(_SC_PHYS_PAGES)) *
                                         static_cast<double>(sysconf(_SC_PAGE_SIZE));
   if (m.recording > record_limit)
-    throw error("recorders would need about " + human_bytes(m.recording) + " for " +
+    throw error("recorders would need about " + human_bytes(m.recording) + " for tstop = " +
                 fmt(net.tstop) + " ms, above the limit of " + human_bytes(record_limit) +
                 "; record fewer cells or variables, use a longer sampling interval, a "
                 "start/stop window, or raise the limit (--max-record-memory)");

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "model/json_io.hpp"
@@ -41,15 +42,12 @@ bool find_marked(const json& j, const std::string& mark, std::string& path) {
   return false;
 }
 
-// A number too large for a double (1e400) stops nlohmann's parser without a position.
-// The offending literal is put in quotes as a marker and the text parsed again, which
-// finds the field it belongs to, so the error can name it like every other one.
-[[noreturn]] void number_out_of_range(const std::string& text, const std::string& what,
-                                      const std::string& message) {
-  const auto q0 = message.find('\''), q1 = message.rfind('\'');
-  const std::string literal =
-      q0 != std::string::npos && q1 > q0 ? message.substr(q0 + 1, q1 - q0 - 1) : "";
-  const std::string mark = "@@myelin-out-of-range@@";
+// The JSON path of the value written as the bare token `literal` (a number too large for
+// a double, NaN, Infinity), which nlohmann's parser rejects without naming a field: the
+// first occurrence that is a whole token is put in quotes as a marker and the text parsed
+// again, which finds the field it belongs to. Empty if no occurrence parses that way.
+std::optional<std::string> locate_literal(const std::string& text, const std::string& literal) {
+  const std::string mark = "@@myelin-marked-value@@";
   auto is_token_char = [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '+';
   };
@@ -62,22 +60,31 @@ bool find_marked(const json& j, const std::string& mark, std::string& path) {
     marked.replace(at, literal.size(), "\"" + mark + "\"");
     std::string path;
     try {
-      if (!find_marked(json::parse(marked), mark, path)) continue;
+      if (find_marked(json::parse(marked), mark, path)) return path;
     } catch (const json::exception&) {
-      continue;  // inside a string, or a second out-of-range number comes first
+      // inside a string, or another bad value comes first
     }
-    throw model_error(
-        path, "the number " + literal + " is out of range (largest allowed magnitude ~1.8e308)");
   }
-  throw model_error("", what + ": a number is out of range: " + literal);
+  return std::nullopt;
 }
 
 json parse_text(const std::string& text, const std::string& what) {
   try {
     return json::parse(text);
   } catch (const json::out_of_range& e) {
-    number_out_of_range(text, what, e.what());
+    const std::string m = e.what();
+    const auto q0 = m.find('\''), q1 = m.rfind('\'');
+    const std::string literal =
+        q0 != std::string::npos && q1 > q0 ? m.substr(q0 + 1, q1 - q0 - 1) : "";
+    const std::string msg =
+        "the number " + literal + " is out of range (largest allowed magnitude ~1.8e308)";
+    if (auto path = locate_literal(text, literal)) throw model_error(*path, msg);
+    throw model_error("", what + ": " + msg);
   } catch (const json::parse_error& e) {
+    for (const char* literal : {"NaN", "-NaN", "nan", "Infinity", "-Infinity", "inf", "-inf"})
+      if (auto path = locate_literal(text, literal))
+        throw model_error(
+            *path, std::string(literal) + " is not a number JSON allows; give a finite number");
     // nlohmann's message carries line and column; keep it on one line.
     std::string msg = e.what();
     if (auto pos = msg.find("] "); pos != std::string::npos) msg = msg.substr(pos + 2);

@@ -403,6 +403,12 @@ void validate(const network& net) {
     throw model_error("dt", "must be > 0, got " + fmt(net.dt));
   if (!(net.tstop > 0) || !std::isfinite(net.tstop))
     throw model_error("tstop", "must be > 0, got " + fmt(net.tstop));
+  if (net.dt > net.tstop)
+    throw model_error("dt", "must be <= tstop (" + fmt(net.tstop) + " ms), got " + fmt(net.dt));
+  if (net.tstop / net.dt >= 2147483648.0)
+    throw model_error("tstop", fmt(net.tstop) + " ms is " + fmt(net.tstop / net.dt) +
+                                   " time steps of " + fmt(net.dt) +
+                                   " ms; a run is limited to 2^31 steps");
   if (const double steps = net.tstop / net.dt;
       std::abs(steps - std::round(steps)) > 1e-6 * std::max(1.0, steps))
     throw model_error("tstop", fmt(net.tstop) + " ms is not a whole number of time steps (dt = " +

@@ -77,6 +77,14 @@ TEST(model_limits, a_number_beyond_a_double_names_its_field) {
   }
 }
 
+TEST(model_limits, nan_and_infinity_name_their_field) {
+  EXPECT_EQ(error_of(model("1", "1", "NaN")),
+            "populations[0].params.tau_m: NaN is not a number JSON allows; give a finite number");
+  EXPECT_EQ(error_of(model("1", "1", "-Infinity")),
+            "populations[0].params.tau_m: -Infinity is not a number JSON allows; give a finite "
+            "number");
+}
+
 TEST(model_limits, a_string_where_a_number_belongs_says_so) {
   for (const std::string& v : {std::string("\"20\""), std::string("\"abc\"")}) {
     const std::string e = error_of(model("1", "1", v));
