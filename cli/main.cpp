@@ -25,6 +25,7 @@
 #include "io/writers.hpp"
 #include "model/drives.hpp"
 #include "model/estimate.hpp"
+#include "myelin/catalogue.hpp"
 #include "myelin/error.hpp"
 #include "myelin/model.hpp"
 #include "myelin/simulation.hpp"
@@ -713,11 +714,25 @@ int cmd_info() {
       std::printf("  receptors (projection \"receptor\"): %s\n", ports.c_str());
     }
   }
-  std::printf(
-      "\nconnectors: AllToAll, OneToOne, FixedProbability, FixedNumberPre, "
-      "FixedNumberPost, FixedTotalNumber, DistanceDependentProbability, FromList\n");
-  std::printf("current sources: DCSource, StepCurrentSource, ACSource, NoisyCurrentSource\n");
-  std::printf("distributions: uniform, normal, normal_clipped, lognormal, exponential, gamma\n");
+  // Everything else a model names, from the same catalogue validation reads.
+  auto list = [](const char* title, const std::vector<myelin::component_info>& items) {
+    std::printf("\n%s:\n", title);
+    for (const auto& c : items) {
+      std::printf("  %-28s %s\n", c.name.c_str(), c.doc.c_str());
+      for (const auto& p : c.params) {
+        if (std::isnan(p.default_value))
+          std::printf("    %-12s %10s %-6s %s\n", p.name.c_str(), "required", p.unit.c_str(),
+                      p.doc.c_str());
+        else
+          std::printf("    %-12s %10g %-6s %s\n", p.name.c_str(), p.default_value, p.unit.c_str(),
+                      p.doc.c_str());
+      }
+    }
+  };
+  list("connectors (projection \"connector\": {\"type\": ...})", myelin::connector_catalogue());
+  list("synapse types", myelin::synapse_catalogue());
+  list("current sources (\"stimuli\")", myelin::current_source_catalogue());
+  list("distributions ({\"distribution\": ...})", myelin::distribution_catalogue());
   return 0;
 }
 

@@ -11,6 +11,7 @@
 #include "model/format.hpp"
 #include "model/schema.hpp"
 #include "model/selection.hpp"
+#include "myelin/catalogue.hpp"
 #include "myelin/error.hpp"
 #include "random/distributions.hpp"
 
@@ -18,19 +19,12 @@ namespace myelin {
 namespace detail {
 
 const std::map<std::string, std::map<std::string, double>>& stimulus_schemas() {
-  static const std::map<std::string, std::map<std::string, double>> s{
-      {"DCSource", {{"amplitude", 1.0}, {"start", 0.0}, {"stop", 1e12}}},
-      {"StepCurrentSource", {}},
-      {"ACSource",
-       {{"amplitude", 1.0},
-        {"offset", 0.0},
-        {"frequency", 10.0},
-        {"phase", 0.0},
-        {"start", 0.0},
-        {"stop", 1e12}}},
-      {"NoisyCurrentSource",
-       {{"mean", 0.0}, {"stdev", 1.0}, {"dt", 0.0}, {"start", 0.0}, {"stop", 1e12}}},
-  };
+  static const auto s = [] {
+    std::map<std::string, std::map<std::string, double>> m;
+    for (const auto& c : current_source_catalogue())
+      for (auto& params = m[c.name]; const auto& p : c.params) params[p.name] = p.default_value;
+    return m;
+  }();
   return s;
 }
 
@@ -41,14 +35,11 @@ std::map<std::string, double> stimulus_params(const stimulus& s) {
 }
 
 const std::vector<std::string>& connector_types() {
-  static const std::vector<std::string> t{"AllToAll",
-                                          "OneToOne",
-                                          "FixedProbability",
-                                          "FixedNumberPre",
-                                          "FixedNumberPost",
-                                          "FixedTotalNumber",
-                                          "DistanceDependentProbability",
-                                          "FromList"};
+  static const auto t = [] {
+    std::vector<std::string> v;
+    for (const auto& c : connector_catalogue()) v.push_back(c.name);
+    return v;
+  }();
   return t;
 }
 

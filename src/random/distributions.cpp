@@ -12,25 +12,28 @@
 
 namespace myelin::detail {
 
-namespace {
+namespace {}  // namespace
 
-struct dist_info {
-  const char* name;
-  sampler::kind k;
-  std::vector<std::string> params;  // in the order stored in a_, b_, c_, d_
-};
-
-const std::vector<dist_info>& known() {
-  static const std::vector<dist_info> table = {
-      {"uniform", sampler::kind::uniform, {"low", "high"}},
-      {"normal", sampler::kind::normal, {"mu", "sigma"}},
-      {"normal_clipped", sampler::kind::normal_clipped, {"mu", "sigma", "low", "high"}},
-      {"lognormal", sampler::kind::lognormal, {"mu", "sigma"}},
-      {"exponential", sampler::kind::exponential, {"beta"}},
-      {"gamma", sampler::kind::gamma, {"k", "theta"}},
+const std::vector<distribution_entry>& distribution_table() {
+  using k = sampler::kind;
+  static const std::vector<distribution_entry> table = {
+      {"uniform", "uniform in [low, high)", static_cast<int>(k::uniform), {"low", "high"}},
+      {"normal",
+       "normal with mean mu, standard deviation sigma",
+       static_cast<int>(k::normal),
+       {"mu", "sigma"}},
+      {"normal_clipped",
+       "normal, redrawn until in [low, high]",
+       static_cast<int>(k::normal_clipped),
+       {"mu", "sigma", "low", "high"}},
+      {"lognormal", "exp of a normal(mu, sigma)", static_cast<int>(k::lognormal), {"mu", "sigma"}},
+      {"exponential", "exponential with mean beta", static_cast<int>(k::exponential), {"beta"}},
+      {"gamma", "gamma with shape k and scale theta", static_cast<int>(k::gamma), {"k", "theta"}},
   };
   return table;
 }
+
+namespace {
 
 std::string num(double x) {
   std::ostringstream os;
@@ -61,16 +64,16 @@ const double max_abs_normal = std::sqrt(108.0 * std::numbers::ln2) * (1 + 1e-9);
 }  // namespace
 
 sampler::sampler(const distribution& d, const std::string& field) {
-  const dist_info* info = nullptr;
-  for (const auto& i : known())
+  const distribution_entry* info = nullptr;
+  for (const auto& i : distribution_table())
     if (d.name == i.name) info = &i;
   if (!info) {
     std::vector<std::string> names;
-    for (const auto& i : known()) names.emplace_back(i.name);
+    for (const auto& i : distribution_table()) names.emplace_back(i.name);
     throw model_error(field,
                       "unknown distribution '" + d.name + "' (allowed: " + join(names) + ")");
   }
-  kind_ = info->k;
+  kind_ = static_cast<kind>(info->kind);
   const std::string& name = d.name;
   const std::string required = join(info->params);
 

@@ -2,11 +2,22 @@
 // Sampling of the model's random distributions (PyNN's names and parameters).
 
 #include <string>
+#include <vector>
 
 #include "myelin/model.hpp"
 #include "random/rng.hpp"
 
 namespace myelin::detail {
+
+/// A distribution the model may name: its parameters in the order the sampler stores
+/// them, and a line for `myelin info` (the catalogue's distribution_catalogue()).
+struct distribution_entry {
+  const char* name;
+  const char* doc;
+  int kind;  // sampler::kind
+  std::vector<std::string> params;
+};
+const std::vector<distribution_entry>& distribution_table();
 
 /// A validated, ready-to-sample distribution.
 class sampler {
