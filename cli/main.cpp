@@ -22,11 +22,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hnn/drives.hpp"
 #include "io/writers.hpp"
-#include "model/drives.hpp"
 #include "model/estimate.hpp"
 #include "myelin/catalogue.hpp"
 #include "myelin/error.hpp"
+#include "myelin/hnn.hpp"
 #include "myelin/model.hpp"
 #include "myelin/simulation.hpp"
 
@@ -431,7 +432,7 @@ std::vector<batch_row> run_batch(const options& o, const myelin::mpi_session& mp
         const myelin::network net = batch_model(base, o, replay, items[i]);
         myelin::simulation sim(net, ro);
         sim.run(net.tstop);
-        auto dip = sim.hnn_dipoles();  // collective
+        auto dip = myelin::hnn_dipoles(sim);  // collective
         batch_row& r = rows[i];
         for (const auto& p : sim.summary()) {
           r.labels.push_back(p.label);
@@ -445,7 +446,8 @@ std::vector<batch_row> run_batch(const options& o, const myelin::mpi_session& mp
         }
         {
           std::lock_guard<std::mutex> lock(io);
-          sim.write_outputs(items[i].dir, dip, false);  // collective; flushed below
+          sim.write_outputs(items[i].dir,  // collective; flushed below
+                            {.sync = false, .extra = myelin::hnn_dipole_files(dip, net.dt)});
           written[i] = 1;
         }
         if (keep_dipoles) r.dipoles = std::move(dip);

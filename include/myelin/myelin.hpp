@@ -1,8 +1,10 @@
 #pragma once
 // The whole public API of myelin: describe a network (model.hpp), build and run it
-// (simulation.hpp), the names a model may use (catalogue.hpp), handle errors (error.hpp).
+// (simulation.hpp), the names a model may use (catalogue.hpp), HNN-core's dipole
+// postprocessing (hnn.hpp), handle errors (error.hpp).
 
 #include "myelin/catalogue.hpp"
 #include "myelin/error.hpp"
+#include "myelin/hnn.hpp"
 #include "myelin/model.hpp"
 #include "myelin/simulation.hpp"

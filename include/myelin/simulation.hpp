@@ -20,10 +20,6 @@
 
 namespace myelin {
 
-namespace detail {
-class distributed_context;
-}
-
 struct run_options {
   int threads = 0;  ///< worker threads; 0 = every core of the machine
   /// Refuse to run if recorders would need more than this many bytes;
@@ -62,14 +58,19 @@ struct dipole_data {
   std::vector<double> values;
 };
 
-/// HNN-core's dipole signals [nAm] at t = k dt: "raw" (summed per layer, baseline-
-/// renormalised, unscaled, unsmoothed) and "smooth" (then convolved with a 30 ms Hamming
-/// window and scaled by 3000, HNN-core's default postprocessing). Layers are named after
-/// the cell types' prefix ("L2", "L5"), in population order; agg is their sum.
-struct hnn_dipole_signals {
-  std::vector<std::string> layers;
-  std::vector<double> agg, agg_smooth;
-  std::vector<std::vector<double>> layer, layer_smooth;  // [layer][k]
+/// A file a front end adds to the outputs of simulation::write_outputs: written into
+/// the same directory in the same all-or-nothing transaction, on rank 0 only, by
+/// write(path) with the temporary path to write to (e.g. hnn_dipole_files, hnn.hpp).
+struct output_file {
+  std::string name;  ///< final name inside the output directory, e.g. "dipole.csv"
+  std::function<void(const std::string& path)> write;
+};
+
+struct output_options {
+  /// false leaves the files' flush to the disk to the caller (a batch of runs flushes
+  /// once at its end); they are still renamed into place only when complete.
+  bool sync = true;
+  std::vector<output_file> extra;  ///< written before the simulation's own files
 };
 
 struct population_summary {
@@ -83,11 +84,6 @@ class simulation {
  public:
   /// Validates and builds the network (throws model_error for invalid input).
   explicit simulation(const network& net, run_options options = {});
-  /// The same over a given transport instead of MPI_COMM_WORLD or a single process (the
-  /// engine's own tests run several ranks in one process this way; see
-  /// src/engine/context.hpp).
-  simulation(const network& net, run_options options,
-             std::unique_ptr<detail::distributed_context> transport);
   ~simulation();
   simulation(const simulation&) = delete;
   simulation& operator=(const simulation&) = delete;
@@ -97,9 +93,6 @@ class simulation {
   void run(double duration);
   /// Population dipoles (collective under MPI; complete on rank 0, empty elsewhere).
   std::vector<dipole_data> dipoles() const;
-  /// dipoles() postprocessed as HNN-core does (collective; empty on ranks other than 0
-  /// and for models without dipole-producing cells: layers.empty()).
-  hnn_dipole_signals hnn_dipoles() const;
   /// Runs until the model's tstop.
   void run() { run(model().tstop - time()); }
 
@@ -136,19 +129,18 @@ class simulation {
   uint64_t synapse_count() const;
   double synapse_bytes() const;  ///< memory held by connection tables [bytes]
 
-  /// Writes spikes.h5, traces.h5 (if anything was recorded) and summary.json to `dir`,
-  /// atomically: on failure no file of this call is left behind.
+  /// Writes spikes.h5, traces.h5 (if anything was recorded), summary.json and, for
+  /// models with dipole-producing cells, HNN-core's dipole.csv and dipole_smooth.csv
+  /// (hnn.hpp) to `dir`, atomically: on failure no file of this call is left behind.
   void write_outputs(const std::string& dir) const;
-  /// The same with the dipoles already postprocessed by hnn_dipoles() on this
-  /// simulation's present state (collective as well), so they are not computed twice.
-  /// `sync` false leaves the files' flush to the disk to the caller (a batch of runs
-  /// flushes once at its end); they are still renamed into place only when complete.
-  void write_outputs(const std::string& dir, const hnn_dipole_signals& dipoles,
-                     bool sync = true) const;
-
-  struct impl;
+  /// The simulation's own files (spikes.h5, traces.h5, summary.json) and the front end's
+  /// `options.extra`, in one transaction (collective as well).
+  void write_outputs(const std::string& dir, const output_options& options) const;
 
  private:
+  struct impl;
+  explicit simulation(std::unique_ptr<impl> built);
+  friend struct simulation_access;  // src/engine/simulation_access.hpp (tests)
   std::unique_ptr<impl> impl_;
 };
 

@@ -14,7 +14,7 @@
 #include <unordered_set>
 
 #include "construct/positions.hpp"
-#include "model/drives.hpp"
+#include "hnn/drives.hpp"
 #include "model/expression.hpp"
 #include "model/format.hpp"
 #include "model/schema.hpp"

@@ -1,7 +1,7 @@
 #pragma once
 // The thin threading facade: a team of N threads running one function. Model code
 // never sees it. std::thread rather than OpenMP: the engine's own scheduler
-// (simulation.cpp) decides how waiting threads wait (a short spin, then futex), so two
+// (scheduler.cpp) decides how waiting threads wait (a short spin, then futex), so two
 // threads do not fall behind one on a loaded machine, whatever OMP_WAIT_POLICY says.
 
 #include <exception>

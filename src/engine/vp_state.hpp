@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "cells/cell_group.hpp"
+#include "engine/projection_table.hpp"
+#include "record/trace_buffer.hpp"
 
 namespace myelin::detail {
 
@@ -18,31 +20,6 @@ struct spike_event {
   uint64_t gid;
   friend bool operator<(const spike_event& a, const spike_event& b) {
     return a.step != b.step ? a.step < b.step : a.gid < b.gid;
-  }
-};
-
-/// The connections of one projection that end on this VP's cells, indexed by the
-/// presynaptic gid (compressed sparse rows over the gid range [pre_lo, pre_hi)).
-/// Within a row, targets are in canonical order (ascending target, then generation
-/// order), which makes the summation order of inputs independent of the layout.
-/// Homogeneous weights/delays are stored once, not per synapse.
-struct projection_table {
-  uint32_t projection = 0;
-  int receptor = 0;  // index in the target cell type's receptor list
-  uint64_t pre_lo = 0, pre_hi = 0;
-  std::vector<uint64_t> offsets;  // pre_hi - pre_lo + 1 entries
-  std::vector<uint32_t> targets;  // VP-local cell index
-  std::vector<double> weights;    // per synapse, or empty: `weight` for all
-  std::vector<uint32_t> delays;   // per synapse [steps], or empty: `delay` for all
-  double weight = 0.0;
-  uint32_t delay = 1;
-  uint32_t min_delay = UINT32_MAX, max_delay = 0;
-  bool contiguous_rows = false;  // every row's targets are t, t+1, t+2, ...
-
-  std::size_t size() const { return targets.size(); }
-  std::size_t bytes() const {
-    return offsets.capacity() * sizeof(uint64_t) + targets.capacity() * sizeof(uint32_t) +
-           weights.capacity() * sizeof(double) + delays.capacity() * sizeof(uint32_t);
   }
 };
 
@@ -62,16 +39,6 @@ struct stimulus_targets {
   std::vector<double> value;  // NoisyCurrentSource: current value per target [nA]
   std::vector<double> next;   // the standard normal of interval noise_index + 1 (k even)
   int64_t noise_index = -1;   // index of the noise interval `value` belongs to
-};
-
-/// One (recorder, variable) on this VP: pointers to the recorded values and the
-/// samples taken so far (sample-major).
-struct trace_buffer {
-  std::size_t recorder;
-  std::size_t variable;
-  std::vector<uint32_t> positions;  // position of each cell in the recorder's selection
-  std::vector<const double*> sources;
-  std::vector<double> samples;
 };
 
 /// An input event that does not go through a ring slot at delivery time: events whose

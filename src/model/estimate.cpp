@@ -136,15 +136,15 @@ double available_memory() {
   return avail;
 }
 
-void check_memory(const network& net, int ranks, double max_record_memory) {
+void check_memory(const network& net, int ranks, double max_record_memory, bool record_limit) {
   const memory_estimate m = estimate_memory(net);
-  const double record_limit = max_record_memory > 0
-                                  ? max_record_memory
-                                  : 0.5 * static_cast<double>(sysconf(_SC_PHYS_PAGES)) *
-                                        static_cast<double>(sysconf(_SC_PAGE_SIZE));
-  if (m.recording > record_limit)
+  const double record_limit_bytes = max_record_memory > 0
+                                        ? max_record_memory
+                                        : 0.5 * static_cast<double>(sysconf(_SC_PHYS_PAGES)) *
+                                              static_cast<double>(sysconf(_SC_PAGE_SIZE));
+  if (record_limit && m.recording > record_limit_bytes)
     throw error("recorders would need about " + human_bytes(m.recording) + " for tstop = " +
-                fmt(net.tstop) + " ms, above the limit of " + human_bytes(record_limit) +
+                fmt(net.tstop) + " ms, above the limit of " + human_bytes(record_limit_bytes) +
                 "; record fewer cells or variables, use a longer sampling interval, a "
                 "start/stop window, or raise the limit (--max-record-memory)");
   const double share = m.total() / std::max(1, ranks);

@@ -33,9 +33,11 @@ double available_memory();
 std::string human_bytes(double bytes);
 
 /// Throws myelin::error naming the estimate, the limit and the ways out if the model
-/// cannot fit: its share on one of `ranks` ranks exceeds available_memory(), or its
-/// recording exceeds `max_record_memory` (0 = half the physical memory, the rule a run
-/// applies).
-void check_memory(const network& net, int ranks, double max_record_memory);
+/// cannot fit: its share on one of `ranks` ranks exceeds available_memory(), or (with
+/// `record_limit`) its recording over tstop exceeds `max_record_memory` (0 = half the
+/// physical memory, the rule each run() segment applies). A simulation checks the first
+/// when it is built and the second per segment; `myelin validate` checks both.
+void check_memory(const network& net, int ranks, double max_record_memory,
+                  bool record_limit = true);
 
 }  // namespace myelin::detail

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <set>
 
-#include "model/drives.hpp"
+#include "hnn/drives.hpp"
 #include "model/expression.hpp"
 #include "model/format.hpp"
 #include "model/schema.hpp"

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "test_util.hpp"
 
@@ -207,6 +208,56 @@ TEST(engine, refuses_recordings_above_the_memory_limit) {
     EXPECT_NE(msg.find("interval"), std::string::npos) << msg;
   }
   EXPECT_EQ(sim.time(), 0.0);
+}
+
+// The estimate assumes 100 Hz per recorded cell; cells firing faster are stopped during
+// the run, on every rank at the same epoch (every rank counts every recorded spike).
+TEST(engine, stops_when_recorded_spikes_exceed_the_memory_limit) {
+  network net;
+  net.tstop = 1000.0;
+  net.populations = {make_population("src", 50, "SpikeSourcePoisson", {{"rate", 1000.0}})};
+  net.recorders = {make_recorder("s", "src", {"spikes"})};
+  // Estimate: 50 cells x 100 Hz x 1 s x 16 B = 80 kB, under the 200 kB limit; the cells
+  // record about 800 kB.
+  auto expect_stop = [](const std::string& msg) {
+    EXPECT_NE(msg.find("recorded spikes reached"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("limit of 195.3 KiB"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("start/stop window"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("--max-record-memory"), std::string::npos) << msg;
+  };
+  {
+    simulation sim(net, {.threads = 2, .max_record_memory = 200e3});
+    EXPECT_NEAR(sim.record_memory_estimate(1000.0), 80e3, 1e-6);
+    try {
+      sim.run();
+      FAIL() << "expected an error";
+    } catch (const error& e) {
+      expect_stop(e.what());
+    }
+    // Stopped within an epoch (1 ms, ~50 spikes) of crossing 200 kB / 16 B = 12500 spikes.
+    const auto n = sim.spikes("src").times.size();
+    EXPECT_GT(n, 12500u);
+    EXPECT_LT(n, 12500u + 200u);
+  }
+  auto contexts = detail::make_loopback_contexts(2);
+  std::vector<std::string> errors(2);
+  std::vector<std::thread> ranks;
+  for (int r = 0; r < 2; ++r)
+    ranks.emplace_back([&, r] {
+      try {
+        simulation sim = simulation_access::make(net, {.threads = 1, .max_record_memory = 200e3},
+                                                 std::move(contexts[r]));
+        sim.run();
+      } catch (const std::exception& e) {
+        errors[r] = e.what();
+      }
+    });
+  for (auto& t : ranks) t.join();
+  for (const auto& e : errors) expect_stop(e);
+  // A limit above what the cells record: the run completes.
+  simulation sim(net, {.threads = 1, .max_record_memory = 4e6});
+  sim.run();
+  EXPECT_GT(sim.spikes("src").times.size(), 45000u);
 }
 
 TEST(engine, noisy_and_step_and_ac_currents) {

@@ -13,7 +13,7 @@
 #include <tuple>
 
 #include "construct/positions.hpp"
-#include "model/drives.hpp"
+#include "hnn/drives.hpp"
 #include "myelin/myelin.hpp"
 
 namespace myelin {

@@ -1,4 +1,4 @@
-// hamming_smooth (engine/smoothing.hpp), O(n) through prefix sums, against the direct
+// hamming_smooth (hnn/dipoles.hpp), O(n) through prefix sums, against the direct
 // O(n m) sum of numpy.convolve(x, hamming(m) / sum, "same") written out here: within
 // 1e-13 of the output's peak for even and odd windows, windows longer than the signal,
 // a constant signal (whose smoothed middle is the constant itself), and an impulse
@@ -11,7 +11,7 @@
 #include <random>
 #include <vector>
 
-#include "engine/smoothing.hpp"
+#include "hnn/dipoles.hpp"
 
 namespace {
 

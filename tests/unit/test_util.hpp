@@ -6,7 +6,7 @@
 #include <thread>
 #include <vector>
 
-#include "engine/context.hpp"
+#include "engine/simulation_access.hpp"
 #include "myelin/myelin.hpp"
 
 namespace myelin::test {
@@ -99,7 +99,7 @@ std::vector<std::string> on_loopback_ranks(const network& net, int ranks, int th
   for (int r = 0; r < ranks; ++r)
     workers.emplace_back([&, r] {
       try {
-        simulation sim(net, {.threads = threads}, std::move(contexts[r]));
+        simulation sim = simulation_access::make(net, {.threads = threads}, std::move(contexts[r]));
         body(sim, r);
       } catch (const std::exception& e) {
         errors[r] = e.what();

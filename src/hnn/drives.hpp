@@ -43,7 +43,7 @@ std::vector<std::vector<double>> drive_spike_times(const network& net, const dri
 
 /// The network with every event drive appended as a SpikeSourceArray population (its
 /// spike times filled in, its spikes recorded) and every tonic drive as DCSources. The
-/// drives stay in `drives`; the builder connects them (src/build/builder.cpp).
+/// drives stay in `drives`; the builder connects them (src/construct/builder.cpp).
 network expand_drives(const network& net);
 
 }  // namespace myelin::detail

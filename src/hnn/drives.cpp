@@ -1,6 +1,6 @@
 // HNN-style drives: validation, spike-time generation and expansion (docs/hnn.md).
 
-#include "model/drives.hpp"
+#include "hnn/drives.hpp"
 
 #include <algorithm>
 #include <cmath>
