@@ -36,11 +36,14 @@ namespace {
 constexpr const char* usage_text = R"(usage:
   myelin run MODEL.json [-o DIR] [--tstop MS] [--dt MS] [--seed N] [--threads N]
                         [--set PATH=VALUE ...] [--max-record-memory BYTES] [--quiet]
-                        [--replay-drives SPIKES.csv]
+                        [--replay-drives SPIKES.csv] [--compress none|fast|best]
       Simulate the model and write spikes.h5, traces.h5 and summary.json to DIR
       (default: results/<model name>); with pyramidal cable cells also dipole.csv and
       dipole_smooth.csv. --replay-drives replaces the drives' spike times by those in a
-      CSV with columns gid,time_ms,type (HNN-core's gid numbering).
+      CSV with columns gid,time_ms,type (HNN-core's gid numbering). A DIR holding an
+      earlier run's outputs ends up with this run's only; one holding other files is
+      refused. --compress: HDF5 storage of large datasets (default none: raw, fastest;
+      fast: deflate level 1; best: level 6, smallest, slowest).
   myelin run MODEL.json --trials N [--jobs N] [-o DIR] [run's options]
       Run the model N times, trial t with every drive's seed + t (HNN-core's n_trials:
       new drive spike times, the same network); --jobs N runs N at a time, one thread
@@ -105,6 +108,7 @@ struct options {
   bool grid = false;
   int jobs = 1;
   int trials = 1;  // run
+  myelin::detail::compression compress = myelin::detail::compression::none;
 };
 
 options parse_args(int argc, char** argv) {
@@ -152,6 +156,10 @@ options parse_args(int argc, char** argv) {
       o.replay_drives = value();
     } else if (a == "--max-record-memory") {
       o.max_record_memory = parse_bytes(a, value());
+    } else if (a == "--compress") {
+      if (!myelin::detail::parse_compression(value(), o.compress))
+        throw usage_error("--compress: expected none, fast or best, got '" + std::string(argv[i]) +
+                          "'");
     } else if (a == "--quiet" || a == "-q") {
       o.quiet = true;
     } else if (!a.empty() && a[0] == '-') {
@@ -407,7 +415,8 @@ std::vector<batch_row> run_batch(const options& o, const myelin::mpi_session& mp
   const bool root = mpi.rank() == 0;
   std::error_code ec;
   const bool existed = fs::exists(dir, ec);
-  if (root) myelin::detail::output_transaction probe(dir);  // fails early if unwritable
+  using scope = myelin::detail::output_transaction::scope;
+  if (root) myelin::detail::output_transaction probe(dir, true, scope::files);  // fails early
 #if defined(M_MMAP_THRESHOLD) && defined(M_TRIM_THRESHOLD)
   // The runs allocate and free the same large buffers over and over. Kept in the heap
   // (not one mmap each, no trimming), later runs reuse pages already mapped instead of
@@ -562,7 +571,8 @@ int cmd_sweep(const options& o, const myelin::mpi_session& mpi) {
     for (const auto& [p, v] : runs[i]) text += "," + v;
     text += batch_columns(rows[i]);
   }
-  myelin::detail::output_transaction tx(dir);
+  myelin::detail::output_transaction tx(dir, true,
+                                        myelin::detail::output_transaction::scope::files);
   myelin::detail::write_text_atomic(tx.path("sweep.csv"), text);
   tx.commit();
   if (!o.quiet)
@@ -605,7 +615,8 @@ int cmd_trials(const options& o, const myelin::mpi_session& mpi) {
 
   std::string text = "trial" + batch_header(rows);
   for (std::size_t t = 0; t < rows.size(); ++t) text += std::to_string(t) + batch_columns(rows[t]);
-  myelin::detail::output_transaction tx(dir);
+  myelin::detail::output_transaction tx(dir, true,
+                                        myelin::detail::output_transaction::scope::files);
   myelin::detail::write_text_atomic(tx.path("trials.csv"), text);
   const bool dip = rows[0].has_dipole;
   if (dip) {
@@ -764,6 +775,9 @@ int main(int argc, char** argv) {
       return 0;
     }
     const options o = parse_args(argc, argv);
+    myelin::detail::install_interrupt_cleanup();  // no temporary files left by Ctrl-C
+    myelin::detail::set_default_compression(o.compress);
+    myelin::detail::set_output_progress(!o.quiet && mpi.rank() == 0);
     if (o.command != "sweep" && (!o.varies.empty() || o.grid))
       throw usage_error("--vary and --grid belong to 'myelin sweep'");
     if (o.command != "run" && o.trials != 1) throw usage_error("--trials belongs to 'myelin run'");

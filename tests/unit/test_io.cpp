@@ -79,14 +79,14 @@ TEST(io, transaction_commits_or_leaves_nothing) {
   const fs::path dir = scratch("tx");
   {
     output_transaction tx(dir.string());
-    write_text_atomic(tx.path("a.txt"), "hello");
-    EXPECT_FALSE(fs::exists(dir / "a.txt"));
+    write_text_atomic(tx.path("summary.json"), "hello");
+    EXPECT_FALSE(fs::exists(dir / "summary.json"));
     tx.commit();
   }
-  EXPECT_TRUE(fs::exists(dir / "a.txt"));
+  EXPECT_TRUE(fs::exists(dir / "summary.json"));
   {
     output_transaction tx(dir.string());
-    write_text_atomic(tx.path("b.txt"), "never");
+    write_text_atomic(tx.path("dipole.csv"), "never");
   }  // no commit
   std::size_t files = 0;
   for (const auto& e : fs::directory_iterator(dir)) {
@@ -94,7 +94,7 @@ TEST(io, transaction_commits_or_leaves_nothing) {
     ++files;
   }
   EXPECT_EQ(files, 1u);
-  EXPECT_FALSE(fs::exists(dir / "b.txt"));
+  EXPECT_FALSE(fs::exists(dir / "dipole.csv"));
 }
 
 TEST(io, uncommitted_transaction_removes_the_directories_it_created) {
