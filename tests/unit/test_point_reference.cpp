@@ -8,34 +8,44 @@
 // reverted; the test that failed is named). Tests of test_point_stochastic.cpp and
 // test_point_inputs.cpp are listed here too.
 //
-//   bug (one line in src/)                                        caught by
-//   ------------------------------------------------------------  -----------------------------
-//   LIF refractory one step short (refr = nref - 1 at a spike)
-//   point_refractory.isi_is_exactly_nref_plus_one_steps IF_cond_exp: g_inh decays with tau_syn_E
-//   (di = exp(-h/te))    point_psp.if_cond_exp_excitatory_and_inhibitory IF_cond_alpha: g_inh
-//   decays with tau_syn_E                    point_psp.if_cond_alpha_excitatory_and_inhibitory
-//   IF_curr_exp: I_inh decays with tau_syn_E (e[3][3] from te)
-//   point_psp.if_curr_exp_excitatory_and_inhibitory IF_curr_alpha: alpha jump of inh uses tau_syn_E
-//   (ki = e/te)   point_psp.if_curr_alpha_excitatory_and_inhibitory HH_cond_exp: g_inh decays with
-//   tau_syn_E                      point_psp.hh_cond_exp_inhibitory EIF: g_inh decays with
-//   tau_syn_E                              point_psp.eif_excitatory_and_inhibitory non-uniform LIF
-//   kernel reads i_offset of cell 0 (i_off[0]) point_nonuniform.*_each_cell_matches_its_closed_form
-//   propagator cache ignores cm (cells with equal tau_m share)
-//   point_nonuniform.if_curr_*_each_cell_matches_its_closed_form SpikeSourcePoisson constant
-//   intervals (1000/rate)             point_poisson.intervals_are_exponential SpikeSourcePoisson
-//   one stream for all cells (gid -> 0)        point_poisson.cells_are_independent FixedNumberPre
-//   draws from half the pool (below(avail/2)) point_connectors.fixed_number_pre_sources_are_uniform
-//   FixedNumberPre ignores allow_self_connections=false
-//   point_connectors.fixed_number_pre_without_self_connections FixedNumberPost ignores
-//   with_replacement (always true)
-//   point_connectors.fixed_number_post_targets_are_uniform_and_distinct ACSource phase ignored
-//   (sp.phase = 0)                         point_stimuli.ac_source_phase_and_offset_match_sin
-//   ACSource offset ignored point_stimuli.ac_source_phase_and_offset_match_sin tonic drive start
-//   taken from tstop / amplitude dropped        point_stimuli.tonic_drive_amplitude_and_timing
-//   random_sphere: cube instead of ball (no rejection)
-//   point_positions.random_sphere_is_uniform_in_the_ball random_box: extent of x used on every axis
-//   point_positions.random_box_is_uniform_in_the_box JSON writer drops a field (recorder stop,
-//   drive probability)  point_json.writer_matches_hand_written_document
+//   bug (one line in src/)                                   test(s) that failed
+//   ------------------------------------------------------- ---------------------------------------
+//   LIF refractory one step short (refr = nref - 1)
+//   point_refractory.isi_is_exactly_nref_plus_one_steps,
+//                                                            point_refractory.v_held_exactly_nref_samples_then_free
+//   IF_cond_exp g_inh decays with tau_syn_E (de for di)
+//   point_psp.if_cond_exp_excitatory_and_inhibitory IF_cond_alpha g_inh decays with tau_syn_E
+//   point_psp.if_cond_alpha_excitatory_and_inhibitory IF_curr_* I_inh decays with tau_syn_E
+//   (a[3][3])          point_psp.if_curr_{exp,alpha}_excitatory_and_inhibitory IF_curr_alpha inh
+//   alpha jump e/tau_syn_E                 point_psp.if_curr_alpha_excitatory_and_inhibitory
+//   HH_cond_exp g_inh decays with tau_syn_E                  point_psp.hh_cond_exp_inhibitory
+//   EIF g_inh decays with tau_syn_E point_psp.eif_excitatory_and_inhibitory Izhikevich ignores
+//   inhibitory input                      point_psp.izhikevich_inhibitory_jump non-uniform IF_curr
+//   kernel reads i_offset of cell 0      point_nonuniform.if_curr_{exp,alpha}_each_cell_...,
+//                                                            point_nonuniform.distribution_parameters_...
+//   non-uniform IF_cond kernel reads v_rest of cell 0
+//   point_nonuniform.if_cond_{exp,alpha}_each_cell_... propagator cache ignores cm (equal tau_m
+//   share it)       point_nonuniform.if_curr_{exp,alpha}_each_cell_... uniform-kernel test of
+//   IF_curr/IF_cond ignores i_offset  point_nonuniform.only_i_offset_differs SpikeSourcePoisson
+//   constant intervals (1000/rate)        point_poisson.intervals_are_exponential,
+//                                                            point_poisson.cells_are_independent
+//   SpikeSourcePoisson one stream for all cells (gid -> 0)   point_poisson.cells_are_independent,
+//                                                            point_poisson.intervals_are_exponential
+//   choose() draws from half the pool (FixedNumberPre/Post)
+//   point_connectors.fixed_number_{pre,post}_* (4 tests) FixedProbability stops at half the pool
+//   point_connectors.fixed_probability_source_histogram FixedNumberPre ignores
+//   allow_self_connections=false      point_connectors.fixed_number_pre_without_self_connections
+//   FixedNumberPre ignores with_replacement point_connectors.fixed_number_pre_with_replacement_...
+//   FixedNumberPost always with replacement
+//   point_connectors.fixed_number_post_targets_are_uniform_... FixedTotalNumber ignores
+//   allow_self_connections=false    point_connectors.fixed_total_number_pairs_are_uniform ACSource
+//   phase ignored / offset ignored / t not - start
+//   point_stimuli.ac_source_phase_and_offset_match_sin tonic drive ignores tstart / amplitude
+//   halved            point_stimuli.tonic_drive_amplitude_and_timing random_sphere without
+//   rejection (a cube)                 point_positions.random_sphere_is_uniform_in_the_ball
+//   random_box: extent of x on every axis point_positions.random_box_is_uniform_in_the_box JSON
+//   writer drops recorder stop / drive probability /
+//   point_json.writer_matches_hand_written_document selection step
 //
 // Tolerances: the current-based LIF types use the exact propagator, so they are compared
 // with the closed forms to 1e-9 mV (rounding only; measured below 1e-12 mV). The
@@ -479,6 +489,29 @@ TEST(point_nonuniform, if_cond_exp_each_cell_matches_its_closed_form) {
 }
 TEST(point_nonuniform, if_cond_alpha_each_cell_matches_its_closed_form) {
   check_nonuniform("IF_cond_alpha");
+}
+
+TEST(point_nonuniform, only_i_offset_differs) {
+  // Every parameter equal but i_offset: the kernel must still read each cell's own
+  // (a population that looks uniform otherwise). Without synaptic input every LIF type
+  // is exact: v = v_rest + (tau_m/cm) i (1 - e^{-t/tau_m}).
+  const std::vector<double> i{0.0, 0.1, 0.25, -0.15};
+  for (const std::string type : {"IF_curr_exp", "IF_curr_alpha", "IF_cond_exp", "IF_cond_alpha"}) {
+    network net;
+    net.tstop = 20.0;
+    net.populations = {
+        make_population("cell", 4, type, {{"i_offset", i}, {"v_thresh", 1e3}, {"tau_m", 12.0}})};
+    net.populations[0].initial["v"] = -65.0;
+    net.recorders = {make_recorder("v", "cell", {"v"})};
+    simulation sim(net, {.threads = 1});
+    sim.run();
+    const auto tr = find_trace(sim.traces(), "v");
+    for (std::size_t k = 0; k < tr.times.size(); ++k)
+      for (std::size_t c = 0; c < 4; ++c)
+        ASSERT_NEAR(tr.values[4 * k + c], -65.0 + 12.0 * i[c] * (1 - std::exp(-tr.times[k] / 12.0)),
+                    1e-9)
+            << type << " cell " << c << " t = " << tr.times[k];
+  }
 }
 
 TEST(point_nonuniform, distribution_parameters_each_cell_closed_form) {
