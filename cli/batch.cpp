@@ -189,7 +189,14 @@ int cmd_batch(const options& o, const myelin::mpi_session& mpi) {
     throw usage_error(
         "batch: --set, --tstop, --dt, --seed and --replay-drives go into the sweep file "
         "(\"set\", \"replay_drives\"; docs/batch.md)");
-  const batch::plan plan(batch::load_sweep(o.model));
+  batch::sweep spec = batch::load_sweep(o.model);  // its errors name the file
+  const batch::plan plan = [&] {
+    try {
+      return batch::plan(std::move(spec));
+    } catch (const myelin::model_error& e) {
+      throw myelin::model_error("", o.model + ": " + e.what());
+    }
+  }();
   const std::string dir =
       o.out_given ? o.out_dir : "results/" + std::filesystem::path(o.model).stem().string();
   return run_plan(plan, dir, o, mpi, command_line_hint(o, dir));
