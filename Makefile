@@ -51,6 +51,7 @@ bench: build
 	$(PYTHON) bench/run.py --build-dir $(BUILD_DIR)
 	$(PYTHON) bench/parallel.py --build-dir $(BUILD_DIR)
 	$(PYTHON) bench/hnn_sweep.py --build-dir $(BUILD_DIR)
+	$(PYTHON) bench/batch.py --build-dir $(BUILD_DIR)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

@@ -264,3 +264,16 @@ def test_shipped_sweeps_are_valid(myelin_bin, root, tmp_path, name, runs):
         n_v = len(v["values"]) if "values" in v else v.get("linspace", v.get("logspace"))[2]
         n = n * n_v if doc.get("combine", "grid") == "grid" else n_v
     assert n * doc.get("trials", 1) == runs
+
+
+def test_plot_of_a_batch_directory(myelin_bin, net3x3, tmp_path):
+    s = sweep_file(tmp_path, model=str(net3x3), keep="all", vary=[
+        {"path": "drives.evprox1.weights_ampa.L5_pyramidal", "logspace": [-3, -1, 3]}])
+    out = tmp_path / "b"
+    run(myelin_bin, "batch", s, "-o", out, "-q")
+    p = run(myelin_bin, "plot", out)
+    assert "summaries.png, dipoles.png" in p.stdout
+    import matplotlib.image as mpimg
+    for name in ("summaries.png", "dipoles.png"):
+        img = mpimg.imread(out / name)
+        assert img.shape[0] > 300 and img[..., :3].std() > 0.01
