@@ -105,6 +105,10 @@ def plot_batch(d):
     dip = [c for c in ("agg_smooth_min_nAm", "agg_smooth_max_nAm") if c in cols]
     if dip:
         panels.append(("smoothed dipole extrema [nAm]", [(c[11:14], c) for c in dip]))
+    if not panels:
+        print(f"myelin plot: error: the batch in '{d}' kept no summaries (\"keep\": "
+              "\"nothing\")", file=sys.stderr)
+        return 1
     fig, axes = plt.subplots(len(panels), 1, figsize=(9, 2.6 * len(panels)), sharex=True,
                              squeeze=False)
     positive = np.all(x > 0) and x.max() / x.min() > 50
