@@ -52,6 +52,7 @@ bench: build
 	$(PYTHON) bench/parallel.py --build-dir $(BUILD_DIR)
 	$(PYTHON) bench/hnn_sweep.py --build-dir $(BUILD_DIR)
 	$(PYTHON) bench/process_cost.py --build-dir $(BUILD_DIR)
+	$(PYTHON) bench/batch.py --build-dir $(BUILD_DIR)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

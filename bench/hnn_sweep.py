@@ -8,7 +8,7 @@ weights of basket and pyramidal cells both logspace(-4, -1, 20); 170 ms each.
 Times the whole `myelin sweep` process (start-up, 20 builds, runs and output files) one
 run after another on one thread and on two threads per run, and with --jobs 2 (two runs
 at a time, one thread each); prints the median time of one run (build, simulation and
-its output files: sweep.csv's wall_s) on one thread; then the cable kernel's cost per
+its output files: results.csv's wall_s) on one thread; then the cable kernel's cost per
 cell and step (build/bin/myelin_bench_cable 6800 5: medians of 5).
 HNN-core with 4 joblib workers: 11.1 s for the 20 runs (the example's own log).
 With --compare OTHER_BUILD_DIR, each sweep of OTHER_BUILD_DIR/bin/myelin runs right after
@@ -20,6 +20,7 @@ import argparse
 import csv
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import tempfile
@@ -47,7 +48,7 @@ def main():
         args = ["sweep", net, "--set", "drives.evprox1.mu=40", "--set",
                 "drives.evprox1.sigma=5", "--vary",
                 f"{P}.L2_basket,{P}.L5_basket,{P}.L2_pyramidal,{P}.L5_pyramidal=logspace(-4,-1,20)",
-                "-q", "-o", os.path.join(tmp, "out")]
+                "-q"]
         exes = [("", exe)]
         if a.compare:
             exes.append((" (compared)", os.path.join(a.compare, "bin", "myelin")))
@@ -55,17 +56,21 @@ def main():
                              ("1 job x 2 threads", ["--threads", "2"]),
                              ("2 jobs x 1 thread", ["--jobs", "2"])]:
             walls = {tag: [] for tag, _ in exes}
-            for _ in range(a.repeats):
+            for k in range(a.repeats):
                 for tag, x in reversed(exes):  # the compared build first: ours ends last
+                    # A fresh directory each time: the same sweep into the same directory
+                    # would resume it (nothing left to run).
+                    out = os.path.join(tmp, "out")
+                    shutil.rmtree(out, ignore_errors=True)
                     t0 = time.perf_counter()
-                    subprocess.run([x] + args + extra, check=True)
+                    subprocess.run([x] + args + extra + ["-o", out], check=True)
                     walls[tag].append(time.perf_counter() - t0)
             for tag, w in walls.items():
                 results[label + tag] = {"wall_s": w, "median_s": statistics.median(w)}
                 print(f"{label + tag:32s} 20 runs: median {statistics.median(w):.2f} s "
                       f"(runs: {', '.join(f'{v:.2f}' for v in w)})", flush=True)
             if label == "1 job x 1 thread":
-                with open(os.path.join(tmp, "out", "sweep.csv")) as f:
+                with open(os.path.join(tmp, "out", "results.csv")) as f:
                     per_run = statistics.median(float(r["wall_s"]) for r in csv.DictReader(f))
                 results["one_run_1_thread_s"] = per_run
                 print(f"{'':20s} one run (median of the last sweep's 20): {per_run:.3f} s")

@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """Plots of a myelin run directory: raster.png, rates.png, traces.png (and dipole.png
-when the run wrote dipole.csv).
+when the run wrote dipole.csv); of a batch directory (docs/batch.md): summaries.png (the
+summary columns against the first varied parameter) and, with the runs' dipoles kept,
+dipoles.png (every run's smoothed aggregate dipole, overlaid).
 
     /usr/bin/python3 -m myelin.plot DIR      (or: myelin plot DIR)
 """
@@ -62,12 +64,110 @@ def raster(ax, spikes, sizes, tstop):
     ax.set_title(title)
 
 
+def _number(text):
+    try:
+        return float(text)
+    except ValueError:
+        return np.nan
+
+
+def plot_batch(d):
+    """summaries.png and (with kept dipoles) dipoles.png of a batch directory."""
+    import csv
+    with open(os.path.join(d, "batch.json")) as f:
+        varied = json.load(f)["columns"]
+    results = os.path.join(d, "results.csv")
+    if not os.path.exists(results):
+        print(f"myelin plot: error: the batch in '{d}' is not complete (no results.csv): "
+              "run it again to finish it", file=sys.stderr)
+        return 1
+    with open(results) as f:
+        rows = [r for r in csv.DictReader(f) if r["status"] == "ok"]
+    if not rows:
+        print(f"myelin plot: error: no run of the batch in '{d}' succeeded", file=sys.stderr)
+        return 1
+    # x: the first varied parameter with numeric values (else the run id); a second one
+    # with several values gives one line per value.
+    numeric = [c for c in varied if all(np.isfinite(_number(r[c])) for r in rows)]
+    xname = numeric[0] if numeric else "id"
+    x = np.array([_number(r[xname]) for r in rows])
+    group = next((c for c in numeric[1:] if len({r[c] for r in rows}) > 1
+                  and any(r[c] != r[xname] for r in rows)), None)
+    kinds = [("rate_", "_Hz", "rate [Hz]"), ("isi_cv_", "", "ISI CV"),
+             ("fano_", "", f"Fano factor"), ("sync_chi_", "", "synchrony chi")]
+    cols = list(rows[0])
+    panels = []
+    for prefix, suffix, label in kinds:
+        names = [c for c in cols if c.startswith(prefix) and c.endswith(suffix)
+                 and any(r[c] != "" for r in rows)]
+        if names:
+            panels.append((label, [(c[len(prefix):len(c) - len(suffix)], c) for c in names]))
+    dip = [c for c in ("agg_smooth_min_nAm", "agg_smooth_max_nAm") if c in cols]
+    if dip:
+        panels.append(("smoothed dipole extrema [nAm]", [(c[11:14], c) for c in dip]))
+    if not panels:
+        print(f"myelin plot: error: the batch in '{d}' kept no summaries (\"keep\": "
+              "\"nothing\")", file=sys.stderr)
+        return 1
+    fig, axes = plt.subplots(len(panels), 1, figsize=(9, 2.6 * len(panels)), sharex=True,
+                             squeeze=False)
+    positive = np.all(x > 0) and x.max() / x.min() > 50
+    groups = sorted({r[group] for r in rows}, key=_number) if group else [None]
+    for ax, (label, series) in zip(axes[:, 0], panels):
+        for k, (name, c) in enumerate(series):
+            for gi, g in enumerate(groups):
+                sel = [i for i, r in enumerate(rows) if g is None or r[group] == g]
+                y = np.array([_number(rows[i][c]) for i in sel])
+                order = np.argsort(x[sel], kind="stable")
+                tag = name if g is None else f"{name}, {group}={g}"
+                ax.plot(x[sel][order], y[order], "o-", ms=3, lw=1, color=f"C{k}",
+                        alpha=1.0 if len(groups) == 1 else 0.3 + 0.7 * gi / (len(groups) - 1),
+                        label=tag if len(groups) <= 4 or gi in (0, len(groups) - 1) else None)
+        ax.set_ylabel(label)
+        if positive:
+            ax.set_xscale("log")
+        ax.legend(fontsize=7, loc="best")
+    axes[-1, 0].set_xlabel(xname)
+    axes[0, 0].set_title(f"{len(rows)} runs" + (f" (one line per {group})" if group else ""))
+    fig.tight_layout()
+    _save(fig, os.path.join(d, "summaries.png"))
+    written = ["summaries.png"]
+    runs = os.path.join(d, "runs")
+    files = [(r, os.path.join(runs, f"{int(r['id']):03d}", "dipole_smooth.csv")) for r in rows]
+    files = [(r, p) for r, p in files if os.path.exists(p)]
+    if not files and os.path.isdir(runs):  # ids of more than 3 digits
+        width = len(sorted(os.listdir(runs))[0]) if os.listdir(runs) else 3
+        files = [(r, os.path.join(runs, f"{int(r['id']):0{width}d}", "dipole_smooth.csv"))
+                 for r in rows]
+        files = [(r, p) for r, p in files if os.path.exists(p)]
+    if files:
+        fig, ax = plt.subplots(figsize=(10, 5))
+        xs = np.array([_number(r[xname]) for r, _ in files])
+        lo, hi = np.nanmin(xs), np.nanmax(xs)
+        if lo > 0 and hi / lo > 50:  # a logspace: colours by decade
+            xs, lo, hi = np.log10(xs), np.log10(lo), np.log10(hi)
+        for (r, p), xv in zip(files, xs):
+            sm = np.genfromtxt(p, delimiter=",", names=True)
+            shade = 0.5 if hi == lo else (xv - lo) / (hi - lo)
+            ax.plot(sm[sm.dtype.names[0]], sm["agg"], color=plt.cm.viridis(shade), lw=0.8)
+        ax.set_xlabel("time [ms]")
+        ax.set_ylabel("aggregate dipole [nAm], smoothed 30 ms, x3000")
+        ax.set_title(f"{len(files)} runs, colour: {xname} (dark: lowest, light: highest)")
+        fig.tight_layout()
+        _save(fig, os.path.join(d, "dipoles.png"))
+        written.append("dipoles.png")
+    print(f"wrote {', '.join(written)} in {d}")
+    return 0
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1:
         print("usage: myelin plot DIR", file=sys.stderr)
         return 2
     d = argv[0]
+    if os.path.exists(os.path.join(d, "batch.json")):
+        return plot_batch(d)
     spikes_file = os.path.join(d, "spikes.h5")
     if not os.path.isdir(d) or not os.path.exists(spikes_file):
         print(f"myelin plot: error: no run outputs in '{d}' (spikes.h5 missing)", file=sys.stderr)

@@ -21,7 +21,7 @@ def test_runs_equal_single_runs_and_jobs_change_nothing(myelin_bin, net3x3, tmp_
         run(myelin_bin, "sweep", net3x3, "--vary",
             f"{P}.L5_pyramidal,{P}.L2_pyramidal={','.join(values)}", "--jobs", jobs,
             "--threads", 1, "-o", tmp_path / f"j{jobs}", "-q")
-    r1, r2 = rows(tmp_path / "j1/sweep.csv"), rows(tmp_path / "j2/sweep.csv")
+    r1, r2 = rows(tmp_path / "j1/results.csv"), rows(tmp_path / "j2/results.csv")
     assert len(r1) == 2
     for a, b in zip(r1, r2):
         a.pop("wall_s"), b.pop("wall_s")
@@ -31,7 +31,7 @@ def test_runs_equal_single_runs_and_jobs_change_nothing(myelin_bin, net3x3, tmp_
         run(myelin_bin, "run", net3x3, "--set", f"{P}.L5_pyramidal={v}", "--set",
             f"{P}.L2_pyramidal={v}", "-o", single, "-q")
         for name in ("dipole.csv", "dipole_smooth.csv"):
-            assert (single / name).read_bytes() == (tmp_path / f"j2/run_{k:03d}" / name).read_bytes()
+            assert (single / name).read_bytes() == (tmp_path / f"j2/runs/{k:03d}" / name).read_bytes()
         s = json.loads((single / "summary.json").read_text())
         for pop in ("L2_basket", "L2_pyramidal", "L5_basket", "L5_pyramidal"):
             assert int(r1[k][f"spikes_{pop}"]) == s["populations"][pop]["spike_count"]
@@ -42,11 +42,11 @@ def test_runs_equal_single_runs_and_jobs_change_nothing(myelin_bin, net3x3, tmp_
 def test_grid_crosses_lists_first_outermost(myelin_bin, net3x3, tmp_path):
     run(myelin_bin, "sweep", net3x3, "--vary", "tstop=linspace(10,20,3)", "--vary",
         f"{P}.L5_basket=logspace(-3,-2,2)", "--grid", "-o", tmp_path / "g", "-q")
-    r = rows(tmp_path / "g/sweep.csv")
+    r = rows(tmp_path / "g/results.csv")
     assert [(float(x["tstop"]), float(x[f"{P}.L5_basket"])) for x in r] == [
         (10, 0.001), (10, 0.01), (15, 0.001), (15, 0.01), (20, 0.001), (20, 0.01)]
     for k, x in enumerate(r):
-        s = json.loads((tmp_path / f"g/run_{k:03d}/summary.json").read_text())
+        s = json.loads((tmp_path / f"g/runs/{k:03d}/summary.json").read_text())
         assert s["tstop_ms"] == pytest.approx(float(x["tstop"]))
 
 
@@ -58,24 +58,29 @@ def test_hnn_core_batch_example_minimum(myelin_bin, net3x3, tmp_path):
         "drives.evprox1.sigma=5", "--vary",
         f"{P}.L2_basket,{P}.L5_basket,{P}.L2_pyramidal,{P}.L5_pyramidal=logspace(-4,-1,20)",
         "-o", tmp_path / "s", "-q")
-    r = rows(tmp_path / "s/sweep.csv")
+    r = rows(tmp_path / "s/results.csv")
     assert len(r) == 20
     assert float(r[0][f"{P}.L2_basket"]) == 1e-4 and float(r[-1][f"{P}.L5_pyramidal"]) == 0.1
     for x in r[:5]:
-        assert float(x["agg_smooth_min"]) / 3000 == pytest.approx(-1.9487233699162363e-05,
+        assert float(x["agg_smooth_min_nAm"]) / 3000 == pytest.approx(-1.9487233699162363e-05,
                                                                    rel=1e-9)
-    assert float(r[-1]["agg_smooth_max"]) > 10 * float(r[0]["agg_smooth_max"])
+    assert float(r[-1]["agg_smooth_max_nAm"]) > 10 * float(r[0]["agg_smooth_max_nAm"])
 
 
 @pytest.mark.parametrize("args,code,message", [
-    (["--vary", "tstop=10,20", "--vary", "seed=1,2,3"], 2, "different lengths (2 and 3)"),
+    (["--vary", "tstop=10,20", "--vary", "seed=1,2,3"], 1, "different lengths (2 and 3)"),
     (["--vary", "tstop=logspace(1,2)"], 2, "takes three numbers"),
     (["--vary", "tstop=linspace(1,2,0)"], 2, "NUM must be an integer"),
     (["--vary", "=1,2"], 2, "expected PATH[,PATH...]=VALUES"),
     (["--vary", "tstop=1,,2"], 2, "empty value"),
     ([], 2, "needs at least one --vary"),
-    (["--vary", f"{P}.L5_basket=0.01,-1"], 1, f"run 1 ({P}.L5_basket=-1)"),
-    (["--vary", "drives.nope.mu=1,2"], 1, "run 0"),
+    (["--vary", f"{P}.L5_basket=0.01,-1"], 1,
+     f"--vary '{P}.L5_basket=0.01,-1' value 1 ({P}.L5_basket=-1)"),
+    (["--vary", "drives.nope.mu=1,2"], 1, "--vary 'drives.nope.mu=1,2' value 0"),
+    (["--vary", "tstop=10,20", "--tstop", "30"], 1,
+     "--vary 'tstop=10,20' sets 'tstop', which --tstop sets too"),
+    (["--vary", "seed=1,2", "--set", "seed=3"], 1,
+     "--vary 'seed=1,2' sets 'seed', which --set seed=3 sets too"),
 ])
 def test_errors_name_the_problem_and_write_nothing(myelin_bin, net3x3, tmp_path, args, code,
                                                    message):
@@ -86,26 +91,40 @@ def test_errors_name_the_problem_and_write_nothing(myelin_bin, net3x3, tmp_path,
     assert not out.exists()
 
 
-def test_failed_run_removes_only_what_the_sweep_wrote(myelin_bin, net3x3, tmp_path):
-    """Run 0 is written, run 1 fails (its recording needs more than --max-record-memory):
-    run_000 goes, no sweep.csv is left, and what the directory held before stays."""
+def test_failed_run_is_recorded_and_the_sweep_goes_on(myelin_bin, net3x3, tmp_path):
+    """Run 1 fails (its recording needs more than --max-record-memory): it is a row with
+    status 'failed' and the message, run 0 and run 2 are complete, the exit status is 1."""
     out = tmp_path / "s"
-    for old in ("run_001", "run_005"):
-        (out / old).mkdir(parents=True)
-        (out / old / "mine.txt").write_text("from an earlier sweep")
-    p = run(myelin_bin, "sweep", net3x3, "--vary", "tstop=5,60", "--max-record-memory", "3000",
-            "-o", out, "-q", check=False)
+    p = run(myelin_bin, "sweep", net3x3, "--vary", "tstop=5,60,6", "--max-record-memory", "3000",
+            "-o", out, "-q", "--jobs", 1, check=False)
     assert p.returncode == 1, p.stderr
-    assert "run 1 (tstop=60): recorders would need" in p.stderr
-    assert sorted(x.name for x in out.iterdir()) == ["run_001", "run_005"]
-    assert (out / "run_005" / "mine.txt").read_text() == "from an earlier sweep"
-    assert (out / "run_001" / "mine.txt").exists()
+    assert "1 of 3 runs failed" in p.stderr and "run 001: recorders would need" in p.stderr
+    r = rows(out / "results.csv")
+    assert [x["status"] for x in r] == ["ok", "failed", "ok"]
+    assert "recorders would need" in r[1]["error"] and r[0]["error"] == ""
+    assert r[1]["spikes_L5_pyramidal"] == "" and r[2]["spikes_L5_pyramidal"] != ""
+    assert sorted(x.name for x in (out / "runs").iterdir()) == ["000", "002"]
+
+
+def test_directory_with_other_files_is_refused(myelin_bin, net3x3, tmp_path):
+    out = tmp_path / "s"
+    (out / "run_001").mkdir(parents=True)
+    (out / "run_001" / "mine.txt").write_text("from an earlier sweep")
+    for extra in ([], ["--overwrite"]):
+        p = run(myelin_bin, "sweep", net3x3, "--vary", "tstop=5", "-o", out, *extra, check=False)
+        assert p.returncode == 1 and f"'{out}' is not empty and holds no batch" in p.stderr
+    assert sorted(x.name for x in out.iterdir()) == ["run_001"]
+
+
+def test_empty_output_name_is_refused(myelin_bin, net3x3):
+    p = run(myelin_bin, "sweep", net3x3, "--vary", "tstop=5", "-o", "", check=False)
+    assert p.returncode == 2 and "-o: empty directory name" in p.stderr
 
 
 @pytest.mark.parametrize("flag,message", [
     (["--vary", "tstop=1,2"], "--vary and --grid belong to 'myelin sweep'"),
     (["--grid"], "--vary and --grid belong to 'myelin sweep'"),
-    (["--jobs", "2"], "--jobs belongs to 'myelin sweep' and 'myelin run --trials'"),
+    (["--jobs", "2"], "--jobs belongs to 'myelin batch', 'myelin sweep' and 'myelin run --trials'"),
 ])
 def test_sweep_flags_are_refused_by_run(myelin_bin, net3x3, tmp_path, flag, message):
     p = run(myelin_bin, "run", net3x3, *flag, "-o", tmp_path / "r", check=False)
@@ -126,6 +145,6 @@ def test_replayed_drives_apply_to_every_run(myelin_bin, net3x3, tmp_path):
         run(myelin_bin, "run", net3x3, "--set", f"{P}.L5_pyramidal={v}", "--replay-drives",
             csv_path, "-o", single, "-q")
         assert (single / "dipole.csv").read_bytes() == \
-            (tmp_path / f"s/run_{k:03d}/dipole.csv").read_bytes()
+            (tmp_path / f"s/runs/{k:03d}/dipole.csv").read_bytes()
         s = json.loads((single / "summary.json").read_text())
         assert s["populations"]["evprox1"]["spike_count"] == 3

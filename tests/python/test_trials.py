@@ -36,24 +36,24 @@ def test_trial_t_is_the_run_with_drive_seeds_plus_t(myelin_bin, net3x3, trials, 
         run(myelin_bin, "run", net3x3, "--set", f"drives.evprox1.seed={seed + t}", "-o", single,
             "-q")
         for name in ("dipole.csv", "dipole_smooth.csv"):
-            assert (single / name).read_bytes() == (trials / f"j1/trial_{t:03d}" / name).read_bytes()
+            assert (single / name).read_bytes() == (trials / f"j1/runs/{t:03d}" / name).read_bytes()
     # The trials draw different drive times, so their dipoles differ.
-    assert (trials / "j1/trial_000/dipole.csv").read_bytes() != \
-        (trials / "j1/trial_001/dipole.csv").read_bytes()
+    assert (trials / "j1/runs/000/dipole.csv").read_bytes() != \
+        (trials / "j1/runs/001/dipole.csv").read_bytes()
 
 
-def test_jobs_change_nothing_and_trials_csv_counts_the_spikes(trials):
-    r1, r2 = rows(trials / "j1/trials.csv"), rows(trials / "j2/trials.csv")
+def test_jobs_change_nothing_and_results_csv_counts_the_spikes(trials):
+    r1, r2 = rows(trials / "j1/results.csv"), rows(trials / "j2/results.csv")
     assert [x["trial"] for x in r1] == ["0", "1", "2"]
     for t, (a, b) in enumerate(zip(r1, r2)):
         a.pop("wall_s"), b.pop("wall_s")
         assert a == b
-        s = json.loads((trials / f"j2/trial_{t:03d}/summary.json").read_text())
+        s = json.loads((trials / f"j2/runs/{t:03d}/summary.json").read_text())
         for pop in POPS:
             assert int(a[f"spikes_{pop}"]) == s["populations"][pop]["spike_count"]
-        smooth = dipole(trials / f"j2/trial_{t:03d}/dipole_smooth.csv")
-        assert float(a["agg_smooth_min"]) == pytest.approx(smooth[:, 1].min(), rel=1e-9)
-        assert float(a["agg_smooth_max"]) == pytest.approx(smooth[:, 1].max(), rel=1e-9)
+        smooth = dipole(trials / f"j2/runs/{t:03d}/dipole_smooth.csv")
+        assert float(a["agg_smooth_min_nAm"]) == pytest.approx(smooth[:, 1].min(), rel=1e-9)
+        assert float(a["agg_smooth_max_nAm"]) == pytest.approx(smooth[:, 1].max(), rel=1e-9)
     for name in ("dipole_mean.csv", "dipole_smooth_mean.csv"):
         assert (trials / "j1" / name).read_bytes() == (trials / "j2" / name).read_bytes()
 
@@ -62,7 +62,7 @@ def test_jobs_change_nothing_and_trials_csv_counts_the_spikes(trials):
                                        ("dipole_smooth_mean.csv", "dipole_smooth.csv")])
 def test_mean_files_are_the_average_of_the_trials(trials, mean, each):
     m = dipole(trials / "j1" / mean)
-    per = np.stack([dipole(trials / f"j1/trial_{t:03d}" / each) for t in range(3)])
+    per = np.stack([dipole(trials / f"j1/runs/{t:03d}" / each) for t in range(3)])
     assert m.shape == per[0].shape and m.shape[1] == 4  # t_ms, agg, L2, L5
     np.testing.assert_array_equal(m[:, 0], per[0][:, 0])
     # Each file holds 10 significant digits: the mean of the rounded trials is within

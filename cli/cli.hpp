@@ -1,0 +1,46 @@
+#pragma once
+// What the `myelin` command's files share: options, usage errors, the batch commands.
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "io/writers.hpp"
+#include "myelin/simulation.hpp"
+
+namespace myelin_cli {
+
+struct usage_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// A finite number, else usage_error naming the option.
+double parse_number(const std::string& opt, const std::string& v);
+
+struct options {
+  std::string command, model, out_dir;
+  bool out_given = false;  // -o given (an empty value is refused)
+  std::optional<double> tstop, dt, seed;
+  int threads = 0;
+  bool threads_given = false;
+  double max_record_memory = 0;
+  bool quiet = false;
+  std::vector<std::string> sets;
+  std::string replay_drives;
+  std::vector<std::string> varies;  // sweep
+  bool grid = false;
+  std::optional<int> jobs;   // 0: every core
+  int trials = 1;            // run
+  bool overwrite = false;    // batch, sweep, run --trials
+  std::string command_line;  // as typed (shell-quoted), for "run it again" hints
+  myelin::detail::compression compress = myelin::detail::compression::none;
+};
+
+/// `myelin batch`, `myelin sweep`, `myelin run --trials`: one batch library each
+/// (docs/batch.md); exit status 0, 1 (a run failed) or 128 + signal (interrupted).
+int cmd_batch(const options& o, const myelin::mpi_session& mpi);
+int cmd_sweep(const options& o, const myelin::mpi_session& mpi);
+int cmd_trials(const options& o, const myelin::mpi_session& mpi);
+
+}  // namespace myelin_cli

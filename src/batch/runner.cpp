@@ -1,0 +1,208 @@
+// Running a plan: runs handed out one at a time to this process's jobs (and, under MPI,
+// to the other ranks), each row persisted as its run ends, the table written when every
+// run has a row.
+
+#if __has_include(<malloc.h>)
+#include <malloc.h>  // mallopt (glibc)
+#endif
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <filesystem>
+#include <thread>
+
+#include "batch/internal.hpp"
+#include "engine/context.hpp"
+#include "engine/simulation_access.hpp"
+#include "io/transaction.hpp"
+#include "io/writers.hpp"
+#include "myelin/error.hpp"
+
+namespace myelin::batch {
+
+namespace detail {
+
+std::mutex& hdf5_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+hnn_dipole_signals dipoles_and_outputs(const simulation& sim, const std::string& dir) {
+  hnn_dipole_signals dip = hnn_dipoles(sim);
+  if (!dir.empty()) {
+    std::lock_guard<std::mutex> lock(hdf5_mutex());
+    // The batch flushes once, before its table.
+    sim.write_outputs(dir, {.sync = false, .extra = hnn_dipole_files(dip, sim.model().dt)});
+  }
+  return dip;
+}
+
+}  // namespace detail
+
+namespace {
+
+namespace fs = std::filesystem;
+using clock_type = std::chrono::steady_clock;
+
+double since(clock_type::time_point t0) {
+  return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
+
+// One run, on this process alone: a failure (an invalid value met at run time, a
+// numerical blow-up, a recording limit) becomes a failed row.
+row execute(const plan& p, std::size_t id, const std::string& dir, const options& o, int threads) {
+  const auto t0 = clock_type::now();
+  row r;
+  r.id = id;
+  r.trial = static_cast<int>(id % static_cast<std::size_t>(p.spec().trials));
+  const std::string run_dir = (fs::path(dir) / "runs" / p.run_name(id)).string();
+  try {
+    const network net = p.model(id);
+    r.seed = p.seed_of(net);
+    run_options ro;
+    ro.threads = threads;
+    ro.max_record_memory = o.max_record_memory;
+    simulation sim = simulation_access::make(net, ro, myelin::detail::make_local_context());
+    sim.run(net.tstop);
+    const hnn_dipole_signals dip =
+        detail::dipoles_and_outputs(sim, p.spec().keep == keep_mode::all ? run_dir : "");
+    if (p.spec().keep != keep_mode::nothing)
+      r.summaries = detail::summarize(sim, dip, p.spec().bin_ms);
+    r.ok = true;
+  } catch (const std::exception& e) {
+    r.ok = false;
+    r.error = e.what();
+    r.summaries.clear();
+    std::error_code ec;
+    fs::remove_all(run_dir, ec);
+  }
+  r.values = p.values(id);
+  r.wall_s = since(t0);
+  return r;
+}
+
+}  // namespace
+
+result run(const plan& p, const std::string& dir, const options& o) {
+  const int rank = detail::world_rank(), ranks = detail::world_size();
+  if (dir.empty()) throw error("batch directory: empty path");
+  const int jobs = o.jobs > 0 ? o.jobs
+                   : ranks > 1
+                       ? 1
+                       : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = jobs > 1 ? 1 : std::max(0, o.threads);
+#if defined(M_MMAP_THRESHOLD) && defined(M_TRIM_THRESHOLD)
+  // The runs allocate and free the same large buffers over and over. Kept in the heap
+  // (not one mmap each, no trimming), later runs reuse pages already mapped instead of
+  // faulting fresh ones in: a 20-run 3x3 sweep takes ~2k page faults instead of ~12k.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
+#endif
+
+  // Rank 0 prepares the directory; every rank learns whether that went well.
+  std::vector<row> found;
+  std::string problem;
+  if (rank == 0) {
+    try {
+      found = detail::prepare_directory(p, dir, o.overwrite);
+    } catch (const std::exception& e) {
+      problem = e.what();
+      if (ranks == 1) throw;
+    }
+  }
+  problem = detail::broadcast(problem);
+  if (!problem.empty()) throw error(problem);
+
+  if (rank != 0) {
+    detail::request_runs(
+        [&](std::size_t id) { return detail::row_to_json(execute(p, id, dir, o, threads)); });
+    return {};
+  }
+
+  std::vector<row> rows(p.size());
+  std::vector<char> have(p.size(), 0);
+  progress st;
+  st.total = p.size();
+  for (auto& r : found) {
+    have[r.id] = 1;
+    st.failed += r.ok ? 0 : 1;
+    rows[r.id] = std::move(r);
+  }
+  st.done = st.resumed = static_cast<std::size_t>(std::count(have.begin(), have.end(), 1));
+  std::vector<std::size_t> pending;
+  for (std::size_t id = 0; id < p.size(); ++id)
+    if (!have[id]) pending.push_back(id);
+
+  std::mutex m;  // the hand-out, the rows and the progress
+  std::size_t next = 0;
+  std::exception_ptr fatal;  // a row that cannot be written ends the batch
+  const auto t0 = clock_type::now();
+  if (o.on_progress) o.on_progress(st);
+  auto hand_out = [&]() -> std::optional<std::size_t> {
+    std::lock_guard<std::mutex> lock(m);
+    if (fatal || next == pending.size() || (o.stop && o.stop->load())) return std::nullopt;
+    return pending[next++];
+  };
+  auto record = [&](row r) {
+    std::lock_guard<std::mutex> lock(m);
+    if (fatal) return;
+    try {
+      detail::write_row(p, dir, r);
+    } catch (...) {
+      fatal = std::current_exception();
+      return;
+    }
+    const std::size_t id = r.id;
+    have[id] = 1;
+    ++st.done;
+    st.failed += r.ok ? 0 : 1;
+    rows[id] = std::move(r);
+    st.elapsed_s = since(t0);
+    const double finished = static_cast<double>(st.done - st.resumed);
+    st.eta_s = st.elapsed_s / finished * static_cast<double>(st.total - st.done);
+    st.last = &rows[id];
+    if (o.on_progress) o.on_progress(st);
+  };
+  auto worker = [&] {
+    while (const auto id = hand_out()) record(execute(p, *id, dir, o, threads));
+  };
+  {
+    const int local = std::min<int>(jobs, static_cast<int>(pending.size()));
+    std::vector<std::thread> team;
+    // Under MPI this thread answers the other ranks, and `jobs` threads run here.
+    for (int j = ranks > 1 ? 0 : 1; j < local; ++j) team.emplace_back(worker);
+    if (ranks > 1) {
+      detail::serve_runs(hand_out, [&](const std::string& text) {
+        row r;
+        try {
+          r = detail::row_from_json(text);
+        } catch (...) {
+          std::lock_guard<std::mutex> lock(m);
+          if (!fatal) fatal = std::current_exception();
+          return;
+        }
+        record(std::move(r));
+      });
+    } else if (local > 0) {
+      worker();
+    }
+    for (auto& t : team) t.join();
+  }
+  if (fatal) std::rethrow_exception(fatal);
+
+  result res;
+  const bool complete = std::all_of(have.begin(), have.end(), [](char c) { return c != 0; });
+  for (std::size_t id = 0; id < p.size(); ++id)
+    if (have[id]) res.rows.push_back(rows[id]);
+  res.failed = st.failed;
+  res.interrupted = !complete;
+  if (complete) {
+    // The runs' files and rows reach the disk in one flush, before the table.
+    myelin::detail::sync_file_system(dir);
+    res.files = detail::write_table(p, dir, res.rows);
+  }
+  return res;
+}
+
+}  // namespace myelin::batch
