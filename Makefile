@@ -4,7 +4,7 @@ BUILD_DIR ?= build
 JOBS      ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all deps configure build demo demo-erp demo-coba test test-nompi test-unit test-validation bench format clean
+.PHONY: all deps configure build demo demo-erp demo-coba test test-nompi test-sanitize test-unit test-validation bench format clean
 
 all: build
 
@@ -34,7 +34,7 @@ demo-coba: build
 	$(BUILD_DIR)/bin/myelin plot results/demo/coba
 	@echo "demo: outputs in results/demo/coba/ (summary.json, spikes.h5, traces.h5, *.png)"
 
-test: build test-nompi
+test: build test-nompi test-sanitize
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 	MYELIN_BUILD_DIR=$(abspath $(BUILD_DIR)) $(PYTHON) -m pytest -q tests/python tests/validation
 
@@ -47,6 +47,17 @@ test-nompi: deps
 	@cmake --build build-nompi -j $(JOBS) --target myelin_tests
 	build-nompi/bin/myelin_tests --gtest_brief=1
 
+# The unit tests built with AddressSanitizer and UndefinedBehaviorSanitizer (-O1, no
+# MPI: several ranks still run in one process over the loopback transport). Any report
+# fails the target.
+test-sanitize: deps
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
+	  -DMYELIN_SANITIZE=ON -DMYELIN_WITH_MPI=OFF -DPython3_EXECUTABLE=$(PYTHON) \
+	  > build-asan.configure.log 2>&1 || (cat build-asan.configure.log; exit 1)
+	@cmake --build build-asan -j $(JOBS) --target myelin_tests
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  build-asan/bin/myelin_tests --gtest_brief=1
+
 bench: build
 	$(PYTHON) bench/run.py --build-dir $(BUILD_DIR)
 	$(PYTHON) bench/parallel.py --build-dir $(BUILD_DIR)
@@ -58,4 +69,4 @@ format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
 
 clean:
-	rm -rf $(BUILD_DIR) $(BUILD_DIR).configure.log build-nompi build-nompi.configure.log results
+	rm -rf $(BUILD_DIR) $(BUILD_DIR).configure.log build-nompi build-nompi.configure.log build-asan build-asan.configure.log results

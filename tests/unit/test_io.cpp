@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <hdf5.h>
+
 #include "io/writers.hpp"
 #include "myelin/error.hpp"
 
@@ -37,18 +39,35 @@ TEST(io, spikes_round_trip) {
   EXPECT_TRUE(out[1].times.empty());
 }
 
+// Files are reproducible: no object in them stores a creation or modification time
+// (HDF5 stores both by default), so the same data always gives the same bytes.
+herr_t collect_times(hid_t, const char* name, const H5O_info_t* info, void* out) {
+  if (info->ctime != 0 || info->mtime != 0 || info->atime != 0 || info->btime != 0)
+    static_cast<std::vector<std::string>*>(out)->push_back(name);
+  return 0;
+}
+
 TEST(io, identical_data_gives_identical_files) {
   const fs::path dir = scratch("same");
   fs::create_directories(dir);
   std::vector<spike_table> in{{"a", {1.0, 2.0}, {1, 2}}};
   write_spikes_sonata((dir / "1.h5").string(), in);
-  sleep(1);  // a stored modification time would now differ
   write_spikes_sonata((dir / "2.h5").string(), in);
+  write_traces_h5((dir / "t.h5").string(), {{"exc", "v", "mV", {0.0, 1.0}, {4}, {1, 2}}});
   auto slurp = [](const fs::path& p) {
     std::ifstream f(p, std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(f), {});
   };
   EXPECT_EQ(slurp(dir / "1.h5"), slurp(dir / "2.h5"));
+  for (const char* f : {"1.h5", "t.h5"}) {
+    const hid_t file = H5Fopen((dir / f).c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    ASSERT_GE(file, 0);
+    std::vector<std::string> timed;
+    EXPECT_GE(H5Ovisit2(file, H5_INDEX_NAME, H5_ITER_NATIVE, collect_times, &timed, H5O_INFO_TIME),
+              0);
+    H5Fclose(file);
+    EXPECT_TRUE(timed.empty()) << f << ": objects with stored times, e.g. " << timed[0];
+  }
 }
 
 TEST(io, traces_round_trip) {
