@@ -115,3 +115,53 @@ def test_compress_changes_storage_not_values(myelin_bin, root, tmp_path):
     p = run(myelin_bin, "run", root / "models/coba.json", "--compress", "zip", check=False)
     assert p.returncode == 2
     assert p.stderr.startswith("myelin: --compress: expected none, fast or best, got 'zip'\n")
+
+
+def _start_and_wait(myelin_bin, model, d, extra, until):
+    """Starts a run into d; returns the process once until(d) holds (polled on the
+    filesystem, no clock involved beyond a generous deadline)."""
+    p = subprocess.Popen([myelin_bin, "run", str(model), "-o", str(d), "-q", *extra],
+                         env=ENV, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while p.poll() is None and time.monotonic() < deadline and not until(d):
+        time.sleep(0.001)
+    assert p.poll() is None, "the run ended before the phase to interrupt: " + p.stderr.read()
+    return p
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
+def test_interrupt_during_simulation_then_rerun(myelin_bin, root, tmp_path, sig):
+    """Interrupted while simulating, then the same command again: it completes and the
+    directory holds exactly its outputs."""
+    d = tmp_path / "sim"
+    model = root / "models/coba.json"
+    # 60 s of model time; the first progress line (printed once the run loop has gone on
+    # for 2 s) says the process is inside the simulation.
+    p = subprocess.Popen([myelin_bin, "run", str(model), "-o", str(d), "--tstop", "60000",
+                          "--threads", "1"], env=ENV, stderr=subprocess.PIPE, text=True)
+    line = p.stderr.readline()
+    assert "t = " in line, line
+    p.send_signal(sig)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == -sig, err
+    assert not d.exists() or os.listdir(d) == [], os.listdir(d)
+    run(myelin_bin, "run", model, "-o", d, "--tstop", 100, "-q")
+    assert sorted(os.listdir(d)) == ["spikes.h5", "summary.json", "traces.h5"]
+
+
+def test_sigkill_during_output_phase_then_rerun(myelin_bin, root, tmp_path):
+    """SIGKILL while the files are written leaves temporaries no handler could remove;
+    the next run into the directory removes them and commits its own outputs."""
+    d = tmp_path / "out"
+    model = root / "models/coba.json"
+    rec = 'recorders=[{"label":"v","target":"exc","variables":["v"],"interval":0.1}]'
+    p = _start_and_wait(myelin_bin, model, d, ["--tstop", "200", "--compress", "best",
+                                               "--set", rec],
+                        lambda d: d.exists() and any("traces" in n for n in temporaries(d)))
+    p.send_signal(signal.SIGKILL)
+    p.communicate(timeout=60)
+    assert temporaries(d), "SIGKILL left no temporary to clean: the test saw nothing"
+    run(myelin_bin, "run", model, "-o", d, "--tstop", 100, "-q")
+    assert sorted(os.listdir(d)) == ["spikes.h5", "summary.json", "traces.h5"]
+    with h5py.File(d / "spikes.h5") as f:
+        assert f["/spikes/exc/timestamps"][:].max() <= 100.0
