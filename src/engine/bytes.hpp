@@ -28,6 +28,7 @@ struct reader {
   }
   template <class T>
   void get(T* x, std::size_t n) {
+    if (n == 0) return;  // x may be an empty vector's null data(): memcpy forbids it
     std::memcpy(x, b.data() + at, n * sizeof(T));
     at += n * sizeof(T);
   }
