@@ -2,7 +2,9 @@
 the files equal those of a run held in memory, the memory stays bounded, and the run is
 refused, on one line, only when the disk cannot hold the recording."""
 import json
+import signal
 import subprocess
+import time
 
 import h5py
 import pytest
@@ -136,9 +138,14 @@ def test_disk_too_small_is_refused_on_one_line(myelin_bin, tmp_path, tiny_disk):
     assert (out / "traces.h5").exists()
 
 
-def test_disk_full_while_streaming_is_one_line_and_leaves_nothing(myelin_bin, tmp_path, tiny_disk):
+@pytest.mark.parametrize("ranks", [1, 2])
+def test_disk_full_while_streaming_is_one_line_and_leaves_nothing(myelin_bin, tmp_path, tiny_disk,
+                                                                  ranks):
     """The estimate (100 Hz per recorded cell) fits the free space; 1 kHz sources record
-    more and fill the disk during the run."""
+    more and fill the disk during the run. Rank 0 writes; every rank stops with its error
+    (none is left waiting in a collective)."""
+    if ranks > 1 and MPIRUN is None:
+        pytest.skip("mpirun not installed")
     model = tmp_path / "fast.json"
     model.write_text(json.dumps({
         "name": "fast", "dt": 0.1, "tstop": 1000.0, "seed": 1,
@@ -146,9 +153,35 @@ def test_disk_full_while_streaming_is_one_line_and_leaves_nothing(myelin_bin, tm
                          "params": {"rate": 1000.0}}],
         "recorders": [{"label": "s", "target": "src", "variables": ["spikes"]}]}))
     out = tiny_disk / "out"
-    p = run(myelin_bin, "run", model, "-o", out, "--max-record-memory", "20K", check=False)
-    assert p.returncode == 1
-    lines = p.stderr.strip().splitlines()
-    assert len(lines) == 1 and "No space left on device" in lines[0], p.stderr
-    assert f"{out}/spikes.h5" in lines[0]
+    p = run(myelin_bin, "run", model, "-o", out, "--max-record-memory", "20K", check=False,
+            ranks=ranks)
+    assert p.returncode != 0
+    lines = [x for x in p.stderr.splitlines() if x.startswith("myelin:")]
+    assert 1 <= len(lines) <= ranks, p.stderr  # the first rank's error aborts the job
+    for line in lines:
+        assert f"HDF5 file '{out}/spikes.h5'" in line and "No space left on device" in line, line
     assert list(tiny_disk.iterdir()) == []
+
+
+def test_interrupted_stream_leaves_nothing(myelin_bin, tmp_path):
+    """SIGTERM while the files are being streamed removes them and the directory the run
+    created (the transaction registered them for the interrupt cleanup)."""
+    model = big_model(tmp_path / "long.json", tstop=100000.0, rate=5.0)
+    spec = json.loads(model.read_text())
+    spec["recorders"][0]["interval"] = 1.0  # 8 kB per ms: slow to simulate, small on disk
+    model.write_text(json.dumps(spec))
+    out = tmp_path / "out"
+    p = subprocess.Popen([myelin_bin, "run", str(model), "-o", str(out), "-q", "--threads", "1",
+                          "--max-record-memory", "200K"], env=ENV, stderr=subprocess.PIPE)
+    try:
+        deadline = time.time() + 60
+        while not (out.exists() and any(f.name.startswith(".traces.h5.tmp-") for f in out.iterdir())):
+            assert p.poll() is None and time.time() < deadline
+            time.sleep(0.02)
+        time.sleep(0.2)  # some blocks written
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=60) == -signal.SIGTERM  # ended by the signal, after cleaning up
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert not out.exists()
