@@ -140,8 +140,9 @@ class simulation {
   /// Lets run() stream the recording to `dir` when it does not fit in memory: a run
   /// segment whose recording estimate exceeds run_options::max_record_memory, or whose
   /// cells record more spikes than that during the run, then writes spikes.h5 and
-  /// traces.h5 in `dir` as it runs (with what was recorded before), keeping only about
-  /// a quarter of the limit (at most 64 MiB) in memory, instead of being refused. Such a
+  /// traces.h5 in `dir` as it runs (with what was recorded before), flushing whenever a
+  /// quarter of the limit (at most 64 MiB) is pending, so that the recording stays well
+  /// within the limit (with the copies made while writing), instead of being refused. Such a
   /// segment is refused (error, before it starts) only if its estimate exceeds the free
   /// space of the disk holding `dir`. The files stay temporary (removed on failure or
   /// interrupt) until write_outputs(dir), with the same directory, completes and commits
