@@ -260,6 +260,7 @@ int cmd_run(const options& o, const myelin::network& net, const myelin::mpi_sess
   ro.max_record_memory = o.max_record_memory;
   ro.progress = [&](double t, double te) { bar(t, te); };
   myelin::simulation sim(net, ro);
+  sim.stream_outputs(dir);  // a recording too large for memory goes to disk as it runs
   sim.run(net.tstop);
   sim.write_outputs(dir);
   if (!o.quiet && mpi.rank() == 0) {

@@ -8,6 +8,13 @@
 //   sim.run(500.0);                       // second segment
 //   sim.write_outputs("results/coba");
 //
+// A run that writes its outputs can stream a recording too large for memory to disk:
+//
+//   myelin::simulation sim(net);
+//   sim.stream_outputs("results/coba");   // before run()
+//   sim.run();                            // refused only if the disk is too small
+//   sim.write_outputs("results/coba");    // completes and commits the files
+//
 // Results are bit-identical for any number of threads (docs/parallel.md).
 
 #include <cstdint>
@@ -22,7 +29,8 @@ namespace myelin {
 
 struct run_options {
   int threads = 0;  ///< worker threads; 0 = every core of the machine
-  /// Refuse to run if recorders would need more than this many bytes;
+  /// Refuse to run if recorders would need more than this many bytes (or, after
+  /// simulation::stream_outputs, stream the recording to disk instead);
   /// 0 = half the machine's physical memory.
   double max_record_memory = 0.0;
   /// Called from the run loop about every 0.2 s of wall time with (t_now, t_end) [ms].
@@ -128,6 +136,25 @@ class simulation {
   double run_seconds() const;
   uint64_t synapse_count() const;
   double synapse_bytes() const;  ///< memory held by connection tables [bytes]
+
+  /// Lets run() stream the recording to `dir` when it does not fit in memory: a run
+  /// segment whose recording estimate exceeds run_options::max_record_memory, or whose
+  /// cells record more spikes than that during the run, then writes spikes.h5 and
+  /// traces.h5 in `dir` as it runs (with what was recorded before), flushing whenever a
+  /// quarter of the limit (at most 64 MiB) is pending, so that the recording stays well
+  /// within the limit (with the copies made while writing), instead of being refused. Such a
+  /// segment is refused (error, before it starts) only if its estimate exceeds the free
+  /// space of the disk holding `dir`. The files stay temporary (removed on failure or
+  /// interrupt) until write_outputs(dir), with the same directory, completes and commits
+  /// them with the other outputs; that ends the simulation (run() refused afterwards).
+  /// Once streaming, spikes() and traces() throw error (the data are in the files;
+  /// streaming() says whether). A recording that fits in memory is not streamed, and
+  /// everything behaves as without this call. Call before run(); collective under MPI.
+  /// The streamed files are written during run() from the thread that closes an epoch:
+  /// no other thread of the process may use HDF5 meanwhile.
+  void stream_outputs(const std::string& dir);
+  /// Whether the recording has been switched to streaming (the same on every rank).
+  bool streaming() const;
 
   /// Writes spikes.h5, traces.h5 (if anything was recorded), summary.json and, for
   /// models with dipole-producing cells, HNN-core's dipole.csv and dipole_smooth.csv

@@ -160,7 +160,8 @@ void engine::advance_step(vp_state& vp, int64_t s, int parity) {
 }
 
 // End of an epoch (run by whichever thread finishes the epoch's last VP): merge the
-// spikes of every VP of every rank into merged[parity], count and record them.
+// spikes of every VP of every rank into merged[parity], count and record them (and
+// flush the recording's buffers when it streams to disk: recording.hpp).
 // Returns false if this or another rank failed.
 bool engine::finish_epoch(int parity, bool ok) {
   auto& lists = merge_lists;  // reused: no allocation per epoch
@@ -182,7 +183,7 @@ bool engine::finish_epoch(int parity, bool ok) {
       lists.emplace_back(all_spikes.data() + all_chunks[r], all_spikes.data() + all_chunks[r + 1]);
     merge_sorted(lists, merged[parity]);
   }
-  rec.record_spikes(merged[parity]);
+  rec.end_epoch(merged[parity], *dist, vps);  // records; flushes a streamed recording
   ++epochs_run;
   return true;
 }
@@ -215,7 +216,7 @@ void engine::run(double duration) {
                                       fmt(net.dt) + " ms)");
   if (step + n_steps >= (int64_t{1} << 31))
     throw model_error("duration", "a run is limited to 2^31 time steps in all");
-  rec.begin_run(duration, step, opt.max_record_memory);
+  rec.begin_run(duration, step, opt.max_record_memory, *dist, vps);
 
   stims = prepare_stimuli(net);
   for (auto& vp : vps) {

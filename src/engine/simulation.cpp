@@ -8,15 +8,17 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
 #include "engine/bytes.hpp"
 #include "engine/engine.hpp"
-#include "model/estimate.hpp"
 #include "engine/simulation_access.hpp"
 #include "hnn/drives.hpp"
 #include "io/writers.hpp"
+#include "model/estimate.hpp"
 #include "model/format.hpp"
 #include "model/schema.hpp"
 #include "model/selection.hpp"
@@ -149,7 +151,37 @@ void simulation::set_recording(const std::string& recorder, bool on) {
   throw model_error("recorders", "no recorder labelled '" + recorder + "'");
 }
 
+namespace {
+
+// The recording of a streamed simulation is in its files, not in memory.
+void refuse_if_streamed(const engine& m, const char* what) {
+  if (m.rec.streaming() || m.rec.stream_finished())
+    throw error(std::string(what) + ": the recording is streamed to '" + m.rec.stream_dir() +
+                "' (it did not fit in max_record_memory); read spikes.h5 and traces.h5 there "
+                "after write_outputs");
+}
+
+bool same_directory(const std::string& a, const std::string& b) {
+  namespace fs = std::filesystem;
+  auto norm = [](const std::string& d) {
+    fs::path p = fs::absolute(d).lexically_normal();
+    return p.has_filename() ? p : p.parent_path();
+  };
+  return norm(a) == norm(b);
+}
+
+}  // namespace
+
+void simulation::stream_outputs(const std::string& dir) {
+  impl_->eng.rec.stream_to(dir);
+}
+
+bool simulation::streaming() const {
+  return impl_->eng.rec.streaming() || impl_->eng.rec.stream_finished();
+}
+
 spike_data simulation::spikes(const std::string& population) const {
+  refuse_if_streamed(impl_->eng, "spikes()");
   return impl_->eng.rec.memory().spikes(find_population(impl_->eng.net, population, "population"));
 }
 
@@ -198,6 +230,7 @@ uint64_t simulation::first_gid(const std::string& population) const {
 
 std::vector<trace_data> simulation::traces() const {
   engine& m = impl_->eng;
+  refuse_if_streamed(m, "traces()");
   m.rec.flush_traces(*m.dist, m.vps);  // collective
   if (m.rank != 0) return {};
   return m.rec.memory().traces();
@@ -271,30 +304,37 @@ void simulation::write_outputs(const std::string& dir) const {
 }
 
 void simulation::write_outputs(const std::string& dir, const output_options& options) const {
-  const engine& m = impl_->eng;
-  const auto tr = traces();  // collective
+  engine& m = impl_->eng;
+  if (m.rec.stream_finished())
+    throw error("write_outputs: the streamed outputs were written to '" + m.rec.stream_dir() +
+                "' already");
+  const bool streamed = m.rec.streaming();
+  if (streamed && !same_directory(dir, m.rec.stream_dir()))
+    throw error("write_outputs: the recording was streamed to '" + m.rec.stream_dir() +
+                "'; write the outputs there, not to '" + dir + "'");
+  // Streamed: the last flush and the files closed; else every trace in memory.
+  output_transaction* streamed_tx = streamed ? m.rec.finish_stream(*m.dist, m.vps) : nullptr;
+  const auto tr = streamed ? std::vector<trace_data>{} : traces();  // collective
   if (m.rank != 0) return;
-  output_transaction tx(dir, options.sync);
+  std::optional<output_transaction> own;
+  output_transaction& tx = streamed ? *streamed_tx : own.emplace(dir, options.sync);
+  tx.set_sync(options.sync);
   for (const output_file& f : options.extra) f.write(tx.path(f.name));
-  std::vector<spike_table> st;
-  for (std::size_t p = 0; p < m.net.populations.size(); ++p) {
-    if (!m.rec.spikes_recorded(p)) continue;
-    const spike_data& d = m.rec.memory().spikes(p);
-    st.push_back({m.net.populations[p].label, d.times, d.node_ids});
+  if (!streamed) {
+    std::vector<spike_table> st;
+    for (std::size_t p = 0; p < m.net.populations.size(); ++p) {
+      if (!m.rec.spikes_recorded(p)) continue;
+      const spike_data& d = m.rec.memory().spikes(p);
+      st.push_back({m.net.populations[p].label, d.times, d.node_ids});
+    }
+    write_spikes_sonata(tx.path("spikes.h5"), st);
   }
-  write_spikes_sonata(tx.path("spikes.h5"), st);
   if (!tr.empty()) {
     std::vector<trace_table> tt;
     std::map<std::string, int> seen;
-    for (const auto& t : tr) {
-      // Keys built by append: GCC 12 warns falsely (-Wrestrict) on string + "/" + string.
-      std::string key = t.population;
-      key.append(1, '/').append(t.variable);
-      std::string var = t.variable;
-      const int n_seen = seen[key]++;
-      if (n_seen > 0) var.append(1, '_').append(std::to_string(n_seen));
-      tt.push_back({t.population, var, t.unit, t.times, t.node_ids, t.values});
-    }
+    for (const auto& t : tr)
+      tt.push_back({t.population, trace_dataset_name(seen, t.population, t.variable), t.unit,
+                    t.times, t.node_ids, t.values});
     write_traces_h5(tx.path("traces.h5"), tt);
   }
   nlohmann::json s;

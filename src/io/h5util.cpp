@@ -151,6 +151,32 @@ void write_dataset(hid_t parent, const std::string& name, const std::string& obj
   if (units) string_attribute(ds, "units", units, object, ctx);
 }
 
+h5 create_growing(hid_t parent, const char* name, const std::string& object, hid_t file_type,
+                  hsize_t cols, int rank, const std::vector<hsize_t>& chunk, compression c,
+                  const char* units, const context& ctx) {
+  const hsize_t dims[2] = {0, cols}, max[2] = {H5S_UNLIMITED, cols > 0 ? cols : H5S_UNLIMITED};
+  h5 space(H5Screate_simple(rank, dims, max), H5Sclose, ctx, "create dataspace for", object);
+  h5 dcpl = dataset_properties(chunk, c, object, ctx);
+  h5 ds(H5Dcreate2(parent, name, file_type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose, ctx,
+        "create dataset", object);
+  if (units) string_attribute(ds, "units", units, object, ctx);
+  return ds;
+}
+
+void append_rows(hid_t ds, hid_t mem_type, hsize_t start, hsize_t count, hsize_t cols, int rank,
+                 const void* buf, const std::string& object, const context& ctx) {
+  const hsize_t dims[2] = {start + count, cols};
+  ctx.check(H5Dset_extent(ds, dims), "extend dataset", object);
+  h5 file_space(H5Dget_space(ds), H5Sclose, ctx, "get dataspace of", object);
+  const hsize_t offset[2] = {start, 0}, block[2] = {count, cols};
+  ctx.check(H5Sselect_hyperslab(file_space, H5S_SELECT_SET, offset, nullptr, block, nullptr),
+            "select rows of", object);
+  h5 mem_space(H5Screate_simple(rank, block, nullptr), H5Sclose, ctx, "create dataspace for",
+               object);
+  ctx.check(H5Dwrite(ds, mem_type, mem_space, file_space, H5P_DEFAULT, buf), "write dataset",
+            object);
+}
+
 std::vector<hsize_t> dataset_shape(hid_t ds, const std::string& object, const context& ctx) {
   h5 space(H5Dget_space(ds), H5Sclose, ctx, "get dataspace of", object);
   const int rank = H5Sget_simple_extent_ndims(space);

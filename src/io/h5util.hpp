@@ -19,6 +19,11 @@
 
 namespace myelin::detail::h5io {
 
+/// SONATA (and BMTK, which writes the files that SONATA tools read) put these two
+/// attributes on the root group of every SONATA HDF5 file.
+inline constexpr uint32_t sonata_magic = 0x0A7A;
+inline constexpr uint32_t sonata_version[2] = {0, 1};
+
 /// Silences HDF5's printing of its error stack (once per process).
 void quiet_hdf5();
 
@@ -98,6 +103,20 @@ bool chunked(hsize_t total, compression c);
 void write_dataset(hid_t parent, const std::string& name, const std::string& object,
                    hid_t file_type, hid_t mem_type, const std::vector<hsize_t>& dims,
                    const void* data, const char* units, compression c, const context& ctx);
+
+/// Creates an empty dataset of rank 1 or 2 whose first dimension grows (append_rows):
+/// shape [0] or [0, cols], chunked as `chunk` with the filters of `c`, stored as
+/// `file_type`; `units`, when given, becomes a string attribute. (HDF5 needs chunks to grow
+/// a dataset; with cols == 0 the second dimension may grow too, as a chunk may not exceed
+/// a fixed dimension.)
+h5 create_growing(hid_t parent, const char* name, const std::string& object, hid_t file_type,
+                  hsize_t cols, int rank, const std::vector<hsize_t>& chunk, compression c,
+                  const char* units, const context& ctx);
+
+/// Grows `ds` (made by create_growing) to start + count rows and writes `count` rows of
+/// `cols` values of `mem_type` from `buf` at row `start`.
+void append_rows(hid_t ds, hid_t mem_type, hsize_t start, hsize_t count, hsize_t cols, int rank,
+                 const void* buf, const std::string& object, const context& ctx);
 
 std::vector<hsize_t> dataset_shape(hid_t ds, const std::string& object, const context& ctx);
 

@@ -15,35 +15,6 @@ namespace {
 
 // Samples per chunk of a time dataset: 64 KiB, so that short recordings stay small.
 constexpr hsize_t time_chunk = 8192;
-constexpr hsize_t unlimited = H5S_UNLIMITED;
-
-// Grows `ds` (rank 1 or 2) to `rows` rows and writes `count` rows at `start` from `buf`.
-void append_rows(hid_t ds, hsize_t start, hsize_t count, hsize_t cols, int rank, const void* buf,
-                 const std::string& object, const context& ctx) {
-  const hsize_t dims[2] = {start + count, cols};
-  ctx.check(H5Dset_extent(ds, dims), "extend dataset", object);
-  h5 file_space(H5Dget_space(ds), H5Sclose, ctx, "get dataspace of", object);
-  const hsize_t offset[2] = {start, 0}, block[2] = {count, cols};
-  ctx.check(H5Sselect_hyperslab(file_space, H5S_SELECT_SET, offset, nullptr, block, nullptr),
-            "select rows of", object);
-  h5 mem_space(H5Screate_simple(rank, block, nullptr), H5Sclose, ctx, "create dataspace for",
-               object);
-  ctx.check(H5Dwrite(ds, H5T_NATIVE_DOUBLE, mem_space, file_space, H5P_DEFAULT, buf),
-            "write dataset", object);
-}
-
-h5 create_growing(hid_t parent, const char* name, const std::string& object, hsize_t cols, int rank,
-                  const std::vector<hsize_t>& chunk, compression c, const char* units,
-                  const context& ctx) {
-  // A chunk may not exceed a fixed dimension: with no cells the second one grows too.
-  const hsize_t dims[2] = {0, cols}, max[2] = {unlimited, cols > 0 ? cols : unlimited};
-  h5 space(H5Screate_simple(rank, dims, max), H5Sclose, ctx, "create dataspace for", object);
-  h5 dcpl = dataset_properties(chunk, c, object, ctx);
-  h5 ds(H5Dcreate2(parent, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose,
-        ctx, "create dataset", object);
-  string_attribute(ds, "units", units, object, ctx);
-  return ds;
-}
 
 }  // namespace
 
@@ -90,13 +61,13 @@ std::size_t trace_stream::add(const std::string& population, const std::string& 
   v.object = pop_object + "/" + variable;
   v.cells = node_ids.size();
   h5 g = create_group(pop, variable, v.object, s.ctx);
-  v.time.emplace(
-      create_growing(g, "time", v.object + "/time", 1, 1, {time_chunk}, s.comp, "ms", s.ctx));
+  v.time.emplace(create_growing(g, "time", v.object + "/time", H5T_IEEE_F64LE, 1, 1, {time_chunk},
+                                s.comp, "ms", s.ctx));
   write_dataset(g, "node_ids", v.object + "/node_ids", H5T_STD_U64LE, H5T_NATIVE_UINT64, {v.cells},
                 node_ids.data(), nullptr, s.comp, s.ctx);
   // Chunks of whole rows (all cells of some samples), as write_traces_h5 uses for a large
   // dataset: the time slices a recorder produces are contiguous in the file.
-  v.data.emplace(create_growing(g, "data", v.object + "/data", v.cells, 2,
+  v.data.emplace(create_growing(g, "data", v.object + "/data", H5T_IEEE_F64LE, v.cells, 2,
                                 chunk_shape({hsize_t{1} << 16, std::max<hsize_t>(v.cells, 1)}),
                                 s.comp, unit.c_str(), s.ctx));
   s.vars.push_back(std::move(v));
@@ -110,9 +81,11 @@ void trace_stream::append(std::size_t handle, const double* time, std::size_t n_
   if (handle >= s.vars.size()) throw internal_error("trace_stream::append: no such handle");
   state::variable& v = s.vars[handle];
   if (n_samples == 0) return;
-  append_rows(*v.time, v.samples, n_samples, 1, 1, time, v.object + "/time", s.ctx);
+  append_rows(*v.time, H5T_NATIVE_DOUBLE, v.samples, n_samples, 1, 1, time, v.object + "/time",
+              s.ctx);
   if (v.cells > 0) {
-    append_rows(*v.data, v.samples, n_samples, v.cells, 2, data, v.object + "/data", s.ctx);
+    append_rows(*v.data, H5T_NATIVE_DOUBLE, v.samples, n_samples, v.cells, 2, data,
+                v.object + "/data", s.ctx);
   } else {  // no cells: shape [n, 0] as write_traces_h5 writes it, nothing to store
     const hsize_t dims[2] = {v.samples + n_samples, 0};
     s.ctx.check(H5Dset_extent(*v.data, dims), "extend dataset", v.object + "/data");

@@ -53,6 +53,9 @@ class output_transaction {
   std::string path(const std::string& name);
   void commit();
   const std::string& dir() const { return dir_; }
+  /// Changes `sync` (above) before commit(): a transaction opened early, e.g. for files
+  /// streamed during a run, learns it when the run's outputs are written.
+  void set_sync(bool sync) { sync_ = sync; }
 
  private:
   // The entries of dir_ that are outputs of an earlier run (scope::run); throws on others.

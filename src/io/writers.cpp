@@ -22,11 +22,6 @@ namespace {
 
 using namespace h5io;
 
-// SONATA (and BMTK, which writes the files that SONATA tools read) put these two
-// attributes on the root group of every SONATA HDF5 file.
-constexpr uint32_t sonata_magic = 0x0A7A;
-constexpr uint32_t sonata_version[2] = {0, 1};
-
 std::atomic<compression> default_storage{compression::none};
 
 [[noreturn]] void throw_errno(const std::string& what) {

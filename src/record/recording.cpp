@@ -12,28 +12,11 @@
 
 #include "cells/cell_group.hpp"
 #include "engine/bytes.hpp"
+#include "model/estimate.hpp"
 #include "model/format.hpp"
 #include "myelin/error.hpp"
 
 namespace myelin::detail {
-namespace {
-
-std::string human_bytes(double b) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int u = 0;
-  while (b >= 1024 && u < 4) {
-    b /= 1024;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f %s", b, units[u]);
-  return buf;
-}
-
-constexpr double spike_bytes = 16.0;  // a time and a node id
-
-}  // namespace
-
 void recording::setup(const network& net, const gid_layout& layout, int rank) {
   net_ = &net;
   layout_ = &layout;
@@ -47,6 +30,7 @@ void recording::setup(const network& net, const gid_layout& layout, int rank) {
   spike_counts_.assign(net.populations.size(), 0);
   staged_.assign(net.populations.size(), {});
   traces_.assign(n_rec, false);
+  row_bytes_.assign(n_rec, 0.0);
   std::vector<trace_table_info> tables;
   for (std::size_t r = 0; r < n_rec; ++r) {
     const recorder& rec = net.recorders[r];
@@ -63,6 +47,7 @@ void recording::setup(const network& net, const gid_layout& layout, int rank) {
     // One table per (variable, population touched by the selection).
     for (std::size_t v = 0; v < rec.variables.size(); ++v) {
       if (rec.variables[v] == "spikes") continue;
+      row_bytes_[r] += 8.0 * static_cast<double>(gids.size());
       for (std::size_t p : populations_of(net, rec.target, "recorders")) {
         trace_table_info info;
         info.population = net.populations[p].label;
@@ -86,6 +71,8 @@ void recording::setup(const network& net, const gid_layout& layout, int rank) {
   std::vector<std::string> labels;
   for (const auto& p : net.populations) labels.push_back(p.label);
   for (record_sink* s : sinks_) s->declare(labels, tables);
+  labels_ = std::move(labels);
+  table_infos_ = std::move(tables);
 }
 
 double recording::memory_estimate(double duration, int64_t step) const {
@@ -105,7 +92,7 @@ double recording::estimate(double duration, int64_t step, bool spikes) const {
     const double window = std::max(0.0, w1 - w0);
     for (const auto& v : rec.variables) {
       if (v == "spikes") {
-        if (spikes) bytes += cells * 100.0 * window / 1000.0 * spike_bytes;
+        if (spikes) bytes += cells * 100.0 * window / 1000.0 * spike_bytes_per_event;
       } else {
         bytes += cells * (std::floor(steps / interval_[r]) + 1) * 8.0 *
                  (window / std::max(duration, 1e-12));
@@ -115,16 +102,28 @@ double recording::estimate(double duration, int64_t step, bool spikes) const {
   return bytes;
 }
 
-void recording::begin_run(double duration, int64_t step, double max_record_memory) {
+void recording::begin_run(double duration, int64_t step, double max_record_memory,
+                          distributed_context& dist, std::vector<vp_state>& vps) {
+  if (stream_ == stream_state::finished)
+    throw error("run: the recording was streamed to '" + stream_dir_ +
+                "' and its outputs written (write_outputs); this simulation cannot run further");
   limit_ = max_record_memory > 0 ? max_record_memory
                                  : 0.5 * static_cast<double>(sysconf(_SC_PHYS_PAGES)) *
                                        static_cast<double>(sysconf(_SC_PAGE_SIZE));
+  // Streaming flushes whenever this much is pending, so memory stays within the limit.
+  chunk_ = std::min(64.0 * 1024 * 1024, std::max(16.0 * 1024, limit_ / 4));
+  run_end_ = step + std::llround(duration / net_->dt);
   const double need = memory_estimate(duration, step);
-  if (need > limit_)
+  if (streaming()) {
+    on_writer(dist, true, [&] { check_disk(need); });
+  } else if (need > limit_ && !stream_dir_.empty()) {
+    start_stream(dist, vps, need);
+  } else if (need > limit_) {
     throw error("recorders would need about " + human_bytes(need) + " for " + fmt(duration) +
                 " ms, above the limit of " + human_bytes(limit_) +
                 "; record fewer cells or variables, use a longer sampling interval, a "
                 "start/stop window, or raise the limit (--max-record-memory)");
+  }
   // During the segment: the traces' part (exact) and the spikes as they are recorded.
   run_trace_bytes_ = estimate(duration, step, false);
   run_spikes_ = 0;
@@ -142,7 +141,7 @@ void recording::note_step(int64_t step_end) {
       times_[r].push_back(static_cast<double>(step_end) * net_->dt);
 }
 
-void recording::record_spikes(const std::vector<spike_event>& merged) {
+uint64_t recording::record_spikes(const std::vector<spike_event>& merged) {
   const network& net = *net_;
   uint64_t recorded = 0;
   for (const spike_event& e : merged) {
@@ -162,17 +161,34 @@ void recording::record_spikes(const std::vector<spike_event>& merged) {
       break;
     }
   }
-  if (recorded == 0) return;
-  if (rank_ == 0) append_spikes();
+  if (recorded > 0 && rank_ == 0) append_spikes();
+  return recorded;
+}
+
+void recording::end_epoch(const std::vector<spike_event>& merged, distributed_context& dist,
+                          std::vector<vp_state>& vps) {
+  const uint64_t recorded = record_spikes(merged);
   run_spikes_ += recorded;
-  const double bytes = run_trace_bytes_ + spike_bytes * static_cast<double>(run_spikes_);
-  if (bytes > limit_) {
-    const double t = static_cast<double>(merged.back().step + 1) * net.dt;
-    throw error("recorded spikes reached " + human_bytes(bytes) + " by t = " + fmt(t) +
-                " ms, above the recording memory limit of " + human_bytes(limit_) +
-                " (max_record_memory); record fewer cells, use a start/stop window, or "
-                "raise the limit (--max-record-memory)");
+  unflushed_spikes_ += recorded;
+  if (streaming()) {
+    if (pending_bytes() > chunk_) flush_traces(dist, vps);
+    return;
   }
+  if (recorded == 0) return;
+  const double bytes = run_trace_bytes_ + spike_bytes_per_event * static_cast<double>(run_spikes_);
+  if (bytes <= limit_) return;
+  const int64_t now = merged.back().step + 1;
+  if (!stream_dir_.empty()) {
+    // Cells fire faster than the estimate assumed: what remains of the segment goes to
+    // the disk, with the spikes recorded so far.
+    start_stream(dist, vps, estimate(static_cast<double>(run_end_ - now) * net_->dt, now, true));
+    return;
+  }
+  throw error("recorded spikes reached " + human_bytes(bytes) +
+              " by t = " + fmt(static_cast<double>(now) * net_->dt) +
+              " ms, above the recording memory limit of " + human_bytes(limit_) +
+              " (max_record_memory); record fewer cells, use a start/stop window, or "
+              "raise the limit (--max-record-memory)");
 }
 
 void recording::append_spikes() {
@@ -218,7 +234,7 @@ void recording::flush_traces(distributed_context& dist, std::vector<vp_state>& v
     local.clear();
     for (const auto& tb : gathered) local.push_back(&tb);
   }
-  if (rank_ == 0) {
+  on_writer(dist, streaming(), [&] {
     std::vector<double> all, values;
     for (std::size_t i = 0; i < tables_.size(); ++i) {
       const table_source& src = tables_[i];
@@ -241,7 +257,9 @@ void recording::flush_traces(distributed_context& dist, std::vector<vp_state>& v
       for (record_sink* k : sinks_)
         k->append_samples(i, times_[src.recorder].data(), values.data(), n_samples);
     }
-  }
+    if (stream_sink_) stream_sink_->flush();
+  });
+  unflushed_spikes_ = 0;
   for (auto& t : times_) t.clear();
   for (auto& vp : vps)
     for (auto& tb : vp.traces) tb.samples.clear();

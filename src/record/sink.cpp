@@ -4,6 +4,17 @@
 
 namespace myelin::detail {
 
+std::string trace_dataset_name(std::map<std::string, int>& seen, const std::string& population,
+                               const std::string& variable) {
+  // Keys built by append: GCC 12 warns falsely (-Wrestrict) on string + "/" + string.
+  std::string key = population;
+  key.append(1, '/').append(variable);
+  std::string name = variable;
+  const int n_seen = seen[key]++;
+  if (n_seen > 0) name.append(1, '_').append(std::to_string(n_seen));
+  return name;
+}
+
 void memory_sink::declare(const std::vector<std::string>& populations,
                           const std::vector<trace_table_info>& tables) {
   spikes_.assign(populations.size(), {});

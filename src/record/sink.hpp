@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,12 @@ struct trace_table_info {
   std::string population, variable, unit;
   std::vector<uint64_t> node_ids;  // indices within the population
 };
+
+/// The name of a trace table's group in traces.h5: its variable, or for the n-th later
+/// table of the same population and variable (two recorders of one variable)
+/// "<variable>_<n>". `seen` counts the tables given so far, in output order.
+std::string trace_dataset_name(std::map<std::string, int>& seen, const std::string& population,
+                               const std::string& variable);
 
 class record_sink {
  public:

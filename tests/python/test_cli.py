@@ -110,15 +110,6 @@ def test_unwritable_output_directory(myelin_bin, root, tmp_path):
     assert len(p.stderr.strip().splitlines()) == 1
 
 
-def test_record_memory_limit(myelin_bin, root, tmp_path):
-    out = tmp_path / "mem"
-    p = run(myelin_bin, "run", root / "models/coba.json", "-o", out, "--max-record-memory", "1K",
-            check=False)
-    assert p.returncode == 1
-    assert "recorders would need about" in p.stderr and "--max-record-memory" in p.stderr
-    assert not out.exists() or not any(out.iterdir())
-
-
 def test_usage_errors(myelin_bin):
     assert run(myelin_bin, "frobnicate", check=False).returncode == 2
     assert run(myelin_bin, "run", "m.json", "--threads", "x", check=False).returncode == 2
