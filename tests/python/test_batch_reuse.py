@@ -7,7 +7,7 @@ import hashlib
 import json
 
 import pytest
-from clitools import run
+from clitools import MPIRUN, run
 from digests import _h5_digest
 
 # A small network with random weights, a DC step and noise.
@@ -44,8 +44,9 @@ def digest(path):
     return h.hexdigest()
 
 
-def batch(exe, sweep, out, *extra):
-    run(exe, "batch", sweep, "-o", out, "--jobs", "1", "-q", *extra, timeout=600)
+def batch(exe, sweep, out, *extra, ranks=1):
+    jobs = ["--jobs", "1"] if ranks == 1 else []
+    run(exe, "batch", sweep, "-o", out, *jobs, "-q", *extra, ranks=ranks, timeout=600)
     rows = sorted((json.loads(p.read_text()) for p in (out / "rows").iterdir()),
                   key=lambda r: r["id"])
     with open(out / "results.csv") as f:
@@ -125,6 +126,19 @@ def test_reuse_on_and_off_give_the_same_results(myelin_bin, root, tmp_path, stim
     assert len(runs_on) == n and runs_on == runs_off
     # The runs differ from each other: the comparison has something to compare.
     assert len({json.dumps(r, sort_keys=True) for r in runs_on.values()}) == n
+
+
+@pytest.mark.parametrize("name", ["izhikevich_seeds", "stimuli"])
+def test_reuse_on_mpi_ranks_gives_the_same_results(myelin_bin, root, tmp_path, stim_model, name):
+    """Each rank's job resets its previous run: 3 runs on 2 ranks, so one rank reuses."""
+    if MPIRUN is None:
+        pytest.skip("mpirun is not installed")
+    fields, _ = sweeps(root, tmp_path, stim_model)[name]
+    s = sweep_file(tmp_path, **fields)
+    reused_mpi, table_mpi, runs_mpi = batch(myelin_bin, s, tmp_path / "mpi", ranks=2)
+    _, table_ref, runs_ref = batch(myelin_bin, s, tmp_path / "ref", "--no-reuse")
+    assert sum(reused_mpi) >= 1
+    assert table_mpi == table_ref and runs_mpi == runs_ref
 
 
 def test_the_final_line_counts_reused_runs(myelin_bin, tmp_path, stim_model):
