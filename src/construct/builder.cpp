@@ -197,16 +197,7 @@ class vp_builder {
   bool take_over(std::size_t j, table_reuse& taken) {
     const projection_table& old = (*prev_)[j];
     const table_reuse how = (*reuse_)[j];
-    projection_table tab;
-    tab.projection = old.projection;
-    tab.kind = old.kind;
-    tab.receptor = old.receptor;
-    tab.pre_lo = old.pre_lo;
-    tab.pre_hi = old.pre_hi;
-    tab.delay = old.delay;
-    tab.min_delay = old.min_delay;
-    tab.max_delay = old.max_delay;
-    tab.contiguous_rows = old.contiguous_rows;
+    projection_table tab = table_shell(old);
     const projection& pr = net_.projections[j];
     if (how == table_reuse::keep) tab.weight = old.weight;
     if (how == table_reuse::scalar_weight) tab.weight = std::get<double>(pr.weight);

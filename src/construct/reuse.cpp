@@ -145,6 +145,20 @@ bool redraw_weights(const network& net, std::size_t j, const projection_table& t
   return true;
 }
 
+projection_table table_shell(const projection_table& prev) {
+  projection_table t;
+  t.projection = prev.projection;
+  t.kind = prev.kind;
+  t.receptor = prev.receptor;
+  t.pre_lo = prev.pre_lo;
+  t.pre_hi = prev.pre_hi;
+  t.delay = prev.delay;
+  t.min_delay = prev.min_delay;
+  t.max_delay = prev.max_delay;
+  t.contiguous_rows = prev.contiguous_rows;
+  return t;
+}
+
 void adopt_tables(std::vector<projection_table>& prev, vp_state& st,
                   const std::vector<table_reuse>& taken) {
   for (std::size_t j = 0; j < taken.size(); ++j) {

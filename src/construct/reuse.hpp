@@ -46,6 +46,10 @@ std::vector<table_reuse> plan_table_reuse(const network& prev, const network& ne
 bool redraw_weights(const network& net, std::size_t j, const projection_table& table,
                     const vp_state& st, bool negative, std::vector<double>& out);
 
+/// A table with everything of `prev` but its connections and weights (offsets, targets,
+/// weights and delays empty; the homogeneous weight 0).
+projection_table table_shell(const projection_table& prev);
+
 /// Moves the connections (and, for `keep`, the weights) of the tables `taken` marks from
 /// `prev` into `st`'s tables of the same index. Cannot fail.
 void adopt_tables(std::vector<projection_table>& prev, vp_state& st,
