@@ -135,6 +135,7 @@ int run_plan(const batch::plan& plan, const std::string& dir, const options& o,
   bo.jobs = o.jobs ? *o.jobs : (o.threads_given ? 1 : 0);
   bo.threads = o.threads;
   bo.overwrite = o.overwrite;
+  bo.reuse = !o.no_reuse;
   bo.max_record_memory = o.max_record_memory;
   bo.on_progress = [&](const batch::progress& p) { line(p); };
   bo.stop = &stop_requested;
@@ -154,8 +155,11 @@ int run_plan(const batch::plan& plan, const std::string& dir, const options& o,
   if (!o.quiet) {
     std::string files;
     for (const auto& f : r.files) files += (files.empty() ? "" : ", ") + f;
-    std::printf("%zu runs, %zu failed; outputs in %s/ (%s%s)\n", plan.size(), r.failed, dir.c_str(),
-                files.c_str(), plan.spec().keep == batch::keep_mode::all ? ", runs/" : "");
+    const std::string reused =
+        r.reused ? " (" + std::to_string(r.reused) + " reused their job's network)" : "";
+    std::printf("%zu runs, %zu failed%s; outputs in %s/ (%s%s)\n", plan.size(), r.failed,
+                reused.c_str(), dir.c_str(), files.c_str(),
+                plan.spec().keep == batch::keep_mode::all ? ", runs/" : "");
   }
   if (r.failed > 0) {
     std::string which;

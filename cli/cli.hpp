@@ -33,6 +33,7 @@ struct options {
   std::optional<int> jobs;   // 0: every core
   int trials = 1;            // run
   bool overwrite = false;    // batch, sweep, run --trials
+  bool no_reuse = false;     // batch, sweep, run --trials
   std::string command_line;  // as typed (shell-quoted), for "run it again" hints
   myelin::detail::compression compress = myelin::detail::compression::none;
 };

@@ -38,7 +38,7 @@ constexpr const char* usage_text = R"(usage:
       earlier run's outputs ends up with this run's only; one holding other files is
       refused. --compress: HDF5 storage of large datasets (default none: raw, fastest;
       fast: deflate level 1; best: level 6, smallest, slowest).
-  myelin batch SWEEP.json [-o DIR] [--jobs N | --threads N] [--overwrite]
+  myelin batch SWEEP.json [-o DIR] [--jobs N | --threads N] [--overwrite] [--no-reuse]
                           [--max-record-memory BYTES] [--quiet]
       Run every run of a sweep file (docs/batch.md: base model, set, vary, combine,
       trials, summaries, keep), --jobs at a time (default: one per core, one thread
@@ -47,7 +47,9 @@ constexpr const char* usage_text = R"(usage:
       summaries), DIR/rows/ and, with "keep": "all", DIR/runs/<id>/. A failed run is
       recorded and the batch goes on (exit status 1 at the end). Rerunning an
       interrupted batch into the same DIR completes it; another sweep is refused
-      (--overwrite replaces it). DIR defaults to results/<sweep file name>.
+      (--overwrite replaces it). DIR defaults to results/<sweep file name>. Each job
+      reuses its previous run's network where the run's changes leave connections
+      unchanged (the same results); --no-reuse builds every run anew.
   myelin run MODEL.json --trials N [--jobs N] [-o DIR] [run's options]
       A batch of N trials: trial t with every drive's seed + t (HNN-core's n_trials:
       new drive spike times, the same network). DIR (default results/<model>_trials)
@@ -163,6 +165,8 @@ options parse_args(int argc, char** argv) {
                           "'");
     } else if (a == "--overwrite") {
       o.overwrite = true;
+    } else if (a == "--no-reuse") {
+      o.no_reuse = true;
     } else if (a == "--quiet" || a == "-q") {
       o.quiet = true;
     } else if (!a.empty() && a[0] == '-') {
@@ -413,6 +417,9 @@ int main(int argc, char** argv) {
     if (o.overwrite && !batch)
       throw usage_error(
           "--overwrite belongs to 'myelin batch', 'myelin sweep' and 'myelin run --trials'");
+    if (o.no_reuse && !batch)
+      throw usage_error(
+          "--no-reuse belongs to 'myelin batch', 'myelin sweep' and 'myelin run --trials'");
     if (o.command == "run") {
       bool simulating = false;
       try {

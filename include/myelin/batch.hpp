@@ -138,6 +138,9 @@ struct row {
   bool ok = false;
   std::string error;  ///< the failure's message (empty when ok)
   double wall_s = 0;  ///< build, run and outputs of this run [s]
+  /// The run reset the previous run's simulation (options::reuse) instead of building a
+  /// new one. In rows/<id>.json, not in the table.
+  bool reused = false;
   /// Summary columns named with their unit (spikes_exc, rate_exc_Hz, ...; NaN where
   /// undefined, e.g. an ISI CV without cells of 3 spikes). Empty for failed runs.
   std::vector<std::pair<std::string, double>> summaries;
@@ -160,6 +163,10 @@ struct options {
   int threads = 1;               ///< threads of each run (when jobs is 1)
   bool overwrite = false;        ///< replace a directory holding another batch
   double max_record_memory = 0;  ///< run_options::max_record_memory of each run
+  /// Each job resets the simulation of its previous run for the next run (simulation::
+  /// reset: the connection tables that stay valid are kept) instead of building a new
+  /// one. The results are the same either way; false builds every run anew.
+  bool reuse = true;
   /// Called on rank 0 at the start and after every run, from one thread at a time.
   std::function<void(const progress&)> on_progress;
   /// When it becomes true, no further run starts; runs in progress finish and are kept.
@@ -169,6 +176,7 @@ struct options {
 struct result {
   std::vector<row> rows;  ///< every run with a row, by id (rank 0 only; empty elsewhere)
   std::size_t failed = 0;
+  std::size_t reused = 0;          ///< rows of this invocation with row::reused
   bool interrupted = false;        ///< `stop` came before every run had a row
   std::vector<std::string> files;  ///< what the batch wrote at its end (results.csv, ...)
 };

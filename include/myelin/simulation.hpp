@@ -110,6 +110,20 @@ class simulation {
   int ranks() const;    ///< MPI ranks (1 without MPI)
   int rank() const;
 
+  /// Makes this simulation what `simulation(next, options)` would build with this one's
+  /// options: t = 0, nothing recorded, every result bit-identical to such a fresh build.
+  /// It reuses the connection tables of projections whose connections `next` leaves
+  /// unchanged (the same cells, connector, delays, and, where these are random or depend
+  /// on positions, the same seed and positions), taking the new homogeneous weight or
+  /// drawing the weights anew where only those changed; everything else (cells, current
+  /// sources, drives, recorders) is built anew (docs/batch.md, "Reusing the network").
+  /// Returns false, changing nothing, when `next` has another dt or other populations
+  /// (count, sizes, cell types): build a new simulation then. Throws model_error for an
+  /// invalid `next`, leaving this simulation as it was. Collective under MPI.
+  bool reset(const network& next);
+  /// Connections the last reset took over from the previous model (0 when built anew).
+  uint64_t reused_synapse_count() const;
+
   /// Changes a scalar parameter of a current source, e.g. ("drive", "amplitude", 0.3).
   void set_stimulus_param(const std::string& stimulus, const std::string& param, double value);
   /// Sets a parameter of every cell of a population, e.g. ("exc", "i_offset", 0.1).

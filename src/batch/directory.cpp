@@ -61,6 +61,7 @@ std::string row_to_json(const row& r) {
   j["status"] = r.ok ? "ok" : "failed";
   j["error"] = r.error;
   j["wall_s"] = r.wall_s;
+  j["reused"] = r.reused;
   ojson s = ojson::object();
   for (const auto& [k, v] : r.summaries) s[k] = std::isfinite(v) ? ojson(v) : ojson(nullptr);
   j["summaries"] = s;
@@ -77,6 +78,7 @@ row row_from_json(const std::string& text) {
   r.ok = j.at("status") == "ok";
   r.error = j.at("error").get<std::string>();
   r.wall_s = j.at("wall_s").get<double>();
+  r.reused = j.value("reused", false);
   for (const auto& [k, v] : j.at("summaries").items())
     r.summaries.emplace_back(
         k, v.is_null() ? std::numeric_limits<double>::quiet_NaN() : v.get<double>());

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <exception>
 #include <filesystem>
+#include <memory>
 #include <thread>
 
 #include "batch/internal.hpp"
@@ -50,8 +51,11 @@ double since(clock_type::time_point t0) {
 }
 
 // One run, on this process alone: a failure (an invalid value met at run time, a
-// numerical blow-up, a recording limit) becomes a failed row.
-row execute(const plan& p, std::size_t id, const std::string& dir, const options& o, int threads) {
+// numerical blow-up, a recording limit) becomes a failed row. `sim` is the job's
+// simulation of its previous run (or null): reset for this run when it can be
+// (options::reuse), else replaced; dropped after a failure.
+row execute(const plan& p, std::size_t id, const std::string& dir, const options& o, int threads,
+            std::unique_ptr<simulation>& sim) {
   const auto t0 = clock_type::now();
   row r;
   r.id = id;
@@ -60,17 +64,22 @@ row execute(const plan& p, std::size_t id, const std::string& dir, const options
   try {
     const network net = p.model(id);
     r.seed = p.seed_of(net);
-    run_options ro;
-    ro.threads = threads;
-    ro.max_record_memory = o.max_record_memory;
-    simulation sim = simulation_access::make(net, ro, myelin::detail::make_local_context());
-    sim.run(net.tstop);
+    r.reused = o.reuse && sim && sim->reset(net);
+    if (!r.reused) {
+      sim.reset();  // the previous run's memory goes before the new run's is taken
+      run_options ro;
+      ro.threads = threads;
+      ro.max_record_memory = o.max_record_memory;
+      sim = simulation_access::make_unique(net, ro, myelin::detail::make_local_context());
+    }
+    sim->run(net.tstop);
     const hnn_dipole_signals dip =
-        detail::dipoles_and_outputs(sim, p.spec().keep == keep_mode::all ? run_dir : "");
+        detail::dipoles_and_outputs(*sim, p.spec().keep == keep_mode::all ? run_dir : "");
     if (p.spec().keep != keep_mode::nothing)
-      r.summaries = detail::summarize(sim, dip, p.spec().bin_ms);
+      r.summaries = detail::summarize(*sim, dip, p.spec().bin_ms);
     r.ok = true;
   } catch (const std::exception& e) {
+    sim.reset();
     r.ok = false;
     r.error = e.what();
     r.summaries.clear();
@@ -115,8 +124,9 @@ result run(const plan& p, const std::string& dir, const options& o) {
   if (!problem.empty()) throw error(problem);
 
   if (rank != 0) {
+    std::unique_ptr<simulation> sim;  // this rank's one job
     detail::request_runs(
-        [&](std::size_t id) { return detail::row_to_json(execute(p, id, dir, o, threads)); });
+        [&](std::size_t id) { return detail::row_to_json(execute(p, id, dir, o, threads, sim)); });
     return {};
   }
 
@@ -136,6 +146,7 @@ result run(const plan& p, const std::string& dir, const options& o) {
 
   std::mutex m;  // the hand-out, the rows and the progress
   std::size_t next = 0;
+  std::size_t reused = 0;    // rows of runs that reset their job's previous simulation
   std::exception_ptr fatal;  // a row that cannot be written ends the batch
   const auto t0 = clock_type::now();
   if (o.on_progress) o.on_progress(st);
@@ -156,6 +167,7 @@ result run(const plan& p, const std::string& dir, const options& o) {
     const std::size_t id = r.id;
     have[id] = 1;
     ++st.done;
+    reused += r.reused ? 1 : 0;
     st.failed += r.ok ? 0 : 1;
     rows[id] = std::move(r);
     st.elapsed_s = since(t0);
@@ -165,7 +177,8 @@ result run(const plan& p, const std::string& dir, const options& o) {
     if (o.on_progress) o.on_progress(st);
   };
   auto worker = [&] {
-    while (const auto id = hand_out()) record(execute(p, *id, dir, o, threads));
+    std::unique_ptr<simulation> sim;  // this job's previous run
+    while (const auto id = hand_out()) record(execute(p, *id, dir, o, threads, sim));
   };
   {
     const int local = std::min<int>(jobs, static_cast<int>(pending.size()));
@@ -196,6 +209,7 @@ result run(const plan& p, const std::string& dir, const options& o) {
   for (std::size_t id = 0; id < p.size(); ++id)
     if (have[id]) res.rows.push_back(rows[id]);
   res.failed = st.failed;
+  res.reused = reused;
   res.interrupted = !complete;
   if (complete) {
     // The runs' files and rows reach the disk in one flush, before the table.

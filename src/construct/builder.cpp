@@ -122,15 +122,20 @@ void choose(philox_stream& rng, uint64_t pool, int64_t n, bool replacement, int6
 
 class vp_builder {
  public:
-  vp_builder(const network& net, const gid_layout& layout, int vp, int n_vp, vp_state& st)
-      : net_(net), layout_(layout), vp_(vp), n_vp_(n_vp), st_(st) {}
+  vp_builder(const network& net, const gid_layout& layout, int vp, int n_vp, vp_state& st,
+             const std::vector<projection_table>* prev, const std::vector<table_reuse>* reuse)
+      : net_(net), layout_(layout), vp_(vp), n_vp_(n_vp), st_(st), prev_(prev), reuse_(reuse) {}
 
-  void build() {
+  std::vector<table_reuse> build() {
     build_groups();
-    for (std::size_t j = 0; j < net_.projections.size(); ++j) build_projection(j);
+    std::vector<table_reuse> taken(net_.projections.size(), table_reuse::build);
+    for (std::size_t j = 0; j < net_.projections.size(); ++j)
+      if (!(reuse_ && (*reuse_)[j] != table_reuse::build && take_over(j, taken[j])))
+        build_projection(j);
     build_drives();
     build_stimuli();
     build_traces();
+    return taken;
   }
 
  private:
@@ -187,6 +192,24 @@ class vp_builder {
     }
   }
 
+  // Projection j's table from the previous build (reuse.hpp): everything but its
+  // connections (adopt_tables moves them in later), with the new weights.
+  bool take_over(std::size_t j, table_reuse& taken) {
+    const projection_table& old = (*prev_)[j];
+    const table_reuse how = (*reuse_)[j];
+    projection_table tab = table_shell(old);
+    const projection& pr = net_.projections[j];
+    if (how == table_reuse::keep) tab.weight = old.weight;
+    if (how == table_reuse::scalar_weight) tab.weight = std::get<double>(pr.weight);
+    const std::string f = "projections[" + std::to_string(j) + "]";
+    if (how == table_reuse::redraw_weights &&
+        !redraw_weights(net_, j, old, st_, negative_weights(net_, pr, f), tab.weights))
+      return false;
+    st_.tables.push_back(std::move(tab));
+    taken = how;
+    return true;
+  }
+
   std::array<double, 3> position(uint64_t gid) const {
     const std::size_t p = layout_.population_of(gid);
     return cell_position(net_.populations[p], static_cast<int64_t>(gid - layout_.offset[p]), gid,
@@ -216,13 +239,7 @@ class vp_builder {
     const bool hetero_w = !weights.homogeneous() || list_values;
     const bool hetero_d = !delays.homogeneous() || list_values;
     const bool want_distance = weights.needs_distance() || delays.needs_distance();
-    const bool is_cond = [&] {
-      for (std::size_t pi : populations_of(net_, pr.post, f))
-        if (find_cell_type(net_.populations[pi].cell_type)->synapse_kind == "conductance")
-          return true;
-      return false;
-    }();
-    const bool want_negative = !is_cond && pr.receptor == "inhibitory";
+    const bool want_negative = negative_weights(net_, pr, f);
 
     projection_table tab;
     tab.projection = proj;
@@ -553,13 +570,23 @@ class vp_builder {
   const gid_layout& layout_;
   int vp_, n_vp_;
   vp_state& st_;
+  const std::vector<projection_table>* prev_;
+  const std::vector<table_reuse>* reuse_;
 };
 
 }  // namespace
 
-void build_vp(const network& net, const gid_layout& layout, int vp, int n_vp, vp_state& st) {
+bool negative_weights(const network& net, const projection& pr, const std::string& field) {
+  for (std::size_t p : populations_of(net, pr.post, field))
+    if (find_cell_type(net.populations[p].cell_type)->synapse_kind == "conductance") return false;
+  return pr.receptor == "inhibitory";
+}
+
+std::vector<table_reuse> build_vp(const network& net, const gid_layout& layout, int vp, int n_vp,
+                                  vp_state& st, const std::vector<projection_table>* prev,
+                                  const std::vector<table_reuse>* reuse) {
   st.vp = vp;
-  vp_builder(net, layout, vp, n_vp, st).build();
+  return vp_builder(net, layout, vp, n_vp, st, prev, reuse).build();
 }
 
 }  // namespace myelin::detail

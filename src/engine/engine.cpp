@@ -51,11 +51,12 @@ void merge_sorted(std::vector<std::pair<const spike_event*, const spike_event*>>
 
 }  // namespace
 
-engine::engine(network n, run_options o, std::unique_ptr<distributed_context> transport)
+engine::engine(network n, run_options o, std::shared_ptr<distributed_context> transport)
     : net(std::move(n)),
       opt(std::move(o)),
       layout(net),
-      dist(transport ? std::move(transport) : make_default_context()),
+      dist(transport ? std::move(transport)
+                     : std::shared_ptr<distributed_context>(make_default_context())),
       rank(dist->rank()),
       n_ranks(dist->size()),
       n_threads(resolve_threads(opt.threads)),
@@ -73,18 +74,27 @@ void engine::agree(const std::vector<std::exception_ptr>& errors, const char* wh
   throw error(std::string("another rank failed while ") + what);
 }
 
-void engine::build() {
+void engine::build(std::vector<vp_state>* prev, const std::vector<table_reuse>* reuse) {
   const auto t0 = clock_type::now();
   vps.resize(n_threads);
   std::vector<std::exception_ptr> errors(n_threads);
+  std::vector<std::vector<table_reuse>> taken(n_threads);
   team.run([&](int t) {
     try {
-      build_vp(net, layout, vp_of_thread(t), n_vp, vps[t]);
+      taken[t] = build_vp(net, layout, vp_of_thread(t), n_vp, vps[t],
+                          prev ? &(*prev)[t].tables : nullptr, reuse);
     } catch (...) {
       errors[t] = std::current_exception();
     }
   });
   agree(errors, "building the network");
+  uint64_t n_reused = 0;
+  if (prev)
+    for (int t = 0; t < n_threads; ++t) {
+      adopt_tables((*prev)[t].tables, vps[t], taken[t]);
+      for (std::size_t j = 0; j < taken[t].size(); ++j)
+        if (taken[t][j] != table_reuse::build) n_reused += vps[t].tables[j].size();
+    }
 
   int64_t lo = INT64_MAX, hi = 0;
   for (const auto& vp : vps)
@@ -98,9 +108,10 @@ void engine::build() {
   uint64_t n_syn = 0;
   for (const auto& vp : vps)
     for (const auto& t : vp.tables) n_syn += t.size();
-  std::vector<uint64_t> syn{n_syn};
+  std::vector<uint64_t> syn{n_syn, n_reused};
   dist->sum(syn);
   total_synapses = syn[0];
+  reused_synapses = syn[1];
   double bytes = 0;
   for (const auto& vp : vps)
     for (const auto& t : vp.tables) bytes += static_cast<double>(t.bytes());

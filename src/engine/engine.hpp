@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "construct/reuse.hpp"
 #include "engine/context.hpp"
 #include "engine/stimuli.hpp"
 #include "engine/thread_team.hpp"
@@ -26,19 +27,24 @@ namespace myelin::detail {
 
 struct engine {
   /// `n` must be validated and have no drives left to expand (src/hnn/drives.hpp).
-  engine(network n, run_options o, std::unique_ptr<distributed_context> transport);
+  /// (A reset's new engine shares the transport of the engine it replaces.)
+  engine(network n, run_options o, std::shared_ptr<distributed_context> transport);
   engine(const engine&) = delete;
   engine& operator=(const engine&) = delete;
 
-  /// Builds this rank's VPs (collective).
-  void build();
+  /// Builds this rank's VPs (collective). With `prev` (the VPs of an engine with the
+  /// same cells and threads) and `reuse` (plan_table_reuse), takes over connection
+  /// tables from `prev` (construct/reuse.hpp); they are moved out of `prev` only once
+  /// every VP has been built, so that a model error leaves `prev` as it was.
+  void build(std::vector<vp_state>* prev = nullptr,
+             const std::vector<table_reuse>* reuse = nullptr);
   /// Advances by `duration` [ms] (collective).
   void run(double duration);
 
   network net;
   run_options opt;
   gid_layout layout;
-  std::unique_ptr<distributed_context> dist;
+  std::shared_ptr<distributed_context> dist;
   int rank = 0, n_ranks = 1;  // MPI ranks
   int n_threads = 1;          // threads (and VPs) of this rank
   int n_vp = 1;               // VPs of the whole job: n_ranks * n_threads
@@ -46,6 +52,7 @@ struct engine {
   thread_team team;
   recording rec;
   uint64_t total_synapses = 0;
+  uint64_t reused_synapses = 0;  // of total_synapses: taken over by build(prev, ...)
   double total_synapse_bytes = 0;
   int64_t epochs_run = 0;  // epochs completed, over every run() so far
   double exchange_s = 0;   // wall time in MPI spike exchange (incl. waiting for ranks)

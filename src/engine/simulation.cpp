@@ -47,8 +47,11 @@ network validated_expansion(const network& n) {
 struct simulation::impl {
   network described;  // the model as given (summary.json)
   engine eng;         // runs the model with its drives expanded
-  impl(const network& n, run_options o, std::unique_ptr<distributed_context> transport)
-      : described(n), eng(validated_expansion(n), std::move(o), std::move(transport)) {}
+  impl(const network& n, run_options o, std::shared_ptr<distributed_context> transport)
+      : impl(n, validated_expansion(n), std::move(o), std::move(transport)) {}
+  impl(const network& n, network expanded, run_options o,
+       std::shared_ptr<distributed_context> transport)
+      : described(n), eng(std::move(expanded), std::move(o), std::move(transport)) {}
 };
 
 simulation::simulation(const network& net, run_options options)
@@ -67,7 +70,32 @@ simulation simulation_access::make(const network& net, run_options options,
       std::make_unique<simulation::impl>(net, std::move(options), std::move(transport)));
 }
 
+std::unique_ptr<simulation> simulation_access::make_unique(
+    const network& net, run_options options,
+    std::unique_ptr<detail::distributed_context> transport) {
+  return std::unique_ptr<simulation>(new simulation(
+      std::make_unique<simulation::impl>(net, std::move(options), std::move(transport))));
+}
+
 simulation::~simulation() = default;
+
+bool simulation::reset(const network& next) {
+  network expanded = validated_expansion(next);
+  engine& old = impl_->eng;
+  if (!same_cell_layout(old.net, expanded)) return false;
+  check_memory(expanded, old.n_ranks, old.opt.max_record_memory, false);
+  const std::vector<table_reuse> reuse = plan_table_reuse(old.net, expanded, old.layout);
+  // A new engine over the same transport; the old one stays intact until the new one
+  // is built (engine::build moves the kept tables over once every VP is built).
+  auto fresh = std::make_unique<impl>(next, std::move(expanded), old.opt, old.dist);
+  fresh->eng.build(&old.vps, &reuse);
+  impl_ = std::move(fresh);
+  return true;
+}
+
+uint64_t simulation::reused_synapse_count() const {
+  return impl_->eng.reused_synapses;
+}
 
 void simulation::run(double duration) {
   impl_->eng.run(duration);

@@ -14,6 +14,10 @@ struct simulation_access {
   /// Validates and builds `net` as simulation(net, options) does, over `transport`.
   static simulation make(const network& net, run_options options,
                          std::unique_ptr<detail::distributed_context> transport);
+  /// The same, on the heap (a batch worker keeps its simulation from run to run).
+  static std::unique_ptr<simulation> make_unique(
+      const network& net, run_options options,
+      std::unique_ptr<detail::distributed_context> transport);
 };
 
 }  // namespace myelin
