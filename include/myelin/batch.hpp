@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "myelin/model.hpp"
+#include "myelin/outputs.hpp"
 
 namespace myelin::batch {
 
@@ -160,6 +161,8 @@ struct options {
   int threads = 1;               ///< threads of each run (when jobs is 1)
   bool overwrite = false;        ///< replace a directory holding another batch
   double max_record_memory = 0;  ///< run_options::max_record_memory of each run
+  /// run_options::compression of each run's outputs (keep_mode::all)
+  myelin::compression compression = myelin::compression::none;
   /// Called on rank 0 at the start and after every run, from one thread at a time.
   std::function<void(const progress&)> on_progress;
   /// When it becomes true, no further run starts; runs in progress finish and are kept.

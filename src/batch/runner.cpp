@@ -63,6 +63,7 @@ row execute(const plan& p, std::size_t id, const std::string& dir, const options
     run_options ro;
     ro.threads = threads;
     ro.max_record_memory = o.max_record_memory;
+    ro.compression = o.compression;
     simulation sim = simulation_access::make(net, ro, myelin::detail::make_local_context());
     sim.run(net.tstop);
     const hnn_dipole_signals dip =

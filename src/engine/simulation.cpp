@@ -282,7 +282,7 @@ void simulation::write_outputs(const std::string& dir, const output_options& opt
     const spike_data& d = m.rec.memory().spikes(p);
     st.push_back({m.net.populations[p].label, d.times, d.node_ids});
   }
-  write_spikes_sonata(tx.path("spikes.h5"), st);
+  write_spikes_sonata(tx.path("spikes.h5"), st, m.opt.compression);
   if (!tr.empty()) {
     std::vector<trace_table> tt;
     std::map<std::string, int> seen;
@@ -295,7 +295,7 @@ void simulation::write_outputs(const std::string& dir, const output_options& opt
       if (n_seen > 0) var.append(1, '_').append(std::to_string(n_seen));
       tt.push_back({t.population, var, t.unit, t.times, t.node_ids, t.values});
     }
-    write_traces_h5(tx.path("traces.h5"), tt);
+    write_traces_h5(tx.path("traces.h5"), tt, m.opt.compression);
   }
   nlohmann::json s;
   s["version"] = version();

@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 
@@ -27,33 +26,11 @@ using namespace h5io;
 constexpr uint32_t sonata_magic = 0x0A7A;
 constexpr uint32_t sonata_version[2] = {0, 1};
 
-std::atomic<compression> default_storage{compression::none};
-
 [[noreturn]] void throw_errno(const std::string& what) {
   throw io_error(what + ": " + std::strerror(errno));
 }
 
 }  // namespace
-
-bool parse_compression(const std::string& text, compression& out) {
-  if (text == "none")
-    out = compression::none;
-  else if (text == "fast")
-    out = compression::fast;
-  else if (text == "best")
-    out = compression::best;
-  else
-    return false;
-  return true;
-}
-
-void set_default_compression(compression c) {
-  default_storage = c;
-}
-
-compression default_compression() {
-  return default_storage;
-}
 
 void write_spikes_sonata(const std::string& path, const std::vector<spike_table>& tables,
                          compression c) {
