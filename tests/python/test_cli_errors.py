@@ -1,8 +1,10 @@
 """The `myelin` command's integer options, usage errors and help, the progress line, and
 `myelin plot` on damaged files (issue 12, items 6-8)."""
 import json
+import os
 import re
 import shutil
+import subprocess
 
 import h5py
 import pytest
@@ -139,3 +141,16 @@ def test_sweep_runs_use_compress(myelin_bin, root, tmp_path, compress, filter):
     for r in ("000", "001"):
         with h5py.File(out / "runs" / r / "traces.h5") as f:
             assert f["/exc/v/data"].compression == filter
+
+
+@pytest.mark.parametrize("script", ["generate.py", "generate_hnn.py"])
+def test_model_generators_run_as_the_docs_write_them(root, tmp_path, script):
+    """docs/hnn.md runs `models/generate_hnn.py ...` directly: executable, Debian's Python."""
+    path = root / "models" / script
+    assert os.access(path, os.X_OK), f"{path} is not executable"
+    assert path.read_text().splitlines()[0] == "#!/usr/bin/python3"
+    if script == "generate_hnn.py":
+        out = tmp_path / "net.json"
+        subprocess.run([str(path), "--grid", "2", "2", "--drives", "evprox1", "-o", str(out)],
+                       check=True, cwd=tmp_path, timeout=120)
+        assert json.loads(out.read_text())["drives"][0]["label"] == "evprox1"
