@@ -99,7 +99,7 @@ std::vector<batch::assignment> fixed_assignments(const options& o) {
   }
   if (o.tstop) out.push_back({"tstop", number(*o.tstop), "--tstop"});
   if (o.dt) out.push_back({"dt", number(*o.dt), "--dt"});
-  if (o.seed) out.push_back({"seed", number(*o.seed), "--seed"});
+  if (o.seed) out.push_back({"seed", std::to_string(*o.seed), "--seed"});
   return out;
 }
 
@@ -137,6 +137,7 @@ int run_plan(const batch::plan& plan, const std::string& dir, const options& o,
   bo.overwrite = o.overwrite;
   bo.reuse = !o.no_reuse;
   bo.max_record_memory = o.max_record_memory;
+  bo.compression = o.compress;
   bo.on_progress = [&](const batch::progress& p) { line(p); };
   bo.stop = &stop_requested;
   std::signal(SIGINT, on_signal);

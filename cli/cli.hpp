@@ -1,12 +1,13 @@
 #pragma once
 // What the `myelin` command's files share: options, usage errors, the batch commands.
 
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "io/writers.hpp"
+#include "myelin/outputs.hpp"
 #include "myelin/simulation.hpp"
 
 namespace myelin_cli {
@@ -17,11 +18,16 @@ struct usage_error : std::runtime_error {
 
 /// A finite number, else usage_error naming the option.
 double parse_number(const std::string& opt, const std::string& v);
+/// An integer in [lo, hi], exactly (no detour through double), else usage_error naming
+/// the option and the range (`note` follows the range: " (0 = all cores)").
+uint64_t parse_integer(const std::string& opt, const std::string& v, uint64_t lo, uint64_t hi,
+                       const std::string& note = "");
 
 struct options {
   std::string command, model, out_dir;
   bool out_given = false;  // -o given (an empty value is refused)
-  std::optional<double> tstop, dt, seed;
+  std::optional<double> tstop, dt;
+  std::optional<uint64_t> seed;
   int threads = 0;
   bool threads_given = false;
   double max_record_memory = 0;
@@ -35,7 +41,7 @@ struct options {
   bool overwrite = false;    // batch, sweep, run --trials
   bool no_reuse = false;     // batch, sweep, run --trials
   std::string command_line;  // as typed (shell-quoted), for "run it again" hints
-  myelin::detail::compression compress = myelin::detail::compression::none;
+  myelin::compression compress = myelin::compression::none;
 };
 
 /// `myelin batch`, `myelin sweep`, `myelin run --trials`: one batch library each

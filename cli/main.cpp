@@ -3,32 +3,39 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <limits>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "cli.hpp"
-#include "io/transaction.hpp"
-#include "io/writers.hpp"
-#include "model/estimate.hpp"
 #include "myelin/catalogue.hpp"
 #include "myelin/error.hpp"
 #include "myelin/hnn.hpp"
 #include "myelin/model.hpp"
+#include "myelin/outputs.hpp"
 #include "myelin/simulation.hpp"
 
 using namespace myelin_cli;
 
 namespace {
 
-constexpr const char* usage_text = R"(usage:
-  myelin run MODEL.json [-o DIR] [--tstop MS] [--dt MS] [--seed N] [--threads N]
+// One entry per command line form, in the order `myelin --help` prints them; `myelin
+// COMMAND --help` prints its command's entries only.
+struct usage_entry {
+  const char* command;
+  const char* text;
+};
+constexpr usage_entry usage_entries[] = {
+    {"run", R"(  myelin run MODEL.json [-o DIR] [--tstop MS] [--dt MS] [--seed N] [--threads N]
                         [--set PATH=VALUE ...] [--max-record-memory BYTES] [--quiet]
                         [--replay-drives SPIKES.csv] [--compress none|fast|best]
       Simulate the model and write spikes.h5, traces.h5 and summary.json to DIR
@@ -38,7 +45,8 @@ constexpr const char* usage_text = R"(usage:
       earlier run's outputs ends up with this run's only; one holding other files is
       refused. --compress: HDF5 storage of large datasets (default none: raw, fastest;
       fast: deflate level 1; best: level 6, smallest, slowest).
-  myelin batch SWEEP.json [-o DIR] [--jobs N | --threads N] [--overwrite] [--no-reuse]
+)"},
+    {"batch", R"(  myelin batch SWEEP.json [-o DIR] [--jobs N | --threads N] [--overwrite] [--no-reuse]
                           [--max-record-memory BYTES] [--quiet]
       Run every run of a sweep file (docs/batch.md: base model, set, vary, combine,
       trials, summaries, keep), --jobs at a time (default: one per core, one thread
@@ -50,26 +58,50 @@ constexpr const char* usage_text = R"(usage:
       (--overwrite replaces it). DIR defaults to results/<sweep file name>. Each job
       reuses its previous run's network where the run's changes leave connections
       unchanged (the same results); --no-reuse builds every run anew.
-  myelin run MODEL.json --trials N [--jobs N] [-o DIR] [run's options]
+)"},
+    {"run", R"(  myelin run MODEL.json --trials N [--jobs N] [-o DIR] [run's options]
       A batch of N trials: trial t with every drive's seed + t (HNN-core's n_trials:
       new drive spike times, the same network). DIR (default results/<model>_trials)
       holds the batch files, runs/<t>/ (each a run's outputs) and, with dipoles,
       dipole_mean.csv and dipole_smooth_mean.csv (the trials' average).
-  myelin sweep MODEL.json --vary PATH[,PATH...]=VALUES [--vary ...] [--grid] [--jobs N]
+)"},
+    {"sweep",
+     R"(  myelin sweep MODEL.json --vary PATH[,PATH...]=VALUES [--vary ...] [--grid] [--jobs N]
                           [-o DIR] [run's options]
       A batch with one run per value: VALUES a,b,c or linspace(A,B,N) or
       logspace(A,B,N) (10^A..10^B); several --vary are zipped (equal lengths), or
       crossed with --grid; a --vary with several paths sets them all to the same
       value. --set/--tstop/--dt/--seed of a varied path is an error. DIR (default
       results/<model>_sweep) holds the batch files and runs/<id>/ (each a run's outputs).
-  myelin validate MODEL.json [--set PATH=VALUE ...] [--max-record-memory BYTES]
+      run's options: --set, --tstop, --dt, --seed, --threads, --max-record-memory,
+      --replay-drives, --compress, --quiet (see 'myelin run --help').
+)"},
+    {"validate", R"(  myelin validate MODEL.json [--set PATH=VALUE ...] [--max-record-memory BYTES]
       Check a model file and report the first error, naming its field; refuse a model
       whose estimated memory (cells, synapses, recording) cannot fit, as run does.
-  myelin plot DIR
-      Write raster.png, rates.png and traces.png from a run's outputs.
-  myelin info
+)"},
+    {"plot", R"(  myelin plot DIR
+      Write raster.png, rates.png and traces.png (with dipoles also dipole.png) from a
+      run's outputs.
+)"},
+    {"info", R"(  myelin info
       Version, build options, and every cell type with its parameters.
-)";
+)"},
+};
+
+bool known_command(const std::string& command) {
+  for (const auto& e : usage_entries)
+    if (command == e.command) return true;
+  return false;
+}
+
+// Every entry, or those of `command` when it is a known command.
+void print_usage(const std::string& command) {
+  const bool all = !known_command(command);
+  std::fputs("usage:\n", stdout);
+  for (const auto& e : usage_entries)
+    if (all || command == e.command) std::fputs(e.text, stdout);
+}
 
 }  // namespace
 
@@ -82,6 +114,17 @@ double myelin_cli::parse_number(const std::string& opt, const std::string& v) {
   } catch (const std::exception&) {
     throw usage_error(opt + ": expected a number, got '" + v + "'");
   }
+}
+
+uint64_t myelin_cli::parse_integer(const std::string& opt, const std::string& v, uint64_t lo,
+                                   uint64_t hi, const std::string& note) {
+  uint64_t x = 0;
+  const char* end = v.data() + v.size();
+  const auto [ptr, ec] = std::from_chars(v.data(), end, x);
+  if (v.empty() || ec != std::errc() || ptr != end || x < lo || x > hi)
+    throw usage_error(opt + ": expected an integer in [" + std::to_string(lo) + ", " +
+                      std::to_string(hi) + "]" + note + ", got '" + v + "'");
+  return x;
 }
 
 namespace {
@@ -130,14 +173,9 @@ options parse_args(int argc, char** argv) {
     } else if (a == "--dt") {
       o.dt = parse_number(a, value());
     } else if (a == "--seed") {
-      const double s = parse_number(a, value());
-      if (s < 0 || s != std::floor(s)) throw usage_error("--seed: expected an integer >= 0");
-      o.seed = s;
+      o.seed = parse_integer(a, value(), 0, std::numeric_limits<uint64_t>::max());
     } else if (a == "--threads") {
-      const double t = parse_number(a, value());
-      if (t < 0 || t != std::floor(t) || t > 4096)
-        throw usage_error("--threads: expected an integer in [0, 4096] (0 = all cores)");
-      o.threads = static_cast<int>(t);
+      o.threads = static_cast<int>(parse_integer(a, value(), 0, 4096, " (0 = all cores)"));
       o.threads_given = true;
     } else if (a == "--set") {
       o.sets.push_back(value());
@@ -146,21 +184,15 @@ options parse_args(int argc, char** argv) {
     } else if (a == "--grid") {
       o.grid = true;
     } else if (a == "--jobs") {
-      const double j = parse_number(a, value());
-      if (j < 0 || j != std::floor(j) || j > 1024)
-        throw usage_error("--jobs: expected an integer in [0, 1024] (0 = all cores)");
-      o.jobs = static_cast<int>(j);
+      o.jobs = static_cast<int>(parse_integer(a, value(), 0, 1024, " (0 = all cores)"));
     } else if (a == "--trials") {
-      const double n = parse_number(a, value());
-      if (n < 1 || n != std::floor(n) || n > 100000)
-        throw usage_error("--trials: expected an integer in [1, 100000]");
-      o.trials = static_cast<int>(n);
+      o.trials = static_cast<int>(parse_integer(a, value(), 1, 100000));
     } else if (a == "--replay-drives") {
       o.replay_drives = value();
     } else if (a == "--max-record-memory") {
       o.max_record_memory = parse_bytes(a, value());
     } else if (a == "--compress") {
-      if (!myelin::detail::parse_compression(value(), o.compress))
+      if (!myelin::parse_compression(value(), o.compress))
         throw usage_error("--compress: expected none, fast or best, got '" + std::string(argv[i]) +
                           "'");
     } else if (a == "--overwrite") {
@@ -213,7 +245,7 @@ myelin::network finish(myelin::network net, const options& o,
   if (o.dt) {
     net.dt = *o.dt;
   }
-  if (o.seed) net.seed = static_cast<uint64_t>(*o.seed);
+  if (o.seed) net.seed = *o.seed;
   myelin::validate(net);
   if (replay) myelin::replay_drives(net, *replay);
   return net;
@@ -223,7 +255,22 @@ myelin::network load(const options& o) {
   return finish(load_base(o), o, read_replay(o));
 }
 
-// Progress on stderr for runs that take more than two seconds.
+// Model time per wall second with 3 significant digits: "12.3 ms/s" (slow runs, HNN's
+// cable cells), "4.56 s/s" from 1000 ms/s up; never "0.00".
+std::string model_speed(double t_ms, double wall_s) {
+  const double ms_per_s = wall_s > 0 ? t_ms / wall_s : 0.0;
+  const bool seconds = ms_per_s >= 1000.0;
+  const double x = seconds ? ms_per_s / 1000.0 : ms_per_s;
+  const int decimals = x > 0 && std::isfinite(x)
+                           ? std::clamp(2 - static_cast<int>(std::floor(std::log10(x))), 0, 9)
+                           : 0;
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.*f %s", decimals, x, seconds ? "s/s" : "ms/s");
+  return buf;
+}
+
+// Progress on stderr for runs that take more than two seconds: model time per wall
+// second, and the time left.
 class progress_bar {
  public:
   explicit progress_bar(bool quiet) : quiet_(quiet), tty_(isatty(STDERR_FILENO)) {}
@@ -238,8 +285,8 @@ class progress_bar {
     const int width = 30, filled = static_cast<int>(frac * width);
     std::string bar(filled, '=');
     bar += std::string(width - filled, ' ');
-    std::fprintf(stderr, "%s[%s] %5.1f%%  t = %.0f / %.0f ms  %.2f s/s  ETA %.0f s%s",
-                 tty_ ? "\r" : "", bar.c_str(), 100 * frac, t, t_end, t / 1000.0 / wall, eta,
+    std::fprintf(stderr, "%s[%s] %5.1f%%  t = %.0f / %.0f ms  %s  ETA %.0f s%s", tty_ ? "\r" : "",
+                 bar.c_str(), 100 * frac, t, t_end, model_speed(t, wall).c_str(), eta,
                  tty_ ? "" : "\n");
     done_ = frac >= 1.0;
     if (done_ && tty_) std::fputc('\n', stderr);
@@ -256,12 +303,13 @@ int cmd_run(const options& o, const myelin::network& net, const myelin::mpi_sess
   const std::string dir = o.out_dir.empty() ? "results/" + net.name : o.out_dir;
   if (mpi.rank() == 0) {
     // Fail before the simulation if the output directory cannot be written.
-    myelin::detail::output_transaction probe(dir);
+    myelin::check_output_directory(dir);
   }
   progress_bar bar(o.quiet || mpi.rank() != 0);
   myelin::run_options ro;
   ro.threads = o.threads;
   ro.max_record_memory = o.max_record_memory;
+  ro.compression = o.compress;
   ro.progress = [&](double t, double te) { bar(t, te); };
   myelin::simulation sim(net, ro);
   sim.stream_outputs(dir);  // a recording too large for memory goes to disk as it runs
@@ -285,7 +333,7 @@ int cmd_run(const options& o, const myelin::network& net, const myelin::mpi_sess
 int cmd_validate(const options& o, const myelin::mpi_session& mpi) {
   const myelin::network net = load(o);
   // The memory a run would need, from the description: refused here as in `run`.
-  myelin::detail::check_memory(net, mpi.size(), o.max_record_memory);
+  myelin::check_memory(net, mpi.size(), o.max_record_memory);
   int64_t cells = 0;
   for (const auto& p : net.populations) cells += p.size;
   std::printf(
@@ -399,13 +447,13 @@ int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i)
       help |= std::string(argv[i]) == "-h" || std::string(argv[i]) == "--help";
     if (help) {
-      if (mpi.rank() == 0) std::fputs(usage_text, stdout);
+      if (mpi.rank() == 0)
+        print_usage(argc >= 3 && std::string(argv[1]) == "help" ? argv[2] : argv[1]);
       return 0;
     }
     const options o = parse_args(argc, argv);
-    myelin::detail::install_interrupt_cleanup();  // no temporary files left by Ctrl-C
-    myelin::detail::set_default_compression(o.compress);
-    myelin::detail::set_output_progress(!o.quiet && mpi.rank() == 0);
+    myelin::install_interrupt_cleanup();  // no temporary files left by Ctrl-C
+    myelin::set_output_progress(!o.quiet && mpi.rank() == 0);
     if (o.command != "sweep" && (!o.varies.empty() || o.grid))
       throw usage_error("--vary and --grid belong to 'myelin sweep'");
     if (o.command != "run" && o.trials != 1) throw usage_error("--trials belongs to 'myelin run'");
@@ -455,7 +503,13 @@ int main(int argc, char** argv) {
     if (o.command == "info") return cmd_info();
     throw usage_error("unknown command '" + o.command + "'");
   } catch (const usage_error& e) {
-    if (mpi.rank() == 0) std::fprintf(stderr, "myelin: %s\n%s", e.what(), usage_text);
+    // One line and where to read more: the whole usage would bury the message.
+    if (mpi.rank() == 0) {
+      const std::string command = argc >= 2 ? argv[1] : "";
+      const std::string more =
+          known_command(command) ? "myelin " + command + " --help" : "myelin --help";
+      std::fprintf(stderr, "myelin: %s\n(see '%s')\n", e.what(), more.c_str());
+    }
     return 2;
   } catch (const myelin::error& e) {
     return fail(std::string("error: ") + e.what(), 1, mpi.size() == 1);

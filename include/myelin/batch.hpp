@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "myelin/model.hpp"
+#include "myelin/outputs.hpp"
 
 namespace myelin::batch {
 
@@ -167,6 +168,8 @@ struct options {
   /// reset: the connection tables that stay valid are kept) instead of building a new
   /// one. The results are the same either way; false builds every run anew.
   bool reuse = true;
+  /// run_options::compression of each run's outputs (keep_mode::all)
+  myelin::compression compression = myelin::compression::none;
   /// Called on rank 0 at the start and after every run, from one thread at a time.
   std::function<void(const progress&)> on_progress;
   /// When it becomes true, no further run starts; runs in progress finish and are kept.

@@ -154,6 +154,27 @@ struct network {
 /// Throws model_error naming the JSON path of the first invalid field.
 void validate(const network& net);
 
+/// Memory a model will need [bytes], estimated from its description before anything is
+/// allocated (cell state and ring buffers at their minimum, synapses at their expected
+/// number, DistanceDependentProbability's not counted, spikes at 100 Hz per recorded
+/// cell): it errs low, so that what it refuses surely does not fit.
+struct memory_estimate {
+  double cells = 0;      ///< cell state and input ring buffers [bytes]
+  double synapses = 0;   ///< connection tables [bytes]
+  double recording = 0;  ///< recorders over the whole tstop [bytes]
+  double synapse_count = 0;
+  double total() const { return cells + synapses + recording; }
+};
+
+/// The estimate for the whole job (all ranks together).
+memory_estimate estimate_memory(const network& net);
+
+/// Throws error naming the estimate, the limit and the ways out if the model cannot fit:
+/// its share on one of `ranks` MPI ranks exceeds the memory this process may use, or its
+/// recording over tstop exceeds `max_record_memory` [bytes] (0 = half the physical
+/// memory, run_options::max_record_memory's rule). What `myelin validate` checks.
+void check_memory(const network& net, int ranks = 1, double max_record_memory = 0);
+
 /// Replaces the spike times of every event drive by those in a CSV file with the columns
 /// gid, time_ms, type (HNN-core's spikes.csv: gids of the simulated cells first, then the
 /// drive cells in drive order; rows of simulated cells are skipped). Drive cells without

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "myelin/model.hpp"
+#include "myelin/outputs.hpp"
 
 namespace myelin {
 
@@ -35,6 +36,8 @@ struct run_options {
   double max_record_memory = 0.0;
   /// Called from the run loop about every 0.2 s of wall time with (t_now, t_end) [ms].
   std::function<void(double, double)> progress;
+  /// HDF5 storage of write_outputs' large datasets (outputs.hpp); values are the same.
+  myelin::compression compression = myelin::compression::none;
 };
 
 /// Spikes of one population: node ids are indices within the population.

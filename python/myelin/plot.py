@@ -6,6 +6,7 @@ dipoles.png (every run's smoothed aggregate dipole, overlaid).
 
     /usr/bin/python3 -m myelin.plot DIR      (or: myelin plot DIR)
 """
+import contextlib
 import json
 import os
 import sys
@@ -20,20 +21,49 @@ import numpy as np  # noqa: E402
 MAX_RASTER_POINTS = 200_000
 
 
+class PlotError(Exception):
+    """A file that cannot be read or written: its message is the one line to print."""
+
+
+def _reason(e):
+    text = str(e).strip().strip("'\"").splitlines()
+    return text[0] if text and text[0] else type(e).__name__
+
+
+@contextlib.contextmanager
+def reading(path):
+    """Errors of reading `path` (truncated or corrupt HDF5, a missing dataset, a bad CSV or
+    JSON file) become one PlotError naming the file."""
+    try:
+        yield
+    except PlotError:
+        raise
+    except (OSError, KeyError, ValueError, TypeError, IndexError, RuntimeError) as e:
+        raise PlotError(f"{path}: cannot read ({_reason(e)})") from e
+
+
 def _save(fig, path):
     """Atomic: a reader never sees a half-written PNG."""
     tmp = path + ".tmp.png"
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    os.replace(tmp, path)
+    try:
+        fig.savefig(tmp, dpi=110)
+        os.replace(tmp, path)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise PlotError(f"{path}: cannot write ({_reason(e)})") from e
+    finally:
+        plt.close(fig)
 
 
 def load_spikes(path):
     """{population: (times [ms], node_ids)} in file order."""
     out = {}
-    with h5py.File(path, "r") as f:
+    with reading(path), h5py.File(path, "r") as f:
         for name, g in f["spikes"].items():
             out[name] = (g["timestamps"][:], g["node_ids"][:])
+            if len(out[name][0]) != len(out[name][1]):
+                raise ValueError(f"/spikes/{name}: timestamps and node_ids differ in length")
     return out
 
 
@@ -74,15 +104,19 @@ def _number(text):
 def plot_batch(d):
     """summaries.png and (with kept dipoles) dipoles.png of a batch directory."""
     import csv
-    with open(os.path.join(d, "batch.json")) as f:
+    batch_file = os.path.join(d, "batch.json")
+    with reading(batch_file), open(batch_file) as f:
         varied = json.load(f)["columns"]
     results = os.path.join(d, "results.csv")
     if not os.path.exists(results):
         print(f"myelin plot: error: the batch in '{d}' is not complete (no results.csv): "
               "run it again to finish it", file=sys.stderr)
         return 1
-    with open(results) as f:
+    with reading(results), open(results) as f:
         rows = [r for r in csv.DictReader(f) if r["status"] == "ok"]
+        missing = [c for c in ["id", *varied] if rows and c not in rows[0]]
+        if missing:
+            raise KeyError(f"no column {missing[0]}")
     if not rows:
         print(f"myelin plot: error: no run of the batch in '{d}' succeeded", file=sys.stderr)
         return 1
@@ -147,9 +181,11 @@ def plot_batch(d):
         if lo > 0 and hi / lo > 50:  # a logspace: colours by decade
             xs, lo, hi = np.log10(xs), np.log10(lo), np.log10(hi)
         for (r, p), xv in zip(files, xs):
-            sm = np.genfromtxt(p, delimiter=",", names=True)
+            with reading(p):
+                sm = np.genfromtxt(p, delimiter=",", names=True)
+                t, agg = sm[sm.dtype.names[0]], sm["agg"]
             shade = 0.5 if hi == lo else (xv - lo) / (hi - lo)
-            ax.plot(sm[sm.dtype.names[0]], sm["agg"], color=plt.cm.viridis(shade), lw=0.8)
+            ax.plot(t, agg, color=plt.cm.viridis(shade), lw=0.8)
         ax.set_xlabel("time [ms]")
         ax.set_ylabel("aggregate dipole [nAm], smoothed 30 ms, x3000")
         ax.set_title(f"{len(files)} runs, colour: {xname} (dark: lowest, light: highest)")
@@ -165,7 +201,15 @@ def main(argv=None):
     if len(argv) != 1:
         print("usage: myelin plot DIR", file=sys.stderr)
         return 2
-    d = argv[0]
+    try:
+        return plot(argv[0])
+    except PlotError as e:
+        print(f"myelin plot: error: {e}", file=sys.stderr)
+        return 1
+
+
+def plot(d):
+    """The plots of run or batch directory `d`; PlotError for a file it cannot use."""
     if os.path.exists(os.path.join(d, "batch.json")):
         return plot_batch(d)
     spikes_file = os.path.join(d, "spikes.h5")
@@ -173,10 +217,13 @@ def main(argv=None):
         print(f"myelin plot: error: no run outputs in '{d}' (spikes.h5 missing)", file=sys.stderr)
         return 1
     summary = {}
-    if os.path.exists(os.path.join(d, "summary.json")):
-        with open(os.path.join(d, "summary.json")) as f:
+    summary_file = os.path.join(d, "summary.json")
+    if os.path.exists(summary_file):
+        with reading(summary_file), open(summary_file) as f:
             summary = json.load(f)
-    sizes = {k: v["size"] for k, v in summary.get("populations", {}).items()}
+            sizes = {k: v["size"] for k, v in summary.get("populations", {}).items()}
+    else:
+        sizes = {}
     spikes = load_spikes(spikes_file)
     tstop = summary.get("tstop_ms") or max([t.max() for t, _ in spikes.values() if len(t)] + [1.0])
     written = []
@@ -204,7 +251,7 @@ def main(argv=None):
 
     traces_file = os.path.join(d, "traces.h5")
     if os.path.exists(traces_file):
-        with h5py.File(traces_file, "r") as f:
+        with reading(traces_file), h5py.File(traces_file, "r") as f:
             panels = [(pop, var, g) for pop in f for var, g in f[pop].items()]
             if panels:
                 fig, axes = plt.subplots(len(panels), 1, figsize=(10, 2.4 * len(panels)),
@@ -226,12 +273,18 @@ def main(argv=None):
         # HNN's view when present: smoothed (30 ms Hamming) and scaled (x3000); the raw
         # aggregate underneath, scaled alike, in grey.
         smooth_file = os.path.join(d, "dipole_smooth.csv")
-        dip = np.genfromtxt(dipole_file, delimiter=",", names=True)
+        with reading(dipole_file):
+            dip = np.genfromtxt(dipole_file, delimiter=",", names=True)
+            if not dip.dtype.names or dip.ndim != 1:
+                raise ValueError("expected a header line and rows of numbers")
         fig, (a1, a2) = plt.subplots(2, 1, figsize=(10, 7), sharex=True,
                                      gridspec_kw={"height_ratios": [1, 1.4]})
         t_name = dip.dtype.names[0]
         if os.path.exists(smooth_file):
-            sm = np.genfromtxt(smooth_file, delimiter=",", names=True)
+            with reading(smooth_file):
+                sm = np.genfromtxt(smooth_file, delimiter=",", names=True)
+                if not sm.dtype.names or sm.ndim != 1:
+                    raise ValueError("expected a header line and rows of numbers")
             if "agg" in dip.dtype.names:
                 a1.plot(dip[t_name], 3000 * dip["agg"], color="0.75", lw=0.6, label="agg (raw x3000)")
             for k, col in enumerate(sm.dtype.names[1:]):

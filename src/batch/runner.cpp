@@ -70,6 +70,7 @@ row execute(const plan& p, std::size_t id, const std::string& dir, const options
       run_options ro;
       ro.threads = threads;
       ro.max_record_memory = o.max_record_memory;
+      ro.compression = o.compression;
       sim = simulation_access::make_unique(net, ro, myelin::detail::make_local_context());
     }
     sim->run(net.tstop);

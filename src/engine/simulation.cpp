@@ -201,7 +201,7 @@ bool same_directory(const std::string& a, const std::string& b) {
 }  // namespace
 
 void simulation::stream_outputs(const std::string& dir) {
-  impl_->eng.rec.stream_to(dir);
+  impl_->eng.rec.stream_to(dir, impl_->eng.opt.compression);
 }
 
 bool simulation::streaming() const {
@@ -355,7 +355,7 @@ void simulation::write_outputs(const std::string& dir, const output_options& opt
       const spike_data& d = m.rec.memory().spikes(p);
       st.push_back({m.net.populations[p].label, d.times, d.node_ids});
     }
-    write_spikes_sonata(tx.path("spikes.h5"), st);
+    write_spikes_sonata(tx.path("spikes.h5"), st, m.opt.compression);
   }
   if (!tr.empty()) {
     std::vector<trace_table> tt;
@@ -363,7 +363,7 @@ void simulation::write_outputs(const std::string& dir, const output_options& opt
     for (const auto& t : tr)
       tt.push_back({t.population, trace_dataset_name(seen, t.population, t.variable), t.unit,
                     t.times, t.node_ids, t.values});
-    write_traces_h5(tx.path("traces.h5"), tt);
+    write_traces_h5(tx.path("traces.h5"), tt, m.opt.compression);
   }
   nlohmann::json s;
   s["version"] = version();

@@ -33,7 +33,7 @@ namespace myelin::detail {
 class spike_stream {
  public:
   /// Creates (truncates) `path` with the SONATA root attributes; io_error on failure.
-  explicit spike_stream(const std::string& path, compression c = default_compression());
+  explicit spike_stream(const std::string& path, compression c = compression::none);
   /// Closes quietly if close() was not called (the transaction removes the file).
   ~spike_stream();
   spike_stream(const spike_stream&) = delete;

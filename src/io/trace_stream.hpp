@@ -35,7 +35,7 @@ namespace myelin::detail {
 class trace_stream {
  public:
   /// Creates (truncates) `path`; io_error if it cannot be created.
-  explicit trace_stream(const std::string& path, compression c = default_compression());
+  explicit trace_stream(const std::string& path, compression c = compression::none);
   /// Closes without reporting errors if close() was not called (after an exception): the
   /// file is then incomplete, and the transaction that owns it removes it.
   ~trace_stream();

@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 
@@ -22,33 +21,12 @@ namespace {
 
 using namespace h5io;
 
-std::atomic<compression> default_storage{compression::none};
 
 [[noreturn]] void throw_errno(const std::string& what) {
   throw io_error(what + ": " + std::strerror(errno));
 }
 
 }  // namespace
-
-bool parse_compression(const std::string& text, compression& out) {
-  if (text == "none")
-    out = compression::none;
-  else if (text == "fast")
-    out = compression::fast;
-  else if (text == "best")
-    out = compression::best;
-  else
-    return false;
-  return true;
-}
-
-void set_default_compression(compression c) {
-  default_storage = c;
-}
-
-compression default_compression() {
-  return default_storage;
-}
 
 void write_spikes_sonata(const std::string& path, const std::vector<spike_table>& tables,
                          compression c) {

@@ -14,25 +14,14 @@
 #include <vector>
 
 #include "io/transaction.hpp"
+#include "myelin/outputs.hpp"
 
 namespace myelin::detail {
 
-/// How the HDF5 writers store datasets of 65,536 values or more (smaller ones are always
-/// contiguous and raw). The stored values are the same under every choice; readers (h5py,
-/// plot.py) see no difference.
-///   none: contiguous, raw (the default): the fastest write. On COBA's traces deflate
-///         saves only ~18 % (noisy float64 values) for ~25 % more process CPU.
-///   fast: chunked, shuffle + deflate level 1.
-///   best: chunked, shuffle + deflate level 6: a little smaller again, ~2x fast's CPU.
-enum class compression { none, fast, best };
-
-/// "none", "fast" or "best" (the CLI's --compress); false for anything else.
-bool parse_compression(const std::string& text, compression& out);
-
-/// The compression the writers use when not given one: `none` unless set here (the CLI's
-/// --compress sets it once, before any output is written).
-void set_default_compression(compression c);
-compression default_compression();
+/// HDF5 storage of large datasets (myelin/outputs.hpp). On COBA's traces deflate saves
+/// only ~18 % (noisy float64 values) for ~25 % more process CPU.
+using myelin::compression;
+using myelin::parse_compression;
 
 /// Spikes of one population. node_ids are indices within the population (SONATA).
 struct spike_table {
@@ -55,7 +44,7 @@ struct trace_table {
 /// /spikes/<population>/node_ids (uint64), with attribute sorting="by_time" on
 /// /spikes/<population>, for every table (also empty ones).
 void write_spikes_sonata(const std::string& path, const std::vector<spike_table>& tables,
-                         compression c = default_compression());
+                         compression c = compression::none);
 
 /// Reads a file written by write_spikes_sonata (for tests and tools).
 std::vector<spike_table> read_spikes_sonata(const std::string& path);
@@ -64,7 +53,7 @@ std::vector<spike_table> read_spikes_sonata(const std::string& path);
 /// [n_samples, n_cells] and attribute units on data. trace_stream (io/trace_stream.hpp)
 /// writes the same layout block by block.
 void write_traces_h5(const std::string& path, const std::vector<trace_table>& tables,
-                     compression c = default_compression());
+                     compression c = compression::none);
 
 /// Reads a file written by write_traces_h5.
 std::vector<trace_table> read_traces_h5(const std::string& path);

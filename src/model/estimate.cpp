@@ -14,7 +14,8 @@
 #include "myelin/error.hpp"
 #include "random/distributions.hpp"
 
-namespace myelin::detail {
+namespace myelin {
+namespace detail {
 namespace {
 
 // The largest value a weight or delay can take (for the ring's length), or `fallback`
@@ -64,6 +65,10 @@ std::string human_bytes(double b) {
     std::snprintf(buf, sizeof buf, "%.1f %s", b, units[u]);
   return buf;
 }
+
+}  // namespace detail
+
+using namespace detail;
 
 memory_estimate estimate_memory(const network& net) {
   memory_estimate m;
@@ -117,6 +122,8 @@ memory_estimate estimate_memory(const network& net) {
   return m;
 }
 
+namespace detail {
+
 double available_memory() {
   double avail =
       static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
@@ -162,4 +169,10 @@ void check_memory(const network& net, int ranks, double max_record_memory, bool 
   }
 }
 
-}  // namespace myelin::detail
+}  // namespace detail
+
+void check_memory(const network& net, int ranks, double max_record_memory) {
+  detail::check_memory(net, ranks, max_record_memory, true);
+}
+
+}  // namespace myelin

@@ -14,16 +14,8 @@
 
 namespace myelin::detail {
 
-struct memory_estimate {
-  double cells = 0;      ///< cell state and input ring buffers [bytes]
-  double synapses = 0;   ///< connection tables [bytes]
-  double recording = 0;  ///< recorders over the whole tstop [bytes]
-  double synapse_count = 0;
-  double total() const { return cells + synapses + recording; }
-};
-
-/// The estimate for the whole job (all ranks together).
-memory_estimate estimate_memory(const network& net);
+using myelin::estimate_memory;
+using myelin::memory_estimate;
 
 /// Memory this process may use [bytes]: the smallest of physical memory, the address
 /// space and data limits (ulimit -v, -d) and the cgroup's memory.max.

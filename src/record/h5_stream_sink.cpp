@@ -8,20 +8,21 @@
 
 namespace myelin::detail {
 
-h5_stream_sink::h5_stream_sink(output_transaction& tx, std::vector<bool> spikes_recorded)
-    : tx_(tx), recorded_(std::move(spikes_recorded)) {}
+h5_stream_sink::h5_stream_sink(output_transaction& tx, std::vector<bool> spikes_recorded,
+                               compression c)
+    : tx_(tx), recorded_(std::move(spikes_recorded)), compression_(c) {}
 
 void h5_stream_sink::declare(const std::vector<std::string>& populations,
                              const std::vector<trace_table_info>& tables) {
   if (populations.size() != recorded_.size())
     throw internal_error("h5_stream_sink: populations do not match");
-  spikes_.emplace(tx_.path("spikes.h5"));
+  spikes_.emplace(tx_.path("spikes.h5"), compression_);
   handle_.assign(populations.size(), 0);
   pending_.assign(populations.size(), {});
   for (std::size_t p = 0; p < populations.size(); ++p)
     if (recorded_[p]) handle_[p] = spikes_->add(populations[p]);
   if (tables.empty()) return;
-  traces_.emplace(tx_.path("traces.h5"));
+  traces_.emplace(tx_.path("traces.h5"), compression_);
   std::map<std::string, int> seen;
   for (const auto& t : tables)
     tables_.push_back(traces_->add(t.population, trace_dataset_name(seen, t.population, t.variable),

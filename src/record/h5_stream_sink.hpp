@@ -25,7 +25,7 @@ class h5_stream_sink final : public record_sink {
   /// Files at tx's temporary paths: spikes.h5 with the populations flagged in
   /// `spikes_recorded` (also those that never fire), and traces.h5 if declare() is given
   /// trace tables. `tx` must outlive the sink.
-  h5_stream_sink(output_transaction& tx, std::vector<bool> spikes_recorded);
+  h5_stream_sink(output_transaction& tx, std::vector<bool> spikes_recorded, compression c);
 
   void declare(const std::vector<std::string>& populations,
                const std::vector<trace_table_info>& tables) override;
@@ -44,6 +44,7 @@ class h5_stream_sink final : public record_sink {
   std::vector<bool> recorded_;       // per population
   std::vector<std::size_t> handle_;  // per population: its spike_stream handle
   std::vector<spike_data> pending_;  // per population: spikes not yet written
+  compression compression_;
   std::optional<spike_stream> spikes_;
   std::optional<trace_stream> traces_;
   std::vector<std::size_t> tables_;  // per trace table: its trace_stream handle

@@ -80,7 +80,7 @@ class recording {
 
   /// Lets the recording stream to files in `dir` rather than refuse (above). error if it
   /// already streams elsewhere.
-  void stream_to(const std::string& dir);
+  void stream_to(const std::string& dir, compression c = compression::none);
   /// The directory given to stream_to ("" if none).
   const std::string& stream_dir() const { return stream_dir_; }
   /// Whether the recording goes to files (the same on every rank).
@@ -153,6 +153,7 @@ class recording {
   enum class stream_state { off, on, finished };
   stream_state stream_ = stream_state::off;
   std::string stream_dir_;
+  compression stream_compression_ = compression::none;
   std::vector<std::string> labels_;              // populations, for declare
   std::vector<trace_table_info> table_infos_;    // trace tables, for declare
   std::vector<double> row_bytes_;                // per recorder: bytes of one sample

@@ -26,7 +26,8 @@ double held_bytes(const memory_sink& m, std::size_t populations) {
 
 }  // namespace
 
-void recording::stream_to(const std::string& dir) {
+void recording::stream_to(const std::string& dir, compression c) {
+  stream_compression_ = c;
   if (dir.empty()) throw error("stream_outputs: empty directory name");
   if (stream_ != stream_state::off && dir != stream_dir_)
     throw error("stream_outputs: the recording already streams to '" + stream_dir_ + "'");
@@ -59,7 +60,7 @@ void recording::start_stream(distributed_context& dist, std::vector<vp_state>& v
   on_writer(dist, true, [&] {
     auto tx = std::make_unique<output_transaction>(stream_dir_);
     check_disk(need + held_bytes(memory_, labels_.size()));
-    auto sink = std::make_unique<h5_stream_sink>(*tx, pop_recorded_);
+    auto sink = std::make_unique<h5_stream_sink>(*tx, pop_recorded_, stream_compression_);
     sink->declare(labels_, table_infos_);
     // What was recorded in memory so far comes first.
     for (std::size_t p = 0; p < labels_.size(); ++p) {
