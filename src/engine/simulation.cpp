@@ -272,7 +272,7 @@ void simulation::write_outputs(const std::string& dir) const {
 
 void simulation::write_outputs(const std::string& dir, const output_options& options) const {
   const engine& m = impl_->eng;
-  const auto tr = traces();  // collective
+  auto tr = traces();  // collective; its vectors are moved into the files' tables
   if (m.rank != 0) return;
   output_transaction tx(dir, options.sync);
   for (const output_file& f : options.extra) f.write(tx.path(f.name));
@@ -286,14 +286,15 @@ void simulation::write_outputs(const std::string& dir, const output_options& opt
   if (!tr.empty()) {
     std::vector<trace_table> tt;
     std::map<std::string, int> seen;
-    for (const auto& t : tr) {
+    for (auto& t : tr) {
       // Keys built by append: GCC 12 warns falsely (-Wrestrict) on string + "/" + string.
       std::string key = t.population;
       key.append(1, '/').append(t.variable);
       std::string var = t.variable;
       const int n_seen = seen[key]++;
       if (n_seen > 0) var.append(1, '_').append(std::to_string(n_seen));
-      tt.push_back({t.population, var, t.unit, t.times, t.node_ids, t.values});
+      tt.push_back({t.population, var, t.unit, std::move(t.times), std::move(t.node_ids),
+                    std::move(t.values)});
     }
     write_traces_h5(tx.path("traces.h5"), tt);
   }
