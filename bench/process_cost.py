@@ -19,7 +19,7 @@ turn with myelin's command, one each per repeat: the same CPU measurement of the
 process (loader, synapse creation, run, writing its results), beside the run phase Brian2
 reports (results/last_run_info.txt).
 
---perf: one more run under `perf record` (task-clock samples with DWARF call chains) and
+--perf: three more runs (--perf-runs) under `perf record` (task-clock samples with DWARF call chains) and
 the share of the process's CPU time in each phase: the run loop (engine::run), the
 network build, write_outputs, the dynamic loader, the rest. CPU shares do not grow with
 the machine's load as the run phase's wall time does, so this is the measure to trust on
@@ -73,23 +73,31 @@ PHASES = [("run", "engine::run("), ("build", "engine::build("), ("write", "write
           ("loader", "_dl_start")]
 
 
-def perf_phases(exe, model, out, compress, tmp):
-    """CPU share of each phase of one run, from perf's task-clock samples."""
+def perf_phases(exe, model, out, compress, tmp, runs):
+    """CPU share of each phase, from perf's task-clock samples of `runs` runs together."""
+    counts = {name: 0 for name, _ in PHASES}
+    counts["other"] = 0
+    for _ in range(runs):
+        for phase, n in perf_samples(exe, model, out, compress, tmp).items():
+            counts[phase] += n
+    total = sum(counts.values())
+    return {k: v / total for k, v in counts.items()}, total
+
+
+def perf_samples(exe, model, out, compress, tmp):
     data = os.path.join(tmp, "perf.data")
     subprocess.run(["perf", "record", "-q", "-e", "task-clock", "-F", "10000", "--call-graph",
                     "dwarf,16384", "-o", data, exe, "run", model, "--threads", "1", "-q", "-o",
                     out, "--compress", compress], check=True, stderr=subprocess.DEVNULL)
     text = subprocess.run(["perf", "script", "-i", data, "-F", "ip,sym"], check=True,
                           capture_output=True, text=True).stdout
-    counts = {name: 0 for name, _ in PHASES}
-    counts["other"] = 0
+    counts = dict.fromkeys([name for name, _ in PHASES] + ["other"], 0)
     for sample in text.split("\n\n"):
         if not sample.strip():
             continue
         phase = next((name for name, key in PHASES if key in sample), "other")
         counts[phase] += 1
-    total = sum(counts.values())
-    return {k: v / total for k, v in counts.items()}, total
+    return counts
 
 
 def main():
@@ -103,7 +111,8 @@ def main():
                     help="also run Brian2's compiled cpp_standalone binary of the model, "
                          "alternating with myelin's command")
     ap.add_argument("--perf", action="store_true",
-                    help="also split one run's CPU time into phases with perf record")
+                    help="also split the CPU time of --perf-runs runs into phases (perf record)")
+    ap.add_argument("--perf-runs", type=int, default=3)
     args = ap.parse_args()
     exe = os.path.join(args.build_dir, "bin", "myelin")
     results = []
@@ -132,9 +141,9 @@ def main():
                   f"{cpu:.3f} s, run phase {run:.3f} s, build {build:.3f} s, "
                   f"ratio {cpu / run:.2f} (medians of {args.repeats}); {h5}")
             if args.perf:
-                shares, n = perf_phases(exe, args.model, out, compress, tmp)
+                shares, n = perf_phases(exe, args.model, out, compress, tmp, args.perf_runs)
                 results[-1]["perf_cpu_share"] = shares
-                print("  CPU shares (perf, one run, %d samples): " % n +
+                print(f"  CPU shares (perf, {args.perf_runs} runs, {n} samples): " +
                       ", ".join(f"{k} {100 * v:.1f}%" for k, v in shares.items()) +
                       f"; process / run phase {1 / shares['run']:.2f}")
             if b2rows:
