@@ -2,8 +2,9 @@
 // The catalogue: every name a model file may use, with its parameters, units, defaults
 // and a line of documentation. Validation, the builder's dispatch and `myelin info` all
 // read these lists, so a new connector, current source, distribution or synapse type is
-// added in one place (src/model/catalogue.cpp). Cell types are registered at run time
-// (cell_types() in model.hpp), so a kernel compiled from equations can add itself.
+// added in one place (src/model/catalogue.cpp), with its kind for the dispatch
+// (src/model/catalogue.hpp). Cell types are registered at run time (cell_types() in
+// model.hpp; src/cells/registry.cpp), so a kernel compiled from equations can add itself.
 //
 //   for (const auto& c : myelin::connector_catalogue())
 //     std::printf("%s: %s\n", c.name.c_str(), c.doc.c_str());

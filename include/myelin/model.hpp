@@ -230,7 +230,10 @@ struct cell_type_info {
 };
 /// Index of `receptor` in the receptor list of `type`, or -1.
 int receptor_index(const cell_type_info& type, const std::string& receptor);
-const std::vector<cell_type_info>& cell_types();
+/// Every cell type: the built-in ones, then those registered at run time, in order of
+/// registration (a copy: types may be registered concurrently).
+std::vector<cell_type_info> cell_types();
+/// The type named `name`, or nullptr. The pointer stays valid for the life of the process.
 const cell_type_info* find_cell_type(const std::string& name);
 
 }  // namespace myelin

@@ -5,6 +5,7 @@
 // per step; the per-cell loops inside are plain, vectorisable code.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -108,14 +109,23 @@ class cell_group {
   std::map<std::string, std::size_t> index_;
 };
 
-/// Factory and metadata for one cell type.
+/// Factory and metadata for one cell type. `make` may hold state (a kernel compiled from
+/// equations keeps its compiled form in it).
 struct cell_kernel {
-  cell_type_info (*info)();
-  std::unique_ptr<cell_group> (*make)(const group_init&);
+  cell_type_info info;
+  std::function<std::unique_ptr<cell_group>(const group_init&)> make;
 };
 
-/// The kernels of every built-in cell type (src/cells/registry.cpp).
-const std::vector<cell_kernel>& cell_kernels();
+/// The cell-type registry (src/cells/registry.cpp). The built-in kernels are in it from
+/// the first use on; later code (a kernel compiled from equations, one loaded from a
+/// shared object) adds its own with register_cell_kernel, from any thread, at any time
+/// before a model using it is validated. Entries are never removed or moved, so the
+/// pointers returned here and by find_cell_type stay valid for the life of the process.
+///
+/// Registers `kernel`; returns its entry. Throws myelin::error when the name is empty or
+/// already registered, or `make` is empty.
+const cell_kernel& register_cell_kernel(cell_kernel kernel);
+/// The kernel registered under `name`, or nullptr.
 const cell_kernel* find_cell_kernel(const std::string& name);
 
 // One pair per cell type; each lives in its own source file.

@@ -1,3 +1,13 @@
+// The cell-type registry: the built-in kernels, filled in on first use, and any kernel
+// registered later (register_cell_kernel). Lookups take a shared lock; registration an
+// exclusive one. Entries live in a deque, which never moves its elements, so pointers
+// into it stay valid while others are added.
+
+#include <deque>
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+
 #include "cells/cell_group.hpp"
 #include "myelin/error.hpp"
 
@@ -11,53 +21,89 @@ std::size_t cell_group::take(const group_init& init, const std::string& name) {
   throw internal_error("cell group built without values for '" + name + "'");
 }
 
-const std::vector<cell_kernel>& cell_kernels() {
-  static const std::vector<cell_kernel> kernels{
-      {if_curr_exp_info, make_if_curr_exp},
-      {if_curr_alpha_info, make_if_curr_alpha},
-      {if_cond_exp_info, make_if_cond_exp},
-      {if_cond_alpha_info, make_if_cond_alpha},
-      {izhikevich_info, make_izhikevich},
-      {adex_info, make_adex},
-      {hh_cond_exp_info, make_hh_cond_exp},
-      {spike_source_poisson_info, make_spike_source_poisson},
-      {spike_source_array_info, make_spike_source_array},
-      {hnn_l2_basket_info, make_hnn_l2_basket},
-      {hnn_l2_pyramidal_info, make_hnn_l2_pyramidal},
-      {hnn_l5_basket_info, make_hnn_l5_basket},
-      {hnn_l5_pyramidal_info, make_hnn_l5_pyramidal},
-  };
-  return kernels;
+namespace {
+
+class kernel_registry {
+ public:
+  kernel_registry() {
+    const std::pair<cell_type_info (*)(), std::unique_ptr<cell_group> (*)(const group_init&)>
+        built_in[] = {
+            {if_curr_exp_info, make_if_curr_exp},
+            {if_curr_alpha_info, make_if_curr_alpha},
+            {if_cond_exp_info, make_if_cond_exp},
+            {if_cond_alpha_info, make_if_cond_alpha},
+            {izhikevich_info, make_izhikevich},
+            {adex_info, make_adex},
+            {hh_cond_exp_info, make_hh_cond_exp},
+            {spike_source_poisson_info, make_spike_source_poisson},
+            {spike_source_array_info, make_spike_source_array},
+            {hnn_l2_basket_info, make_hnn_l2_basket},
+            {hnn_l2_pyramidal_info, make_hnn_l2_pyramidal},
+            {hnn_l5_basket_info, make_hnn_l5_basket},
+            {hnn_l5_pyramidal_info, make_hnn_l5_pyramidal},
+        };
+    for (const auto& [info, make] : built_in) add({info(), make});
+  }
+
+  const cell_kernel& add(cell_kernel k) {
+    if (k.info.name.empty()) throw error("register_cell_kernel: the cell type has no name");
+    if (!k.make)
+      throw error("register_cell_kernel: cell type '" + k.info.name + "' has no factory");
+    std::unique_lock lock(mutex_);
+    if (by_name_.count(k.info.name))
+      throw error("register_cell_kernel: cell type '" + k.info.name +
+                  "' is already registered; choose another name");
+    const cell_kernel& entry = kernels_.emplace_back(std::move(k));
+    by_name_.emplace(entry.info.name, &entry);
+    return entry;
+  }
+
+  const cell_kernel* find(const std::string& name) const {
+    std::shared_lock lock(mutex_);
+    const auto it = by_name_.find(name);
+    return it == by_name_.end() ? nullptr : it->second;
+  }
+
+  std::vector<cell_type_info> infos() const {
+    std::shared_lock lock(mutex_);
+    std::vector<cell_type_info> v;
+    v.reserve(kernels_.size());
+    for (const auto& k : kernels_) v.push_back(k.info);
+    return v;
+  }
+
+ private:
+  mutable std::shared_mutex mutex_;
+  std::deque<cell_kernel> kernels_;  // registration order: built-ins first
+  std::map<std::string, const cell_kernel*, std::less<>> by_name_;
+};
+
+kernel_registry& registry() {
+  static kernel_registry r;  // thread-safe initialisation (C++11 magic statics)
+  return r;
+}
+
+}  // namespace
+
+const cell_kernel& register_cell_kernel(cell_kernel kernel) {
+  return registry().add(std::move(kernel));
 }
 
 const cell_kernel* find_cell_kernel(const std::string& name) {
-  static const auto infos = [] {
-    std::vector<std::pair<std::string, const cell_kernel*>> v;
-    for (const auto& k : cell_kernels()) v.emplace_back(k.info().name, &k);
-    return v;
-  }();
-  for (const auto& [n, k] : infos)
-    if (n == name) return k;
-  return nullptr;
+  return registry().find(name);
 }
 
 }  // namespace myelin::detail
 
 namespace myelin {
 
-const std::vector<cell_type_info>& cell_types() {
-  static const auto types = [] {
-    std::vector<cell_type_info> v;
-    for (const auto& k : detail::cell_kernels()) v.push_back(k.info());
-    return v;
-  }();
-  return types;
+std::vector<cell_type_info> cell_types() {
+  return detail::registry().infos();
 }
 
 const cell_type_info* find_cell_type(const std::string& name) {
-  for (const auto& t : cell_types())
-    if (t.name == name) return &t;
-  return nullptr;
+  const detail::cell_kernel* k = detail::find_cell_kernel(name);
+  return k ? &k->info : nullptr;
 }
 
 int receptor_index(const cell_type_info& type, const std::string& receptor) {

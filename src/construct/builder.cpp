@@ -14,7 +14,9 @@
 #include <unordered_set>
 
 #include "construct/positions.hpp"
+#include "construct/values.hpp"
 #include "hnn/drives.hpp"
+#include "model/catalogue.hpp"
 #include "model/expression.hpp"
 #include "model/format.hpp"
 #include "model/schema.hpp"
@@ -25,66 +27,23 @@
 namespace myelin::detail {
 namespace {
 
-// Evaluates a per-cell value spec.
-class cell_values {
- public:
-  cell_values(const value_spec& v, const std::string& field, uint64_t seed, purpose p,
-              uint32_t object)
-      : spec_(v), seed_(seed), purpose_(p), object_(object) {
-    if (const auto* d = std::get_if<distribution>(&v)) sampler_.emplace(*d, field);
+// Connectors that draw the sources of each target from the target's own stream (the
+// others replay a stream per source or a global one, or read a list).
+bool generated_per_target(connector_kind kind) {
+  switch (kind) {
+    case connector_kind::all_to_all:
+    case connector_kind::one_to_one:
+    case connector_kind::fixed_probability:
+    case connector_kind::fixed_number_pre:
+    case connector_kind::distance_dependent_probability:
+      return true;
+    case connector_kind::fixed_number_post:
+    case connector_kind::fixed_total_number:
+    case connector_kind::from_list:
+      return false;
   }
-  double operator()(int64_t index, uint64_t gid) const {
-    if (const double* x = std::get_if<double>(&spec_)) return *x;
-    if (const auto* a = std::get_if<std::vector<double>>(&spec_))
-      return (*a)[static_cast<std::size_t>(index)];
-    philox_stream rng(seed_, purpose_, object_, gid);
-    return (*sampler_)(rng);
-  }
-
- private:
-  const value_spec& spec_;
-  uint64_t seed_;
-  purpose purpose_;
-  uint32_t object_;
-  std::optional<sampler> sampler_;
-};
-
-// Per-connection weights or delays: scalar, distribution (drawn in canonical order from
-// the target's stream) or expression of distance.
-class connection_values {
- public:
-  connection_values(const value_spec& v, const std::string& field, uint64_t seed, purpose p,
-                    uint32_t projection)
-      : spec_(v), field_(field), seed_(seed), purpose_(p), projection_(projection) {
-    if (const auto* d = std::get_if<distribution>(&v)) sampler_.emplace(*d, field);
-    if (const auto* e = std::get_if<expression_spec>(&v))
-      expr_.emplace(e->text, std::vector<std::string>{"d", "dx", "dy", "dz"}, field);
-  }
-  bool homogeneous() const { return std::holds_alternative<double>(spec_); }
-  double scalar() const { return std::get<double>(spec_); }
-  bool needs_distance() const { return expr_.has_value(); }
-  const std::string& field() const { return field_; }
-
-  // Values for the connections onto target gid `t`, in canonical order.
-  void begin_target(uint64_t t) {
-    if (sampler_) rng_.emplace(seed_, purpose_, projection_, t);
-  }
-  double next(const double* dvars) {
-    if (sampler_) return (*sampler_)(*rng_);
-    if (expr_) return (*expr_)(dvars);
-    return std::get<double>(spec_);
-  }
-
- private:
-  const value_spec& spec_;
-  std::string field_;
-  uint64_t seed_;
-  purpose purpose_;
-  uint32_t projection_;
-  std::optional<sampler> sampler_;
-  std::optional<expression> expr_;
-  std::optional<philox_stream> rng_;
-};
+  return false;
+}
 
 // Chooses `n` of `pool` indices (excluding `excluded` if >= 0), ascending.
 void choose(philox_stream& rng, uint64_t pool, int64_t n, bool replacement, int64_t excluded,
@@ -141,6 +100,31 @@ class vp_builder {
  private:
   bool owns(uint64_t gid) const { return gid % n_vp_ == static_cast<uint64_t>(vp_); }
 
+  std::size_t owned_targets(const std::vector<uint64_t>& post) const {
+    std::size_t n = 0;
+    for (uint64_t t : post) n += owns(t);
+    return n;
+  }
+
+  // The mean number of connections of a projection onto `owned` of its targets (0 when
+  // there is no cheap estimate: distance-dependent, FromList, FixedTotalNumber).
+  static double expected_connections(connector_kind kind, const connector& c, uint64_t n_pre,
+                                     std::size_t owned) {
+    const double targets = static_cast<double>(owned);
+    switch (kind) {
+      case connector_kind::all_to_all:
+        return static_cast<double>(n_pre) * targets;
+      case connector_kind::one_to_one:
+        return targets;
+      case connector_kind::fixed_probability:
+        return std::clamp(c.p, 0.0, 1.0) * static_cast<double>(n_pre) * targets;
+      case connector_kind::fixed_number_pre:
+        return static_cast<double>(c.n) * targets;
+      default:
+        return 0;
+    }
+  }
+
   uint32_t local_index(uint64_t gid) const {
     const group_slot& g = st_.groups[layout_.population_of(gid)];
     return g.offset + static_cast<uint32_t>((gid - g.first_gid) / n_vp_);
@@ -150,7 +134,7 @@ class vp_builder {
     for (std::size_t p = 0; p < net_.populations.size(); ++p) {
       const population& pop = net_.populations[p];
       const cell_kernel* kernel = find_cell_kernel(pop.cell_type);
-      const cell_type_info info = kernel->info();
+      const cell_type_info& info = kernel->info;
       const uint64_t off = layout_.offset[p], end = layout_.offset[p + 1];
       const uint64_t first = off + (static_cast<uint64_t>(vp_) + n_vp_ - off % n_vp_) % n_vp_;
       group_init init;
@@ -235,7 +219,9 @@ class vp_builder {
 
     connection_values weights(pr.weight, f + ".weight", seed, purpose::weight, proj);
     connection_values delays(pr.delay, f + ".delay", seed, purpose::delay, proj);
-    const bool list_values = c.type == "FromList" && !c.list.empty() && c.list[0].size() == 4;
+    const connector_kind kind = connector_kind_of(c.type);
+    const bool list_values =
+        kind == connector_kind::from_list && !c.list.empty() && c.list[0].size() == 4;
     const bool hetero_w = !weights.homogeneous() || list_values;
     const bool hetero_d = !delays.homogeneous() || list_values;
     const bool want_distance = weights.needs_distance() || delays.needs_distance();
@@ -302,65 +288,84 @@ class vp_builder {
 
     std::vector<uint32_t> sources, scratch;
     const uint64_t n_pre = pre.size();
-    if (c.type == "AllToAll" || c.type == "OneToOne" || c.type == "FixedProbability" ||
-        c.type == "FixedNumberPre" || c.type == "DistanceDependentProbability") {
+    // Room for the expected connections up front: growing these vectors doubles their
+    // page faults and copies (a third of a small run's page faults were the build's).
+    if (const double expected = expected_connections(kind, c, n_pre, owned_targets(post));
+        expected > 0) {
+      const auto n = static_cast<std::size_t>(expected + 4 * std::sqrt(expected) + 16);
+      src_rel.reserve(n);
+      tgt.reserve(n);
+      if (hetero_w) w.reserve(n);
+      if (hetero_d) d.reserve(n);
+    }
+    if (generated_per_target(kind)) {
       std::optional<expression> pexpr;
-      if (c.type == "DistanceDependentProbability")
+      if (kind == connector_kind::distance_dependent_probability)
         pexpr.emplace(c.d_expression, std::vector<std::string>{"d", "dx", "dy", "dz"},
                       f + ".connector.d_expression");
       const double log_q =
-          c.type == "FixedProbability" && c.p > 0 && c.p < 1 ? std::log1p(-c.p) : 0;
+          kind == connector_kind::fixed_probability && c.p > 0 && c.p < 1 ? std::log1p(-c.p) : 0;
       for (std::size_t k = 0; k < post.size(); ++k) {
         const uint64_t t = post[k];
         if (!owns(t)) continue;
         sources.clear();
         philox_stream rng(seed, purpose::connectivity, proj, t);
-        if (c.type == "AllToAll") {
-          for (uint64_t i = 0; i < n_pre; ++i)
-            if (c.allow_self_connections || pre[i] != t)
-              sources.push_back(static_cast<uint32_t>(i));
-        } else if (c.type == "OneToOne") {
-          sources.push_back(static_cast<uint32_t>(k));
-        } else if (c.type == "FixedProbability") {
-          if (c.p >= 1.0) {
+        switch (kind) {
+          case connector_kind::all_to_all:
             for (uint64_t i = 0; i < n_pre; ++i)
               if (c.allow_self_connections || pre[i] != t)
                 sources.push_back(static_cast<uint32_t>(i));
-          } else if (c.p > 0.0) {
-            // Geometric skips: exact Bernoulli(p) over the candidates, one draw per
-            // connection instead of one per candidate.
-            double i = -1;
-            while (true) {
-              i += 1 + std::floor(std::log(rng.uniform()) / log_q);
-              if (i >= static_cast<double>(n_pre)) break;
-              const auto ii = static_cast<uint32_t>(i);
-              if (c.allow_self_connections || pre[ii] != t) sources.push_back(ii);
+            break;
+          case connector_kind::one_to_one:
+            sources.push_back(static_cast<uint32_t>(k));
+            break;
+          case connector_kind::fixed_probability:
+            if (c.p >= 1.0) {
+              for (uint64_t i = 0; i < n_pre; ++i)
+                if (c.allow_self_connections || pre[i] != t)
+                  sources.push_back(static_cast<uint32_t>(i));
+            } else if (c.p > 0.0) {
+              // Geometric skips: exact Bernoulli(p) over the candidates, one draw per
+              // connection instead of one per candidate.
+              double i = -1;
+              while (true) {
+                i += 1 + std::floor(std::log(rng.uniform()) / log_q);
+                if (i >= static_cast<double>(n_pre)) break;
+                const auto ii = static_cast<uint32_t>(i);
+                if (c.allow_self_connections || pre[ii] != t) sources.push_back(ii);
+              }
             }
+            break;
+          case connector_kind::fixed_number_pre: {
+            int64_t excluded = -1;
+            if (!c.allow_self_connections) {
+              auto it = std::find(pre.begin(), pre.end(), t);
+              if (it != pre.end()) excluded = it - pre.begin();
+            }
+            const bool repl = c.with_replacement.value_or(false);
+            if (!repl && static_cast<uint64_t>(c.n) > n_pre - (excluded >= 0))
+              throw model_error(
+                  f + ".connector.n",
+                  "n = " + std::to_string(c.n) + " exceeds the candidates without self-connection");
+            choose(rng, n_pre, c.n, repl, excluded, sources, scratch);
+            break;
           }
-        } else if (c.type == "FixedNumberPre") {
-          int64_t excluded = -1;
-          if (!c.allow_self_connections) {
-            auto it = std::find(pre.begin(), pre.end(), t);
-            if (it != pre.end()) excluded = it - pre.begin();
+          case connector_kind::distance_dependent_probability: {
+            const auto pt = position(t);
+            for (uint64_t i = 0; i < n_pre; ++i) {
+              if (!c.allow_self_connections && pre[i] == t) continue;
+              distance_vars(position(pre[i]), pt, vars);
+              const double p = (*pexpr)(vars);
+              if (!(p >= 0.0 && p <= 1.0))
+                throw model_error(f + ".connector.d_expression",
+                                  "probability " + fmt(p) + " at distance " + fmt(vars[0]) +
+                                      " um is outside [0, 1]");
+              if (rng.uniform() < p) sources.push_back(static_cast<uint32_t>(i));
+            }
+            break;
           }
-          const bool repl = c.with_replacement.value_or(false);
-          if (!repl && static_cast<uint64_t>(c.n) > n_pre - (excluded >= 0))
-            throw model_error(
-                f + ".connector.n",
-                "n = " + std::to_string(c.n) + " exceeds the candidates without self-connection");
-          choose(rng, n_pre, c.n, repl, excluded, sources, scratch);
-        } else {  // DistanceDependentProbability
-          const auto pt = position(t);
-          for (uint64_t i = 0; i < n_pre; ++i) {
-            if (!c.allow_self_connections && pre[i] == t) continue;
-            distance_vars(position(pre[i]), pt, vars);
-            const double p = (*pexpr)(vars);
-            if (!(p >= 0.0 && p <= 1.0))
-              throw model_error(f + ".connector.d_expression", "probability " + fmt(p) +
-                                                                   " at distance " + fmt(vars[0]) +
-                                                                   " um is outside [0, 1]");
-            if (rng.uniform() < p) sources.push_back(static_cast<uint32_t>(i));
-          }
+          default:
+            throw internal_error("connector '" + c.type + "' is not generated per target");
         }
         add_target(k, sources, nullptr);
       }
@@ -372,45 +377,53 @@ class vp_builder {
         std::size_t row;
       };
       std::vector<pair> pairs;
-      if (c.type == "FixedNumberPost") {
-        const bool repl = c.with_replacement.value_or(false);
-        for (uint64_t i = 0; i < n_pre; ++i) {
-          philox_stream rng(seed, purpose::connectivity, proj, pre[i]);
-          int64_t excluded = -1;
-          if (!c.allow_self_connections) {
-            auto it = std::find(post.begin(), post.end(), pre[i]);
-            if (it != post.end()) excluded = it - post.begin();
+      switch (kind) {
+        case connector_kind::fixed_number_post: {
+          const bool repl = c.with_replacement.value_or(false);
+          for (uint64_t i = 0; i < n_pre; ++i) {
+            philox_stream rng(seed, purpose::connectivity, proj, pre[i]);
+            int64_t excluded = -1;
+            if (!c.allow_self_connections) {
+              auto it = std::find(post.begin(), post.end(), pre[i]);
+              if (it != post.end()) excluded = it - post.begin();
+            }
+            if (!repl && static_cast<uint64_t>(c.n) > post.size() - (excluded >= 0))
+              throw model_error(
+                  f + ".connector.n",
+                  "n = " + std::to_string(c.n) + " exceeds the candidates without self-connection");
+            choose(rng, post.size(), c.n, repl, excluded, sources, scratch);
+            for (uint32_t k : sources)
+              if (owns(post[k])) pairs.push_back({k, static_cast<uint32_t>(i), 0});
           }
-          if (!repl && static_cast<uint64_t>(c.n) > post.size() - (excluded >= 0))
-            throw model_error(
-                f + ".connector.n",
-                "n = " + std::to_string(c.n) + " exceeds the candidates without self-connection");
-          choose(rng, post.size(), c.n, repl, excluded, sources, scratch);
-          for (uint32_t k : sources)
-            if (owns(post[k])) pairs.push_back({k, static_cast<uint32_t>(i), 0});
+          break;
         }
-      } else if (c.type == "FixedTotalNumber") {
-        const bool repl = c.with_replacement.value_or(true);
-        philox_stream rng(seed, purpose::global, proj, 0);
-        std::unordered_set<uint64_t> seen;
-        int64_t made = 0, tries = 0;
-        while (made < c.n) {
-          if (++tries > 100 * c.n + 1000)
-            throw model_error(f + ".connector.n",
-                              "cannot place " + std::to_string(c.n) + " distinct connections");
-          const auto i = static_cast<uint32_t>(rng.below(n_pre));
-          const auto k = static_cast<uint32_t>(rng.below(post.size()));
-          if (!c.allow_self_connections && pre[i] == post[k]) continue;
-          if (!repl && !seen.insert(uint64_t{i} * post.size() + k).second) continue;
-          ++made;
-          if (owns(post[k])) pairs.push_back({k, i, 0});
+        case connector_kind::fixed_total_number: {
+          const bool repl = c.with_replacement.value_or(true);
+          philox_stream rng(seed, purpose::global, proj, 0);
+          std::unordered_set<uint64_t> seen;
+          int64_t made = 0, tries = 0;
+          while (made < c.n) {
+            if (++tries > 100 * c.n + 1000)
+              throw model_error(f + ".connector.n",
+                                "cannot place " + std::to_string(c.n) + " distinct connections");
+            const auto i = static_cast<uint32_t>(rng.below(n_pre));
+            const auto k = static_cast<uint32_t>(rng.below(post.size()));
+            if (!c.allow_self_connections && pre[i] == post[k]) continue;
+            if (!repl && !seen.insert(uint64_t{i} * post.size() + k).second) continue;
+            ++made;
+            if (owns(post[k])) pairs.push_back({k, i, 0});
+          }
+          break;
         }
-      } else {  // FromList
-        for (std::size_t r = 0; r < c.list.size(); ++r) {
-          const auto i = static_cast<uint32_t>(c.list[r][0]);
-          const auto k = static_cast<uint32_t>(c.list[r][1]);
-          if (owns(post[k])) pairs.push_back({k, i, r});
-        }
+        case connector_kind::from_list:
+          for (std::size_t r = 0; r < c.list.size(); ++r) {
+            const auto i = static_cast<uint32_t>(c.list[r][0]);
+            const auto k = static_cast<uint32_t>(c.list[r][1]);
+            if (owns(post[k])) pairs.push_back({k, i, r});
+          }
+          break;
+        default:
+          throw internal_error("connector '" + c.type + "' is generated per target");
       }
       std::stable_sort(pairs.begin(), pairs.end(),
                        [](const pair& a, const pair& b) { return a.k < b.k; });

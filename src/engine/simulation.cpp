@@ -342,7 +342,8 @@ void simulation::write_outputs(const std::string& dir, const output_options& opt
                 "'; write the outputs there, not to '" + dir + "'");
   // Streamed: the last flush and the files closed; else every trace in memory.
   output_transaction* streamed_tx = streamed ? m.rec.finish_stream(*m.dist, m.vps) : nullptr;
-  const auto tr = streamed ? std::vector<trace_data>{} : traces();  // collective
+  // Collective; its vectors are moved into the files' tables.
+  auto tr = streamed ? std::vector<trace_data>{} : traces();
   if (m.rank != 0) return;
   std::optional<output_transaction> own;
   output_transaction& tx = streamed ? *streamed_tx : own.emplace(dir, options.sync);
@@ -360,9 +361,9 @@ void simulation::write_outputs(const std::string& dir, const output_options& opt
   if (!tr.empty()) {
     std::vector<trace_table> tt;
     std::map<std::string, int> seen;
-    for (const auto& t : tr)
+    for (auto& t : tr)
       tt.push_back({t.population, trace_dataset_name(seen, t.population, t.variable), t.unit,
-                    t.times, t.node_ids, t.values});
+                    std::move(t.times), std::move(t.node_ids), std::move(t.values)});
     write_traces_h5(tx.path("traces.h5"), tt, m.opt.compression);
   }
   nlohmann::json s;

@@ -19,23 +19,20 @@ std::vector<stim_params> prepare_stimuli(const network& net) {
     auto get = [&](const char* k) { return p.count(k) ? p.at(k) : 0.0; };
     sp.start = get("start");
     sp.stop = get("stop");
-    if (s.type == "DCSource") {
-      sp.kind = stim_kind::dc;
+    sp.kind = current_source_kind_of(s.type);
+    if (sp.kind == stim_kind::dc) {
       sp.amplitude = get("amplitude");
-    } else if (s.type == "ACSource") {
-      sp.kind = stim_kind::ac;
+    } else if (sp.kind == stim_kind::ac) {
       sp.amplitude = get("amplitude");
       sp.offset = get("offset");
       sp.omega = 2 * std::numbers::pi * get("frequency") / 1000.0;
       sp.phase = get("phase") * std::numbers::pi / 180.0;
-    } else if (s.type == "NoisyCurrentSource") {
-      sp.kind = stim_kind::noise;
+    } else if (sp.kind == stim_kind::noise) {
       sp.mean = get("mean");
       sp.stdev = get("stdev");
       const double ndt = get("dt") > 0 ? get("dt") : net.dt;
       sp.noise_steps = std::max<int64_t>(1, std::llround(ndt / net.dt));
     } else {
-      sp.kind = stim_kind::step;
       for (double t : s.times) sp.step_at.push_back(std::llround(t / net.dt));
       sp.amplitudes = s.amplitudes;
     }

@@ -6,11 +6,13 @@
 #include <vector>
 
 #include "engine/vp_state.hpp"
+#include "model/catalogue.hpp"
 #include "myelin/model.hpp"
 
 namespace myelin::detail {
 
-enum class stim_kind { dc, step, ac, noise };
+/// The catalogue's kind of current source (model/catalogue.hpp).
+using stim_kind = current_source_kind;
 
 /// A current source's parameters, unpacked once per run segment.
 struct stim_params {

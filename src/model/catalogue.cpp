@@ -1,66 +1,115 @@
 // The catalogue of names a model may use (include/myelin/catalogue.hpp): one table per
 // kind of component. Validation (schema.hpp's stimulus_schemas and connector_types), the
-// builder and `myelin info` are derived from these tables.
+// builder's and the engine's dispatch (by kind: model/catalogue.hpp) and `myelin info`
+// are derived from these tables.
 
-#include "myelin/catalogue.hpp"
+#include "model/catalogue.hpp"
 
 #include <limits>
 
+#include "myelin/error.hpp"
 #include "random/distributions.hpp"
 
 namespace myelin {
+namespace detail {
 namespace {
 
 constexpr double required = std::numeric_limits<double>::quiet_NaN();
 
+template <class Entry>
+std::vector<component_info> infos_of(const std::vector<Entry>& entries) {
+  std::vector<component_info> v;
+  for (const auto& e : entries) v.push_back(e.info);
+  return v;
+}
+
+template <class Entry>
+auto kind_of(const std::vector<Entry>& entries, const std::string& name, const char* what) {
+  for (const auto& e : entries)
+    if (e.info.name == name) return e.kind;
+  throw internal_error(std::string(what) + " '" + name + "' passed validation but is not in " +
+                       "the catalogue");
+}
+
 }  // namespace
 
-const std::vector<component_info>& connector_catalogue() {
-  static const std::vector<component_info> c{
-      {"AllToAll", "every pre cell to every post cell", {}},
-      {"OneToOne", "pre cell i to post cell i (equal sizes)", {}},
-      {"FixedProbability",
-       "each pair independently with probability p",
-       {{"p", "", required, "probability"}}},
-      {"FixedNumberPre",
-       "n sources drawn for each post cell",
-       {{"n", "", required, "sources per cell"}}},
-      {"FixedNumberPost",
-       "n targets drawn for each pre cell",
-       {{"n", "", required, "targets per cell"}}},
-      {"FixedTotalNumber", "n pairs drawn in all", {{"n", "", required, "connections"}}},
-      {"DistanceDependentProbability",
-       "each pair with probability d_expression(d, dx, dy, dz) of their distance [um]",
-       {}},
-      {"FromList", "the (pre, post[, weight, delay]) rows of \"list\"", {}},
+const std::vector<connector_entry>& connector_entries() {
+  using k = connector_kind;
+  static const std::vector<connector_entry> c{
+      {k::all_to_all, {"AllToAll", "every pre cell to every post cell", {}}},
+      {k::one_to_one, {"OneToOne", "pre cell i to post cell i (equal sizes)", {}}},
+      {k::fixed_probability,
+       {"FixedProbability",
+        "each pair independently with probability p",
+        {{"p", "", required, "probability"}}}},
+      {k::fixed_number_pre,
+       {"FixedNumberPre",
+        "n sources drawn for each post cell",
+        {{"n", "", required, "sources per cell"}}}},
+      {k::fixed_number_post,
+       {"FixedNumberPost",
+        "n targets drawn for each pre cell",
+        {{"n", "", required, "targets per cell"}}}},
+      {k::fixed_total_number,
+       {"FixedTotalNumber", "n pairs drawn in all", {{"n", "", required, "connections"}}}},
+      {k::distance_dependent_probability,
+       {"DistanceDependentProbability",
+        "each pair with probability d_expression(d, dx, dy, dz) of their distance [um]",
+        {}}},
+      {k::from_list, {"FromList", "the (pre, post[, weight, delay]) rows of \"list\"", {}}},
   };
   return c;
 }
 
-const std::vector<component_info>& current_source_catalogue() {
-  static const std::vector<component_info> c{
-      {"DCSource",
-       "constant current between start and stop",
-       {{"amplitude", "nA", 1.0, "current"},
-        {"start", "ms", 0.0, "on at"},
-        {"stop", "ms", 1e12, "off at"}}},
-      {"StepCurrentSource", "piecewise constant: \"amplitudes\" from \"times\" [ms] on", {}},
-      {"ACSource",
-       "offset + amplitude sin(2 pi frequency (t - start) + phase) between start and stop",
-       {{"amplitude", "nA", 1.0, "amplitude"},
-        {"offset", "nA", 0.0, "offset"},
-        {"frequency", "Hz", 10.0, "frequency"},
-        {"phase", "deg", 0.0, "phase"},
-        {"start", "ms", 0.0, "on at"},
-        {"stop", "ms", 1e12, "off at"}}},
-      {"NoisyCurrentSource",
-       "a new normal value per cell every dt between start and stop",
-       {{"mean", "nA", 0.0, "mean"},
-        {"stdev", "nA", 1.0, "standard deviation"},
-        {"dt", "ms", 0.0, "interval between values (0 = the time step)"},
-        {"start", "ms", 0.0, "on at"},
-        {"stop", "ms", 1e12, "off at"}}},
+const std::vector<current_source_entry>& current_source_entries() {
+  using k = current_source_kind;
+  static const std::vector<current_source_entry> c{
+      {k::dc,
+       {"DCSource",
+        "constant current between start and stop",
+        {{"amplitude", "nA", 1.0, "current"},
+         {"start", "ms", 0.0, "on at"},
+         {"stop", "ms", 1e12, "off at"}}}},
+      {k::step,
+       {"StepCurrentSource", "piecewise constant: \"amplitudes\" from \"times\" [ms] on", {}}},
+      {k::ac,
+       {"ACSource",
+        "offset + amplitude sin(2 pi frequency (t - start) + phase) between start and stop",
+        {{"amplitude", "nA", 1.0, "amplitude"},
+         {"offset", "nA", 0.0, "offset"},
+         {"frequency", "Hz", 10.0, "frequency"},
+         {"phase", "deg", 0.0, "phase"},
+         {"start", "ms", 0.0, "on at"},
+         {"stop", "ms", 1e12, "off at"}}}},
+      {k::noise,
+       {"NoisyCurrentSource",
+        "a new normal value per cell every dt between start and stop",
+        {{"mean", "nA", 0.0, "mean"},
+         {"stdev", "nA", 1.0, "standard deviation"},
+         {"dt", "ms", 0.0, "interval between values (0 = the time step)"},
+         {"start", "ms", 0.0, "on at"},
+         {"stop", "ms", 1e12, "off at"}}}},
   };
+  return c;
+}
+
+connector_kind connector_kind_of(const std::string& name) {
+  return kind_of(connector_entries(), name, "connector");
+}
+
+current_source_kind current_source_kind_of(const std::string& name) {
+  return kind_of(current_source_entries(), name, "current source");
+}
+
+}  // namespace detail
+
+const std::vector<component_info>& connector_catalogue() {
+  static const std::vector<component_info> c = detail::infos_of(detail::connector_entries());
+  return c;
+}
+
+const std::vector<component_info>& current_source_catalogue() {
+  static const std::vector<component_info> c = detail::infos_of(detail::current_source_entries());
   return c;
 }
 
@@ -69,7 +118,7 @@ const std::vector<component_info>& distribution_catalogue() {
     std::vector<component_info> v;
     for (const auto& d : detail::distribution_table()) {
       component_info info{d.name, d.doc, {}};
-      for (const auto& p : d.params) info.params.push_back({p, "", required, ""});
+      for (const auto& p : d.params) info.params.push_back({p, "", detail::required, ""});
       v.push_back(std::move(info));
     }
     return v;

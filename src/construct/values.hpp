@@ -1,0 +1,78 @@
+#pragma once
+// Values of the build stage, evaluated per cell (parameters, initial values) or per
+// connection (weights, delays) from a value_spec: a scalar, an array, a distribution drawn
+// from a keyed stream, or an expression of distance.
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "model/expression.hpp"
+#include "myelin/model.hpp"
+#include "random/distributions.hpp"
+
+namespace myelin::detail {
+
+// Evaluates a per-cell value spec.
+class cell_values {
+ public:
+  cell_values(const value_spec& v, const std::string& field, uint64_t seed, purpose p,
+              uint32_t object)
+      : spec_(v), seed_(seed), purpose_(p), object_(object) {
+    if (const auto* d = std::get_if<distribution>(&v)) sampler_.emplace(*d, field);
+  }
+  double operator()(int64_t index, uint64_t gid) const {
+    if (const double* x = std::get_if<double>(&spec_)) return *x;
+    if (const auto* a = std::get_if<std::vector<double>>(&spec_))
+      return (*a)[static_cast<std::size_t>(index)];
+    philox_stream rng(seed_, purpose_, object_, gid);
+    return (*sampler_)(rng);
+  }
+
+ private:
+  const value_spec& spec_;
+  uint64_t seed_;
+  purpose purpose_;
+  uint32_t object_;
+  std::optional<sampler> sampler_;
+};
+
+// Per-connection weights or delays: scalar, distribution (drawn in canonical order from
+// the target's stream) or expression of distance.
+class connection_values {
+ public:
+  connection_values(const value_spec& v, const std::string& field, uint64_t seed, purpose p,
+                    uint32_t projection)
+      : spec_(v), field_(field), seed_(seed), purpose_(p), projection_(projection) {
+    if (const auto* d = std::get_if<distribution>(&v)) sampler_.emplace(*d, field);
+    if (const auto* e = std::get_if<expression_spec>(&v))
+      expr_.emplace(e->text, std::vector<std::string>{"d", "dx", "dy", "dz"}, field);
+  }
+  bool homogeneous() const { return std::holds_alternative<double>(spec_); }
+  double scalar() const { return std::get<double>(spec_); }
+  bool needs_distance() const { return expr_.has_value(); }
+  const std::string& field() const { return field_; }
+
+  // Values for the connections onto target gid `t`, in canonical order.
+  void begin_target(uint64_t t) {
+    if (sampler_) rng_.emplace(seed_, purpose_, projection_, t);
+  }
+  double next(const double* dvars) {
+    if (sampler_) return (*sampler_)(*rng_);
+    if (expr_) return (*expr_)(dvars);
+    return std::get<double>(spec_);
+  }
+
+ private:
+  const value_spec& spec_;
+  std::string field_;
+  uint64_t seed_;
+  purpose purpose_;
+  uint32_t projection_;
+  std::optional<sampler> sampler_;
+  std::optional<expression> expr_;
+  std::optional<philox_stream> rng_;
+};
+
+}  // namespace myelin::detail
