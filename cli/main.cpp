@@ -46,7 +46,8 @@ constexpr usage_entry usage_entries[] = {
       refused. --compress: HDF5 storage of large datasets (default none: raw, fastest;
       fast: deflate level 1; best: level 6, smallest, slowest).
 )"},
-    {"batch", R"(  myelin batch SWEEP.json [-o DIR] [--jobs N | --threads N] [--overwrite] [--no-reuse]
+    {"batch",
+     R"(  myelin batch SWEEP.json [-o DIR] [--jobs N | --threads N] [--overwrite] [--no-reuse]
                           [--max-record-memory BYTES] [--quiet]
       Run every run of a sweep file (docs/batch.md: base model, set, vary, combine,
       trials, summaries, keep), --jobs at a time (default: one per core, one thread
@@ -334,6 +335,16 @@ int cmd_validate(const options& o, const myelin::mpi_session& mpi) {
   const myelin::network net = load(o);
   // The memory a run would need, from the description: refused here as in `run`.
   myelin::check_memory(net, mpi.size(), o.max_record_memory);
+  // A recording above the in-memory limit is no error: `run` streams it to disk.
+  const double limit =
+      o.max_record_memory > 0 ? o.max_record_memory : myelin::default_record_limit();
+  const myelin::memory_estimate m = myelin::estimate_memory(net);
+  if (m.recording > limit && mpi.rank() == 0)
+    std::printf(
+        "%s: note: recorders need about %.3g MB over tstop, above the %.3g MB "
+        "recording memory limit: 'myelin run' streams them to its output directory "
+        "as it runs (that much free disk is needed)\n",
+        o.model.c_str(), m.recording / 1e6, limit / 1e6);
   int64_t cells = 0;
   for (const auto& p : net.populations) cells += p.size;
   std::printf(

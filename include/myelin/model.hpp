@@ -169,10 +169,16 @@ struct memory_estimate {
 /// The estimate for the whole job (all ranks together).
 memory_estimate estimate_memory(const network& net);
 
+/// The recording memory limit when run_options::max_record_memory is 0: half the
+/// machine's physical memory [bytes].
+double default_record_limit();
+
 /// Throws error naming the estimate, the limit and the ways out if the model cannot fit:
-/// its share on one of `ranks` MPI ranks exceeds the memory this process may use, or its
-/// recording over tstop exceeds `max_record_memory` [bytes] (0 = half the physical
-/// memory, run_options::max_record_memory's rule). What `myelin validate` checks.
+/// its share on one of `ranks` MPI ranks exceeds the memory this process may use, with
+/// the recording counted up to `max_record_memory` [bytes] (0 = half the physical
+/// memory, run_options::max_record_memory's rule): beyond that, a run given an output
+/// directory streams it to disk (simulation::stream_outputs). What `myelin validate`
+/// checks.
 void check_memory(const network& net, int ranks = 1, double max_record_memory = 0);
 
 /// Replaces the spike times of every event drive by those in a CSV file with the columns

@@ -145,16 +145,17 @@ double available_memory() {
 
 void check_memory(const network& net, int ranks, double max_record_memory, bool record_limit) {
   const memory_estimate m = estimate_memory(net);
-  const double record_limit_bytes = max_record_memory > 0
-                                        ? max_record_memory
-                                        : 0.5 * static_cast<double>(sysconf(_SC_PHYS_PAGES)) *
-                                              static_cast<double>(sysconf(_SC_PAGE_SIZE));
+  const double record_limit_bytes =
+      max_record_memory > 0 ? max_record_memory : myelin::default_record_limit();
   if (record_limit && m.recording > record_limit_bytes)
     throw error("recorders would need about " + human_bytes(m.recording) + " for tstop = " +
                 fmt(net.tstop) + " ms, above the limit of " + human_bytes(record_limit_bytes) +
                 "; record fewer cells or variables, use a longer sampling interval, a "
                 "start/stop window, or raise the limit (--max-record-memory)");
-  const double share = m.total() / std::max(1, ranks);
+  // A recording above the limit is streamed to disk by a run with an output directory,
+  // so memory holds at most the limit's worth of it.
+  const double held = m.cells + m.synapses + std::min(m.recording, record_limit_bytes);
+  const double share = held / std::max(1, ranks);
   const double avail = available_memory();
   if (share > avail) {
     char count[32];
@@ -162,8 +163,8 @@ void check_memory(const network& net, int ranks, double max_record_memory, bool 
     throw error("the model needs at least " + human_bytes(share) +
                 (ranks > 1 ? " per rank (" + std::to_string(ranks) + " ranks)" : "") + " (cells " +
                 human_bytes(m.cells) + ", " + count + " synapses " + human_bytes(m.synapses) +
-                ", recording " + human_bytes(m.recording) + "), more than the " +
-                human_bytes(avail) +
+                ", recording " + human_bytes(std::min(m.recording, record_limit_bytes)) +
+                " held in memory), more than the " + human_bytes(avail) +
                 " this process may use; reduce the populations or connections, or "
                 "spread the model over more MPI ranks or machines");
   }
@@ -171,8 +172,13 @@ void check_memory(const network& net, int ranks, double max_record_memory, bool 
 
 }  // namespace detail
 
+double default_record_limit() {
+  return 0.5 * static_cast<double>(sysconf(_SC_PHYS_PAGES)) *
+         static_cast<double>(sysconf(_SC_PAGE_SIZE));
+}
+
 void check_memory(const network& net, int ranks, double max_record_memory) {
-  detail::check_memory(net, ranks, max_record_memory, true);
+  detail::check_memory(net, ranks, max_record_memory, false);
 }
 
 }  // namespace myelin

@@ -154,3 +154,28 @@ def test_model_generators_run_as_the_docs_write_them(root, tmp_path, script):
         subprocess.run([str(path), "--grid", "2", "2", "--drives", "evprox1", "-o", str(out)],
                        check=True, cwd=tmp_path, timeout=120)
         assert json.loads(out.read_text())["drives"][0]["label"] == "evprox1"
+
+
+def test_validate_applies_runs_memory_rules(myelin_bin, tmp_path):
+    """validate refuses what run would refuse (a model that cannot fit in memory) and
+    accepts, with a note, a recording above the in-memory limit, which run streams."""
+    rec = {"name": "rec", "dt": 0.1, "tstop": 1000,
+           "populations": [{"label": "a", "size": 1000, "cell_type": "IF_curr_exp"}],
+           "recorders": [{"target": "a", "variables": ["v"]}]}
+    f = tmp_path / "rec.json"
+    f.write_text(json.dumps(rec))
+    p = run(myelin_bin, "validate", f, "--max-record-memory", "1M")
+    # 1000 cells x 10001 samples x 8 B = 80 MB, above 1 MiB: streamed, not refused.
+    assert "note: recorders need about 80 MB over tstop, above the 1.05 MB" in p.stdout
+    assert "valid (1 populations, 1000 cells" in p.stdout
+    run_ = run(myelin_bin, "run", f, "-o", tmp_path / "out", "-q", "--max-record-memory", "1M")
+    assert run_.returncode == 0
+    huge = dict(rec, populations=[{"label": "a", "size": 4000000000, "cell_type": "IF_curr_exp"}],
+                recorders=[])
+    f.write_text(json.dumps(huge))
+    for cmd in ("validate", "run"):
+        p = run(myelin_bin, cmd, f, *(["-o", tmp_path / "h"] if cmd == "run" else []), check=False)
+        assert p.returncode == 1, p.stderr
+        assert p.stderr.count("\n") == 1, p.stderr
+        assert p.stderr.startswith("myelin: error: the model needs at least"), p.stderr
+    assert not (tmp_path / "h").exists()
