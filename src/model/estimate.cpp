@@ -9,6 +9,7 @@
 #include <fstream>
 #include <variant>
 
+#include "model/catalogue.hpp"
 #include "model/format.hpp"
 #include "model/selection.hpp"
 #include "myelin/error.hpp"
@@ -39,13 +40,24 @@ bool varies(const value_spec& v) {
 double expected_connections(const projection& pr, double n_pre, double n_post) {
   const auto& c = pr.conn;
   const double n = static_cast<double>(c.n);
-  if (c.type == "AllToAll") return n_pre * n_post;
-  if (c.type == "OneToOne") return n_pre;
-  if (c.type == "FixedProbability") return c.p * n_pre * n_post;
-  if (c.type == "FixedNumberPre") return n * n_post;
-  if (c.type == "FixedNumberPost") return n * n_pre;
-  if (c.type == "FixedTotalNumber") return n;
-  if (c.type == "FromList") return static_cast<double>(c.list.size());
+  switch (connector_kind_of(c.type)) {
+    case connector_kind::all_to_all:
+      return n_pre * n_post;
+    case connector_kind::one_to_one:
+      return n_pre;
+    case connector_kind::fixed_probability:
+      return c.p * n_pre * n_post;
+    case connector_kind::fixed_number_pre:
+      return n * n_post;
+    case connector_kind::fixed_number_post:
+      return n * n_pre;
+    case connector_kind::fixed_total_number:
+      return n;
+    case connector_kind::from_list:
+      return static_cast<double>(c.list.size());
+    case connector_kind::distance_dependent_probability:
+      return 0.0;  // depends on the positions
+  }
   return 0.0;  // DistanceDependentProbability: depends on the positions
 }
 

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "hnn/drives.hpp"
+#include "model/catalogue.hpp"
 #include "model/expression.hpp"
 #include "model/format.hpp"
 #include "model/schema.hpp"
@@ -267,23 +268,26 @@ void check_projection(const network& net, const gid_layout& layout, const projec
   if (std::find(types.begin(), types.end(), c.type) == types.end())
     throw model_error(fc + ".type",
                       "unknown connector '" + c.type + "' (allowed: " + join(types) + ")");
-  if (c.type == "FixedProbability" && !(c.p >= 0.0 && c.p <= 1.0))
+  using ck = connector_kind;
+  const ck kind = connector_kind_of(c.type);
+  if (kind == ck::fixed_probability && !(c.p >= 0.0 && c.p <= 1.0))
     throw model_error(fc + ".p", "must be in [0, 1], got " + fmt(c.p));
-  if (c.type == "OneToOne" && n_pre != n_post)
+  if (kind == ck::one_to_one && n_pre != n_post)
     throw model_error(fc, "OneToOne needs pre and post of equal size (" + std::to_string(n_pre) +
                               " vs " + std::to_string(n_post) + ")");
-  if (c.type.rfind("FixedNumber", 0) == 0 || c.type == "FixedTotalNumber") {
+  if (kind == ck::fixed_number_pre || kind == ck::fixed_number_post ||
+      kind == ck::fixed_total_number) {
     if (c.n < 0) throw model_error(fc + ".n", "must be >= 0, got " + std::to_string(c.n));
-    const bool repl = c.with_replacement.value_or(c.type == "FixedTotalNumber");
-    const std::size_t pool = c.type == "FixedNumberPre"    ? n_pre
-                             : c.type == "FixedNumberPost" ? n_post
-                                                           : n_pre * n_post;
+    const bool repl = c.with_replacement.value_or(kind == ck::fixed_total_number);
+    const std::size_t pool = kind == ck::fixed_number_pre    ? n_pre
+                             : kind == ck::fixed_number_post ? n_post
+                                                             : n_pre * n_post;
     if (!repl && static_cast<std::size_t>(c.n) > pool)
       throw model_error(fc + ".n", "n = " + std::to_string(c.n) + " exceeds the " +
                                        std::to_string(pool) +
                                        " candidates (set with_replacement to true)");
   }
-  if (c.type == "DistanceDependentProbability") {
+  if (kind == ck::distance_dependent_probability) {
     if (c.d_expression.empty()) throw model_error(fc + ".d_expression", "missing");
     expression(c.d_expression, {"d", "dx", "dy", "dz"}, fc + ".d_expression");
     for (std::size_t pi : populations_of(net, pr.pre, f + ".pre"))
@@ -295,7 +299,7 @@ void check_projection(const network& net, const gid_layout& layout, const projec
         throw model_error(fc, "DistanceDependentProbability needs positions on population '" +
                                   net.populations[pi].label + "'");
   }
-  if (c.type == "FromList") {
+  if (kind == ck::from_list) {
     for (std::size_t i = 0; i < c.list.size(); ++i) {
       const auto& row = c.list[i];
       const std::string fr = fc + ".list[" + std::to_string(i) + "]";
@@ -326,7 +330,8 @@ void check_stimulus(const network& net, const gid_layout& layout, const stimulus
     if (!it->second.count(k)) {
       std::vector<std::string> names;
       for (const auto& [n, d] : it->second) names.push_back(n);
-      if (s.type == "StepCurrentSource") names = {"times", "amplitudes"};
+      if (current_source_kind_of(s.type) == current_source_kind::step)
+        names = {"times", "amplitudes"};
       throw model_error(f + "." + k,
                         "unknown parameter of " + s.type + " (allowed: " + join(names) + ")");
     }
@@ -335,7 +340,8 @@ void check_stimulus(const network& net, const gid_layout& layout, const stimulus
   const auto p = stimulus_params(s);
   if (p.count("start") && p.count("stop") && p.at("stop") < p.at("start"))
     throw model_error(f + ".stop", "must be >= start");
-  if (s.type == "NoisyCurrentSource") {
+  const current_source_kind kind = current_source_kind_of(s.type);
+  if (kind == current_source_kind::noise) {
     if (p.at("stdev") < 0) throw model_error(f + ".stdev", "must be >= 0");
     const double ndt = p.at("dt");
     if (ndt != 0.0 &&
@@ -343,7 +349,7 @@ void check_stimulus(const network& net, const gid_layout& layout, const stimulus
       throw model_error(f + ".dt", "must be a multiple of the time step " + fmt(net.dt) +
                                        " ms (or 0 for every step), got " + fmt(ndt));
   }
-  if (s.type == "StepCurrentSource") {
+  if (kind == current_source_kind::step) {
     if (s.times.size() != s.amplitudes.size())
       throw model_error(f + ".amplitudes",
                         "needs one amplitude per time (" + std::to_string(s.times.size()) + ")");
