@@ -476,13 +476,13 @@ int main(int argc, char** argv) {
     if (o.ranks_per_run != 1 && !batch)
       throw usage_error(
           "--ranks-per-run belongs to 'myelin batch', 'myelin sweep' and 'myelin run --trials'");
+    if (o.ranks_per_run > 1 && o.jobs && *o.jobs > 1)
+      throw usage_error("--ranks-per-run " + std::to_string(o.ranks_per_run) + " with --jobs " +
+                        std::to_string(*o.jobs) + ": a group of ranks runs one run at a time");
     if (mpi.size() % o.ranks_per_run != 0)
       throw usage_error("--ranks-per-run " + std::to_string(o.ranks_per_run) + ": the " +
                         std::to_string(mpi.size()) + " MPI rank" + (mpi.size() == 1 ? "" : "s") +
                         " (mpirun -np) must be a multiple of it");
-    if (o.ranks_per_run > 1 && o.jobs && *o.jobs > 1)
-      throw usage_error("--ranks-per-run " + std::to_string(o.ranks_per_run) + " with --jobs " +
-                        std::to_string(*o.jobs) + ": a group of ranks runs one run at a time");
     if (o.command == "run") {
       bool simulating = false;
       try {

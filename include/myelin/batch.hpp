@@ -168,8 +168,10 @@ struct options {
   /// a time distributed over its ranks, and runs are handed out to groups as they ask.
   /// The results are the same for every K.
   int ranks_per_run = 1;
-  bool overwrite = false;        ///< replace a directory holding another batch
-  double max_record_memory = 0;  ///< run_options::max_record_memory of each run
+  bool overwrite = false;  ///< replace a directory holding another batch
+  /// run_options::max_record_memory of each run. With keep_mode::all a recording above
+  /// it is streamed into runs/<id>/ (simulation::stream_outputs); otherwise the run fails.
+  double max_record_memory = 0;
   /// Each job resets the simulation of its previous run for the next run (simulation::
   /// reset: the connection tables that stay valid are kept) instead of building a new
   /// one. The results are the same either way; false builds every run anew.
