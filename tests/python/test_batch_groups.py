@@ -112,3 +112,28 @@ def test_without_outputs_kept_the_limit_fails_the_runs(myelin_bin, reference):
     rows = table(d / "summaries/results.csv")
     assert [r["status"] for r in rows] == ["failed", "failed"]
     assert all("above the limit of 19.5 KiB" in r["error"] for r in rows)
+
+
+def test_a_run_failing_in_a_group_is_a_row_and_the_batch_goes_on(myelin_bin, tiny_model):
+    """i_offset 1e308 makes v NaN: every rank of the group stops after the same epoch, the
+    leader's row says why, and the group takes the next run."""
+    needs_mpirun()
+    d = tiny_model.parent
+    s = sweep_file(d, "nan.json", model=str(tiny_model), keep="all",
+                   vary=[{"path": "populations.exc.params.i_offset",
+                          "values": [1.0, 1e308, 1.1, 1e308]}])
+    p = run(myelin_bin, "batch", s, "-o", d / "nan", "--ranks-per-run", 2, "-q", ranks=4,
+            check=False)
+    assert p.returncode != 0 and "2 of 4 runs failed" in p.stderr
+    rows = table(d / "nan/results.csv")
+    assert [r["status"] for r in rows] == ["ok", "failed", "ok", "failed"]
+    assert all("v became NaN by t = 26 ms" in rows[i]["error"] for i in (1, 3))
+    assert int(rows[2]["spikes_exc"]) > int(rows[0]["spikes_exc"]) > 0
+    assert sorted(x.name for x in (d / "nan/runs").iterdir()) == ["000", "002"]
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    path = tmp_path_factory.mktemp("tiny_groups") / "tiny.json"
+    path.write_text(json.dumps(TINY))
+    return path
