@@ -134,6 +134,7 @@ int run_plan(const batch::plan& plan, const std::string& dir, const options& o,
   batch::options bo;
   bo.jobs = o.jobs ? *o.jobs : (o.threads_given ? 1 : 0);
   bo.threads = o.threads;
+  bo.ranks_per_run = o.ranks_per_run;
   bo.overwrite = o.overwrite;
   bo.reuse = !o.no_reuse;
   bo.max_record_memory = o.max_record_memory;

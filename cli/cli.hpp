@@ -37,6 +37,7 @@ struct options {
   std::vector<std::string> varies;  // sweep
   bool grid = false;
   std::optional<int> jobs;   // 0: every core
+  int ranks_per_run = 1;     // batch, sweep, run --trials under mpirun
   int trials = 1;            // run
   bool overwrite = false;    // batch, sweep, run --trials
   bool no_reuse = false;     // batch, sweep, run --trials

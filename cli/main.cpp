@@ -48,7 +48,7 @@ constexpr usage_entry usage_entries[] = {
 )"},
     {"batch",
      R"(  myelin batch SWEEP.json [-o DIR] [--jobs N | --threads N] [--overwrite] [--no-reuse]
-                          [--max-record-memory BYTES] [--quiet]
+                          [--ranks-per-run K] [--max-record-memory BYTES] [--quiet]
       Run every run of a sweep file (docs/batch.md: base model, set, vary, combine,
       trials, summaries, keep), --jobs at a time (default: one per core, one thread
       each; under mpirun runs are handed out to the ranks). Writes DIR/results.csv and
@@ -58,7 +58,9 @@ constexpr usage_entry usage_entries[] = {
       interrupted batch into the same DIR completes it; another sweep is refused
       (--overwrite replaces it). DIR defaults to results/<sweep file name>. Each job
       reuses its previous run's network where the run's changes leave connections
-      unchanged (the same results); --no-reuse builds every run anew.
+      unchanged (the same results); --no-reuse builds every run anew. Under mpirun
+      -np N, --ranks-per-run K (N a multiple of K) runs each run over a group of K
+      ranks, N/K runs at a time (default 1: each rank runs its runs alone).
 )"},
     {"run", R"(  myelin run MODEL.json --trials N [--jobs N] [-o DIR] [run's options]
       A batch of N trials: trial t with every drive's seed + t (HNN-core's n_trials:
@@ -186,6 +188,8 @@ options parse_args(int argc, char** argv) {
       o.grid = true;
     } else if (a == "--jobs") {
       o.jobs = static_cast<int>(parse_integer(a, value(), 0, 1024, " (0 = all cores)"));
+    } else if (a == "--ranks-per-run") {
+      o.ranks_per_run = static_cast<int>(parse_integer(a, value(), 1, 1 << 20));
     } else if (a == "--trials") {
       o.trials = static_cast<int>(parse_integer(a, value(), 1, 100000));
     } else if (a == "--replay-drives") {
@@ -479,6 +483,16 @@ int main(int argc, char** argv) {
     if (o.no_reuse && !batch)
       throw usage_error(
           "--no-reuse belongs to 'myelin batch', 'myelin sweep' and 'myelin run --trials'");
+    if (o.ranks_per_run != 1 && !batch)
+      throw usage_error(
+          "--ranks-per-run belongs to 'myelin batch', 'myelin sweep' and 'myelin run --trials'");
+    if (o.ranks_per_run > 1 && o.jobs && *o.jobs > 1)
+      throw usage_error("--ranks-per-run " + std::to_string(o.ranks_per_run) + " with --jobs " +
+                        std::to_string(*o.jobs) + ": a group of ranks runs one run at a time");
+    if (mpi.size() % o.ranks_per_run != 0)
+      throw usage_error("--ranks-per-run " + std::to_string(o.ranks_per_run) + ": the " +
+                        std::to_string(mpi.size()) + " MPI rank" + (mpi.size() == 1 ? "" : "s") +
+                        " (mpirun -np) must be a multiple of it");
     if (o.command == "run") {
       bool simulating = false;
       try {

@@ -161,9 +161,17 @@ struct options {
   /// Runs at a time in this process, one thread each (0: every core). Under mpirun each
   /// rank runs `jobs` (0: 1) and runs are handed out to ranks as they ask.
   int jobs = 0;
-  int threads = 1;               ///< threads of each run (when jobs is 1)
-  bool overwrite = false;        ///< replace a directory holding another batch
-  double max_record_memory = 0;  ///< run_options::max_record_memory of each run
+  int threads = 1;  ///< threads of each run (when jobs is 1)
+  /// Under mpirun: MPI ranks per run. 1: each rank runs its runs alone. K > 1: the
+  /// ranks are split into groups of K consecutive ranks (world size / K groups; the
+  /// world size must be a multiple of K, and `jobs` 0 or 1), each group runs one run at
+  /// a time distributed over its ranks, and runs are handed out to groups as they ask.
+  /// The results are the same for every K.
+  int ranks_per_run = 1;
+  bool overwrite = false;  ///< replace a directory holding another batch
+  /// run_options::max_record_memory of each run. With keep_mode::all a recording above
+  /// it is streamed into runs/<id>/ (simulation::stream_outputs); otherwise the run fails.
+  double max_record_memory = 0;
   /// Each job resets the simulation of its previous run for the next run (simulation::
   /// reset: the connection tables that stay valid are kept) instead of building a new
   /// one. The results are the same either way; false builds every run anew.

@@ -1,6 +1,6 @@
 // Running a plan: runs handed out one at a time to this process's jobs (and, under MPI,
-// to the other ranks), each row persisted as its run ends, the table written when every
-// run has a row.
+// to the other ranks, or to groups of ranks that simulate each run together), each row
+// persisted as its run ends, the table written when every run has a row.
 
 #if __has_include(<malloc.h>)
 #include <malloc.h>  // mallopt (glibc)
@@ -19,6 +19,8 @@
 #include "io/transaction.hpp"
 #include "io/writers.hpp"
 #include "myelin/error.hpp"
+
+#include <hdf5.h>
 
 namespace myelin::batch {
 
@@ -39,6 +41,11 @@ hnn_dipole_signals dipoles_and_outputs(const simulation& sim, const std::string&
   return dip;
 }
 
+bool hdf5_thread_safe() {
+  hbool_t safe = 0;
+  return H5is_library_threadsafe(&safe) >= 0 && safe;
+}
+
 }  // namespace detail
 
 namespace {
@@ -50,17 +57,28 @@ double since(clock_type::time_point t0) {
   return std::chrono::duration<double>(clock_type::now() - t0).count();
 }
 
-// One run, on this process alone: a failure (an invalid value met at run time, a
-// numerical blow-up, a recording limit) becomes a failed row. `sim` is the job's
-// simulation of its previous run (or null): reset for this run when it can be
-// (options::reuse), else replaced; dropped after a failure.
+// What a job runs with: its simulation of the previous run (or null), and where a new
+// simulation runs: this process alone, or over the ranks of its group (every rank of
+// the group runs `execute` for the same runs; the leader's row is the run's).
+struct job {
+  std::unique_ptr<simulation> sim;
+  const detail::run_group* group = nullptr;
+  bool stream = false;  // keep all: stream a recording above the limit into runs/<id>/
+  bool writer() const { return !group || group->leader(); }
+};
+
+// One run: a failure (an invalid value met at run time, a numerical blow-up, a
+// recording limit) becomes a failed row. The job's simulation is reset for this run
+// when it can be (options::reuse), else replaced; dropped after a failure.
 row execute(const plan& p, std::size_t id, const std::string& dir, const options& o, int threads,
-            std::unique_ptr<simulation>& sim) {
+            job& j) {
   const auto t0 = clock_type::now();
   row r;
   r.id = id;
   r.trial = static_cast<int>(id % static_cast<std::size_t>(p.spec().trials));
   const std::string run_dir = (fs::path(dir) / "runs" / p.run_name(id)).string();
+  const bool keep_all = p.spec().keep == keep_mode::all;
+  std::unique_ptr<simulation>& sim = j.sim;
   try {
     const network net = p.model(id);
     r.seed = p.seed_of(net);
@@ -71,13 +89,15 @@ row execute(const plan& p, std::size_t id, const std::string& dir, const options
       ro.threads = threads;
       ro.max_record_memory = o.max_record_memory;
       ro.compression = o.compression;
-      sim = simulation_access::make_unique(net, ro, myelin::detail::make_local_context());
+      sim = simulation_access::make_unique(
+          net, ro, j.group ? j.group->transport() : myelin::detail::make_local_context());
     }
+    // A recording above the limit goes to runs/<id>/ as it is made, as `myelin run`'s.
+    if (keep_all && j.stream) sim->stream_outputs(run_dir);
     sim->run(net.tstop);
-    const hnn_dipole_signals dip =
-        detail::dipoles_and_outputs(*sim, p.spec().keep == keep_mode::all ? run_dir : "");
-    if (p.spec().keep != keep_mode::nothing)
-      r.summaries = detail::summarize(*sim, dip, p.spec().bin_ms);
+    const hnn_dipole_signals dip = detail::dipoles_and_outputs(*sim, keep_all ? run_dir : "");
+    if (p.spec().keep != keep_mode::nothing && j.writer())
+      r.summaries = detail::summarize(*sim, dip, p.spec().bin_ms, run_dir);
     r.ok = true;
   } catch (const std::exception& e) {
     sim.reset();
@@ -85,7 +105,7 @@ row execute(const plan& p, std::size_t id, const std::string& dir, const options
     r.error = e.what();
     r.summaries.clear();
     std::error_code ec;
-    fs::remove_all(run_dir, ec);
+    if (j.writer()) fs::remove_all(run_dir, ec);
   }
   r.values = p.values(id);
   r.wall_s = since(t0);
@@ -97,11 +117,22 @@ row execute(const plan& p, std::size_t id, const std::string& dir, const options
 result run(const plan& p, const std::string& dir, const options& o) {
   const int rank = detail::world_rank(), ranks = detail::world_size();
   if (dir.empty()) throw error("batch directory: empty path");
+  const int per_run = o.ranks_per_run;
+  if (per_run < 1 || ranks % per_run != 0)
+    throw error("ranks per run " + std::to_string(per_run) + ": the " + std::to_string(ranks) +
+                " MPI rank" + (ranks == 1 ? " is" : "s are") + " not a multiple of it");
+  if (per_run > 1 && o.jobs > 1)
+    throw error("ranks per run " + std::to_string(per_run) + " with " + std::to_string(o.jobs) +
+                " jobs: a group of ranks runs one run at a time (jobs 1)");
+  const bool groups = per_run > 1;
   const int jobs = o.jobs > 0 ? o.jobs
                    : ranks > 1
                        ? 1
                        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const int threads = jobs > 1 ? 1 : std::max(0, o.threads);
+  // Streamed files are written during the run, outside the HDF5 lock: with several jobs
+  // in this process that needs a thread-safe HDF5 (Debian's is).
+  const bool stream = jobs == 1 || detail::hdf5_thread_safe();
 #if defined(M_MMAP_THRESHOLD) && defined(M_TRIM_THRESHOLD)
   // The runs allocate and free the same large buffers over and over. Kept in the heap
   // (not one mmap each, no trimming), later runs reuse pages already mapped instead of
@@ -124,10 +155,20 @@ result run(const plan& p, const std::string& dir, const options& o) {
   problem = detail::broadcast(problem);
   if (!problem.empty()) throw error(problem);
 
+  // With groups, every rank joins one (collective); runs go to groups, not ranks.
+  std::optional<detail::run_group> group;
+  if (groups) group.emplace(per_run);
   if (rank != 0) {
-    std::unique_ptr<simulation> sim;  // this rank's one job
-    detail::request_runs(
-        [&](std::size_t id) { return detail::row_to_json(execute(p, id, dir, o, threads, sim)); });
+    job j{.group = group ? &*group : nullptr, .stream = stream};  // this rank's one job
+    if (group && !group->leader()) {
+      // The leader's runs, over the group's ranks; the row is the leader's.
+      while (const auto id = group->share(std::nullopt)) execute(p, *id, dir, o, threads, j);
+      return {};
+    }
+    detail::request_runs([&](std::optional<std::size_t> id) -> std::string {
+      if (group) id = group->share(id);
+      return id ? detail::row_to_json(execute(p, *id, dir, o, threads, j)) : std::string();
+    });
     return {};
   }
 
@@ -178,16 +219,21 @@ result run(const plan& p, const std::string& dir, const options& o) {
     if (o.on_progress) o.on_progress(st);
   };
   auto worker = [&] {
-    std::unique_ptr<simulation> sim;  // this job's previous run
-    while (const auto id = hand_out()) record(execute(p, *id, dir, o, threads, sim));
+    job j{.group = group ? &*group : nullptr, .stream = stream};  // this job's previous run
+    // Group 0's leader tells its group every run it takes, and the end.
+    auto take = [&] { return group ? group->share(hand_out()) : hand_out(); };
+    while (const auto id = take()) record(execute(p, *id, dir, o, threads, j));
   };
   {
-    const int local = std::min<int>(jobs, static_cast<int>(pending.size()));
+    // Group 0 runs even with nothing pending: its other ranks wait for the end.
+    const int local = groups ? 1 : std::min<int>(jobs, static_cast<int>(pending.size()));
     std::vector<std::thread> team;
-    // Under MPI this thread answers the other ranks, and `jobs` threads run here.
+    // Under MPI this thread answers the other ranks (or groups), and `jobs` threads (one
+    // with groups) run here.
     for (int j = ranks > 1 ? 0 : 1; j < local; ++j) team.emplace_back(worker);
     if (ranks > 1) {
-      detail::serve_runs(hand_out, [&](const std::string& text) {
+      // A row sent by another rank, as JSON text.
+      auto take_row = [&](const std::string& text) {
         row r;
         try {
           r = detail::row_from_json(text);
@@ -197,7 +243,8 @@ result run(const plan& p, const std::string& dir, const options& o) {
           return;
         }
         record(std::move(r));
-      });
+      };
+      detail::serve_runs(group ? group->count() - 1 : ranks - 1, hand_out, take_row);
     } else if (local > 0) {
       worker();
     }

@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <limits>
 #include <set>
 
 #include "batch/internal.hpp"
+#include "io/h5util.hpp"
 
 namespace myelin::batch::detail {
 
@@ -104,11 +106,32 @@ std::pair<double, double> fano_and_chi(const spike_data& s, double bin, std::siz
   return {fano, std::sqrt(pop_var / (cell_var / n_active))};
 }
 
+// A population's spikes from a streamed run's spikes.h5 (the same values, in the same
+// order, as simulation::spikes() of the run in memory; docs/output-files.md). One
+// population at a time: the file may hold more than the recording memory limit.
+spike_data streamed_spikes(const std::string& file, const std::string& population) {
+  using namespace myelin::detail::h5io;
+  const std::lock_guard<std::mutex> lock(hdf5_mutex());
+  const context ctx(file);
+  const h5 f = open_file(ctx);
+  const h5 all = open_group(f, "spikes", "/spikes", ctx);
+  const std::string object = "/spikes/" + population;
+  const h5 g = open_group(all, population, object, ctx);
+  spike_data s;
+  s.times = read_vector<double>(g, "timestamps", object + "/timestamps", H5T_NATIVE_DOUBLE, ctx);
+  s.node_ids = read_vector<uint64_t>(g, "node_ids", object + "/node_ids", H5T_NATIVE_UINT64, ctx);
+  if (s.times.size() != s.node_ids.size())
+    throw io_error("HDF5 file '" + file + "': '" + object + "' has " +
+                   std::to_string(s.times.size()) + " timestamps but " +
+                   std::to_string(s.node_ids.size()) + " node_ids");
+  return s;
+}
+
 }  // namespace
 
 std::vector<std::pair<std::string, double>> summarize(const simulation& sim,
                                                       const hnn_dipole_signals& dipoles,
-                                                      double bin_ms) {
+                                                      double bin_ms, const std::string& run_dir) {
   std::vector<std::pair<std::string, double>> out;
   const network& net = sim.model();
   const std::set<std::string> recorded = spike_recorded(net);
@@ -118,7 +141,10 @@ std::vector<std::pair<std::string, double>> summarize(const simulation& sim,
     out.emplace_back("rate_" + p.label + "_Hz", p.mean_rate_hz);
     double cv = nan, fano = nan, chi = nan;
     if (recorded.count(p.label)) {
-      const spike_data s = sim.spikes(p.label);
+      const spike_data s =
+          sim.streaming()
+              ? streamed_spikes((std::filesystem::path(run_dir) / "spikes.h5").string(), p.label)
+              : sim.spikes(p.label);
       cv = isi_cv(s);
       std::tie(fano, chi) = fano_and_chi(s, bin_ms, n_bins);
     }

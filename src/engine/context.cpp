@@ -148,9 +148,10 @@ void check_mpi(int rc, const char* what) {
 
 class mpi_context final : public distributed_context {
  public:
-  mpi_context() {
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
-    MPI_Comm_size(MPI_COMM_WORLD, &size_);
+  mpi_context(MPI_Comm comm, std::mutex* lock) : comm_(comm), lock_(lock) {
+    const held h(lock_);
+    MPI_Comm_rank(comm_, &rank_);
+    MPI_Comm_size(comm_, &size_);
   }
   int rank() const override { return rank_; }
   int size() const override { return size_; }
@@ -158,10 +159,11 @@ class mpi_context final : public distributed_context {
 
   bool exchange(const std::vector<spike_event>& mine, bool ok, std::vector<spike_event>& all,
                 std::vector<std::size_t>& chunks) override {
+    const held h(lock_);
     // Counts carry the status: a failed rank sends -1 and no spikes.
     int count = ok ? static_cast<int>(mine.size() * 2) : -1;
     counts_.resize(size_);
-    check_mpi(MPI_Allgather(&count, 1, MPI_INT, counts_.data(), 1, MPI_INT, MPI_COMM_WORLD),
+    check_mpi(MPI_Allgather(&count, 1, MPI_INT, counts_.data(), 1, MPI_INT, comm_),
               "spike count exchange");
     bool all_good = true;
     displs_.assign(size_, 0);
@@ -178,7 +180,7 @@ class mpi_context final : public distributed_context {
     all.resize(static_cast<std::size_t>(total) / 2);
     static_assert(sizeof(spike_event) == 16);
     check_mpi(MPI_Allgatherv(mine.data(), count, MPI_INT64_T, all.data(), counts_.data(),
-                             displs_.data(), MPI_INT64_T, MPI_COMM_WORLD),
+                             displs_.data(), MPI_INT64_T, comm_),
               "spike exchange");
     chunks.resize(size_ + 1);
     for (int r = 0; r < size_; ++r) chunks[r] = static_cast<std::size_t>(displs_[r]) / 2;
@@ -186,36 +188,42 @@ class mpi_context final : public distributed_context {
     return true;
   }
   bool all_ok(bool ok) override {
+    const held h(lock_);
     int in = ok ? 1 : 0, out = 0;
-    check_mpi(MPI_Allreduce(&in, &out, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD), "allreduce");
+    check_mpi(MPI_Allreduce(&in, &out, 1, MPI_INT, MPI_MIN, comm_), "allreduce");
     return out == 1;
   }
   int64_t min(int64_t x) override {
+    const held h(lock_);
     int64_t out;
-    check_mpi(MPI_Allreduce(&x, &out, 1, MPI_INT64_T, MPI_MIN, MPI_COMM_WORLD), "allreduce");
+    check_mpi(MPI_Allreduce(&x, &out, 1, MPI_INT64_T, MPI_MIN, comm_), "allreduce");
     return out;
   }
   int64_t max(int64_t x) override {
+    const held h(lock_);
     int64_t out;
-    check_mpi(MPI_Allreduce(&x, &out, 1, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD), "allreduce");
+    check_mpi(MPI_Allreduce(&x, &out, 1, MPI_INT64_T, MPI_MAX, comm_), "allreduce");
     return out;
   }
   void sum(std::vector<uint64_t>& x) override {
+    const held h(lock_);
     std::vector<uint64_t> out(x.size());
     check_mpi(MPI_Allreduce(x.data(), out.data(), static_cast<int>(x.size()), MPI_UINT64_T, MPI_SUM,
-                            MPI_COMM_WORLD),
+                            comm_),
               "allreduce");
     x.swap(out);
   }
   double sum(double x) override {
+    const held h(lock_);
     double out;
-    check_mpi(MPI_Allreduce(&x, &out, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD), "allreduce");
+    check_mpi(MPI_Allreduce(&x, &out, 1, MPI_DOUBLE, MPI_SUM, comm_), "allreduce");
     return out;
   }
   std::vector<std::vector<char>> gather(const std::vector<char>& mine) override {
+    const held h(lock_);
     int n = static_cast<int>(mine.size());
     std::vector<int> sizes(rank_ == 0 ? size_ : 0), displs(rank_ == 0 ? size_ : 0);
-    check_mpi(MPI_Gather(&n, 1, MPI_INT, sizes.data(), 1, MPI_INT, 0, MPI_COMM_WORLD), "gather");
+    check_mpi(MPI_Gather(&n, 1, MPI_INT, sizes.data(), 1, MPI_INT, 0, comm_), "gather");
     std::vector<char> buf;
     if (rank_ == 0) {
       int total = 0;
@@ -226,7 +234,7 @@ class mpi_context final : public distributed_context {
       buf.resize(total);
     }
     check_mpi(MPI_Gatherv(mine.data(), n, MPI_CHAR, buf.data(), sizes.data(), displs.data(),
-                          MPI_CHAR, 0, MPI_COMM_WORLD),
+                          MPI_CHAR, 0, comm_),
               "gather");
     std::vector<std::vector<char>> out;
     if (rank_ == 0)
@@ -235,14 +243,30 @@ class mpi_context final : public distributed_context {
     return out;
   }
   std::string broadcast(const std::string& s) override {
+    const held h(lock_);
     uint64_t n = s.size();
-    check_mpi(MPI_Bcast(&n, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD), "broadcast");
+    check_mpi(MPI_Bcast(&n, 1, MPI_UINT64_T, 0, comm_), "broadcast");
     std::string out = rank_ == 0 ? s : std::string(n, '\0');
-    check_mpi(MPI_Bcast(out.data(), static_cast<int>(n), MPI_CHAR, 0, MPI_COMM_WORLD), "broadcast");
+    check_mpi(MPI_Bcast(out.data(), static_cast<int>(n), MPI_CHAR, 0, comm_), "broadcast");
     return out;
   }
 
  private:
+  // Holds `lock` (if any) for the scope: one thread of the process in MPI at a time.
+  struct held {
+    explicit held(std::mutex* m) : m_(m) {
+      if (m_) m_->lock();
+    }
+    ~held() {
+      if (m_) m_->unlock();
+    }
+    held(const held&) = delete;
+    held& operator=(const held&) = delete;
+    std::mutex* m_;
+  };
+
+  MPI_Comm comm_;
+  std::mutex* lock_;
   int rank_ = 0, size_ = 1;
   std::vector<int> counts_, displs_;
 };
@@ -267,10 +291,17 @@ std::unique_ptr<distributed_context> make_default_context() {
   int initialised = 0, finalised = 0;
   MPI_Initialized(&initialised);
   MPI_Finalized(&finalised);
-  if (initialised && !finalised) return std::make_unique<mpi_context>();
+  if (initialised && !finalised) return std::make_unique<mpi_context>(MPI_COMM_WORLD, nullptr);
 #endif
   return make_local_context();
 }
+
+#ifdef MYELIN_WITH_MPI
+std::unique_ptr<distributed_context> make_mpi_context(MPI_Comm comm, std::mutex* lock) {
+  if (comm == MPI_COMM_NULL) throw internal_error("make_mpi_context: MPI_COMM_NULL");
+  return std::make_unique<mpi_context>(comm, lock);
+}
+#endif
 
 }  // namespace detail
 

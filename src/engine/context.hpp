@@ -1,6 +1,7 @@
 #pragma once
 // The distributed context: what the engine needs from the ranks of a distributed run.
-// One implementation per transport: local (one process) and MPI. The engine calls it
+// One implementation per transport: local (one process), loopback (ranks as threads of
+// one process) and MPI (MPI_COMM_WORLD or a given communicator). The engine calls it
 // from one thread per rank, a few times per epoch at most, so a virtual call is fine.
 
 #include <cstdint>
@@ -10,6 +11,12 @@
 #include <vector>
 
 #include "engine/vp_state.hpp"
+
+#ifdef MYELIN_WITH_MPI
+#include <mpi.h>
+
+#include <mutex>
+#endif
 
 namespace myelin::detail {
 
@@ -51,5 +58,14 @@ std::vector<std::unique_ptr<distributed_context>> make_loopback_contexts(int n);
 /// MPI_COMM_WORLD if MPI has been initialised (myelin::mpi_session) and the build has
 /// MPI; otherwise the local context.
 std::unique_ptr<distributed_context> make_default_context();
+
+#ifdef MYELIN_WITH_MPI
+/// The ranks of `comm` (MPI initialised; e.g. a group of MPI_COMM_WORLD made by
+/// MPI_Comm_split), rank and size as in `comm`. `comm` must outlive the context (the
+/// caller frees it). `lock`, when given, is held around each of the context's MPI calls:
+/// for a process in which another thread calls MPI too (under MPI_THREAD_SERIALIZED,
+/// every caller must take the same lock). Every rank of `comm` must make the same calls.
+std::unique_ptr<distributed_context> make_mpi_context(MPI_Comm comm, std::mutex* lock = nullptr);
+#endif
 
 }  // namespace myelin::detail
