@@ -162,6 +162,34 @@ TEST(segments, cuts_inside_epochs_and_sampling_intervals) {
   }
 }
 
+// Two loopback ranks of 2 threads (the MPI code path): the exchange at the end of each
+// epoch, and the last epoch of a segment delivered before the next one.
+TEST(segments, two_ranks_match_one_run) {
+  const network net = long_epoch_network(7);
+  const outputs ref = run_steps(net, 1, {400});
+  for (const auto& steps : {std::vector<int64_t>{150, 250}, cuts({1, 2, 16, 29, 107, 399}, 400)}) {
+    std::vector<spike_data> spikes;
+    std::vector<trace_data> traces;
+    const auto errors = test::on_loopback_ranks(net, 2, 2, [&](simulation& sim, int r) {
+      for (int64_t k : steps) sim.run(static_cast<double>(k) * net.dt);
+      auto tr = sim.traces();  // collective
+      if (r != 0) return;
+      for (const auto& p : net.populations) spikes.push_back(sim.spikes(p.label));
+      traces = std::move(tr);
+    });
+    for (const auto& e : errors) ASSERT_EQ(e, "");
+    const std::string tag = "2 ranks x 2 threads, segments " + describe(steps);
+    ASSERT_EQ(spikes.size(), ref.spikes.size());
+    for (std::size_t p = 0; p < spikes.size(); ++p) {
+      EXPECT_TRUE(same_bits(spikes[p].times, ref.spikes[p].times)) << tag << ": source " << p;
+      EXPECT_TRUE(spikes[p].node_ids == ref.spikes[p].node_ids) << tag << ": source " << p;
+    }
+    ASSERT_EQ(traces.size(), ref.traces.size());
+    for (std::size_t t = 0; t < traces.size(); ++t)
+      EXPECT_TRUE(same_bits(traces[t].values, ref.traces[t].values)) << tag << ": trace " << t;
+  }
+}
+
 // Spike arrays (times on and off the grid, at cut points, before the first step end),
 // a delayed Poisson source, and every kind of current source with start/stop off the
 // grid; v sampled every 0.3 ms.
@@ -223,6 +251,41 @@ TEST(segments, spike_sources_and_current_sources) {
        cuts({1, 2, 3, 11, 15, 20, 22, 33, 43, 44, 63, 64, 73, 99, 150, 151, 263, 299}, 300),
        single_steps(120, 300)},
       30);
+}
+
+// Every point-neuron type, driven by Poisson input and a noisy current (HH_cond_exp's
+// prepare() recomputes its gating rates from v: they must equal those its step left).
+network every_point_type() {
+  network net;
+  net.seed = 13;
+  net.tstop = 40.0;
+  auto poi = make_population("poi", 40, "SpikeSourcePoisson", {{"rate", 120.0}});
+  net.populations = {poi};
+  const std::pair<const char*, double> types[] = {
+      {"IF_curr_exp", 1.5},    {"IF_curr_alpha", 1.5},           {"IF_cond_exp", 0.02},
+      {"IF_cond_alpha", 0.02}, {"EIF_cond_exp_isfa_ista", 0.02}, {"HH_cond_exp", 0.05},
+      {"Izhikevich", 6.0}};
+  for (const auto& [type, w] : types) {
+    const std::string label = std::string("p_") + type;
+    net.populations.push_back(make_population(label, 6, type));
+    net.projections.push_back(
+        make_projection(label, "poi", label, connector{.type = "FixedProbability", .p = 0.4}, w,
+                        distribution{"uniform", {{"low", 0.2}, {"high", 1.3}}}));
+    net.recorders.push_back(make_recorder(label + "_s", label, {"spikes"}));
+    net.recorders.push_back(make_recorder(label + "_v", label, {"v"}, 0.2));
+    stimulus n{.label = label + "_noise",
+               .type = "NoisyCurrentSource",
+               .target = test::pop(label),
+               .params = {{"mean", 0.0}, {"stdev", 0.2}, {"dt", 0.5}}};
+    net.stimuli.push_back(n);
+  }
+  return net;
+}
+
+TEST(segments, every_point_cell_type) {
+  check_splits(every_point_type(),
+               {{133, 267}, cuts({1, 2, 5, 19, 57, 58, 200, 301, 399}, 400), single_steps(50, 400)},
+               50);
 }
 
 // A network big enough that the ring buffer holds only ~20 ms of steps
@@ -361,6 +424,38 @@ TEST(segments, poisson_restarts_only_changed_cells) {
   EXPECT_NEAR(static_cast<double>(c.times.size()), 500.0, 100.0);
   ASSERT_FALSE(c.times.empty());
   EXPECT_GT(c.times.front(), 100.0);
+}
+
+// A NoisyCurrentSource parameter changed between segments acts from the segment's first
+// step, as a DCSource's does, also when the segment starts inside a noise interval: with
+// stdev 0 the two sources inject the same current, so the two cells' v are identical.
+TEST(segments, noisy_current_change_acts_at_the_segment_start) {
+  network net;
+  net.tstop = 30.0;
+  auto cell = std::map<std::string, value_spec>{{"v_thresh", 100.0}, {"tau_m", 10.0}};
+  net.populations = {make_population("n", 1, "IF_curr_exp", cell),
+                     make_population("d", 1, "IF_curr_exp", cell)};
+  stimulus noise{.label = "noise",
+                 .type = "NoisyCurrentSource",
+                 .target = test::pop("n"),
+                 .params = {{"mean", 0.0}, {"stdev", 0.0}, {"dt", 1.0}}};
+  stimulus dc{
+      .label = "dc", .type = "DCSource", .target = test::pop("d"), .params = {{"amplitude", 0.0}}};
+  net.stimuli = {noise, dc};
+  net.recorders = {make_recorder("v", "n", {"v"}), make_recorder("w", "d", {"v"})};
+  simulation sim(net, {.threads = 1});
+  sim.run(10.3);  // inside the noise interval [10, 11)
+  for (const char* s : {"noise", "dc"})
+    sim.set_stimulus_param(s, s[0] == 'n' ? "mean" : "amplitude", 0.5);
+  sim.run(5.0);
+  sim.set_stimulus_param("noise", "mean", -0.2);
+  sim.set_stimulus_param("dc", "amplitude", -0.2);
+  sim.run(14.7);
+  const auto tr = sim.traces();
+  ASSERT_EQ(tr.size(), 2u);
+  ASSERT_EQ(tr[0].values.size(), 301u);
+  EXPECT_GT(tr[0].values[150], -64.0);  // the current acts
+  EXPECT_TRUE(same_bits(tr[0].values, tr[1].values));
 }
 
 }  // namespace
