@@ -100,7 +100,10 @@ class simulation {
   simulation& operator=(const simulation&) = delete;
 
   /// Advances by `duration` [ms] (a whole number of steps). Can be called repeatedly;
-  /// parameters and recorders may be changed between calls.
+  /// parameters and recorders may be changed between calls, acting from the next call's
+  /// first step. Segments do not change results: with nothing changed in between,
+  /// run(a); run(b) gives bit-identical spikes, traces and dipoles to run(a + b), for any
+  /// split (docs/user-guide.md, "Run segments").
   void run(double duration);
   /// Population dipoles (collective under MPI; complete on rank 0, empty elsewhere).
   std::vector<dipole_data> dipoles() const;

@@ -1,6 +1,7 @@
 // Spike sources: SpikeSourcePoisson and SpikeSourceArray. They are cell groups without
 // inputs, so the engine treats them like any other population.
 
+#include <algorithm>
 #include <cmath>
 
 #include "cells/cell_group.hpp"
@@ -13,9 +14,21 @@ namespace {
 // from the cell's own stream (seed, poisson, 0, gid), so the spike train of a gid does
 // not depend on the parallel layout. Several spikes of one cell may fall into one step;
 // each is emitted.
+//
+// Run segments: a cell's process starts at its first step and then runs on across
+// run() calls, so that any split of a run into segments draws the same intervals as one
+// run() (docs/user-guide.md, "Run segments"). Only a cell whose rate or start changed
+// between segments is restarted at the segment's first step (the exponential
+// distribution is memoryless, so the restarted process is exact at the new rate); a
+// changed duration only moves the window in which its spikes are emitted.
 class poisson_source final : public cell_group {
  public:
-  explicit poisson_source(const group_init& init) : cell_group(init), seed_(init.seed) {
+  explicit poisson_source(const group_init& init)
+      : cell_group(init),
+        seed_(init.seed),
+        drawn_rate_(init.n, NAN),
+        drawn_start_(init.n, NAN),
+        restart_(init.n, 1) {
     rate_ = take(init, "rate");
     start_ = take(init, "start");
     duration_ = take(init, "duration");
@@ -25,18 +38,27 @@ class poisson_source final : public cell_group {
       streams_.emplace_back(seed_, purpose::poisson, 0, gids_[c]);
   }
 
-  void prepare(double) override { redraw_ = true; }
+  void prepare(double) override {
+    const double *rate = col(rate_), *start = col(start_);
+    for (std::size_t c = 0; c < n_; ++c)
+      if (!(rate[c] == drawn_rate_[c] && start[c] == drawn_start_[c])) restart_[c] = 1;
+    pending_ = std::find(restart_.begin(), restart_.end(), 1) != restart_.end();
+  }
 
   void advance(const step_info& s, const group_input&, std::vector<uint32_t>& spiked) override {
     const double t0 = s.step * s.dt, t1 = t0 + s.dt;
     double* next = col(next_);
     const double *rate = col(rate_), *start = col(start_), *duration = col(duration_);
-    if (redraw_) {
-      // (Re)start every process at the segment start; the exponential distribution is
-      // memoryless, so this is exact also after a rate change.
-      for (std::size_t c = 0; c < n_; ++c)
+    if (pending_) {
+      // The first step of the run, or of a segment after a change of rate or start.
+      for (std::size_t c = 0; c < n_; ++c) {
+        if (!restart_[c]) continue;
         next[c] = std::max(t0, start[c]) + draw_interval(c, rate[c]);
-      redraw_ = false;
+        drawn_rate_[c] = rate[c];
+        drawn_start_[c] = start[c];
+        restart_[c] = 0;
+      }
+      pending_ = false;
     }
     for (std::size_t c = 0; c < n_; ++c) {
       const double stop = start[c] + duration[c];
@@ -55,7 +77,11 @@ class poisson_source final : public cell_group {
   uint64_t seed_;
   std::size_t rate_, start_, duration_, next_;
   std::vector<philox_stream> streams_;
-  bool redraw_ = true;
+  // Per cell: the rate and start its process was (re)started with (NaN: not yet), and
+  // whether it restarts at the next step.
+  std::vector<double> drawn_rate_, drawn_start_;
+  std::vector<uint8_t> restart_;
+  bool pending_ = true;  // some restart_ is set
 };
 
 // Explicit spike times. A spike at time T is emitted in the step that ends at T (time

@@ -232,6 +232,10 @@ void engine::run(double duration) {
   stims = prepare_stimuli(net);
   for (auto& vp : vps) {
     for (auto& g : vp.groups) g.cells->prepare(net.dt);
+    // Noisy currents recompute their value at the segment's first step (a pure function
+    // of (gid, interval): the same bits if nothing changed), so that a changed mean or
+    // stdev acts from there, also inside a noise interval.
+    for (auto& st : vp.stimuli) st.noise_index = -1;
     for (auto& db : vp.dipoles) db.sums.reserve(db.sums.size() + static_cast<std::size_t>(n_steps));
   }
   if (step == 0) rec.sample_initial(vps);
