@@ -3,10 +3,15 @@
 
 The parameters are read from myelin's own model files so that the two sides cannot drift:
 this module translates the PyNN cell types and connectors that the built-in models use
-(IF_cond_exp, IF_curr_exp, HH_cond_exp, Izhikevich; FixedProbability, AllToAll; scalar or
-random weights; DCSource and NoisyCurrentSource) into Brian2 equations with the same
-ODEs, the same spike/reset/refractory rules and the same synaptic timing, and refuses
-(NotImplementedError) what it does not translate rather than guessing.
+(IF_cond_exp, IF_curr_exp, HH_cond_exp, Izhikevich, SpikeSourceArray; FixedProbability,
+AllToAll, FromList with or without per-row weight and delay; scalar or random weights;
+per-cell arrays or distributions of parameters and initial values; DCSource and
+NoisyCurrentSource) into Brian2 equations with the same ODEs, the same spike/reset/
+refractory rules and the same synaptic timing, and refuses (NotImplementedError) what it
+does not translate rather than guessing. `--scheme myelin` integrates IF_cond_exp and
+HH_cond_exp with myelin's own discrete step instead of Brian2's exponential Euler
+(tests/validation/test_vs_brian2_same_network.py), and `--spikes` writes the spike
+trains.
 
 As a script it runs one model and writes a JSON summary (spike counts, rates, ISI CV,
 timings, peak memory):
@@ -134,13 +139,123 @@ def population_stats(size, ids, times, tstop_ms):
 
 # --------------------------------------------------------------------------------------
 # Cell types: Brian2 equations in PyNN's variables and units
-def _cell_spec(cell_type):
+# Brian2 counts a refractory period of R as the steps whose start lies less than R after
+# the spike's step, so the first free update comes R/dt steps after the spike; myelin
+# (and NEST) hold v for round(R/dt) steps after the spike step and update freely in the
+# next, one step later. Adding dt gives Brian2 the same count: a cell driven through
+# threshold at once fires every R/dt + 1 steps in both.
+_REFRACTORY = "tau_refrac + dt"
+
+
+def _myelin_if_cond_exp():
+    """IF_cond_exp as myelin steps it (src/cells/lif.cpp): conductances at mid-step
+    frozen, v solved exactly for them, conductances decayed exactly; v held at v_reset
+    for nref = round(tau_refrac/dt) steps after the spike step (refr counts them down,
+    -1 = free). Variables are plain numbers in myelin's units (mV, uS, nF, nA, ms)."""
+    update = """
+    gem = gsyn_exc*exp(-0.5*dt_ms/tau_syn_E)
+    gim = gsyn_inh*exp(-0.5*dt_ms/tau_syn_I)
+    g_tot = c_m/tau_m + gem + gim
+    v_inf = (c_m/tau_m*v_rest + gem*e_rev_E + gim*e_rev_I + i_offset + i_stim)/g_tot
+    v_free = v_inf + (v - v_inf)*exp(-dt_ms/c_m*g_tot)
+    gsyn_exc = gsyn_exc*exp(-dt_ms/tau_syn_E)
+    gsyn_inh = gsyn_inh*exp(-dt_ms/tau_syn_I)
+    held = int(refr > 0)
+    v = v_free*(1 - held) + v_reset*held
+    refr = (refr - 1)*held - (1 - held)
+    """
+    names = ("cm", "tau_m", "v_rest", "v_reset", "v_thresh", "tau_refrac", "tau_syn_E",
+             "tau_syn_I", "e_rev_E", "e_rev_I", "i_offset", "v", "gsyn_exc", "gsyn_inh", "refr")
+    return dict(eqs="v : 1\ngsyn_exc : 1\ngsyn_inh : 1\nrefr : 1", update=update,
+                threshold="v >= v_thresh and refr < 0",
+                reset="v = v_reset\nrefr = int(tau_refrac/dt_ms + 0.5)", refractory=None,
+                method=None, units={k: 1 for k in names},
+                defaults=dict(i_offset=0.0, v=-65.0, gsyn_exc=0.0, gsyn_inh=0.0, refr=-1.0),
+                state=("v", "gsyn_exc", "gsyn_inh", "refr"),
+                receptors=("gsyn_exc", "gsyn_inh"), current_unit=1)
+
+
+def _hh_rates(u, suffix):
+    """Brian2 code: HH gate steady states and half-step decay factors at u = v - v_offset
+    (myelin's rates(), src/cells/hh.cpp)."""
+    return f"""
+    am{suffix} = 1.28/exprel((13.0 - {u})/4.0)
+    bm{suffix} = 1.4/exprel(({u} - 40.0)/5.0)
+    ah{suffix} = 0.128*exp((17.0 - {u})/18.0)
+    bh{suffix} = 4.0/(1.0 + exp((40.0 - {u})/5.0))
+    an{suffix} = 0.16/exprel((15.0 - {u})/5.0)
+    bn{suffix} = 0.5*exp((10.0 - {u})/40.0)
+    m_inf{suffix} = am{suffix}/(am{suffix} + bm{suffix})
+    h_inf{suffix} = ah{suffix}/(ah{suffix} + bh{suffix})
+    n_inf{suffix} = an{suffix}/(an{suffix} + bn{suffix})
+    m_dec{suffix} = exp(-0.5*dt_ms*(am{suffix} + bm{suffix}))
+    h_dec{suffix} = exp(-0.5*dt_ms*(ah{suffix} + bh{suffix}))
+    n_dec{suffix} = exp(-0.5*dt_ms*(an{suffix} + bn{suffix}))
+    """
+
+
+def _myelin_hh_cond_exp():
+    """HH_cond_exp as myelin steps it (src/cells/hh.cpp): Strang splitting, half a step
+    of the gates (Rush-Larsen, rates at the step start), v by the exponential integrator
+    with those gates and the mid-step synaptic conductances, the second half step of the
+    gates with the rates at the new v. A spike is an upward crossing of +10 mV within
+    the step. Plain numbers in myelin's units."""
+    update = _hh_rates("(v - v_offset)", "0") + """
+    m1 = m_inf0 + (m - m_inf0)*m_dec0
+    h1 = h_inf0 + (h - h_inf0)*h_dec0
+    n1 = n_inf0 + (n - n_inf0)*n_dec0
+    g_na = gbar_Na*m1*m1*m1*h1
+    g_k = gbar_K*(n1*n1)*(n1*n1)
+    g_e = gsyn_exc*exp(-0.5*dt_ms/tau_syn_E)
+    g_i = gsyn_inh*exp(-0.5*dt_ms/tau_syn_I)
+    g_tot = g_leak + g_na + g_k + g_e + g_i
+    v_inf = (g_leak*e_rev_leak + g_na*e_rev_Na + g_k*e_rev_K + g_e*e_rev_E + g_i*e_rev_I
+             + i_offset + i_stim)/g_tot
+    v1 = v_inf + (v - v_inf)*exp(-dt_ms*g_tot/c_m)
+    """ + _hh_rates("(v1 - v_offset)", "1") + """
+    m = m_inf1 + (m1 - m_inf1)*m_dec1
+    h = h_inf1 + (h1 - h_inf1)*h_dec1
+    n = n_inf1 + (n1 - n_inf1)*n_dec1
+    v_prev = v
+    v = v1
+    gsyn_exc = gsyn_exc*exp(-dt_ms/tau_syn_E)
+    gsyn_inh = gsyn_inh*exp(-dt_ms/tau_syn_I)
+    """
+    # Brian2's abstract code has no line continuation inside an expression: join it.
+    update = update.replace("\n             + i_offset", " + i_offset")
+    names = ("cm", "g_leak", "gbar_Na", "gbar_K", "v_offset", "e_rev_Na", "e_rev_K",
+             "e_rev_leak", "e_rev_E", "e_rev_I", "tau_syn_E", "tau_syn_I", "i_offset", "v",
+             "gsyn_exc", "gsyn_inh", "m", "h", "n", "v_prev")
+    return dict(eqs="\n".join(f"{k} : 1" for k in ("v", "m", "h", "n", "gsyn_exc",
+                                                    "gsyn_inh", "v_prev")),
+                update=update, threshold="v >= 10.0 and v_prev < 10.0", reset=None,
+                refractory=None, method=None, units={k: 1 for k in names},
+                defaults=dict(i_offset=0.0, v=-65.0, gsyn_exc=0.0, gsyn_inh=0.0, m=0.0,
+                              h=1.0, n=0.0, v_prev=-65.0),
+                state=("v", "m", "h", "n", "gsyn_exc", "gsyn_inh", "v_prev"),
+                receptors=("gsyn_exc", "gsyn_inh"), current_unit=1)
+
+
+_MYELIN_SCHEME = {"IF_cond_exp": _myelin_if_cond_exp, "HH_cond_exp": _myelin_hh_cond_exp}
+
+
+def _cell_spec(cell_type, scheme="brian2"):
     """(equations, threshold, reset, refractory?, method, units of params and state).
+
+    scheme "brian2" integrates with Brian2's own methods (exact for IF_curr_exp,
+    exponential Euler for the conductance-based types); "myelin" writes out myelin's
+    step (docs/numerics.md) as code run once per step for IF_cond_exp and HH_cond_exp,
+    so that the two simulators integrate the same discrete equations (IF_curr_exp's
+    'exact' and the Izhikevich step are the same in both schemes).
 
     Names in the equations are PyNN's (but 'cm', centimetre in Brian2, is 'c_m'); every parameter is either a namespace constant or
     a per-cell '(constant)' variable, decided later from the model file."""
     from brian2 import mV, ms, nA, nF, uS
 
+    if scheme == "myelin" and cell_type in _MYELIN_SCHEME:
+        return _MYELIN_SCHEME[cell_type]()
+    if scheme not in ("brian2", "myelin"):
+        raise ValueError(f"scheme {scheme!r}: allowed are 'brian2' and 'myelin'")
     if cell_type == "IF_cond_exp":
         # PyNN/NEST iaf_cond_exp; v frozen at v_reset during the refractory period while
         # the conductances keep decaying (myelin does the same).
@@ -158,7 +273,7 @@ def _cell_spec(cell_type):
         # exponential Euler (v's coefficients frozen over the step) is the closest of its
         # methods to myelin's exponential integrator with mid-step conductances.
         return dict(eqs=eqs, threshold="v >= v_thresh", reset="v = v_reset",
-                    refractory="tau_refrac", method="exponential_euler", units=units,
+                    refractory=_REFRACTORY, method="exponential_euler", units=units,
                     defaults=defaults, state=("v", "gsyn_exc", "gsyn_inh"), receptors=("gsyn_exc", "gsyn_inh"))
     if cell_type == "IF_curr_exp":
         eqs = """
@@ -172,7 +287,7 @@ def _cell_spec(cell_type):
         defaults = dict(i_offset=0.0, v=-65.0, isyn_exc=0.0, isyn_inh=0.0)
         # Linear with constant coefficients: 'exact' is the same propagator myelin uses.
         return dict(eqs=eqs, threshold="v >= v_thresh", reset="v = v_reset",
-                    refractory="tau_refrac", method="exact", units=units, defaults=defaults, state=("v", "isyn_exc", "isyn_inh"),
+                    refractory=_REFRACTORY, method="exact", units=units, defaults=defaults, state=("v", "isyn_exc", "isyn_inh"),
                     receptors=("isyn_exc", "isyn_inh"))
     if cell_type == "HH_cond_exp":
         # Traub & Miles rates as in PyNN's HH_cond_exp / NEST hh_cond_exp_traub and Brian2's
@@ -270,18 +385,21 @@ class built_network:
         self.delay_shift = 0.0  # [ms] taken off every delay under that schedule
 
 
-def build(model):
-    """Creates the Brian2 objects (call after set_device / seed)."""
+def build(model, scheme="brian2"):
+    """Creates the Brian2 objects (call after set_device / seed); scheme: see _cell_spec."""
     import brian2 as b2
 
     net = built_network(model)
+    net.scheme = scheme
     pops = model["populations"]
 
     # Consecutive populations of one cell type share a NeuronGroup (fewer objects per
     # step, as Brian2's own examples do); parameters that differ become per-cell columns.
+    # Every SpikeSourceArray is a SpikeGeneratorGroup of its own.
     blocks = []
     for p in pops:
-        if blocks and blocks[-1][0]["cell_type"] == p["cell_type"]:
+        if blocks and blocks[-1][0]["cell_type"] == p["cell_type"] and \
+                p["cell_type"] != "SpikeSourceArray":
             blocks[-1].append(p)
         else:
             blocks.append([p])
@@ -291,7 +409,10 @@ def build(model):
             stim_by_pop.setdefault(lab, []).append(s)
 
     for bi, block in enumerate(blocks):
-        spec = _cell_spec(block[0]["cell_type"])
+        if block[0]["cell_type"] == "SpikeSourceArray":
+            _add_spike_source(net, bi, block[0], float(model["dt"]))
+            continue
+        spec = _cell_spec(block[0]["cell_type"], scheme)
         units = spec["units"]
         n = sum(int(p["size"]) for p in block)
         # Parameters: those the model file gives plus the cell type's defaults; the
@@ -359,7 +480,8 @@ def build(model):
             _add_stimulus(net, g, s, k, model, "nA" if cur != 1 else "1")
 
     dt = float(model["dt"])
-    delta = {bool(_cell_spec(p["cell_type"]).get("delta_synapses")) for p in pops}
+    delta = {bool(_cell_spec(p["cell_type"], scheme).get("delta_synapses")) for p in pops
+             if p["cell_type"] != "SpikeSourceArray"}
     if delta == {True}:
         # Voltage-jump synapses act before the threshold test of the step in which they
         # arrive (myelin; the paper's loop). Brian2's default order is update, threshold,
@@ -372,10 +494,41 @@ def build(model):
         raise NotImplementedError("delta-synapse cells mixed with others")
     for pi, pr in enumerate(model["projections"]):
         pre_labels, post_labels = _labels(pr["pre"]), _labels(pr["post"])
-        for pre_lab in pre_labels:
-            for (gi, start, stop) in _ranges(net, post_labels):
-                _add_projection(net, pr, pi, pre_lab, gi, start, stop, dt)
+        # Offsets of each part in the pre and post assemblies (FromList's indices).
+        pre_off, off = {}, 0
+        for lab in pre_labels:
+            pre_off[lab] = off
+            off += net.model_sizes[lab]
+        post_off = 0
+        for (gi, start, stop) in _ranges(net, post_labels):
+            for pre_lab in pre_labels:
+                _add_projection(net, pr, pi, pre_lab, gi, start, stop, dt,
+                                (pre_off[pre_lab], post_off))
+            post_off += stop - start
     return net
+
+
+def _add_spike_source(net, bi, p, dt):
+    """A SpikeSourceArray as a SpikeGeneratorGroup. myelin emits a spike at T in the step
+    that ends at T (T on the grid, at least dt); Brian2 stamps a step by its start, so
+    the generator gets T - dt, and both deliver it in the same step."""
+    import brian2 as b2
+
+    n = int(p["size"])
+    times = p.get("spike_times", [])
+    if times and not isinstance(times[0], list):
+        times = [times] * n
+    if len(times) != n:
+        raise NotImplementedError(f"{p['label']}: spike_times must have one list per cell")
+    idx = np.concatenate([np.full(len(t), c, dtype=np.int64) for c, t in enumerate(times)]
+                         or [np.zeros(0, dtype=np.int64)])
+    t = np.concatenate([np.asarray(t, dtype=float) for t in times] or [np.zeros(0)])
+    steps = np.maximum(np.round(t / dt), 1).astype(np.int64)
+    g = b2.SpikeGeneratorGroup(n, idx, (steps - 1) * dt * b2.ms, name=f"source_{bi}")
+    mon = b2.SpikeMonitor(g, name=f"spikes_{bi}")
+    net.pops[p["label"]] = (bi, 0, n)
+    net.groups.append((g, mon))
+    net.objects += [g, mon]
 
 
 def _brian_name(pynn_name):
@@ -384,11 +537,11 @@ def _brian_name(pynn_name):
 
 def _brian_unit_decl(u):
     from brian2 import mV, ms, nA, nF, uS
-    if u == 1:
-        return "1"
     for q, s in ((mV, "volt"), (ms, "second"), (nA, "amp"), (nF, "farad"), (uS, "siemens")):
         if u is q:
             return s
+    if isinstance(u, (int, float)) and u == 1:
+        return "1"
     raise ValueError(u)
 
 
@@ -415,7 +568,10 @@ def _ranges(net, labels):
     return out
 
 
-def _add_projection(net, pr, pi, pre_lab, gi, start, stop, dt):
+def _add_projection(net, pr, pi, pre_lab, gi, start, stop, dt, offsets=(0, 0)):
+    """The part of projection pi from pre_lab to cells [start, stop) of group gi; offsets:
+    the positions of that part's first pre and post cell in the projection's assemblies
+    (FromList's indices count from there)."""
     import brian2 as b2
 
     pgi, ps, pe = net.pops[pre_lab]
@@ -423,29 +579,55 @@ def _add_projection(net, pr, pi, pre_lab, gi, start, stop, dt):
     pre = pre_g[ps:pe] if (ps, pe) != (0, len(pre_g)) else pre_g
     post = post_g[start:stop] if (start, stop) != (0, len(post_g)) else post_g
     cell_type = _cell_type_of_group(net, gi)
-    spec = _cell_spec(cell_type)
+    spec = _cell_spec(cell_type, net.scheme)
     target = spec["receptors"][0 if pr.get("receptor", "excitatory") == "excitatory" else 1]
     wunit = spec["units"][target]
     w = pr.get("weight", 0.0)
+    c = pr["connector"]
+    rows = None
+    if c["type"] == "FromList":
+        rows = np.asarray(c["list"], dtype=float).reshape(-1, len(c["list"][0]) if c["list"] else 2)
+        i = rows[:, 0].astype(np.int64) - offsets[0]
+        j = rows[:, 1].astype(np.int64) - offsets[1]
+        keep = (i >= 0) & (i < len(pre)) & (j >= 0) & (j < len(post))
+        rows, i, j = rows[keep], i[keep], j[keep]
+        if rows.shape[1] == 4:
+            w = {"list": rows[:, 2]}
     model_eq, on_pre = "", None
     if isinstance(w, (int, float)):
         # A shared weight: no per-synapse storage, as in Brian2's COBA/CUBA examples.
         on_pre = f"{target}_post += {float(w)!r}*{_unit_name(wunit)}"
-    elif isinstance(w, dict) and "distribution" in w:
+    elif isinstance(w, dict) and ("distribution" in w or "list" in w):
         model_eq = f"w : {_brian_unit_decl(wunit)} (constant)"
         on_pre = f"{target}_post += w"
     else:
         raise NotImplementedError(f"projection {pr.get('label')}: weight {w!r}")
     delay = pr.get("delay", dt)
-    if not isinstance(delay, (int, float)):
+    if rows is not None and rows.shape[1] == 4:
+        # Whole steps, as myelin rounds them (docs/numerics.md).
+        delay = np.round(rows[:, 3] / dt) * dt
+    elif not isinstance(delay, (int, float)):
         raise NotImplementedError(f"projection {pr.get('label')}: non-scalar delay")
-    delay = float(delay) - net.delay_shift
-    if delay < -1e-9:
+    delay = np.asarray(delay, dtype=float) - net.delay_shift
+    if np.any(delay < -1e-9):
         raise NotImplementedError(f"projection {pr.get('label')}: delay below one step")
-    syn = b2.Synapses(pre, post, model=model_eq, on_pre=on_pre, delay=max(delay, 0.0) * b2.ms,
+    kwargs = {}
+    if delay.ndim == 0:
+        kwargs["delay"] = max(float(delay), 0.0) * b2.ms
+    syn = b2.Synapses(pre, post, model=model_eq, on_pre=on_pre,
                       namespace=dict(mV=b2.mV, nA=b2.nA, uS=b2.uS),
-                      name=f"proj_{pi}_{pre_lab}_{gi}_{start}")
-    c = pr["connector"]
+                      name=f"proj_{pi}_{pre_lab}_{gi}_{start}", **kwargs)
+    if rows is not None:
+        if len(rows):
+            syn.connect(i=i, j=j)
+            if model_eq:
+                syn.w = np.asarray(w["list"]) * wunit if "list" in w else \
+                    _value_code(w, _unit_name(wunit))
+            if delay.ndim:
+                syn.delay = np.maximum(delay, 0.0) * b2.ms
+        net.objects.append(syn)
+        net.synapses.append((pre_lab, syn))
+        return
     self_ok = c.get("allow_self_connections", True)
     overlap = pgi == gi and ps < stop and start < pe
     cond = None
@@ -504,8 +686,11 @@ def _add_stimulus(net, g, s, k, model, unit):
 
 # --------------------------------------------------------------------------------------
 # Running
-def run(model, device="runtime", codegen="numpy", threads=1, seed=None, build_dir=None):
-    """Runs the model once in a fresh Brian2 state; returns a summary dict."""
+def run(model, device="runtime", codegen="numpy", threads=1, seed=None, build_dir=None,
+        scheme="brian2", spikes_out=None):
+    """Runs the model once in a fresh Brian2 state; returns a summary dict. spikes_out: an
+    .npz path for every population's spikes (arrays '<label>/ids' and '<label>/times'),
+    stamped as myelin stamps them (the end of the step, Brian2's t + dt)."""
     import brian2 as b2
 
     t0 = time.perf_counter()
@@ -528,7 +713,7 @@ def run(model, device="runtime", codegen="numpy", threads=1, seed=None, build_di
             tmpdir = build_dir or tempfile.mkdtemp(prefix="brian2_cython_")
             b2.prefs.codegen.runtime.cython.cache_dir = tmpdir
     b2.seed(seed)
-    net = build(model)
+    net = build(model, scheme)
     network = b2.Network(net.objects)
     if net.schedule:
         network.schedule = net.schedule
@@ -556,8 +741,9 @@ def run(model, device="runtime", codegen="numpy", threads=1, seed=None, build_di
 
     out = {"simulator": "brian2", "brian2_version": b2.__version__, "model": model.get("name"),
            "device": device, "codegen": codegen if device == "runtime" else "cpp",
-           "threads": threads, "seed": seed, "dt_ms": float(model["dt"]), "tstop_ms": tstop,
+           "threads": threads, "seed": seed, "scheme": scheme, "dt_ms": float(model["dt"]), "tstop_ms": tstop,
            "n_cells": model_size(model), "populations": {}}
+    trains = {}
     for p in model["populations"]:
         gi, a, e = net.pops[p["label"]]
         mon = net.groups[gi][1]
@@ -565,6 +751,10 @@ def run(model, device="runtime", codegen="numpy", threads=1, seed=None, build_di
         t = np.asarray(mon.t[:] / b2.ms, dtype=np.float64)
         sel = (i >= a) & (i < e)
         out["populations"][p["label"]] = population_stats(e - a, i[sel] - a, t[sel], tstop)
+        trains[p["label"] + "/ids"] = i[sel] - a
+        trains[p["label"] + "/times"] = t[sel] + float(model["dt"])
+    if spikes_out:
+        np.savez_compressed(spikes_out, **trains)
     out["n_synapses"] = int(sum(len(s) for _, s in net.synapses))
     n_spikes = sum(v["spike_count"] for v in out["populations"].values())
     out["synaptic_events"] = int(_synaptic_events(net, out))
@@ -601,11 +791,15 @@ def main(argv=None):
                     help="code generation target of the runtime device")
     ap.add_argument("--threads", type=int, default=1, help="OpenMP threads (cpp_standalone)")
     ap.add_argument("--build-dir", help="cpp_standalone project directory (kept)")
+    ap.add_argument("--scheme", choices=["brian2", "myelin"], default="brian2",
+                    help="integrate with Brian2's methods, or with myelin's step written "
+                         "out (IF_cond_exp, HH_cond_exp)")
+    ap.add_argument("--spikes", help="write every population's spikes to this .npz")
     ap.add_argument("--out", help="write the summary JSON here (default: stdout)")
     a = ap.parse_args(argv)
     model = scale_model(load_model(a.model), a.n, a.tstop, a.dt)
     res = run(model, device=a.device, codegen=a.codegen, threads=a.threads, seed=a.seed,
-              build_dir=a.build_dir)
+              build_dir=a.build_dir, scheme=a.scheme, spikes_out=a.spikes)
     text = json.dumps(res, indent=1)
     if a.out:
         os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
