@@ -3,10 +3,16 @@
 
 The parameters are read from myelin's own model files so that the two sides cannot drift:
 this module translates the PyNN cell types and connectors that the built-in models use
-(IF_cond_exp, IF_curr_exp, HH_cond_exp, Izhikevich; FixedProbability, AllToAll; scalar or
-random weights; DCSource and NoisyCurrentSource) into Brian2 equations with the same
-ODEs, the same spike/reset/refractory rules and the same synaptic timing, and refuses
-(NotImplementedError) what it does not translate rather than guessing.
+(IF_cond_exp, IF_curr_exp, HH_cond_exp, Izhikevich, SpikeSourceArray; FixedProbability,
+AllToAll, FromList with or without per-row weight and delay; scalar or random weights;
+per-cell arrays or distributions of parameters and initial values; DCSource and
+NoisyCurrentSource) into Brian2 equations with the same ODEs, the same spike/reset/
+refractory rules and the same synaptic timing, and refuses (NotImplementedError) what it
+does not translate rather than guessing. `--scheme myelin` integrates IF_cond_exp and
+HH_cond_exp with myelin's own discrete step instead of Brian2's exponential Euler
+(tests/validation/test_vs_brian2_same_network.py; the cell equations are in
+brian2_cells.py), and `--spikes` writes the spike
+trains.
 
 As a script it runs one model and writes a JSON summary (spike counts, rates, ISI CV,
 timings, peak memory):
@@ -28,6 +34,9 @@ import tempfile
 import time
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from brian2_cells import cell_spec as _cell_spec  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -132,107 +141,6 @@ def population_stats(size, ids, times, tstop_ms):
             "cv_isi_mean": cv, "cv_cells": n_cv}
 
 
-# --------------------------------------------------------------------------------------
-# Cell types: Brian2 equations in PyNN's variables and units
-def _cell_spec(cell_type):
-    """(equations, threshold, reset, refractory?, method, units of params and state).
-
-    Names in the equations are PyNN's (but 'cm', centimetre in Brian2, is 'c_m'); every parameter is either a namespace constant or
-    a per-cell '(constant)' variable, decided later from the model file."""
-    from brian2 import mV, ms, nA, nF, uS
-
-    if cell_type == "IF_cond_exp":
-        # PyNN/NEST iaf_cond_exp; v frozen at v_reset during the refractory period while
-        # the conductances keep decaying (myelin does the same).
-        eqs = """
-        dv/dt = (c_m/tau_m*(v_rest - v) + gsyn_exc*(e_rev_E - v) + gsyn_inh*(e_rev_I - v)
-                 + i_offset + i_stim)/c_m : volt (unless refractory)
-        dgsyn_exc/dt = -gsyn_exc/tau_syn_E : siemens
-        dgsyn_inh/dt = -gsyn_inh/tau_syn_I : siemens
-        """
-        units = dict(cm=nF, tau_m=ms, v_rest=mV, v_reset=mV, v_thresh=mV, tau_refrac=ms,
-                     tau_syn_E=ms, tau_syn_I=ms, e_rev_E=mV, e_rev_I=mV, i_offset=nA,
-                     v=mV, gsyn_exc=uS, gsyn_inh=uS)
-        defaults = dict(i_offset=0.0, v=-65.0, gsyn_exc=0.0, gsyn_inh=0.0)
-        # The conductance terms make v's equation nonlinear in the state: Brian2's
-        # exponential Euler (v's coefficients frozen over the step) is the closest of its
-        # methods to myelin's exponential integrator with mid-step conductances.
-        return dict(eqs=eqs, threshold="v >= v_thresh", reset="v = v_reset",
-                    refractory="tau_refrac", method="exponential_euler", units=units,
-                    defaults=defaults, state=("v", "gsyn_exc", "gsyn_inh"), receptors=("gsyn_exc", "gsyn_inh"))
-    if cell_type == "IF_curr_exp":
-        eqs = """
-        dv/dt = (v_rest - v)/tau_m + (isyn_exc + isyn_inh + i_offset + i_stim)/c_m
-                : volt (unless refractory)
-        disyn_exc/dt = -isyn_exc/tau_syn_E : amp
-        disyn_inh/dt = -isyn_inh/tau_syn_I : amp
-        """
-        units = dict(cm=nF, tau_m=ms, v_rest=mV, v_reset=mV, v_thresh=mV, tau_refrac=ms,
-                     tau_syn_E=ms, tau_syn_I=ms, i_offset=nA, v=mV, isyn_exc=nA, isyn_inh=nA)
-        defaults = dict(i_offset=0.0, v=-65.0, isyn_exc=0.0, isyn_inh=0.0)
-        # Linear with constant coefficients: 'exact' is the same propagator myelin uses.
-        return dict(eqs=eqs, threshold="v >= v_thresh", reset="v = v_reset",
-                    refractory="tau_refrac", method="exact", units=units, defaults=defaults, state=("v", "isyn_exc", "isyn_inh"),
-                    receptors=("isyn_exc", "isyn_inh"))
-    if cell_type == "HH_cond_exp":
-        # Traub & Miles rates as in PyNN's HH_cond_exp / NEST hh_cond_exp_traub and Brian2's
-        # COBAHH example, with V = v - v_offset. Brian2's exprel keeps the removable
-        # singularities of alpha_m, beta_m and alpha_n finite.
-        eqs = """
-        dv/dt = (g_leak*(e_rev_leak - v) + gsyn_exc*(e_rev_E - v) + gsyn_inh*(e_rev_I - v)
-                 - gbar_Na*m*m*m*h*(v - e_rev_Na) - gbar_K*n*n*n*n*(v - e_rev_K)
-                 + i_offset + i_stim)/c_m : volt
-        dm/dt = alpha_m*(1 - m) - beta_m*m : 1
-        dn/dt = alpha_n*(1 - n) - beta_n*n : 1
-        dh/dt = alpha_h*(1 - h) - beta_h*h : 1
-        dgsyn_exc/dt = -gsyn_exc/tau_syn_E : siemens
-        dgsyn_inh/dt = -gsyn_inh/tau_syn_I : siemens
-        alpha_m = 1.28/exprel((13*mV - v + v_offset)/(4*mV))/ms : Hz
-        beta_m = 1.4/exprel((v - v_offset - 40*mV)/(5*mV))/ms : Hz
-        alpha_h = 0.128*exp((17*mV - v + v_offset)/(18*mV))/ms : Hz
-        beta_h = 4/(1 + exp((40*mV - v + v_offset)/(5*mV)))/ms : Hz
-        alpha_n = 0.16/exprel((15*mV - v + v_offset)/(5*mV))/ms : Hz
-        beta_n = 0.5*exp((10*mV - v + v_offset)/(40*mV))/ms : Hz
-        """
-        units = dict(cm=nF, g_leak=uS, gbar_Na=uS, gbar_K=uS, v_offset=mV, e_rev_Na=mV,
-                     e_rev_K=mV, e_rev_leak=mV, e_rev_E=mV, e_rev_I=mV, tau_syn_E=ms,
-                     tau_syn_I=ms, i_offset=nA, v=mV, gsyn_exc=uS, gsyn_inh=uS,
-                     m=1, h=1, n=1)
-        # PyNN's default initial gating values (Brian2's example starts them at 0).
-        defaults = dict(i_offset=0.0, v=-65.0, gsyn_exc=0.0, gsyn_inh=0.0, m=0.0, h=1.0, n=0.0)
-        # A spike is an upward crossing of +10 mV (myelin's HH_cond_exp, PyNN's NEURON
-        # backend; Brian2's COBAHH example uses -20 mV, which counts the same full action
-        # potentials): the cell stays "refractory" while v >= 10 mV, so one action
-        # potential counts once. The dynamics are never frozen (no 'unless refractory').
-        # Brian2's exponential Euler is first order; myelin uses a second-order splitting
-        # of the same equations (see tests/validation/test_vs_brian2.py for the effect).
-        return dict(eqs=eqs, threshold="v >= 10*mV", reset=None,
-                    refractory="v >= 10*mV", method="exponential_euler", units=units,
-                    defaults=defaults, state=("v", "m", "h", "n", "gsyn_exc", "gsyn_inh"), receptors=("gsyn_exc", "gsyn_inh"))
-    if cell_type == "Izhikevich":
-        # PyNN's Izhikevich as myelin integrates it (src/cells/izhikevich.cpp), which at
-        # dt = 1 ms is the 2003 paper's MATLAB loop line for line:
-        #   dv/dt = 0.04 v^2 + 5 v + 140 - u + I,  du/dt = a (b v - u)   [mV/ms]
-        # two forward-Euler half steps of v, then one step of u with the new v; then the
-        # synaptic jumps of v [mV]; spike at v >= 30 mV -> v = c, u += d. I is the paper's
-        # current: 1000 per nA of PyNN current (a 1 pF membrane). Brian2 has no such
-        # integrator, so the step is written out as code run once per step, and the
-        # variables are plain numbers in mV, mV/ms, 1/ms and nA.
-        update = """
-        drive = 1000.0*(i_offset + i_stim)
-        v = v + 0.5*dt_ms*(0.04*v*v + 5.0*v + 140.0 - u + drive)
-        v = v + 0.5*dt_ms*(0.04*v*v + 5.0*v + 140.0 - u + drive)
-        u = u + dt_ms*a*(b*v - u)
-        """
-        units = dict(a=1, b=1, c=1, d=1, i_offset=1, v=1, u=1)
-        defaults = dict(a=0.02, b=0.2, c=-65.0, d=2.0, i_offset=0.0, v=-70.0, u=-14.0)
-        return dict(eqs="v : 1\nu : 1", update=update, threshold="v >= 30.0",
-                    reset="v = c\nu += d", refractory=None, method=None, units=units,
-                    defaults=defaults, state=("v", "u"), receptors=("v", "v"),
-                    current_unit=1, delta_synapses=True)
-    raise NotImplementedError(f"cell type {cell_type} is not translated to Brian2")
-
-
 def _value_code(spec, unit_name):
     """A Brian2 string expression drawing a value of a distribution spec."""
     d = spec["distribution"]
@@ -270,18 +178,21 @@ class built_network:
         self.delay_shift = 0.0  # [ms] taken off every delay under that schedule
 
 
-def build(model):
-    """Creates the Brian2 objects (call after set_device / seed)."""
+def build(model, scheme="brian2"):
+    """Creates the Brian2 objects (call after set_device / seed); scheme: see _cell_spec."""
     import brian2 as b2
 
     net = built_network(model)
+    net.scheme = scheme
     pops = model["populations"]
 
     # Consecutive populations of one cell type share a NeuronGroup (fewer objects per
     # step, as Brian2's own examples do); parameters that differ become per-cell columns.
+    # Every SpikeSourceArray is a SpikeGeneratorGroup of its own.
     blocks = []
     for p in pops:
-        if blocks and blocks[-1][0]["cell_type"] == p["cell_type"]:
+        if blocks and blocks[-1][0]["cell_type"] == p["cell_type"] and \
+                p["cell_type"] != "SpikeSourceArray":
             blocks[-1].append(p)
         else:
             blocks.append([p])
@@ -291,7 +202,10 @@ def build(model):
             stim_by_pop.setdefault(lab, []).append(s)
 
     for bi, block in enumerate(blocks):
-        spec = _cell_spec(block[0]["cell_type"])
+        if block[0]["cell_type"] == "SpikeSourceArray":
+            _add_spike_source(net, bi, block[0], float(model["dt"]))
+            continue
+        spec = _cell_spec(block[0]["cell_type"], scheme)
         units = spec["units"]
         n = sum(int(p["size"]) for p in block)
         # Parameters: those the model file gives plus the cell type's defaults; the
@@ -359,7 +273,8 @@ def build(model):
             _add_stimulus(net, g, s, k, model, "nA" if cur != 1 else "1")
 
     dt = float(model["dt"])
-    delta = {bool(_cell_spec(p["cell_type"]).get("delta_synapses")) for p in pops}
+    delta = {bool(_cell_spec(p["cell_type"], scheme).get("delta_synapses")) for p in pops
+             if p["cell_type"] != "SpikeSourceArray"}
     if delta == {True}:
         # Voltage-jump synapses act before the threshold test of the step in which they
         # arrive (myelin; the paper's loop). Brian2's default order is update, threshold,
@@ -372,10 +287,41 @@ def build(model):
         raise NotImplementedError("delta-synapse cells mixed with others")
     for pi, pr in enumerate(model["projections"]):
         pre_labels, post_labels = _labels(pr["pre"]), _labels(pr["post"])
-        for pre_lab in pre_labels:
-            for (gi, start, stop) in _ranges(net, post_labels):
-                _add_projection(net, pr, pi, pre_lab, gi, start, stop, dt)
+        # Offsets of each part in the pre and post assemblies (FromList's indices).
+        pre_off, off = {}, 0
+        for lab in pre_labels:
+            pre_off[lab] = off
+            off += net.model_sizes[lab]
+        post_off = 0
+        for (gi, start, stop) in _ranges(net, post_labels):
+            for pre_lab in pre_labels:
+                _add_projection(net, pr, pi, pre_lab, gi, start, stop, dt,
+                                (pre_off[pre_lab], post_off))
+            post_off += stop - start
     return net
+
+
+def _add_spike_source(net, bi, p, dt):
+    """A SpikeSourceArray as a SpikeGeneratorGroup. myelin emits a spike at T in the step
+    that ends at T (T on the grid, at least dt); Brian2 stamps a step by its start, so
+    the generator gets T - dt, and both deliver it in the same step."""
+    import brian2 as b2
+
+    n = int(p["size"])
+    times = p.get("spike_times", [])
+    if times and not isinstance(times[0], list):
+        times = [times] * n
+    if len(times) != n:
+        raise NotImplementedError(f"{p['label']}: spike_times must have one list per cell")
+    idx = np.concatenate([np.full(len(t), c, dtype=np.int64) for c, t in enumerate(times)]
+                         or [np.zeros(0, dtype=np.int64)])
+    t = np.concatenate([np.asarray(t, dtype=float) for t in times] or [np.zeros(0)])
+    steps = np.maximum(np.round(t / dt), 1).astype(np.int64)
+    g = b2.SpikeGeneratorGroup(n, idx, (steps - 1) * dt * b2.ms, name=f"source_{bi}")
+    mon = b2.SpikeMonitor(g, name=f"spikes_{bi}")
+    net.pops[p["label"]] = (bi, 0, n)
+    net.groups.append((g, mon))
+    net.objects += [g, mon]
 
 
 def _brian_name(pynn_name):
@@ -384,11 +330,11 @@ def _brian_name(pynn_name):
 
 def _brian_unit_decl(u):
     from brian2 import mV, ms, nA, nF, uS
-    if u == 1:
-        return "1"
     for q, s in ((mV, "volt"), (ms, "second"), (nA, "amp"), (nF, "farad"), (uS, "siemens")):
         if u is q:
             return s
+    if isinstance(u, (int, float)) and u == 1:
+        return "1"
     raise ValueError(u)
 
 
@@ -415,7 +361,10 @@ def _ranges(net, labels):
     return out
 
 
-def _add_projection(net, pr, pi, pre_lab, gi, start, stop, dt):
+def _add_projection(net, pr, pi, pre_lab, gi, start, stop, dt, offsets=(0, 0)):
+    """The part of projection pi from pre_lab to cells [start, stop) of group gi; offsets:
+    the positions of that part's first pre and post cell in the projection's assemblies
+    (FromList's indices count from there)."""
     import brian2 as b2
 
     pgi, ps, pe = net.pops[pre_lab]
@@ -423,29 +372,55 @@ def _add_projection(net, pr, pi, pre_lab, gi, start, stop, dt):
     pre = pre_g[ps:pe] if (ps, pe) != (0, len(pre_g)) else pre_g
     post = post_g[start:stop] if (start, stop) != (0, len(post_g)) else post_g
     cell_type = _cell_type_of_group(net, gi)
-    spec = _cell_spec(cell_type)
+    spec = _cell_spec(cell_type, net.scheme)
     target = spec["receptors"][0 if pr.get("receptor", "excitatory") == "excitatory" else 1]
     wunit = spec["units"][target]
     w = pr.get("weight", 0.0)
+    c = pr["connector"]
+    rows = None
+    if c["type"] == "FromList":
+        rows = np.asarray(c["list"], dtype=float).reshape(-1, len(c["list"][0]) if c["list"] else 2)
+        i = rows[:, 0].astype(np.int64) - offsets[0]
+        j = rows[:, 1].astype(np.int64) - offsets[1]
+        keep = (i >= 0) & (i < len(pre)) & (j >= 0) & (j < len(post))
+        rows, i, j = rows[keep], i[keep], j[keep]
+        if rows.shape[1] == 4:
+            w = {"list": rows[:, 2]}
     model_eq, on_pre = "", None
     if isinstance(w, (int, float)):
         # A shared weight: no per-synapse storage, as in Brian2's COBA/CUBA examples.
         on_pre = f"{target}_post += {float(w)!r}*{_unit_name(wunit)}"
-    elif isinstance(w, dict) and "distribution" in w:
+    elif isinstance(w, dict) and ("distribution" in w or "list" in w):
         model_eq = f"w : {_brian_unit_decl(wunit)} (constant)"
         on_pre = f"{target}_post += w"
     else:
         raise NotImplementedError(f"projection {pr.get('label')}: weight {w!r}")
     delay = pr.get("delay", dt)
-    if not isinstance(delay, (int, float)):
+    if rows is not None and rows.shape[1] == 4:
+        # Whole steps, as myelin rounds them (docs/numerics.md).
+        delay = np.round(rows[:, 3] / dt) * dt
+    elif not isinstance(delay, (int, float)):
         raise NotImplementedError(f"projection {pr.get('label')}: non-scalar delay")
-    delay = float(delay) - net.delay_shift
-    if delay < -1e-9:
+    delay = np.asarray(delay, dtype=float) - net.delay_shift
+    if np.any(delay < -1e-9):
         raise NotImplementedError(f"projection {pr.get('label')}: delay below one step")
-    syn = b2.Synapses(pre, post, model=model_eq, on_pre=on_pre, delay=max(delay, 0.0) * b2.ms,
+    kwargs = {}
+    if delay.ndim == 0:
+        kwargs["delay"] = max(float(delay), 0.0) * b2.ms
+    syn = b2.Synapses(pre, post, model=model_eq, on_pre=on_pre,
                       namespace=dict(mV=b2.mV, nA=b2.nA, uS=b2.uS),
-                      name=f"proj_{pi}_{pre_lab}_{gi}_{start}")
-    c = pr["connector"]
+                      name=f"proj_{pi}_{pre_lab}_{gi}_{start}", **kwargs)
+    if rows is not None:
+        if len(rows):
+            syn.connect(i=i, j=j)
+            if model_eq:
+                syn.w = np.asarray(w["list"]) * wunit if "list" in w else \
+                    _value_code(w, _unit_name(wunit))
+            if delay.ndim:
+                syn.delay = np.maximum(delay, 0.0) * b2.ms
+        net.objects.append(syn)
+        net.synapses.append((pre_lab, syn))
+        return
     self_ok = c.get("allow_self_connections", True)
     overlap = pgi == gi and ps < stop and start < pe
     cond = None
@@ -504,8 +479,11 @@ def _add_stimulus(net, g, s, k, model, unit):
 
 # --------------------------------------------------------------------------------------
 # Running
-def run(model, device="runtime", codegen="numpy", threads=1, seed=None, build_dir=None):
-    """Runs the model once in a fresh Brian2 state; returns a summary dict."""
+def run(model, device="runtime", codegen="numpy", threads=1, seed=None, build_dir=None,
+        scheme="brian2", spikes_out=None):
+    """Runs the model once in a fresh Brian2 state; returns a summary dict. spikes_out: an
+    .npz path for every population's spikes (arrays '<label>/ids' and '<label>/times'),
+    stamped as myelin stamps them (the end of the step, Brian2's t + dt)."""
     import brian2 as b2
 
     t0 = time.perf_counter()
@@ -528,7 +506,7 @@ def run(model, device="runtime", codegen="numpy", threads=1, seed=None, build_di
             tmpdir = build_dir or tempfile.mkdtemp(prefix="brian2_cython_")
             b2.prefs.codegen.runtime.cython.cache_dir = tmpdir
     b2.seed(seed)
-    net = build(model)
+    net = build(model, scheme)
     network = b2.Network(net.objects)
     if net.schedule:
         network.schedule = net.schedule
@@ -556,8 +534,9 @@ def run(model, device="runtime", codegen="numpy", threads=1, seed=None, build_di
 
     out = {"simulator": "brian2", "brian2_version": b2.__version__, "model": model.get("name"),
            "device": device, "codegen": codegen if device == "runtime" else "cpp",
-           "threads": threads, "seed": seed, "dt_ms": float(model["dt"]), "tstop_ms": tstop,
+           "threads": threads, "seed": seed, "scheme": scheme, "dt_ms": float(model["dt"]), "tstop_ms": tstop,
            "n_cells": model_size(model), "populations": {}}
+    trains = {}
     for p in model["populations"]:
         gi, a, e = net.pops[p["label"]]
         mon = net.groups[gi][1]
@@ -565,6 +544,10 @@ def run(model, device="runtime", codegen="numpy", threads=1, seed=None, build_di
         t = np.asarray(mon.t[:] / b2.ms, dtype=np.float64)
         sel = (i >= a) & (i < e)
         out["populations"][p["label"]] = population_stats(e - a, i[sel] - a, t[sel], tstop)
+        trains[p["label"] + "/ids"] = i[sel] - a
+        trains[p["label"] + "/times"] = t[sel] + float(model["dt"])
+    if spikes_out:
+        np.savez_compressed(spikes_out, **trains)
     out["n_synapses"] = int(sum(len(s) for _, s in net.synapses))
     n_spikes = sum(v["spike_count"] for v in out["populations"].values())
     out["synaptic_events"] = int(_synaptic_events(net, out))
@@ -601,11 +584,15 @@ def main(argv=None):
                     help="code generation target of the runtime device")
     ap.add_argument("--threads", type=int, default=1, help="OpenMP threads (cpp_standalone)")
     ap.add_argument("--build-dir", help="cpp_standalone project directory (kept)")
+    ap.add_argument("--scheme", choices=["brian2", "myelin"], default="brian2",
+                    help="integrate with Brian2's methods, or with myelin's step written "
+                         "out (IF_cond_exp, HH_cond_exp)")
+    ap.add_argument("--spikes", help="write every population's spikes to this .npz")
     ap.add_argument("--out", help="write the summary JSON here (default: stdout)")
     a = ap.parse_args(argv)
     model = scale_model(load_model(a.model), a.n, a.tstop, a.dt)
     res = run(model, device=a.device, codegen=a.codegen, threads=a.threads, seed=a.seed,
-              build_dir=a.build_dir)
+              build_dir=a.build_dir, scheme=a.scheme, spikes_out=a.spikes)
     text = json.dumps(res, indent=1)
     if a.out:
         os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
