@@ -191,7 +191,7 @@ class simulation {
   std::unique_ptr<impl> impl_;
 };
 
-/// MPI for the lifetime of the object: initialises MPI (MPI_THREAD_FUNNELED) if the
+/// MPI for the lifetime of the object: initialises MPI (MPI_THREAD_SERIALIZED) if the
 /// process was started by an MPI launcher (mpirun, srun) and myelin was built with MPI;
 /// otherwise does nothing. Simulations created while a session is active are
 /// distributed over all ranks of MPI_COMM_WORLD; every rank must make the same calls.

@@ -5,8 +5,9 @@
 // own error stack is silenced; a system error on it, such as ENOSPC, is reported as its
 // strerror text).
 //
-// Thread-safety: Debian's serial HDF5 library is not thread-safe; every function here must
-// be called from one thread at a time.
+// Thread-safety: call these from one thread at a time unless the HDF5 library was built
+// thread-safe (H5is_library_threadsafe; Debian 12's is): the batch runner checks at run
+// time before it lets several jobs stream at once (src/batch/runner.cpp).
 
 #include <hdf5.h>
 
