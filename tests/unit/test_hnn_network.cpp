@@ -18,45 +18,15 @@ namespace {
 network column() {
   // 3x3 pyramidal grids, 3 baskets per layer; local rules of MODEL_NOTES 7 (a subset)
   // and one proximal evoked drive.
-  const char* text = R"json({
-    "name": "col", "dt": 0.025, "tstop": 60,
-    "populations": [
-      {"label": "L2_basket", "size": 3, "cell_type": "L2_basket",
-       "positions": {"kind": "list", "list": [[0,0,1045.92],[1,1,1045.92],[0,2,1045.92]]}},
-      {"label": "L2_pyramidal", "size": 9, "cell_type": "L2_pyramidal",
-       "positions": {"kind": "grid", "shape": [3, 3], "spacing": [1, 1], "origin": [0, 0, 1307.4]}},
-      {"label": "L5_basket", "size": 3, "cell_type": "L5_basket",
-       "positions": {"kind": "list", "list": [[0,0,261.48],[1,1,261.48],[0,2,261.48]]}},
-      {"label": "L5_pyramidal", "size": 9, "cell_type": "L5_pyramidal",
-       "positions": {"kind": "grid", "shape": [3, 3], "spacing": [1, 1]}}
-    ],
-    "projections": [
-      {"pre": "L2_pyramidal", "post": "L2_pyramidal", "receptor": "proximal_ampa",
-       "connector": {"type": "AllToAll", "allow_self_connections": false},
-       "weight": "0.0005 * exp(-(dx^2 + dy^2) / 9)", "delay": "exp((dx^2 + dy^2) / 9)"},
-      {"pre": "L5_pyramidal", "post": "L5_pyramidal", "receptor": "proximal_nmda",
-       "connector": {"type": "AllToAll", "allow_self_connections": false},
-       "weight": "0.0005 * exp(-(dx^2 + dy^2) / 9)", "delay": "exp((dx^2 + dy^2) / 9)"},
-      {"pre": "L2_basket", "post": "L2_pyramidal", "receptor": "soma_gabaa",
-       "connector": {"type": "AllToAll"},
-       "weight": "0.05 * exp(-(dx^2 + dy^2) / 2500)", "delay": "exp((dx^2 + dy^2) / 2500)"},
-      {"pre": "L5_pyramidal", "post": "L5_basket", "receptor": "soma_ampa",
-       "connector": {"type": "AllToAll"},
-       "weight": "0.0005 * exp(-(dx^2 + dy^2) / 9)", "delay": "exp((dx^2 + dy^2) / 9)"},
-      {"pre": "L2_pyramidal", "post": "L5_pyramidal", "receptor": "distal_ampa",
-       "connector": {"type": "AllToAll"},
-       "weight": "0.00025 * exp(-(dx^2 + dy^2) / 9)", "delay": "exp((dx^2 + dy^2) / 9)"}
-    ],
-    "drives": [
+  return test::hnn_3x3_column(
+      60, R"json([
       {"label": "evprox", "type": "evoked", "location": "proximal", "mu": 20, "sigma": 3,
        "seed": 5, "origin": [1, 1],
        "weights_ampa": {"L2_basket": 0.08831, "L2_pyramidal": 0.01525, "L5_basket": 0.19934,
                         "L5_pyramidal": 0.02},
        "delays": {"L2_basket": 0.1, "L2_pyramidal": 0.1, "L5_basket": 1.0, "L5_pyramidal": 1.0}}
-    ],
-    "recorders": [{"target": ["L2_pyramidal", "L5_pyramidal"], "variables": ["spikes", "dipole"]}]
-})json";
-  return network_from_json_text(text);
+    ])json",
+      R"json([{"target": ["L2_pyramidal", "L5_pyramidal"], "variables": ["spikes", "dipole"]}])json");
 }
 
 struct result {

@@ -327,36 +327,8 @@ TEST(segments, long_delays_through_the_queue) {
 // HNN's 3x3 column (tests/unit/test_hnn_network.cpp) with an evoked, a Poisson and a
 // tonic drive: cable cells, NMDA, drives expanded to spike arrays and DC sources.
 network hnn_column() {
-  const char* text = R"json({
-    "name": "col", "dt": 0.025, "tstop": 40,
-    "populations": [
-      {"label": "L2_basket", "size": 3, "cell_type": "L2_basket",
-       "positions": {"kind": "list", "list": [[0,0,1045.92],[1,1,1045.92],[0,2,1045.92]]}},
-      {"label": "L2_pyramidal", "size": 9, "cell_type": "L2_pyramidal",
-       "positions": {"kind": "grid", "shape": [3, 3], "spacing": [1, 1], "origin": [0, 0, 1307.4]}},
-      {"label": "L5_basket", "size": 3, "cell_type": "L5_basket",
-       "positions": {"kind": "list", "list": [[0,0,261.48],[1,1,261.48],[0,2,261.48]]}},
-      {"label": "L5_pyramidal", "size": 9, "cell_type": "L5_pyramidal",
-       "positions": {"kind": "grid", "shape": [3, 3], "spacing": [1, 1]}}
-    ],
-    "projections": [
-      {"pre": "L2_pyramidal", "post": "L2_pyramidal", "receptor": "proximal_ampa",
-       "connector": {"type": "AllToAll", "allow_self_connections": false},
-       "weight": "0.0005 * exp(-(dx^2 + dy^2) / 9)", "delay": "exp((dx^2 + dy^2) / 9)"},
-      {"pre": "L5_pyramidal", "post": "L5_pyramidal", "receptor": "proximal_nmda",
-       "connector": {"type": "AllToAll", "allow_self_connections": false},
-       "weight": "0.0005 * exp(-(dx^2 + dy^2) / 9)", "delay": "exp((dx^2 + dy^2) / 9)"},
-      {"pre": "L2_basket", "post": "L2_pyramidal", "receptor": "soma_gabaa",
-       "connector": {"type": "AllToAll"},
-       "weight": "0.05 * exp(-(dx^2 + dy^2) / 2500)", "delay": "exp((dx^2 + dy^2) / 2500)"},
-      {"pre": "L5_pyramidal", "post": "L5_basket", "receptor": "soma_ampa",
-       "connector": {"type": "AllToAll"},
-       "weight": "0.0005 * exp(-(dx^2 + dy^2) / 9)", "delay": "exp((dx^2 + dy^2) / 9)"},
-      {"pre": "L2_pyramidal", "post": "L5_pyramidal", "receptor": "distal_ampa",
-       "connector": {"type": "AllToAll"},
-       "weight": "0.00025 * exp(-(dx^2 + dy^2) / 9)", "delay": "exp((dx^2 + dy^2) / 9)"}
-    ],
-    "drives": [
+  return test::hnn_3x3_column(
+      40, R"json([
       {"label": "evprox", "type": "evoked", "location": "proximal", "mu": 12, "sigma": 3,
        "seed": 5, "origin": [1, 1],
        "weights_ampa": {"L2_basket": 0.08831, "L2_pyramidal": 0.01525, "L5_basket": 0.19934,
@@ -366,11 +338,9 @@ network hnn_column() {
        "seed": 2, "weights_ampa": {"L2_pyramidal": 0.004, "L5_pyramidal": 0.004}},
       {"label": "tonic", "type": "tonic", "tstart": 5.05, "tstop": 31.3,
        "amplitudes": {"L2_basket": 0.05}}
-    ],
-    "recorders": [{"target": ["L2_pyramidal", "L5_pyramidal"], "variables": ["spikes", "dipole"]},
-                  {"target": "L2_basket", "variables": ["spikes", "v"], "interval": 0.175}]
-})json";
-  return network_from_json_text(text);
+    ])json",
+      R"json([{"target": ["L2_pyramidal", "L5_pyramidal"], "variables": ["spikes", "dipole"]},
+                  {"target": "L2_basket", "variables": ["spikes", "v"], "interval": 0.175}])json");
 }
 
 TEST(segments, hnn_column_with_drives) {

@@ -109,4 +109,46 @@ std::vector<std::string> on_loopback_ranks(const network& net, int ranks, int th
   return errors;
 }
 
+/// HNN's column on a 3x3 grid (local rules of MODEL_NOTES 7, a subset): the JSON model
+/// text with `tstop` and the given "drives" and "recorders" arrays (JSON text).
+inline network hnn_3x3_column(double tstop, const std::string& drives,
+                              const std::string& recorders) {
+  const std::string text = R"json({
+    "name": "col", "dt": 0.025, "tstop": )json" +
+                           std::to_string(tstop) + R"json(,
+    "populations": [
+      {"label": "L2_basket", "size": 3, "cell_type": "L2_basket",
+       "positions": {"kind": "list", "list": [[0,0,1045.92],[1,1,1045.92],[0,2,1045.92]]}},
+      {"label": "L2_pyramidal", "size": 9, "cell_type": "L2_pyramidal",
+       "positions": {"kind": "grid", "shape": [3, 3], "spacing": [1, 1], "origin": [0, 0, 1307.4]}},
+      {"label": "L5_basket", "size": 3, "cell_type": "L5_basket",
+       "positions": {"kind": "list", "list": [[0,0,261.48],[1,1,261.48],[0,2,261.48]]}},
+      {"label": "L5_pyramidal", "size": 9, "cell_type": "L5_pyramidal",
+       "positions": {"kind": "grid", "shape": [3, 3], "spacing": [1, 1]}}
+    ],
+    "projections": [
+      {"pre": "L2_pyramidal", "post": "L2_pyramidal", "receptor": "proximal_ampa",
+       "connector": {"type": "AllToAll", "allow_self_connections": false},
+       "weight": "0.0005 * exp(-(dx^2 + dy^2) / 9)", "delay": "exp((dx^2 + dy^2) / 9)"},
+      {"pre": "L5_pyramidal", "post": "L5_pyramidal", "receptor": "proximal_nmda",
+       "connector": {"type": "AllToAll", "allow_self_connections": false},
+       "weight": "0.0005 * exp(-(dx^2 + dy^2) / 9)", "delay": "exp((dx^2 + dy^2) / 9)"},
+      {"pre": "L2_basket", "post": "L2_pyramidal", "receptor": "soma_gabaa",
+       "connector": {"type": "AllToAll"},
+       "weight": "0.05 * exp(-(dx^2 + dy^2) / 2500)", "delay": "exp((dx^2 + dy^2) / 2500)"},
+      {"pre": "L5_pyramidal", "post": "L5_basket", "receptor": "soma_ampa",
+       "connector": {"type": "AllToAll"},
+       "weight": "0.0005 * exp(-(dx^2 + dy^2) / 9)", "delay": "exp((dx^2 + dy^2) / 9)"},
+      {"pre": "L2_pyramidal", "post": "L5_pyramidal", "receptor": "distal_ampa",
+       "connector": {"type": "AllToAll"},
+       "weight": "0.00025 * exp(-(dx^2 + dy^2) / 9)", "delay": "exp((dx^2 + dy^2) / 9)"}
+    ],
+    "drives": )json" + drives +
+                           R"json(,
+    "recorders": )json" + recorders +
+                           R"json(
+})json";
+  return network_from_json_text(text);
+}
+
 }  // namespace myelin::test
