@@ -17,6 +17,7 @@
 #include "construct/values.hpp"
 #include "hnn/drives.hpp"
 #include "model/catalogue.hpp"
+#include "model/estimate.hpp"
 #include "model/expression.hpp"
 #include "model/format.hpp"
 #include "model/schema.hpp"
@@ -104,25 +105,6 @@ class vp_builder {
     std::size_t n = 0;
     for (uint64_t t : post) n += owns(t);
     return n;
-  }
-
-  // The mean number of connections of a projection onto `owned` of its targets (0 when
-  // there is no cheap estimate: distance-dependent, FromList, FixedTotalNumber).
-  static double expected_connections(connector_kind kind, const connector& c, uint64_t n_pre,
-                                     std::size_t owned) {
-    const double targets = static_cast<double>(owned);
-    switch (kind) {
-      case connector_kind::all_to_all:
-        return static_cast<double>(n_pre) * targets;
-      case connector_kind::one_to_one:
-        return targets;
-      case connector_kind::fixed_probability:
-        return std::clamp(c.p, 0.0, 1.0) * static_cast<double>(n_pre) * targets;
-      case connector_kind::fixed_number_pre:
-        return static_cast<double>(c.n) * targets;
-      default:
-        return 0;
-    }
   }
 
   uint32_t local_index(uint64_t gid) const {
@@ -290,7 +272,11 @@ class vp_builder {
     const uint64_t n_pre = pre.size();
     // Room for the expected connections up front: growing these vectors doubles their
     // page faults and copies (a third of a small run's page faults were the build's).
-    if (const double expected = expected_connections(kind, c, n_pre, owned_targets(post));
+    // Connectors that replay streams or lists have no cheap estimate of a VP's share.
+    if (const double expected = generated_per_target(kind)
+                                    ? expected_connections(kind, c, static_cast<double>(n_pre),
+                                                           static_cast<double>(owned_targets(post)))
+                                    : 0.0;
         expected > 0) {
       const auto n = static_cast<std::size_t>(expected + 4 * std::sqrt(expected) + 16);
       src_rel.reserve(n);

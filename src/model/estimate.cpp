@@ -36,17 +36,17 @@ bool varies(const value_spec& v) {
   return !std::holds_alternative<double>(v);
 }
 
-// Expected connections of a projection (0 where it depends on positions).
-double expected_connections(const projection& pr, double n_pre, double n_post) {
-  const auto& c = pr.conn;
+}  // namespace
+
+double expected_connections(connector_kind kind, const connector& c, double n_pre, double n_post) {
   const double n = static_cast<double>(c.n);
-  switch (connector_kind_of(c.type)) {
+  switch (kind) {
     case connector_kind::all_to_all:
       return n_pre * n_post;
     case connector_kind::one_to_one:
-      return n_pre;
+      return n_post;  // = n_pre (validated)
     case connector_kind::fixed_probability:
-      return c.p * n_pre * n_post;
+      return std::clamp(c.p, 0.0, 1.0) * n_pre * n_post;
     case connector_kind::fixed_number_pre:
       return n * n_post;
     case connector_kind::fixed_number_post:
@@ -58,10 +58,8 @@ double expected_connections(const projection& pr, double n_pre, double n_post) {
     case connector_kind::distance_dependent_probability:
       return 0.0;  // depends on the positions
   }
-  return 0.0;  // DistanceDependentProbability: depends on the positions
+  return 0.0;
 }
-
-}  // namespace
 
 std::string human_bytes(double b) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
@@ -111,7 +109,7 @@ memory_estimate estimate_memory(const network& net) {
     const std::string f = "projections[" + std::to_string(i) + "]";
     const double n_pre = static_cast<double>(count_selection(net, layout, pr.pre, f + ".pre"));
     const double n_post = static_cast<double>(count_selection(net, layout, pr.post, f + ".post"));
-    const double n = expected_connections(pr, n_pre, n_post);
+    const double n = expected_connections(connector_kind_of(pr.conn.type), pr.conn, n_pre, n_post);
     m.synapse_count += n;
     // A target index per synapse, a weight and a delay only when they vary.
     m.synapses += n * (4.0 + (varies(pr.weight) ? 8.0 : 0.0) + (varies(pr.delay) ? 2.0 : 0.0));

@@ -10,6 +10,7 @@
 
 #include <string>
 
+#include "model/catalogue.hpp"
 #include "myelin/model.hpp"
 
 namespace myelin::detail {
@@ -20,6 +21,11 @@ using myelin::memory_estimate;
 /// Memory this process may use [bytes]: the smallest of physical memory, the address
 /// space and data limits (ulimit -v, -d) and the cgroup's memory.max.
 double available_memory();
+
+/// Expected connections of a connector from `n_pre` sources onto `n_post` targets (0 for
+/// DistanceDependentProbability, whose count depends on the positions). The memory
+/// estimate uses it for whole projections, the builder to reserve a VP's share.
+double expected_connections(connector_kind kind, const connector& c, double n_pre, double n_post);
 
 /// "1.5 GiB".
 std::string human_bytes(double bytes);
