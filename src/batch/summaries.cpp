@@ -9,7 +9,7 @@
 #include <set>
 
 #include "batch/internal.hpp"
-#include "io/h5util.hpp"
+#include "io/writers.hpp"
 
 namespace myelin::batch::detail {
 
@@ -110,21 +110,9 @@ std::pair<double, double> fano_and_chi(const spike_data& s, double bin, std::siz
 // order, as simulation::spikes() of the run in memory; docs/output-files.md). One
 // population at a time: the file may hold more than the recording memory limit.
 spike_data streamed_spikes(const std::string& file, const std::string& population) {
-  using namespace myelin::detail::h5io;
   const std::lock_guard<std::mutex> lock(hdf5_mutex());
-  const context ctx(file);
-  const h5 f = open_file(ctx);
-  const h5 all = open_group(f, "spikes", "/spikes", ctx);
-  const std::string object = "/spikes/" + population;
-  const h5 g = open_group(all, population, object, ctx);
-  spike_data s;
-  s.times = read_vector<double>(g, "timestamps", object + "/timestamps", H5T_NATIVE_DOUBLE, ctx);
-  s.node_ids = read_vector<uint64_t>(g, "node_ids", object + "/node_ids", H5T_NATIVE_UINT64, ctx);
-  if (s.times.size() != s.node_ids.size())
-    throw io_error("HDF5 file '" + file + "': '" + object + "' has " +
-                   std::to_string(s.times.size()) + " timestamps but " +
-                   std::to_string(s.node_ids.size()) + " node_ids");
-  return s;
+  auto t = myelin::detail::read_spikes_sonata(file, population);
+  return {std::move(t.times), std::move(t.node_ids)};
 }
 
 }  // namespace

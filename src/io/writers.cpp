@@ -21,7 +21,6 @@ namespace {
 
 using namespace h5io;
 
-
 [[noreturn]] void throw_errno(const std::string& what) {
   throw io_error(what + ": " + std::strerror(errno));
 }
@@ -63,25 +62,40 @@ void write_spikes_sonata(const std::string& path, const std::vector<spike_table>
   });
 }
 
+namespace {
+
+// One population's spikes from an open /spikes group.
+spike_table read_population(const h5& spikes, const std::string& name, const context& ctx) {
+  const std::string object = "/spikes/" + name;
+  h5 g = open_group(spikes, name, object, ctx);
+  spike_table t;
+  t.population = name;
+  t.times = read_vector<double>(g, "timestamps", object + "/timestamps", H5T_NATIVE_DOUBLE, ctx);
+  t.node_ids = read_vector<uint64_t>(g, "node_ids", object + "/node_ids", H5T_NATIVE_UINT64, ctx);
+  if (t.times.size() != t.node_ids.size())
+    throw io_error("HDF5 file '" + ctx.file() + "': '" + object + "' has " +
+                   std::to_string(t.times.size()) + " timestamps but " +
+                   std::to_string(t.node_ids.size()) + " node_ids");
+  return t;
+}
+
+}  // namespace
+
 std::vector<spike_table> read_spikes_sonata(const std::string& path) {
   const context ctx(path);
   h5 file = open_file(ctx);
   h5 spikes = open_group(file, "spikes", "/spikes", ctx);
   std::vector<spike_table> out;
-  for (const auto& name : children(spikes, "/spikes", ctx)) {
-    const std::string object = "/spikes/" + name;
-    h5 g = open_group(spikes, name, object, ctx);
-    spike_table t;
-    t.population = name;
-    t.times = read_vector<double>(g, "timestamps", object + "/timestamps", H5T_NATIVE_DOUBLE, ctx);
-    t.node_ids = read_vector<uint64_t>(g, "node_ids", object + "/node_ids", H5T_NATIVE_UINT64, ctx);
-    if (t.times.size() != t.node_ids.size())
-      throw io_error("HDF5 file '" + path + "': '" + object + "' has " +
-                     std::to_string(t.times.size()) + " timestamps but " +
-                     std::to_string(t.node_ids.size()) + " node_ids");
-    out.push_back(std::move(t));
-  }
+  for (const auto& name : children(spikes, "/spikes", ctx))
+    out.push_back(read_population(spikes, name, ctx));
   return out;
+}
+
+spike_table read_spikes_sonata(const std::string& path, const std::string& population) {
+  const context ctx(path);
+  h5 file = open_file(ctx);
+  h5 spikes = open_group(file, "spikes", "/spikes", ctx);
+  return read_population(spikes, population, ctx);
 }
 
 void write_traces_h5(const std::string& path, const std::vector<trace_table>& tables,

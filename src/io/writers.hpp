@@ -48,6 +48,8 @@ void write_spikes_sonata(const std::string& path, const std::vector<spike_table>
 
 /// Reads a file written by write_spikes_sonata (for tests and tools).
 std::vector<spike_table> read_spikes_sonata(const std::string& path);
+/// One population of such a file (a file larger than memory is read a population at a time).
+spike_table read_spikes_sonata(const std::string& path, const std::string& population);
 
 /// Writes /<population>/<variable>/{time, node_ids, data} with data of shape
 /// [n_samples, n_cells] and attribute units on data. trace_stream (io/trace_stream.hpp)
