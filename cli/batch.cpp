@@ -82,23 +82,13 @@ batch::vary_spec parse_vary(const std::string& arg) {
   return v;
 }
 
-std::string number(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", x);
-  return buf;
-}
-
 // --set, then --tstop, --dt, --seed: the fixed assignments of every run.
 std::vector<batch::assignment> fixed_assignments(const options& o) {
   std::vector<batch::assignment> out;
-  for (const auto& s : o.sets) {
-    const auto eq = s.find('=');
-    if (eq == std::string::npos || eq == 0)
-      throw usage_error("--set expects PATH=VALUE, got '" + s + "'");
-    out.push_back({s.substr(0, eq), s.substr(eq + 1), "--set " + s});
-  }
-  if (o.tstop) out.push_back({"tstop", number(*o.tstop), "--tstop"});
-  if (o.dt) out.push_back({"dt", number(*o.dt), "--dt"});
+  for (const auto& [path, value] : parse_sets(o))
+    out.push_back({path, value, "--set " + path + "=" + value});
+  if (o.tstop) out.push_back({"tstop", number_text(*o.tstop), "--tstop"});
+  if (o.dt) out.push_back({"dt", number_text(*o.dt), "--dt"});
   if (o.seed) out.push_back({"seed", std::to_string(*o.seed), "--seed"});
   return out;
 }

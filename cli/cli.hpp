@@ -5,6 +5,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "myelin/outputs.hpp"
@@ -44,6 +45,11 @@ struct options {
   std::string command_line;  // as typed (shell-quoted), for "run it again" hints
   myelin::compression compress = myelin::compression::none;
 };
+
+/// The shortest text that reads back as the same double ("%.17g").
+std::string number_text(double x);
+/// The --set options as (PATH, VALUE) pairs, in order; usage_error if one has no '='.
+std::vector<std::pair<std::string, std::string>> parse_sets(const options& o);
 
 /// `myelin batch`, `myelin sweep`, `myelin run --trials`: one batch library each
 /// (docs/batch.md); exit status 0, 1 (a run failed) or 128 + signal (interrupted).

@@ -130,6 +130,23 @@ uint64_t myelin_cli::parse_integer(const std::string& opt, const std::string& v,
   return x;
 }
 
+std::string myelin_cli::number_text(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", x);
+  return buf;
+}
+
+std::vector<std::pair<std::string, std::string>> myelin_cli::parse_sets(const options& o) {
+  std::vector<std::pair<std::string, std::string>> sets;
+  for (const auto& s : o.sets) {
+    const auto eq = s.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw usage_error("--set expects PATH=VALUE, got '" + s + "'");
+    sets.emplace_back(s.substr(0, eq), s.substr(eq + 1));
+  }
+  return sets;
+}
+
 namespace {
 
 double parse_bytes(const std::string& opt, std::string v) {
@@ -223,14 +240,7 @@ using assignment = std::vector<std::pair<std::string, std::string>>;  // (path, 
 myelin::network load_base(const options& o) {
   if (o.model.empty()) throw usage_error("missing MODEL.json");
   myelin::network net = myelin::load_network(o.model);
-  assignment sets;
-  for (const auto& s : o.sets) {
-    const auto eq = s.find('=');
-    if (eq == std::string::npos || eq == 0)
-      throw usage_error("--set expects PATH=VALUE, got '" + s + "'");
-    sets.emplace_back(s.substr(0, eq), s.substr(eq + 1));
-  }
-  myelin::set_by_paths(net, sets);
+  myelin::set_by_paths(net, parse_sets(o));
   return net;
 }
 
@@ -245,7 +255,7 @@ myelin::network finish(myelin::network net, const options& o,
                        const std::optional<myelin::drive_replay>& replay,
                        const assignment& extra = {}) {
   assignment sets = extra;
-  if (o.tstop) sets.emplace_back("tstop", std::to_string(*o.tstop));
+  if (o.tstop) sets.emplace_back("tstop", number_text(*o.tstop));
   myelin::set_by_paths(net, sets);  // one model read-back for all of them
   if (o.dt) {
     net.dt = *o.dt;
