@@ -9,6 +9,7 @@
 #include <functional>
 #include <string>
 
+#include "model/catalogue.hpp"
 #include "random/distributions.hpp"
 
 namespace myelin::detail {
@@ -61,15 +62,27 @@ bool same(const std::optional<positions_spec>& a, const std::optional<positions_
 
 // Whether the connector draws which connections exist (from the seed, or positions).
 bool draws_connections(const connector& c) {
-  if (c.type == "AllToAll" || c.type == "OneToOne" || c.type == "FromList") return false;
-  if (c.type == "FixedProbability") return c.p > 0.0 && c.p < 1.0;
+  switch (connector_kind_of(c.type)) {
+    case connector_kind::all_to_all:
+    case connector_kind::one_to_one:
+    case connector_kind::from_list:
+      return false;
+    case connector_kind::fixed_probability:
+      return c.p > 0.0 && c.p < 1.0;
+    case connector_kind::fixed_number_pre:
+    case connector_kind::fixed_number_post:
+    case connector_kind::fixed_total_number:
+    case connector_kind::distance_dependent_probability:
+      return true;
+  }
   return true;
 }
 
 // Whether the connector generates each target's sources in ascending pre position
 // (every connector but FixedTotalNumber, random order, and FromList, list order).
 bool ascending_sources(const connector& c) {
-  return c.type != "FixedTotalNumber" && c.type != "FromList";
+  const connector_kind k = connector_kind_of(c.type);
+  return k != connector_kind::fixed_total_number && k != connector_kind::from_list;
 }
 
 bool strictly_ascending(const std::vector<uint64_t>& v) {

@@ -149,7 +149,7 @@ void check_mpi(int rc, const char* what) {
 class mpi_context final : public distributed_context {
  public:
   mpi_context(MPI_Comm comm, std::mutex* lock) : comm_(comm), lock_(lock) {
-    const held h(lock_);
+    const auto h = hold();
     MPI_Comm_rank(comm_, &rank_);
     MPI_Comm_size(comm_, &size_);
   }
@@ -159,7 +159,7 @@ class mpi_context final : public distributed_context {
 
   bool exchange(const std::vector<spike_event>& mine, bool ok, std::vector<spike_event>& all,
                 std::vector<std::size_t>& chunks) override {
-    const held h(lock_);
+    const auto h = hold();
     // Counts carry the status: a failed rank sends -1 and no spikes.
     int count = ok ? static_cast<int>(mine.size() * 2) : -1;
     counts_.resize(size_);
@@ -188,25 +188,25 @@ class mpi_context final : public distributed_context {
     return true;
   }
   bool all_ok(bool ok) override {
-    const held h(lock_);
+    const auto h = hold();
     int in = ok ? 1 : 0, out = 0;
     check_mpi(MPI_Allreduce(&in, &out, 1, MPI_INT, MPI_MIN, comm_), "allreduce");
     return out == 1;
   }
   int64_t min(int64_t x) override {
-    const held h(lock_);
+    const auto h = hold();
     int64_t out;
     check_mpi(MPI_Allreduce(&x, &out, 1, MPI_INT64_T, MPI_MIN, comm_), "allreduce");
     return out;
   }
   int64_t max(int64_t x) override {
-    const held h(lock_);
+    const auto h = hold();
     int64_t out;
     check_mpi(MPI_Allreduce(&x, &out, 1, MPI_INT64_T, MPI_MAX, comm_), "allreduce");
     return out;
   }
   void sum(std::vector<uint64_t>& x) override {
-    const held h(lock_);
+    const auto h = hold();
     std::vector<uint64_t> out(x.size());
     check_mpi(MPI_Allreduce(x.data(), out.data(), static_cast<int>(x.size()), MPI_UINT64_T, MPI_SUM,
                             comm_),
@@ -214,13 +214,13 @@ class mpi_context final : public distributed_context {
     x.swap(out);
   }
   double sum(double x) override {
-    const held h(lock_);
+    const auto h = hold();
     double out;
     check_mpi(MPI_Allreduce(&x, &out, 1, MPI_DOUBLE, MPI_SUM, comm_), "allreduce");
     return out;
   }
   std::vector<std::vector<char>> gather(const std::vector<char>& mine) override {
-    const held h(lock_);
+    const auto h = hold();
     int n = static_cast<int>(mine.size());
     std::vector<int> sizes(rank_ == 0 ? size_ : 0), displs(rank_ == 0 ? size_ : 0);
     check_mpi(MPI_Gather(&n, 1, MPI_INT, sizes.data(), 1, MPI_INT, 0, comm_), "gather");
@@ -243,7 +243,7 @@ class mpi_context final : public distributed_context {
     return out;
   }
   std::string broadcast(const std::string& s) override {
-    const held h(lock_);
+    const auto h = hold();
     uint64_t n = s.size();
     check_mpi(MPI_Bcast(&n, 1, MPI_UINT64_T, 0, comm_), "broadcast");
     std::string out = rank_ == 0 ? s : std::string(n, '\0');
@@ -253,17 +253,9 @@ class mpi_context final : public distributed_context {
 
  private:
   // Holds `lock` (if any) for the scope: one thread of the process in MPI at a time.
-  struct held {
-    explicit held(std::mutex* m) : m_(m) {
-      if (m_) m_->lock();
-    }
-    ~held() {
-      if (m_) m_->unlock();
-    }
-    held(const held&) = delete;
-    held& operator=(const held&) = delete;
-    std::mutex* m_;
-  };
+  std::unique_lock<std::mutex> hold() const {
+    return lock_ ? std::unique_lock<std::mutex>(*lock_) : std::unique_lock<std::mutex>();
+  }
 
   MPI_Comm comm_;
   std::mutex* lock_;

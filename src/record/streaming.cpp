@@ -19,7 +19,7 @@ namespace {
 double held_bytes(const memory_sink& m, std::size_t populations) {
   double b = 0;
   for (std::size_t p = 0; p < populations; ++p)
-    b += 16.0 * static_cast<double>(m.spikes(p).times.size());
+    b += spike_bytes_per_event * static_cast<double>(m.spikes(p).times.size());
   for (const auto& t : m.traces()) b += 8.0 * static_cast<double>(t.times.size() + t.values.size());
   return b;
 }
