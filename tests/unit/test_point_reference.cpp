@@ -8,44 +8,58 @@
 // reverted; the test that failed is named). Tests of test_point_stochastic.cpp and
 // test_point_inputs.cpp are listed here too.
 //
-//   bug (one line in src/)                                   test(s) that failed
-//   ------------------------------------------------------- ---------------------------------------
+// clang-format off
 //   LIF refractory one step short (refr = nref - 1)
-//   point_refractory.isi_is_exactly_nref_plus_one_steps,
-//                                                            point_refractory.v_held_exactly_nref_samples_then_free
-//   IF_cond_exp g_inh decays with tau_syn_E (de for di)
-//   point_psp.if_cond_exp_excitatory_and_inhibitory IF_cond_alpha g_inh decays with tau_syn_E
-//   point_psp.if_cond_alpha_excitatory_and_inhibitory IF_curr_* I_inh decays with tau_syn_E
-//   (a[3][3])          point_psp.if_curr_{exp,alpha}_excitatory_and_inhibitory IF_curr_alpha inh
-//   alpha jump e/tau_syn_E                 point_psp.if_curr_alpha_excitatory_and_inhibitory
-//   HH_cond_exp g_inh decays with tau_syn_E                  point_psp.hh_cond_exp_inhibitory
-//   EIF g_inh decays with tau_syn_E point_psp.eif_excitatory_and_inhibitory Izhikevich ignores
-//   inhibitory input                      point_psp.izhikevich_inhibitory_jump non-uniform IF_curr
-//   kernel reads i_offset of cell 0      point_nonuniform.if_curr_{exp,alpha}_each_cell_...,
-//                                                            point_nonuniform.distribution_parameters_...
+//       -> point_refractory.* (both tests)
+//   IF_cond_exp g_inh decays with tau_syn_E
+//       -> point_psp.if_cond_exp_excitatory_and_inhibitory
+//   IF_cond_alpha g_inh decays with tau_syn_E
+//       -> point_psp.if_cond_alpha_excitatory_and_inhibitory
+//   IF_curr_* I_inh decays with tau_syn_E (propagator)
+//       -> point_psp.if_curr_{exp,alpha}_excitatory_and_inhibitory
+//   IF_curr_alpha inhibitory alpha jump e/tau_syn_E
+//       -> point_psp.if_curr_alpha_excitatory_and_inhibitory
+//   HH_cond_exp g_inh decays with tau_syn_E
+//       -> point_psp.hh_cond_exp_inhibitory
+//   EIF g_inh decays with tau_syn_E
+//       -> point_psp.eif_excitatory_and_inhibitory
+//   Izhikevich ignores inhibitory input
+//       -> point_psp.izhikevich_inhibitory_jump
+//   non-uniform IF_curr kernel reads i_offset of cell 0
+//       -> point_nonuniform.if_curr_*_each_cell_*, .distribution_parameters_*
 //   non-uniform IF_cond kernel reads v_rest of cell 0
-//   point_nonuniform.if_cond_{exp,alpha}_each_cell_... propagator cache ignores cm (equal tau_m
-//   share it)       point_nonuniform.if_curr_{exp,alpha}_each_cell_... uniform-kernel test of
-//   IF_curr/IF_cond ignores i_offset  point_nonuniform.only_i_offset_differs SpikeSourcePoisson
-//   constant intervals (1000/rate)        point_poisson.intervals_are_exponential,
-//                                                            point_poisson.cells_are_independent
-//   SpikeSourcePoisson one stream for all cells (gid -> 0)   point_poisson.cells_are_independent,
-//                                                            point_poisson.intervals_are_exponential
+//       -> point_nonuniform.if_cond_*_each_cell_*
+//   propagator cache ignores cm (equal tau_m share it)
+//       -> point_nonuniform.if_curr_*_each_cell_*
+//   uniform-kernel check ignores i_offset (IF_curr, IF_cond)
+//       -> point_nonuniform.only_i_offset_differs
+//   SpikeSourcePoisson constant intervals (1000/rate)
+//       -> point_poisson.intervals_are_exponential, .cells_are_independent
+//   SpikeSourcePoisson one stream for all cells
+//       -> point_poisson.cells_are_independent, .intervals_are_exponential
 //   choose() draws from half the pool (FixedNumberPre/Post)
-//   point_connectors.fixed_number_{pre,post}_* (4 tests) FixedProbability stops at half the pool
-//   point_connectors.fixed_probability_source_histogram FixedNumberPre ignores
-//   allow_self_connections=false      point_connectors.fixed_number_pre_without_self_connections
-//   FixedNumberPre ignores with_replacement point_connectors.fixed_number_pre_with_replacement_...
+//       -> point_connectors.fixed_number_{pre,post}_* (4 tests)
+//   FixedProbability stops at half the pool
+//       -> point_connectors.fixed_probability_source_histogram
+//   FixedNumberPre ignores allow_self_connections=false
+//       -> point_connectors.fixed_number_pre_without_self_connections
+//   FixedNumberPre ignores with_replacement
+//       -> point_connectors.fixed_number_pre_with_replacement_*
 //   FixedNumberPost always with replacement
-//   point_connectors.fixed_number_post_targets_are_uniform_... FixedTotalNumber ignores
-//   allow_self_connections=false    point_connectors.fixed_total_number_pairs_are_uniform ACSource
-//   phase ignored / offset ignored / t not - start
-//   point_stimuli.ac_source_phase_and_offset_match_sin tonic drive ignores tstart / amplitude
-//   halved            point_stimuli.tonic_drive_amplitude_and_timing random_sphere without
-//   rejection (a cube)                 point_positions.random_sphere_is_uniform_in_the_ball
-//   random_box: extent of x on every axis point_positions.random_box_is_uniform_in_the_box JSON
-//   writer drops recorder stop / drive probability /
-//   point_json.writer_matches_hand_written_document selection step
+//       -> point_connectors.fixed_number_post_targets_are_uniform_*
+//   FixedTotalNumber ignores allow_self_connections=false
+//       -> point_connectors.fixed_total_number_pairs_are_uniform
+//   ACSource phase ignored / offset ignored / t not - start
+//       -> point_stimuli.ac_source_phase_and_offset_match_sin
+//   tonic drive ignores tstart / amplitude halved
+//       -> point_stimuli.tonic_drive_amplitude_and_timing
+//   random_sphere without rejection (a cube)
+//       -> point_positions.random_sphere_is_uniform_in_the_ball
+//   random_box: extent of x on every axis
+//       -> point_positions.random_box_is_uniform_in_the_box
+//   JSON writer drops recorder stop / drive probability / selection step
+//       -> point_json.writer_matches_hand_written_document
+// clang-format on
 //
 // Tolerances: the current-based LIF types use the exact propagator, so they are compared
 // with the closed forms to 1e-9 mV (rounding only; measured below 1e-12 mV). The
