@@ -14,6 +14,8 @@
 //       -> pynn_delta.spike_on_jump_and_refractory_input_discarded
 //   IF_curr_delta: refractory one step short (refr = nref - 1)
 //       -> pynn_delta.spike_on_jump_..., .dc_spike_times_on_the_grid
+//   IF_curr_delta: prepare() keeps propagators computed before (skips pvv != 0)
+//       -> pynn_delta.parameters_change_between_segments
 //   gsfa_grr: g_s jump q_rr instead of q_sfa
 //       -> pynn_gsfa_grr.conductances_jump_by_q_and_decay
 //   gsfa_grr: g_r decays with tau_sfa
@@ -35,6 +37,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -164,6 +167,32 @@ TEST(pynn_delta, dc_spike_times_on_the_grid) {
     EXPECT_NEAR(out.spikes[k], want[k], 1e-9) << "spike " << k;
 }
 
+TEST(pynn_delta, parameters_change_between_segments) {
+  // tau_m and i_offset set between two run() calls act from the second segment on:
+  // v follows the closed form with the old values to 20 ms and the new ones after.
+  network net;
+  net.tstop = 40.0;
+  net.populations = {
+      make_population("cell", 1, "IF_curr_delta", {{"i_offset", 0.2}, {"v_thresh", 1000.0}})};
+  net.recorders = {make_recorder("r", "cell", {"v"})};
+  simulation sim(net, {.threads = 1});
+  sim.run(20.0);
+  sim.set_population_param("cell", "tau_m", 8.0);
+  sim.set_population_param("cell", "i_offset", -0.1);
+  sim.run(20.0);
+  const auto traces = sim.traces();
+  const auto& v = find_trace(traces, "v");
+  ASSERT_EQ(v.values.size(), 401u);
+  const double v20 = -65.0 + 20.0 * 0.2 * (1.0 - std::exp(-1.0));  // R = tau_m/cm = 20
+  for (std::size_t k = 0; k < v.values.size(); ++k) {
+    const double t = v.times[k];
+    const double want = t <= 20.0 + 1e-9
+                            ? -65.0 + 4.0 * (1.0 - std::exp(-t / 20.0))
+                            : -65.0 - 0.8 + (v20 + 65.0 + 0.8) * std::exp(-(t - 20.0) / 8.0);
+    EXPECT_NEAR(v.values[k], want, 1e-9) << "t = " << t;
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // IF_cond_exp_gsfa_grr
 
@@ -190,6 +219,26 @@ TEST(pynn_gsfa_grr, conductances_jump_by_q_and_decay) {
   const double first = out.spikes[1] - out.spikes[0], last = out.spikes[n - 1] - out.spikes[n - 2];
   EXPECT_GT(last, 1.5 * first);
   std::printf("gsfa_grr DC 1.5 nA: %zu spikes, first ISI %.1f ms, last %.1f ms\n", n, first, last);
+}
+
+TEST(pynn_gsfa_grr, q_sfa_set_between_segments) {
+  // With q_sfa = 0 from 300 ms on, g_s only decays: exactly g_s(300) e^{-(t-300)/tau}.
+  network net;
+  net.tstop = 600.0;
+  net.populations = {make_population("cell", 1, "IF_cond_exp_gsfa_grr", {{"i_offset", 1.5}})};
+  net.recorders = {make_recorder("r", "cell", {"g_s", "spikes"})};
+  simulation sim(net, {.threads = 1});
+  sim.run(300.0);
+  sim.set_population_param("cell", "q_sfa", 0.0);
+  sim.run(300.0);
+  const auto traces = sim.traces();
+  const auto& gs = find_trace(traces, "g_s");
+  const auto sp = sim.spikes("cell").times;
+  ASSERT_GT(std::count_if(sp.begin(), sp.end(), [](double t) { return t > 300.0; }), 5);
+  const double g300 = gs.values[3000];
+  ASSERT_GT(g300, 10.0);
+  for (std::size_t k = 3000; k < gs.values.size(); ++k)
+    EXPECT_NEAR(gs.values[k], g300 * std::exp(-(gs.times[k] - 300.0) / 100.0), 1e-12 * g300);
 }
 
 TEST(pynn_gsfa_grr, subthreshold_v_against_rk4) {
