@@ -14,6 +14,7 @@
 #include <unordered_set>
 
 #include "construct/positions.hpp"
+#include "construct/synapses.hpp"
 #include "construct/values.hpp"
 #include "hnn/drives.hpp"
 #include "model/catalogue.hpp"
@@ -460,6 +461,7 @@ class vp_builder {
           tab.contiguous_rows = false;
           break;
         }
+    setup_synapses(net_, pr, f, st_, tab);
     st_.tables.push_back(std::move(tab));
   }
 

@@ -10,6 +10,7 @@
 
 #include "construct/builder.hpp"
 #include "engine/delivery.hpp"
+#include "engine/plasticity.hpp"
 #include "engine/scheduler.hpp"
 #include "model/format.hpp"
 #include "myelin/error.hpp"
@@ -154,6 +155,7 @@ void engine::advance_step(vp_state& vp, int64_t s, int parity) {
     double* inh = vp.input(slot, 1) + g.offset;
     const group_input in{exc, inh, vp.i_inj.data() + g.offset, receptor, vp.n_receptors};
     g.cells->advance(info, in, vp.spiked);
+    if (!vp.stdp_tables.empty() && !vp.spiked.empty()) note_post_spikes(vp, g.offset, vp.spiked, s);
     for (uint32_t l : vp.spiked)
       vp.spikes[parity].push_back({s, g.first_gid + static_cast<uint64_t>(l) * n_vp});
   }
