@@ -117,6 +117,15 @@ void engine::build(std::vector<vp_state>* prev, const std::vector<table_reuse>* 
   for (const auto& vp : vps)
     for (const auto& t : vp.tables) bytes += static_cast<double>(t.bytes());
   total_synapse_bytes = dist->sum(bytes);
+  // Per projection: synapses, then table bytes (plastic state included), over all ranks.
+  const std::size_t n_proj = net.projections.size();
+  projection_synapses.assign(2 * n_proj, 0);
+  for (const auto& vp : vps)
+    for (const auto& t : vp.tables) {
+      projection_synapses[t.projection] += t.size();
+      projection_synapses[n_proj + t.projection] += t.bytes();
+    }
+  dist->sum(projection_synapses);
   // Without connections the epoch length only sets how often spikes are exchanged.
   min_delay = total_synapses == 0 ? 10 : lo;
   max_delay = total_synapses == 0 ? 1 : hi;

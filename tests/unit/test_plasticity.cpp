@@ -84,20 +84,26 @@ TEST(plasticity, tsodyks_markram_facilitation_steady_state) {
 
 // One STDP synapse pre -> post; `post` is made to fire by a strong driver at `t_drive`.
 struct pair_result {
-  double w;                  // the weight after the run
-  double t_pre, t_pre2 = 0;  // recorded presynaptic spikes
-  double t_post;             // the recorded postsynaptic spike
+  double w;                              // the weight after the run
+  double t_pre, t_pre2 = 0, t_pre3 = 0;  // recorded presynaptic spikes
+  double t_post;                         // the recorded postsynaptic spike
 };
 
 pair_result stdp_pair(const std::string& wdep, double f, double delay, std::vector<double> pre,
-                      double t_drive, double w0) {
+                      double t_drive, double w0, std::vector<double> other = {}) {
   network net;
   net.dt = dt;
   net.tstop = 400.0;
-  net.populations = {train("pre", pre), train("drive", {t_drive}),
+  // `other`: the spikes of a second presynaptic cell onto the same target.
+  population pre_pop = train("pre", pre);
+  if (!other.empty()) {
+    pre_pop.size = 2;
+    pre_pop.spike_times.push_back(other);
+  }
+  net.populations = {pre_pop, train("drive", {t_drive}),
                      make_population("post", 1, "IF_curr_exp",
                                      {{"cm", 0.01}, {"tau_syn_E", 0.5}, {"tau_refrac", 100.0}})};
-  projection p = make_projection("stdp", "pre", "post", {.type = "OneToOne"}, w0, delay);
+  projection p = make_projection("stdp", "pre", "post", {.type = "AllToAll"}, w0, delay);
   p.synapse =
       synapse_spec{"STDPMechanism",
                    {{"dendritic_delay_fraction", f}},
@@ -111,8 +117,13 @@ pair_result stdp_pair(const std::string& wdep, double f, double delay, std::vect
   sim.run();
   const auto sp = sim.spikes("pre"), so = sim.spikes("post");
   EXPECT_EQ(so.times.size(), 1u);
-  pair_result r{sim.connections("stdp").at(0).weight, sp.times.at(0), 0, so.times.at(0)};
-  if (sp.times.size() > 1) r.t_pre2 = sp.times[1];
+  std::vector<double> t0;  // cell 0's spikes
+  for (std::size_t k = 0; k < sp.times.size(); ++k)
+    if (sp.node_ids[k] == 0) t0.push_back(sp.times[k]);
+  pair_result r{
+      .w = sim.connections("stdp").at(0).weight, .t_pre = t0.at(0), .t_post = so.times.at(0)};
+  if (t0.size() > 1) r.t_pre2 = t0[1];
+  if (t0.size() > 2) r.t_pre3 = t0[2];
   return r;
 }
 
@@ -143,12 +154,17 @@ TEST(plasticity, stdp_pre_before_post_potentiates) {
     for (double f : {1.0, 0.5, 0.75}) {
       const double d = 2.0, w0 = 4e-4;
       // Pre at 10 ms, post near 14 ms; a late presynaptic spike applies the pair.
-      const auto r = stdp_pair(wd, f, d, {10.0, 300.0}, 13.5, w0);
+      // The third presynaptic spike meets the postsynaptic trace after every synapse
+      // has read the postsynaptic spike (it is pruned from the history by then).
+      const auto r = stdp_pair(wd, f, d, {10.0, 200.0, 210.0}, 13.5, w0);
       // Arrival at the synapse: pre at t + (1-f) d, post at t + f d.
-      const double a1 = r.t_pre + (1 - f) * d, b = r.t_post + f * d, a2 = r.t_pre2 + (1 - f) * d;
+      const double a1 = r.t_pre + (1 - f) * d, b = r.t_post + f * d, a2 = r.t_pre2 + (1 - f) * d,
+                   a3 = r.t_pre3 + (1 - f) * d;
       ASSERT_GT(b, a1);
       double w = up(wd, w0, std::exp(-(b - a1) / 15.0));
       w = down(wd, w, std::exp(-(a2 - b) / 25.0));
+      w = up(wd, w, 0.0);  // no postsynaptic spike between a2 and a3
+      w = down(wd, w, std::exp(-(a3 - b) / 25.0));
       EXPECT_NEAR(r.w, w, 1e-15) << wd << " f=" << f;
       EXPECT_GT(r.w, w0 * 1.01) << wd << " f=" << f;
     }
@@ -165,6 +181,18 @@ TEST(plasticity, stdp_post_before_pre_depresses) {
       EXPECT_NEAR(r.w, w, 1e-15) << wd << " f=" << f;
       EXPECT_LT(r.w, w0 * 0.99) << wd << " f=" << f;
     }
+}
+
+TEST(plasticity, stdp_history_outlives_a_busy_neighbour) {
+  // A second synapse onto the same cell reads (and would let the history drop) the
+  // postsynaptic spike long before the first one's next presynaptic spike needs it.
+  for (const auto& wd : dependences) {
+    const auto alone = stdp_pair(wd, 1.0, 2.0, {10.0, 300.0}, 13.5, 4e-4);
+    const auto busy =
+        stdp_pair(wd, 1.0, 2.0, {10.0, 300.0}, 13.5, 4e-4, {5.0, 30.0, 60.0, 90.0, 200.0});
+    EXPECT_EQ(busy.w, alone.w) << wd;
+    EXPECT_GT(busy.w, 4e-4) << wd;
+  }
 }
 
 TEST(plasticity, stdp_dendritic_fraction_decides_the_order) {
