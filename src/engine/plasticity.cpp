@@ -69,15 +69,20 @@ inline double depress(const synapse_params& q, double w, double k) {
   return std::clamp(w - dw, q.w_min, q.w_max);
 }
 
-// Drops the entries every synapse of the table onto this cell has read (keeping the
-// last one's trace in h.pruned) and compacts the vector when half of it is dead.
-inline void prune(post_history& h) {
-  const auto n = static_cast<uint32_t>(h.spikes.size());
-  while (h.head < n && h.spikes[h.head].reads >= h.n_in) h.pruned = h.spikes[h.head++];
-  if (h.head >= 32 && 2 * h.head >= n) {
+// Compacts a history whose dead front has grown to half of it.
+inline void compact(post_history& h) {
+  if (h.head >= 32 && 2 * h.head >= h.spikes.size()) {
     h.spikes.erase(h.spikes.begin(), h.spikes.begin() + h.head);
     h.head = 0;
   }
+}
+
+// Drops the entries every joined synapse of the table onto this cell has read, keeping
+// the latest dropped one in h.pruned (for the trace).
+inline void prune(post_history& h) {
+  const auto n = static_cast<uint32_t>(h.spikes.size());
+  while (h.head < n && h.spikes[h.head].reads >= h.n_in) h.pruned = h.spikes[h.head++];
+  compact(h);
 }
 
 template <wd W>
@@ -93,36 +98,46 @@ void deliver_stdp_rule(vp_state& vp, projection_table& t, const spike_event& e, 
   for (uint64_t m = b; m < end; ++m) {
     const uint32_t d = hd ? t.delays[m] : t.delay;
     // The presynaptic spike reaches the synapse at t + (1-f) d, a postsynaptic one
-    // (step s) at s + f d: in postsynaptic steps, this spike meets those up to `hi`.
+    // (step s) at s + f d: in postsynaptic steps, this spike meets those up to `hi`,
+    // the row's last spike met those up to `lo`.
     const double c = shift * d;
     const double hi = static_cast<double>(e.step) + c;
+    const double lo = static_cast<double>(r.last) + c;
     post_history& h = t.post[t.targets[m]];
-    post_spike* sp = h.spikes.data();
-    const std::size_t n = h.spikes.size();
-    std::size_t i = h.head;
     double w = wcol[m];
-    if (!first) {
-      const double lo = static_cast<double>(r.last) + c + step_eps;  // read by the last spike
-      i = static_cast<std::size_t>(
-          std::upper_bound(sp + h.head, sp + n, lo,
-                           [](double x, const post_spike& s) { return x < s.step; }) -
-          sp);
-    }
-    // Facilitation: postsynaptic spikes that reached the synapse since the last
-    // presynaptic spike, each paired with the presynaptic trace.
-    for (; i < n && static_cast<double>(sp[i].step) <= hi + step_eps; ++i) {
-      const double minus_dt =
-          (static_cast<double>(r.last) + c - static_cast<double>(sp[i].step)) * q.dt;
-      w = facilitate<W>(q, w, first ? 0.0 : k_plus * std::exp(minus_dt / q.tau_plus));
-      ++sp[i].reads;
+    // The latest postsynaptic spike that reached the synapse before this one, for the
+    // trace K- (depression).
+    const post_spike* before = nullptr;
+    if (!first && static_cast<double>(h.last.step) <= lo + step_eps) {
+      // No postsynaptic spike since the last presynaptic one (the common case): the
+      // trace comes from the cell's last spike; its history is not touched.
+      if (h.last.step >= 0) before = &h.last;
+    } else {
+      if (first) ++h.n_in;  // the synapse joins: it reads from here on
+      post_spike* sp = h.spikes.data();
+      const std::size_t n = h.spikes.size();
+      std::size_t i = h.head;
+      if (!first)
+        i = static_cast<std::size_t>(
+            std::upper_bound(sp + h.head, sp + n, lo + step_eps,
+                             [](double x, const post_spike& s) { return x < s.step; }) -
+            sp);
+      // Facilitation: postsynaptic spikes that reached the synapse since the last
+      // presynaptic spike, each paired with the presynaptic trace (none before the
+      // first presynaptic spike: K+ = 0).
+      for (; i < n && static_cast<double>(sp[i].step) <= hi + step_eps; ++i) {
+        const double minus_dt = (lo - static_cast<double>(sp[i].step)) * q.dt;
+        w = facilitate<W>(q, w, first ? 0.0 : k_plus * std::exp(minus_dt / q.tau_plus));
+        ++sp[i].reads;
+      }
+      std::size_t j = i;
+      while (j > h.head && static_cast<double>(sp[j - 1].step) >= hi - step_eps) --j;
+      if (j > h.head)
+        before = &sp[j - 1];
+      else if (h.pruned.step >= 0 && static_cast<double>(h.pruned.step) < hi - step_eps)
+        before = &h.pruned;
     }
     // Depression: the postsynaptic trace just before this spike reaches the synapse.
-    std::size_t j = i;
-    while (j > h.head && static_cast<double>(sp[j - 1].step) >= hi - step_eps) --j;
-    const post_spike* before =
-        j > h.head                                                                   ? &sp[j - 1]
-        : (h.pruned.step >= 0 && static_cast<double>(h.pruned.step) < hi - step_eps) ? &h.pruned
-                                                                                     : nullptr;
     const double k_minus =
         before ? before->k_minus *
                      std::exp((static_cast<double>(before->step) - hi) * q.dt / q.tau_minus)
@@ -130,7 +145,7 @@ void deliver_stdp_rule(vp_state& vp, projection_table& t, const spike_event& e, 
     w = depress<W>(q, w, k_minus);
     wcol[m] = w;
     add_input(vp, t, e.step, d, t.targets[m], w, horizon);
-    prune(h);
+    if (h.head < h.spikes.size() && h.spikes[h.head].reads >= h.n_in) prune(h);
   }
   r.a = first ? 1.0
               : k_plus * std::exp(-static_cast<double>(e.step - r.last) * q.dt / q.tau_plus) + 1.0;
@@ -194,15 +209,23 @@ void note_post_spikes(vp_state& vp, uint32_t first, const std::vector<uint32_t>&
     projection_table& t = vp.tables[ti];
     for (const uint32_t l : cells) {
       post_history& h = t.post[first + l];
-      if (h.n_in == 0) continue;
       // K- just after this spike: the last one's decayed, plus one.
-      const post_spike* prev = !h.spikes.empty()    ? &h.spikes.back()
-                               : h.pruned.step >= 0 ? &h.pruned
-                                                    : nullptr;
-      const double k = 1.0 + (prev ? prev->k_minus * std::exp(-static_cast<double>(s - prev->step) *
-                                                              t.syn.dt / t.syn.tau_minus)
-                                   : 0.0);
-      h.spikes.push_back({s, k, 0});
+      const double k =
+          1.0 + (h.last.step >= 0
+                     ? h.last.k_minus * std::exp(-static_cast<double>(s - h.last.step) * t.syn.dt /
+                                                 t.syn.tau_minus)
+                     : 0.0);
+      h.last = {static_cast<int32_t>(s), 0, k};
+      h.spikes.push_back(h.last);
+      if (h.n_in == 0) {
+        // No synapse has joined yet: one that joins later (at a presynaptic spike of
+        // step >= s - max_delay, not yet delivered) reads from s - 2 max_delay - 1
+        // on; older entries are no use to anyone but for the trace.
+        const int64_t keep = s - 2 * static_cast<int64_t>(t.max_delay) - 2;
+        while (h.head < h.spikes.size() && h.spikes[h.head].step < keep)
+          h.pruned = h.spikes[h.head++];
+        compact(h);
+      }
     }
   }
 }

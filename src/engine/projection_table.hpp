@@ -46,22 +46,26 @@ struct row_state {
   int64_t last = -1;
 };
 
-/// One postsynaptic spike of an STDP table's history: its step, the postsynaptic trace
-/// K- just after it, and how many of the cell's synapses in the table have read it.
+/// One postsynaptic spike of an STDP table's history: its step (runs are limited to
+/// 2^31 steps), how many of the cell's synapses in the table have read it, and the
+/// postsynaptic trace K- just after it.
 struct post_spike {
-  int64_t step;
-  double k_minus;
+  int32_t step;
   uint32_t reads;
+  double k_minus;
 };
 
-/// The spike history of one target cell of an STDP table. Entries [head, size) are
-/// live; an entry is dropped once every synapse of the table onto the cell (n_in) has
-/// read it, its (step, K-) kept in `pruned` for trace look-ups (docs/numerics.md).
-struct post_history {
+/// The spike history of one target cell of an STDP table (64 bytes: one cache line).
+/// Entries [head, size) are live. A synapse joins (n_in) at its first presynaptic
+/// spike; an entry is dropped once every joined synapse has read it (docs/numerics.md).
+/// `last` is the cell's latest spike (live or not), `pruned` the latest dropped one,
+/// so that most deliveries need not touch `spikes` at all.
+struct alignas(64) post_history {
   std::vector<post_spike> spikes;
   uint32_t head = 0;
   uint32_t n_in = 0;
-  post_spike pruned{-1, 0.0, 0};
+  post_spike last{-1, 0, 0.0};
+  post_spike pruned{-1, 0, 0.0};
 };
 
 /// The connections of one projection that end on this VP's cells, indexed by the

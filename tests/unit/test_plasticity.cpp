@@ -90,7 +90,8 @@ struct pair_result {
 };
 
 pair_result stdp_pair(const std::string& wdep, double f, double delay, std::vector<double> pre,
-                      double t_drive, double w0, std::vector<double> other = {}) {
+                      double t_drive, double w0, std::vector<double> other = {},
+                      double t_drive2 = 0) {
   network net;
   net.dt = dt;
   net.tstop = 400.0;
@@ -100,7 +101,9 @@ pair_result stdp_pair(const std::string& wdep, double f, double delay, std::vect
     pre_pop.size = 2;
     pre_pop.spike_times.push_back(other);
   }
-  net.populations = {pre_pop, train("drive", {t_drive}),
+  population drive = train("drive", {t_drive});
+  if (t_drive2 > 0) drive.spike_times[0].push_back(t_drive2);
+  net.populations = {pre_pop, drive,
                      make_population("post", 1, "IF_curr_exp",
                                      {{"cm", 0.01}, {"tau_syn_E", 0.5}, {"tau_refrac", 100.0}})};
   projection p = make_projection("stdp", "pre", "post", {.type = "AllToAll"}, w0, delay);
@@ -116,7 +119,7 @@ pair_result stdp_pair(const std::string& wdep, double f, double delay, std::vect
   simulation sim(net, {.threads = 1});
   sim.run();
   const auto sp = sim.spikes("pre"), so = sim.spikes("post");
-  EXPECT_EQ(so.times.size(), 1u);
+  EXPECT_EQ(so.times.size(), t_drive2 > 0 ? 2u : 1u);
   std::vector<double> t0;  // cell 0's spikes
   for (std::size_t k = 0; k < sp.times.size(); ++k)
     if (sp.node_ids[k] == 0) t0.push_back(sp.times[k]);
@@ -151,12 +154,20 @@ const std::vector<std::string> dependences{
 
 TEST(plasticity, stdp_pre_before_post_potentiates) {
   for (const auto& wd : dependences)
-    for (double f : {1.0, 0.5, 0.75}) {
+    for (auto [f, t_drive, t_drive2] : {std::tuple{1.0, 13.5, 0.0},
+                                        {0.5, 13.5, 0.0},
+                                        {0.75, 13.5, 0.0},
+                                        {1.0, 8.6, 0.0},
+                                        {1.0, 13.5, 209.0}}) {
       const double d = 2.0, w0 = 4e-4;
-      // Pre at 10 ms, post near 14 ms; a late presynaptic spike applies the pair.
+      // Pre at 10 ms, post near 14 ms; a late presynaptic spike applies the pair. (With
+      // f = 1 and the drive at 8.6 ms, the postsynaptic spike comes before the
+      // presynaptic one, but reaches the synapse after it.)
       // The third presynaptic spike meets the postsynaptic trace after every synapse
       // has read the postsynaptic spike (it is pruned from the history by then).
-      const auto r = stdp_pair(wd, f, d, {10.0, 200.0, 210.0}, 13.5, w0);
+      // (A second postsynaptic spike at 209 ms reaches the synapse after the third
+      // presynaptic spike; the trace then comes from the spike dropped from the history.)
+      const auto r = stdp_pair(wd, f, d, {10.0, 200.0, 210.0}, t_drive, w0, {}, t_drive2);
       // Arrival at the synapse: pre at t + (1-f) d, post at t + f d.
       const double a1 = r.t_pre + (1 - f) * d, b = r.t_post + f * d, a2 = r.t_pre2 + (1 - f) * d,
                    a3 = r.t_pre3 + (1 - f) * d;
