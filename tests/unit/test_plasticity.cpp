@@ -271,7 +271,8 @@ TEST(plasticity, layout_independent) {
                     {{"dendritic_delay_fraction", 0.75}},
                     {"SpikePairRule", {{"A_plus", 0.05}, {"A_minus", 0.06}}},
                     {"MultiplicativeWeightDependence", {{"w_max", 0.02}}}};
-  net.projections[0].synapse = stdp;  // ee
+  net.projections[0].synapse = stdp;  // ee, with a delay per synapse:
+  net.projections[0].delay = distribution{"uniform", {{"low", 0.1}, {"high", 2.0}}};
   net.projections[1].synapse = synapse_spec{"TsodyksMarkramSynapse", {{"tau_facil", 20.0}}, {}, {}};
   net.projections[2].synapse = synapse_spec{"SimpleStochasticSynapse", {{"p", 0.7}}, {}, {}};
   stdp.weight_dependence = {"GutigWeightDependence", {{"w_max", 0.02}}};
