@@ -127,11 +127,11 @@ void deliver_stdp_rule(vp_state& vp, projection_table& t, const spike_event& e, 
       post_spike* sp = h.spikes.data();
       const std::size_t n = h.spikes.size();
       std::size_t i = h.head;
-      if (!first)
-        i = static_cast<std::size_t>(
-            std::upper_bound(sp + h.head, sp + n, lo + step_eps,
-                             [](double x, const post_spike& s) { return x < s.step; }) -
-            sp);
+      if (!first) {
+        // The spikes this synapse has not read are the last few: scan back to them.
+        i = n;
+        while (i > h.head && static_cast<double>(sp[i - 1].step) > lo + step_eps) --i;
+      }
       // Facilitation: postsynaptic spikes that reached the synapse since the last
       // presynaptic spike, each paired with the presynaptic trace (none before the
       // first presynaptic spike: K+ = 0).
