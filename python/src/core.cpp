@@ -133,7 +133,7 @@ Raises myelin.ModelError (ValueError) naming the JSON path of an invalid field.)
             py::gil_scoped_release free;
             auto s = std::make_unique<py_simulation>();
             s->sim = std::make_unique<simulation>(
-                net,
+                std::move(net),
                 myelin::run_options{.threads = threads, .max_record_memory = max_record_memory});
             return s;
           }),

@@ -26,6 +26,11 @@ struct simulation::impl {
   detail::engine eng;  // runs the model with its drives expanded
   impl(const network& n, run_options o, std::shared_ptr<detail::distributed_context> transport)
       : impl(n, detail::validated_expansion(n), std::move(o), std::move(transport)) {}
+  impl(network&& n, run_options o, std::shared_ptr<detail::distributed_context> transport)
+      : impl(std::move(n), detail::validated_expansion(n), std::move(o), std::move(transport)) {}
+  impl(network&& n, network expanded, run_options o,
+       std::shared_ptr<detail::distributed_context> transport)
+      : described(std::move(n)), eng(std::move(expanded), std::move(o), std::move(transport)) {}
   impl(const network& n, network expanded, run_options o,
        std::shared_ptr<detail::distributed_context> transport)
       : described(n), eng(std::move(expanded), std::move(o), std::move(transport)) {}
