@@ -93,10 +93,14 @@ def run_native(exe, args, workdir):
     return {"backend": "myelin run", "cells": sum(p["size"] for p in pops.values()),
             "synapses": (s.get("synapses") or {}).get("count"),
             "import_s": 0.0, "build_s": float(s["wall_s"]["build"]),
-            "run_s": float(s["wall_s"]["run"]), "data_s": float("nan"),
+            "run_s": float(s["wall_s"]["run"]), "data_s": float("nan"),  # written during run
             "exc": {"rate_hz": pops["exc"]["mean_rate_hz"]},
             "inh": {"rate_hz": pops["inh"]["mean_rate_hz"]},
             "process_wall_s": wall, "process_cpu_s": cpu, "peak_rss_mb": rss}
+
+
+def fmt(x):
+    return "-" if x != x else f"{x:.3f}"  # NaN: the phase does not exist
 
 
 def median_record(runs):
@@ -157,7 +161,7 @@ def main():
     print("| " + " | ".join(hdr) + " |\n|" + "---|" * len(hdr))
     for key, r in results.items():
         print(f"| {r['backend']} | {r['import_s']:.2f} | {r['build_s']:.3f} | {r['run_s']:.3f}"
-              f" | {r['data_s']:.3f} | {r['process_wall_s']:.2f} | {r['process_cpu_s']:.2f}"
+              f" | {fmt(r['data_s'])} | {r['process_wall_s']:.2f} | {r['process_cpu_s']:.2f}"
               f" | {r['peak_rss_mb']:.0f} | {r['exc']['rate_hz']:.1f} / "
               f"{r['inh']['rate_hz']:.1f} |")
     for key, why in skipped.items():

@@ -7,13 +7,14 @@ run the same script unchanged). 3200 excitatory and 800 inhibitory IF_cond_exp c
 each pair connected with probability 0.02 (p / scale for --scale < 1, so that every cell
 keeps its 80 inputs), conductance jumps of 6 nS (exc) and 67 nS (inh), 0.1 ms delays, a
 0.2 nA bias current and initial potentials normal(-55, 5) mV: the parameters of
-models/coba.json. Connectivity and initial values come from NumpyRNG(seed), so every
-backend builds the same network.
+models/coba.json. Connectivity and initial values come from two NumpyRNG streams
+seeded from --seed, so every backend builds the same network.
 
 Prints one JSON line: the backend, cell and synapse counts, the seconds spent importing the
 backend, building the network (setup to the last Projection), running and fetching the
 recorded data, and per population the mean rate (Hz) and mean ISI CV (cells with >= 3
-spikes). --out writes the spike trains to .npz (exc_ids/exc_times, inh_ids/inh_times).
+spikes). --out writes the spike trains to .npz (exc_ids/exc_times, inh_ids/inh_times; also n_exc, n_inh, tstop,
+synapses, p_conn).
 """
 import argparse
 import importlib
@@ -77,14 +78,16 @@ def main(argv=None):
     t1 = time.perf_counter()
 
     sim.setup(timestep=a.dt, min_delay=DELAY)
-    rng = NumpyRNG(seed=a.seed)
+    # Two streams: connectivity drawn from its own, so that it does not depend on how a
+    # backend draws the initial values (every backend then builds the same synapses).
+    rng_conn, rng_init = NumpyRNG(seed=a.seed), NumpyRNG(seed=a.seed + 1000003)
     n_exc, n_inh = round(N_EXC * a.scale), round(N_INH * a.scale)
     p = min(1.0, P_CONN / a.scale)
     exc = sim.Population(n_exc, sim.IF_cond_exp(**CELL), label="exc")
     inh = sim.Population(n_inh, sim.IF_cond_exp(**CELL), label="inh")
     cells = exc + inh
-    cells.initialize(v=RandomDistribution("normal", mu=-55.0, sigma=5.0, rng=rng))
-    conn = sim.FixedProbabilityConnector(p, allow_self_connections=False, rng=rng)
+    cells.initialize(v=RandomDistribution("normal", mu=-55.0, sigma=5.0, rng=rng_init))
+    conn = sim.FixedProbabilityConnector(p, allow_self_connections=False, rng=rng_conn)
     e2all = sim.Projection(exc, cells, conn, sim.StaticSynapse(weight=W_EXC, delay=DELAY),
                            receptor_type="excitatory", label="exc->all")
     i2all = sim.Projection(inh, cells, conn, sim.StaticSynapse(weight=W_INH, delay=DELAY),
@@ -104,7 +107,7 @@ def main(argv=None):
     rate_i, cv_i = spike_stats(i_ids, i_times, n_inh, a.tstop)
     if a.out:
         np.savez(a.out, exc_ids=e_ids, exc_times=e_times, inh_ids=i_ids, inh_times=i_times,
-                 n_exc=n_exc, n_inh=n_inh, tstop=a.tstop)
+                 n_exc=n_exc, n_inh=n_inh, tstop=a.tstop, synapses=n_syn, p_conn=p)
     print(json.dumps({
         "backend": a.backend, "cells": n_exc + n_inh, "synapses": n_syn, "tstop": a.tstop,
         "import_s": round(t1 - t0, 3), "build_s": round(t2 - t1, 3),

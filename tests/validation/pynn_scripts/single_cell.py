@@ -24,11 +24,11 @@ CELLS = {
     "IF_curr_alpha": ({}, 1.0, 3.0, -1.0),
     "IF_curr_delta": ({}, 1.0, 4.0, -2.0),
     "IF_cond_exp": ({}, 1.0, 0.03, 0.02),
-    "IF_cond_alpha": ({}, 1.0, 0.1, 0.02),
+    "IF_cond_alpha": ({}, 1.0, 0.2, 0.02),
     "IF_cond_exp_gsfa_grr": ({}, 1.0, 0.03, 0.02),
     "HH_cond_exp": ({}, 0.5, 0.05, 0.03),
     "EIF_cond_exp_isfa_ista": ({}, 1.0, 0.03, 0.02),
-    "EIF_cond_alpha_isfa_ista": ({}, 1.0, 0.015, 0.01),
+    "EIF_cond_alpha_isfa_ista": ({}, 1.0, 0.04, 0.01),
     "Izhikevich": ({}, 0.01, 10.0, -3.0),
 }
 
