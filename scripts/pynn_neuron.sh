@@ -27,6 +27,9 @@ MAKEFILE=/usr/lib/nrn/nrnmech_makefile
 for f in "$NRNIVMODL" "$MAKEFILE" /usr/lib/nrn/libnrniv.so; do
   [ -e "$f" ] || { echo "pynn_neuron: $f missing (install neuron and neuron-dev)" >&2; exit 1; }
 done
+mkdir -p "$DEST"
+exec 9>"$DEST/.lock"
+flock 9  # two callers at once (a test and a benchmark) would delete each other's copy
 LIB="$DEST/pyNN/neuron/nmodl/x86_64/.libs/libnrnmech.so"
 STAMP="$DEST/.source"
 want="$SRC $(stat -c %Y "$SRC/__init__.py") $(stat -c %Y "$NRNIVMODL")"
