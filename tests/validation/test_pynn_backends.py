@@ -173,7 +173,7 @@ CASES = sorted(c for c in REFERENCES if REFERENCES[c])
 
 
 @pytest.mark.parametrize("cell,case", [c for c in CASES if REFERENCES[c] == (NEURON, BRIAN2)],
-                         ids="/".join)
+                         ids=str)
 def test_references_agree(results, cell, case):
     """The basis of the tolerances: pyNN.neuron and pyNN.brian2 agree within them."""
     n = get(results, NEURON, "single")
