@@ -74,7 +74,9 @@ TOL = {
     "IF_curr_delta": (0.1, 0.1),  # Brian2 only: the floor
     "IF_cond_exp": (0.1, 0.3),
     "IF_cond_alpha": (0.1, 0.1),
-    "HH_cond_exp": (0.2, 0.2),  # NEURON only: 2x its own dt 0.1 vs 0.025 ms difference (dc)
+    # NEURON only: twice its own dt 0.1 vs 0.025 ms difference (dc 0.07 / 0.08, array
+    # 0.70 / 0.60: an input burst reaches threshold on a slope that the step moves)
+    "HH_cond_exp": {"dc": (0.15, 0.2), "array": (1.4, 1.2)},
     "EIF_cond_exp_isfa_ista": (0.1, 0.3),
     "EIF_cond_alpha_isfa_ista": (0.1, 0.1),
     "Izhikevich": (0.15, 1.0),
@@ -158,6 +160,11 @@ def get(results, backend, kind):
     return r
 
 
+def tolerance(cell, case):
+    t = TOL[cell]
+    return t[case] if isinstance(t, dict) else t
+
+
 def compare_trains(test, ref, tol_first, tol_isi, what):
     assert len(ref) >= 2, f"{what}: the reference fires {len(ref)} spikes; the case is void"
     assert len(test) == len(ref), \
@@ -178,7 +185,7 @@ def test_references_agree(results, cell, case):
     """The basis of the tolerances: pyNN.neuron and pyNN.brian2 agree within them."""
     n = get(results, NEURON, "single")
     b = get(results, BRIAN2, "single")
-    compare_trains(n[f"{cell}/{case}"], b[f"{cell}/{case}"], *TOL[cell],
+    compare_trains(n[f"{cell}/{case}"], b[f"{cell}/{case}"], *tolerance(cell, case),
                    f"{cell}/{case} neuron vs brian2")
 
 
@@ -189,7 +196,7 @@ def test_myelin_single_cell(results, cell, case, ref):
     m = get(results, MYELIN, "single")
     r = get(results, ref, "single")
     assert cell not in m["missing"], f"myelin.pynn has no {cell} (every standard cell is required)"
-    compare_trains(m[f"{cell}/{case}"], r[f"{cell}/{case}"], *TOL[cell],
+    compare_trains(m[f"{cell}/{case}"], r[f"{cell}/{case}"], *tolerance(cell, case),
                    f"{cell}/{case} myelin vs {ref}")
 
 
