@@ -10,11 +10,12 @@ keeps its 80 inputs), conductance jumps of 6 nS (exc) and 67 nS (inh), 0.1 ms de
 models/coba.json. Connectivity and initial values come from two NumpyRNG streams
 seeded from --seed, so every backend builds the same network.
 
-Prints one JSON line: the backend, cell and synapse counts, the seconds spent importing the
-backend, building the network (setup to the last Projection), running and fetching the
-recorded data, and per population the mean rate (Hz) and mean ISI CV (cells with >= 3
-spikes). --out writes the spike trains to .npz (exc_ids/exc_times, inh_ids/inh_times; also n_exc, n_inh, tstop,
-synapses, p_conn).
+Prints one JSON line: the backend, cell and synapse counts, the seconds spent importing
+the backend (import_s), building the network (build_s: setup to the last Projection),
+running (run_s), fetching the recorded spikes as Neo (data_s) and counting the synapses
+(size_s, Projection.size), and per population the mean rate (Hz) and mean ISI CV (cells
+with >= 3 spikes). --out writes the spike trains to .npz (exc_ids/exc_times,
+inh_ids/inh_times; also n_exc, n_inh, tstop, synapses, p_conn).
 """
 import argparse
 import importlib
@@ -99,8 +100,9 @@ def main(argv=None):
     t3 = time.perf_counter()
     e_ids, e_times = trains(exc)
     i_ids, i_times = trains(inh)
-    n_syn = int(e2all.size() + i2all.size())
     t4 = time.perf_counter()
+    n_syn = int(e2all.size() + i2all.size())
+    t5 = time.perf_counter()
     sim.end()
 
     rate_e, cv_e = spike_stats(e_ids, e_times, n_exc, a.tstop)
@@ -112,6 +114,7 @@ def main(argv=None):
         "backend": a.backend, "cells": n_exc + n_inh, "synapses": n_syn, "tstop": a.tstop,
         "import_s": round(t1 - t0, 3), "build_s": round(t2 - t1, 3),
         "run_s": round(t3 - t2, 3), "data_s": round(t4 - t3, 3),
+        "size_s": round(t5 - t4, 3),
         "exc": {"rate_hz": round(rate_e, 3), "cv": round(cv_e, 4)},
         "inh": {"rate_hz": round(rate_i, 3), "cv": round(cv_i, 4)},
     }))
