@@ -72,6 +72,7 @@ DT, TSTOP = 0.025, 300.0
 NET_ARGS = ["--scale", "0.1", "--tstop", "1000", "--seed", "1"]
 
 SEED004_ARGS = ["--scale", "0.01", "--tstop", "200"]
+SEED004_TOL = {"excitatory neurons": 57.0, "inhibitory neurons": 9.6}  # Hz, see the test
 # cell type -> (first-spike tolerance ms, ISI tolerance ms)
 TOL = {
     "IF_curr_exp": (0.1, 0.1),
@@ -250,14 +251,18 @@ def test_coba_statistics(results, test, ref):
 
 
 def test_seed004_example(results):
-    """examples/pynn/seed004.py at --scale 0.01 (10x10 + 5x5 cells) on myelin.pynn and
-    pyNN.neuron. The distance-dependent connectors make ~15,700 synapses on pyNN.neuron
-    (15,723 with the script's seed; binomial sd ~ 100): 5 % apart means another distance
-    convention (periodic boundaries, other grid spacing), not chance. The Poisson drive
-    and the noise differ per backend, so activity is only required, not compared."""
+    """examples/pynn/seed004.py at --scale 0.01 (10x10 + 5x5 cells, 200 ms) on myelin.pynn
+    and pyNN.neuron. The distance-dependent connectors make ~15,700 synapses on
+    pyNN.neuron (15,723 with the script's seed; binomial sd ~ 100): 5 % apart means
+    another distance convention (periodic boundaries, other grid spacing), not chance.
+    Rates: the Poisson drive and the noise differ per backend, so statistically;
+    pyNN.neuron over seeds 1-6 gave exc 82.4 +- 10.1 Hz, inh 69.8 +- 1.7 Hz (mean +- sd),
+    and SEED004_TOL is 4 sqrt(2) sd. (myelin.pynn, 2026-12-06: 84.5 / 71.4 Hz, the same
+    15,723 synapses; pyNN.brian2 cannot run the script, see its docstring.)"""
     n = get(results, NEURON, "seed004")
     m = get(results, MYELIN, "seed004")
     assert m["cells"] == n["cells"] == 125
     assert abs(m["synapses"] - n["synapses"]) <= 0.05 * n["synapses"], (m, n)
-    for r in (n, m):
-        assert all(rate > 1.0 for rate in r["rate_hz"].values()), r
+    for pop, tol in SEED004_TOL.items():
+        assert n["rate_hz"][pop] > 20.0, n
+        assert abs(m["rate_hz"][pop] - n["rate_hz"][pop]) <= tol, (pop, m, n)
