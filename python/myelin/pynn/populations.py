@@ -102,6 +102,9 @@ class Population(common.Population):
                 _check_spike_times(value)
             self._parameters[name] = full
         self._initial = {}
+        self._spike_time_history = {}
+        if "spike_times" in self._parameters:
+            self._note_spike_times(np.arange(self.size))
         for cell in self.all_cells:
             cell.parent = self
         state.id_counter += self.size
@@ -119,6 +122,8 @@ class Population(common.Population):
             values = np.empty(len(np.atleast_1d(index)), dtype=object)
             values[:] = list(value) if np.ndim(value) else [value] * values.size
             self._parameters[name][index] = values
+            if name == "spike_times":
+                self._note_spike_times(np.atleast_1d(np.arange(self.size)[index]))
         else:
             try:
                 self._parameters[name][index] = value
@@ -138,6 +143,14 @@ class Population(common.Population):
                                          _as_engine_value(self._parameters[name]))
             except ValueError as exc:
                 raise errors.InvalidParameterValueError(str(exc)) from exc
+
+    def _note_spike_times(self, cells):
+        """Remember every spike time ever given to these cells (recording reports them)."""
+        for c in cells:
+            seq = self._parameters["spike_times"][c]
+            if seq is not None:
+                self._spike_time_history.setdefault(int(c), []).append(
+                    np.asarray(getattr(seq, "value", seq), dtype=float))
 
     def _store_initial(self, variable, index, values):
         """Initial value of `variable` for the cells at `index`; the engine's state at once."""

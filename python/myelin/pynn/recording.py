@@ -62,8 +62,36 @@ class Recorder(recording.Recorder):
         if sim is None or ids.size == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         index, times = sim.spikes(self.population._engine_label)
-        keep = np.isin(index, self._index_of(ids)) & (times >= self._start_time(sim))
-        return self.population.all_cells[index[keep]].astype(np.int64), times[keep].copy()
+        keep = np.isin(index, self._index_of(ids))
+        index, times = index[keep], np.array(times[keep], dtype=float)
+        if "spike_times" in self.population._parameters:
+            times = self._given_spike_times(index, times)
+        start = self._start_time(sim)
+        keep = times > start if start > 0 else times >= 0
+        return self.population.all_cells[index[keep]].astype(np.int64), times[keep]
+
+    def _given_spike_times(self, index, times):
+        """SpikeSourceArray: the engine emits a spike at time T in the step ending at T
+        rounded to the grid; report the T the user gave, as PyNN does."""
+        dt = simulator.state.dt
+        out = times.copy()
+        history = self.population._spike_time_history
+        for cell in np.unique(index):
+            given = np.unique(np.concatenate(history.get(int(cell), [np.zeros(0)])))
+            if given.size == 0:
+                continue
+            grid = np.maximum(1, np.rint(given / dt)) * dt
+            where = np.nonzero(index == cell)[0]
+            k = np.searchsorted(grid, times[where] - 0.5 * dt)
+            k = np.minimum(k, grid.size - 1)
+            # repeated grid times: the n-th spike at one grid time is the n-th given time
+            for j in range(1, k.size):
+                if times[where[j]] == times[where[j - 1]] and k[j - 1] + 1 < grid.size and \
+                        abs(grid[k[j - 1] + 1] - times[where[j]]) < 0.5 * dt:
+                    k[j] = k[j - 1] + 1
+            match = np.abs(grid[k] - times[where]) < 0.5 * dt
+            out[where[match]] = given[k[match]]
+        return out
 
     def _get_all_signals(self, variable, ids, clear=False):
         sim = simulator.state.sim
