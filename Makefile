@@ -4,7 +4,7 @@ BUILD_DIR ?= build
 JOBS      ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all deps configure build demo demo-erp demo-coba test test-nompi test-sanitize test-unit test-validation bench format clean
+.PHONY: all deps configure build install demo demo-erp demo-coba test test-nompi test-sanitize test-unit test-validation bench format clean
 
 all: build
 
@@ -18,6 +18,12 @@ configure: deps
 
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# The CLI into $(PREFIX)/bin and the Python package into Debian's
+# $(PREFIX)/lib/python3/dist-packages (found by /usr/bin/python3).
+PREFIX ?= /usr/local
+install: build
+	cmake --install $(BUILD_DIR) --prefix $(PREFIX)
 
 # The main jobs on the built-in models: HNN's Jones 2009 ERP (270 cable cells, 170 ms;
 # dipole.png shows the dipole above the raster) and COBA (4000 cells, 1 s), outputs in

@@ -5,6 +5,7 @@ pkgs=(build-essential cmake pkg-config clang-format
   libgtest-dev libbenchmark-dev
   librandom123-dev nlohmann-json3-dev libhdf5-dev
   libopenmpi-dev openmpi-bin
+  python3-dev pybind11-dev
   python3-numpy python3-matplotlib python3-h5py python3-pytest
   python3-brian)
 missing=()

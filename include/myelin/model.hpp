@@ -70,7 +70,7 @@ struct selection {
 
 struct connector {
   /// AllToAll, OneToOne, FixedProbability, FixedNumberPre, FixedNumberPost,
-  /// FixedTotalNumber, DistanceDependentProbability, FromList.
+  /// FixedTotalNumber, DistanceDependentProbability, FromList, FromArrays.
   std::string type;
   double p = 0.0;                        // FixedProbability
   int64_t n = 0;                         // FixedNumber*, FixedTotalNumber
@@ -79,6 +79,12 @@ struct connector {
   std::string d_expression;              // DistanceDependentProbability: p(d)
   /// FromList: (pre index, post index[, weight, delay]) within the selections.
   std::vector<std::vector<double>> list;
+  /// FromArrays: connection i is pre[i] -> post[i] (indices within the selections) with
+  /// weight weights[i] and delay delays[i]; an empty weights or delays column means the
+  /// projection's scalar weight or delay for every connection. Duplicates are allowed.
+  /// In JSON: "pre", "post", "weight", "delay" arrays of the connector.
+  std::vector<int64_t> pre, post;
+  std::vector<double> weights, delays;
 };
 
 struct projection {

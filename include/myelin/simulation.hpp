@@ -134,6 +134,35 @@ class simulation {
   void set_stimulus_param(const std::string& stimulus, const std::string& param, double value);
   /// Sets a parameter of every cell of a population, e.g. ("exc", "i_offset", 0.1).
   void set_population_param(const std::string& population, const std::string& param, double value);
+  /// Sets a parameter cell by cell: `values` has one value per cell of the population
+  /// (model_error naming the parameter otherwise, or for a value out of its range).
+  void set_population_param(const std::string& population, const std::string& param,
+                            const std::vector<double>& values);
+  /// Sets a state variable (one of the cell type's initial values, e.g. "v") of every
+  /// cell now: one value for all cells, or one per cell. Acts from the next step.
+  void set_state(const std::string& population, const std::string& variable,
+                 const std::vector<double>& values);
+  /// SpikeSourceArray: replaces the spike times of every cell (one list for all cells,
+  /// or one per cell; each non-decreasing, >= 0 [ms]). Times at or before the current
+  /// time are ignored.
+  void set_spike_times(const std::string& population,
+                       const std::vector<std::vector<double>>& times);
+  /// StepCurrentSource: replaces its change times [ms] and amplitudes [nA] (equal lengths,
+  /// times non-decreasing).
+  void set_stimulus_steps(const std::string& stimulus, const std::vector<double>& times,
+                          const std::vector<double>& amplitudes);
+  /// Changes "weight" or "delay" [ms] of every connection of a projection: one value per
+  /// connection, in the order of connections(projection) (collective under MPI). Weights
+  /// keep the projection's sign rule; delays are rounded to whole steps and may not fall
+  /// below min_delay() (the epoch length fixed at build).
+  void set_connection_param(const std::string& projection, const std::string& param,
+                            const std::vector<double>& values);
+  /// The shortest and longest connection delay of the network [ms] (over all
+  /// projections; dt when there are no connections).
+  double min_delay() const;
+  double max_delay() const;
+  /// Spikes of each cell of a population since t = 0, recorded or not (every rank).
+  std::vector<uint64_t> spike_counts(const std::string& population) const;
   /// Switches a recorder on or off for the following segments.
   void set_recording(const std::string& recorder, bool on);
 
@@ -145,7 +174,8 @@ class simulation {
   /// summary() is complete). traces(), connections() and write_outputs() are collective:
   /// every rank must call them.
   spike_data spikes(const std::string& population) const;
-  /// Every connection of a projection, sorted by (post, pre); gathered from all threads.
+  /// Every connection of a projection, gathered from all threads (complete on rank 0):
+  /// for FromArrays in the order of its columns, otherwise sorted by (post, pre).
   std::vector<connection_data> connections(const std::string& projection) const;
   /// Gid of the first cell of a population (gids are consecutive per population).
   uint64_t first_gid(const std::string& population) const;

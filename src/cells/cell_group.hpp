@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "myelin/error.hpp"
 #include "myelin/model.hpp"
 
 namespace myelin::detail {
@@ -73,6 +74,14 @@ class cell_group {
   /// zero after reading it, so the engine need not clear them for the next use of the
   /// ring-buffer slot (saves a pass over memory per step).
   virtual bool consumes_inputs() const { return false; }
+
+  /// SpikeSourceArray: replaces each cell's spike times (n sorted lists [ms]); times at
+  /// or before the end of the steps already taken are skipped. Only sources with spike
+  /// times implement it (the caller checks the cell type).
+  virtual void replace_spike_times(std::vector<std::vector<double>> times) {
+    (void)times;
+    throw internal_error("this cell type has no spike times");
+  }
 
   /// Pointer to the n values of a state variable or parameter, nullptr if unknown.
   /// Writable: the engine changes parameters between segments and then calls prepare().

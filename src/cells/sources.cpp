@@ -93,6 +93,11 @@ class array_source final : public cell_group {
 
   void prepare(double) override {}
 
+  void replace_spike_times(std::vector<std::vector<double>> times) override {
+    times_ = std::move(times);
+    std::fill(pos_.begin(), pos_.end(), 0);  // advance() skips the past ones
+  }
+
   void advance(const step_info& s, const group_input&, std::vector<uint32_t>& spiked) override {
     const int64_t end_step = s.step + 1;
     for (std::size_t c = 0; c < n_; ++c) {

@@ -13,6 +13,7 @@
 #include <optional>
 #include <unordered_set>
 
+#include "construct/from_arrays.hpp"
 #include "construct/positions.hpp"
 #include "construct/values.hpp"
 #include "hnn/drives.hpp"
@@ -41,6 +42,7 @@ bool generated_per_target(connector_kind kind) {
     case connector_kind::fixed_number_post:
     case connector_kind::fixed_total_number:
     case connector_kind::from_list:
+    case connector_kind::from_arrays:
       return false;
   }
   return false;
@@ -227,6 +229,11 @@ class vp_builder {
         st_.tables.push_back(std::move(tab));
         return;
       }
+    }
+    if (kind == connector_kind::from_arrays) {
+      fill_from_arrays(c, pre, post, layout_, st_, vp_, n_vp_, net_.dt, f, tab);
+      st_.tables.push_back(std::move(tab));
+      return;
     }
 
     // Connections in generation order (targets ascending in post order).

@@ -45,7 +45,8 @@ bool same(const connector& a, const connector& b) {
     return false;
   for (std::size_t r = 0; r < a.list.size(); ++r)
     if (!same(a.list[r], b.list[r])) return false;
-  return true;
+  return a.pre == b.pre && a.post == b.post && same(a.weights, b.weights) &&
+         same(a.delays, b.delays);
 }
 bool same(const std::optional<positions_spec>& a, const std::optional<positions_spec>& b) {
   if (a.has_value() != b.has_value()) return false;
@@ -66,6 +67,7 @@ bool draws_connections(const connector& c) {
     case connector_kind::all_to_all:
     case connector_kind::one_to_one:
     case connector_kind::from_list:
+    case connector_kind::from_arrays:
       return false;
     case connector_kind::fixed_probability:
       return c.p > 0.0 && c.p < 1.0;
@@ -82,7 +84,8 @@ bool draws_connections(const connector& c) {
 // (every connector but FixedTotalNumber, random order, and FromList, list order).
 bool ascending_sources(const connector& c) {
   const connector_kind k = connector_kind_of(c.type);
-  return k != connector_kind::fixed_total_number && k != connector_kind::from_list;
+  return k != connector_kind::fixed_total_number && k != connector_kind::from_list &&
+         k != connector_kind::from_arrays;
 }
 
 bool strictly_ascending(const std::vector<uint64_t>& v) {
@@ -123,7 +126,7 @@ std::vector<table_reuse> plan_table_reuse(const network& prev, const network& ne
       continue;
     const bool list_weights =
         b.conn.type == "FromList" && !b.conn.list.empty() && b.conn.list[0].size() == 4;
-    if (list_weights)
+    if (list_weights || !b.conn.weights.empty())  // FromList's or FromArrays' weights
       out[j] = table_reuse::keep;
     else if (std::holds_alternative<double>(b.weight))
       out[j] = table_reuse::scalar_weight;

@@ -16,6 +16,7 @@
 #include "engine/bytes.hpp"
 #include "engine/engine.hpp"
 #include "engine/simulation_access.hpp"
+#include "engine/simulation_impl.hpp"
 #include "hnn/drives.hpp"
 #include "io/writers.hpp"
 #include "model/estimate.hpp"
@@ -33,27 +34,6 @@ std::string version() {
 
 using namespace detail;
 
-namespace {
-
-// HNN drives become spike-source populations and current sources (src/hnn/drives.hpp):
-// a transformation of the description, applied before the engine is built.
-network validated_expansion(const network& n) {
-  validate(n);
-  return expand_drives(n);
-}
-
-}  // namespace
-
-struct simulation::impl {
-  network described;  // the model as given (summary.json)
-  engine eng;         // runs the model with its drives expanded
-  impl(const network& n, run_options o, std::shared_ptr<distributed_context> transport)
-      : impl(n, validated_expansion(n), std::move(o), std::move(transport)) {}
-  impl(const network& n, network expanded, run_options o,
-       std::shared_ptr<distributed_context> transport)
-      : described(n), eng(std::move(expanded), std::move(o), std::move(transport)) {}
-};
-
 simulation::simulation(const network& net, run_options options)
     : simulation(std::make_unique<impl>(net, std::move(options), nullptr)) {}
 
@@ -62,6 +42,7 @@ simulation::simulation(std::unique_ptr<impl> built) : impl_(std::move(built)) {
   const engine& e = impl_->eng;
   check_memory(e.net, e.n_ranks, e.opt.max_record_memory, false);
   impl_->eng.build();
+  impl_->drop_built_columns();
 }
 
 simulation simulation_access::make(const network& net, run_options options,
@@ -89,6 +70,7 @@ bool simulation::reset(const network& next) {
   // is built (engine::build moves the kept tables over once every VP is built).
   auto fresh = std::make_unique<impl>(next, std::move(expanded), old.opt, old.dist);
   fresh->eng.build(&old.vps, &reuse);
+  fresh->drop_built_columns();
   impl_ = std::move(fresh);
   return true;
 }
@@ -150,26 +132,6 @@ void simulation::set_stimulus_param(const std::string& stimulus, const std::stri
   throw model_error("stimuli", "no current source labelled '" + stimulus + "'");
 }
 
-void simulation::set_population_param(const std::string& population, const std::string& param,
-                                      double value) {
-  const std::size_t p = find_population(impl_->eng.net, population, "populations");
-  auto& pop = impl_->eng.net.populations[p];
-  const cell_type_info* t = find_cell_type(pop.cell_type);
-  bool known = false;
-  for (const auto& q : t->params) known = known || q.name == param;
-  const std::string f = "populations[" + std::to_string(p) + "].params." + param;
-  if (!known) throw model_error(f, "unknown parameter of " + t->name);
-  network changed = impl_->described;
-  changed.populations[p].params[param] = value;
-  validate(changed);
-  impl_->described = std::move(changed);
-  pop.params[param] = value;
-  for (auto& vp : impl_->eng.vps) {
-    double* c = vp.groups[p].cells->column(param);
-    std::fill(c, c + vp.groups[p].cells->size(), value);
-  }
-}
-
 void simulation::set_recording(const std::string& recorder, bool on) {
   for (std::size_t r = 0; r < impl_->eng.net.recorders.size(); ++r)
     if (impl_->eng.net.recorders[r].label == recorder) {
@@ -211,45 +173,6 @@ bool simulation::streaming() const {
 spike_data simulation::spikes(const std::string& population) const {
   refuse_if_streamed(impl_->eng, "spikes()");
   return impl_->eng.rec.memory().spikes(find_population(impl_->eng.net, population, "population"));
-}
-
-std::vector<connection_data> simulation::connections(const std::string& projection) const {
-  const engine& m = impl_->eng;
-  std::size_t j = m.net.projections.size();
-  for (std::size_t i = 0; i < m.net.projections.size(); ++i)
-    if (m.net.projections[i].label == projection) j = i;
-  if (j == m.net.projections.size())
-    throw model_error("projections", "no projection labelled '" + projection + "'");
-  std::vector<connection_data> out;
-  for (const auto& vp : m.vps) {
-    // VP-local index -> gid.
-    std::vector<uint64_t> gid_of(vp.n_cells);
-    for (const auto& g : vp.groups)
-      for (std::size_t c = 0; c < g.cells->size(); ++c) gid_of[g.offset + c] = g.cells->gids()[c];
-    for (const auto& t : vp.tables) {
-      if (t.projection != j) continue;
-      for (uint64_t s = 0; s + 1 < t.offsets.size(); ++s)
-        for (uint64_t k = t.offsets[s]; k < t.offsets[s + 1]; ++k)
-          out.push_back({t.pre_lo + s, gid_of[t.targets[k]],
-                         t.weights.empty() ? t.weight : t.weights[k],
-                         (t.delays.empty() ? t.delay : t.delays[k]) * m.net.dt});
-    }
-  }
-  if (m.n_ranks > 1) {
-    std::vector<char> mine;
-    put(mine, out.data(), out.size());
-    out.clear();
-    for (const auto& b : m.dist->gather(mine)) {
-      const std::size_t n = b.size() / sizeof(connection_data);
-      const std::size_t at = out.size();
-      out.resize(at + n);
-      std::memcpy(out.data() + at, b.data(), b.size());
-    }
-  }
-  std::stable_sort(out.begin(), out.end(), [](const connection_data& a, const connection_data& b) {
-    return a.post != b.post ? a.post < b.post : a.pre < b.pre;
-  });
-  return out;
 }
 
 uint64_t simulation::first_gid(const std::string& population) const {

@@ -57,6 +57,11 @@ const std::vector<connector_entry>& connector_entries() {
         "each pair with probability d_expression(d, dx, dy, dz) of their distance [um]",
         {}}},
       {k::from_list, {"FromList", "the (pre, post[, weight, delay]) rows of \"list\"", {}}},
+      {k::from_arrays,
+       {"FromArrays",
+        "connection i from \"pre\"[i] to \"post\"[i] with \"weight\"[i], \"delay\"[i] "
+        "(columns; the projection's weight or delay where a column is absent)",
+        {}}},
   };
   return c;
 }

@@ -21,6 +21,7 @@ enum class connector_kind {
   fixed_total_number,
   distance_dependent_probability,
   from_list,
+  from_arrays,
 };
 
 enum class current_source_kind { dc, step, ac, noise };

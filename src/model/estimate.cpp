@@ -55,6 +55,8 @@ double expected_connections(connector_kind kind, const connector& c, double n_pr
       return n;
     case connector_kind::from_list:
       return static_cast<double>(c.list.size());
+    case connector_kind::from_arrays:
+      return static_cast<double>(c.pre.size());
     case connector_kind::distance_dependent_probability:
       return 0.0;  // depends on the positions
   }
@@ -86,7 +88,11 @@ memory_estimate estimate_memory(const network& net) {
   // Ring buffers: one row per receptor and cell for every step of the longest delay; past
   // 4096 steps the engine keeps a ring of ~32 MiB and queues the longer delays.
   double max_delay = net.dt;
-  for (const auto& pr : net.projections) max_delay = std::max(max_delay, upper(pr.delay, net.dt));
+  for (const auto& pr : net.projections) {
+    max_delay = std::max(max_delay, upper(pr.delay, net.dt));
+    for (double d : pr.conn.delays)  // FromArrays' column (validated finite)
+      max_delay = std::max(max_delay, d);
+  }
   const double steps = std::round(max_delay / net.dt);
   double ring_rows = 0;  // receptors x cells
   for (const auto& p : net.populations) {
@@ -112,7 +118,10 @@ memory_estimate estimate_memory(const network& net) {
     const double n = expected_connections(connector_kind_of(pr.conn.type), pr.conn, n_pre, n_post);
     m.synapse_count += n;
     // A target index per synapse, a weight and a delay only when they vary.
-    m.synapses += n * (4.0 + (varies(pr.weight) ? 8.0 : 0.0) + (varies(pr.delay) ? 2.0 : 0.0));
+    // FromArrays: its columns, where given, are the weights and delays.
+    const bool w_column = !pr.conn.weights.empty(), d_column = !pr.conn.delays.empty();
+    m.synapses += n * (4.0 + (varies(pr.weight) || w_column ? 8.0 : 0.0) +
+                       (varies(pr.delay) || d_column ? 2.0 : 0.0));
   }
   for (std::size_t r = 0; r < net.recorders.size(); ++r) {
     const recorder& rec = net.recorders[r];

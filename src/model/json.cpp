@@ -295,8 +295,8 @@ population read_population(const node& n) {
 }
 
 connector read_connector(const node& n) {
-  n.expect_object(
-      {"type", "p", "n", "allow_self_connections", "with_replacement", "d_expression", "list"});
+  n.expect_object({"type", "p", "n", "allow_self_connections", "with_replacement", "d_expression",
+                   "list", "pre", "post", "weight", "delay"});
   connector c;
   if (!n.has("type")) n.fail("missing field \"type\"");
   c.type = n.at("type").string();
@@ -311,6 +311,18 @@ connector read_connector(const node& n) {
     if (!l.j.is_array()) l.fail("expected an array of [pre, post] or [pre, post, weight, delay]");
     for (std::size_t i = 0; i < l.j.size(); ++i) c.list.push_back(l.at(i).numbers());
   }
+  // FromArrays' columns.
+  auto integers = [](const node& a) {
+    if (!a.j.is_array()) a.fail("expected an array of integers, got " + type_name(a.j));
+    std::vector<int64_t> v;
+    v.reserve(a.j.size());
+    for (std::size_t i = 0; i < a.j.size(); ++i) v.push_back(a.at(i).integer());
+    return v;
+  };
+  if (n.has("pre")) c.pre = integers(n.at("pre"));
+  if (n.has("post")) c.post = integers(n.at("post"));
+  if (n.has("weight")) c.weights = n.at("weight").numbers();
+  if (n.has("delay")) c.delays = n.at("delay").numbers();
   return c;
 }
 
@@ -456,6 +468,12 @@ nlohmann::json to_json(const network& net) {
     if (p.conn.with_replacement) c["with_replacement"] = *p.conn.with_replacement;
     if (!p.conn.d_expression.empty()) c["d_expression"] = p.conn.d_expression;
     if (!p.conn.list.empty()) c["list"] = p.conn.list;
+    if (p.conn.type == "FromArrays") {
+      c["pre"] = p.conn.pre;
+      c["post"] = p.conn.post;
+      if (!p.conn.weights.empty()) c["weight"] = p.conn.weights;
+      if (!p.conn.delays.empty()) c["delay"] = p.conn.delays;
+    }
     j["projections"].push_back({{"label", p.label},
                                 {"pre", write_selection(p.pre)},
                                 {"post", write_selection(p.post)},

@@ -253,7 +253,53 @@ void check_weight_delay(const network& net, const projection& pr, const std::str
     if (row.size() >= 3) check_range(row[2], wr, fr + "[2]");
     if (row.size() >= 4) check_range(row[3], dr, fr + "[3]");
   }
+  // FromArrays' columns (their lengths and indices: check_from_arrays).
+  for (std::size_t i = 0; i < pr.conn.weights.size(); ++i)
+    check_range(pr.conn.weights[i], wr, f + ".connector.weight[" + std::to_string(i) + "]");
+  for (std::size_t i = 0; i < pr.conn.delays.size(); ++i)
+    check_range(pr.conn.delays[i], dr, f + ".connector.delay[" + std::to_string(i) + "]");
   (void)layout;
+}
+
+// FromArrays: columns of one length, indices within the selections, and a scalar
+// projection weight or delay where a column is absent. Other connectors have no columns.
+void check_from_arrays(const projection& pr, bool from_arrays, uint64_t n_pre, uint64_t n_post,
+                       const std::string& f) {
+  const connector& c = pr.conn;
+  const std::string fc = f + ".connector";
+  if (!from_arrays) {
+    if (!c.pre.empty() || !c.post.empty() || !c.weights.empty() || !c.delays.empty())
+      throw model_error(fc, "pre, post, weight and delay columns belong to FromArrays only");
+    return;
+  }
+  const std::size_t n = c.pre.size();
+  if (c.post.size() != n)
+    throw model_error(fc + ".post", "has " + std::to_string(c.post.size()) + " entries, pre has " +
+                                        std::to_string(n));
+  if (!c.weights.empty() && c.weights.size() != n)
+    throw model_error(fc + ".weight", "has " + std::to_string(c.weights.size()) +
+                                          " entries, pre has " + std::to_string(n) +
+                                          " (give one per connection, or none)");
+  if (!c.delays.empty() && c.delays.size() != n)
+    throw model_error(fc + ".delay", "has " + std::to_string(c.delays.size()) +
+                                         " entries, pre has " + std::to_string(n) +
+                                         " (give one per connection, or none)");
+  for (std::size_t i = 0; i < n; ++i) {
+    if (c.pre[i] < 0 || static_cast<uint64_t>(c.pre[i]) >= n_pre)
+      throw model_error(
+          fc + ".pre[" + std::to_string(i) + "]",
+          "index " + std::to_string(c.pre[i]) + " is outside [0, " + std::to_string(n_pre) + ")");
+    if (c.post[i] < 0 || static_cast<uint64_t>(c.post[i]) >= n_post)
+      throw model_error(
+          fc + ".post[" + std::to_string(i) + "]",
+          "index " + std::to_string(c.post[i]) + " is outside [0, " + std::to_string(n_post) + ")");
+  }
+  if (c.weights.empty() && !std::holds_alternative<double>(pr.weight))
+    throw model_error(f + ".weight",
+                      "FromArrays without a weight column takes one number for every connection");
+  if (c.delays.empty() && !std::holds_alternative<double>(pr.delay))
+    throw model_error(f + ".delay",
+                      "FromArrays without a delay column takes one number for every connection");
 }
 
 void check_projection(const network& net, const gid_layout& layout, const projection& pr,
@@ -313,6 +359,7 @@ void check_projection(const network& net, const gid_layout& layout, const projec
                           "post index must be an integer in [0, " + std::to_string(n_post) + ")");
     }
   }
+  check_from_arrays(pr, kind == ck::from_arrays, n_pre, n_post, f);
   check_weight_delay(net, pr, f, layout);
 }
 

@@ -28,6 +28,7 @@ void recording::setup(const network& net, const gid_layout& layout, int rank) {
   spike_sel_.assign(n_rec, {});
   pop_recorded_.assign(net.populations.size(), false);
   spike_counts_.assign(net.populations.size(), 0);
+  cell_spike_counts_.assign(layout.total(), 0);
   staged_.assign(net.populations.size(), {});
   traces_.assign(n_rec, false);
   row_bytes_.assign(n_rec, 0.0);
@@ -147,6 +148,7 @@ uint64_t recording::record_spikes(const std::vector<spike_event>& merged) {
   for (const spike_event& e : merged) {
     const std::size_t p = layout_->population_of(e.gid);
     ++spike_counts_[p];
+    ++cell_spike_counts_[e.gid];
     if (!pop_recorded_[p]) continue;
     const double t = static_cast<double>(e.step + 1) * net.dt;
     for (std::size_t r = 0; r < spike_sel_.size(); ++r) {

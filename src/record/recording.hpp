@@ -95,6 +95,8 @@ class recording {
   const memory_sink& memory() const { return memory_; }
   /// All spikes per population since t = 0, recorded or not (every rank).
   const std::vector<uint64_t>& spike_counts() const { return spike_counts_; }
+  /// All spikes per cell (by gid) since t = 0, recorded or not (every rank).
+  const std::vector<uint64_t>& cell_spike_counts() const { return cell_spike_counts_; }
   /// Whether some recorder records the spikes of population p.
   bool spikes_recorded(std::size_t p) const { return pop_recorded_[p]; }
 
@@ -135,6 +137,7 @@ class recording {
   std::vector<std::vector<uint8_t>> spike_sel_;  // per recorder: gid selected (or empty)
   std::vector<bool> pop_recorded_;               // per population
   std::vector<uint64_t> spike_counts_;           // per population
+  std::vector<uint64_t> cell_spike_counts_;      // per gid
   std::vector<spike_data> staged_;               // per population: this epoch's spikes
 
   // One per trace table: its recorder, variable and columns in the selection.

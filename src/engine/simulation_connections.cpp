@@ -1,0 +1,226 @@
+// simulation::connections and set_connection_param: the connections of a projection in
+// one stable order (FromArrays: the order of its columns; otherwise by (post, pre)),
+// read from and written to the VPs' tables.
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+
+#include "construct/builder.hpp"
+#include "engine/bytes.hpp"
+#include "engine/simulation_impl.hpp"
+#include "model/catalogue.hpp"
+#include "model/format.hpp"
+#include "model/selection.hpp"
+#include "myelin/error.hpp"
+
+namespace myelin {
+
+using namespace detail;
+
+namespace {
+
+std::size_t projection_index(const engine& m, const std::string& label) {
+  for (std::size_t i = 0; i < m.net.projections.size(); ++i)
+    if (m.net.projections[i].label == label) return i;
+  throw model_error("projections", "no projection labelled '" + label + "'");
+}
+
+// One connection of this rank: its ends (gids) and where it lives.
+struct entry {
+  connection_data c;
+  uint32_t vp, table;
+  uint64_t pos;
+};
+
+// This rank's connections of projection j, VP by VP, row by row.
+std::vector<entry> local_entries(const engine& m, std::size_t j) {
+  std::vector<entry> out;
+  for (std::size_t v = 0; v < m.vps.size(); ++v) {
+    const vp_state& vp = m.vps[v];
+    std::vector<uint64_t> gid_of(vp.n_cells);  // VP-local index -> gid
+    for (const auto& g : vp.groups)
+      for (std::size_t c = 0; c < g.cells->size(); ++c) gid_of[g.offset + c] = g.cells->gids()[c];
+    for (std::size_t ti = 0; ti < vp.tables.size(); ++ti) {
+      const projection_table& t = vp.tables[ti];
+      if (t.projection != j) continue;
+      for (uint64_t s = 0; s + 1 < t.offsets.size(); ++s)
+        for (uint64_t k = t.offsets[s]; k < t.offsets[s + 1]; ++k)
+          out.push_back(
+              {{t.pre_lo + s, gid_of[t.targets[k]], t.weights.empty() ? t.weight : t.weights[k],
+                (t.delays.empty() ? t.delay : t.delays[k]) * m.net.dt},
+               static_cast<uint32_t>(v),
+               static_cast<uint32_t>(ti),
+               k});
+    }
+  }
+  return out;
+}
+
+// order[r]: the index in `all` (every connection of projection j, gathered rank by rank,
+// each rank's VP by VP and row by row) of the r-th connection of connections().
+std::vector<uint64_t> connection_order(const network& described, const engine& m, std::size_t j,
+                                       const std::vector<connection_data>& all) {
+  std::vector<uint64_t> order(all.size());
+  std::iota(order.begin(), order.end(), 0);
+  auto by_pre_post = [&](uint64_t a, uint64_t b) {
+    return all[a].pre != all[b].pre ? all[a].pre < all[b].pre : all[a].post < all[b].post;
+  };
+  const projection& pr = described.projections[j];
+  if (connector_kind_of(pr.conn.type) == connector_kind::from_arrays &&
+      pr.conn.pre.size() == all.size()) {
+    // The tables keep the columns' order among connections of one (pre, post) pair (one
+    // VP holds them all, and its construction sorts stably), so the k-th connection of
+    // the tables in (pre, post) order is the k-th of the columns in that order.
+    const std::string f = "projections[" + std::to_string(j) + "]";
+    const auto pre = resolve(m.net, m.layout, pr.pre, f + ".pre");
+    const auto post = resolve(m.net, m.layout, pr.post, f + ".post");
+    std::vector<uint64_t> cols(all.size());
+    std::iota(cols.begin(), cols.end(), 0);
+    const auto& c = pr.conn;
+    std::stable_sort(cols.begin(), cols.end(), [&](uint64_t a, uint64_t b) {
+      const uint64_t pa = pre[static_cast<std::size_t>(c.pre[a])];
+      const uint64_t pb = pre[static_cast<std::size_t>(c.pre[b])];
+      if (pa != pb) return pa < pb;
+      return post[static_cast<std::size_t>(c.post[a])] < post[static_cast<std::size_t>(c.post[b])];
+    });
+    std::stable_sort(order.begin(), order.end(), by_pre_post);
+    std::vector<uint64_t> out(all.size());
+    for (std::size_t r = 0; r < cols.size(); ++r) out[cols[r]] = order[r];
+    return out;
+  }
+  std::stable_sort(order.begin(), order.end(), [&](uint64_t a, uint64_t b) {
+    return all[a].post != all[b].post ? all[a].post < all[b].post : all[a].pre < all[b].pre;
+  });
+  return order;
+}
+
+// Every rank's connections on rank 0 (empty elsewhere), rank by rank; `chunks` (rank 0)
+// gets the index of each rank's first connection.
+std::vector<connection_data> gather_connections(const engine& m, const std::vector<entry>& mine,
+                                                std::vector<uint64_t>* chunks = nullptr) {
+  std::vector<connection_data> out;
+  out.reserve(mine.size());
+  for (const entry& e : mine) out.push_back(e.c);
+  if (chunks) chunks->assign(1, 0);
+  if (m.n_ranks == 1) return out;
+  std::vector<char> bytes;
+  put(bytes, out.data(), out.size());
+  out.clear();
+  for (const auto& b : m.dist->gather(bytes)) {
+    const std::size_t n = b.size() / sizeof(connection_data);
+    const std::size_t at = out.size();
+    out.resize(at + n);
+    if (n) std::memcpy(out.data() + at, b.data(), b.size());
+    if (chunks) chunks->push_back(out.size());
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<connection_data> simulation::connections(const std::string& projection) const {
+  const engine& m = impl_->eng;
+  const std::size_t j = projection_index(m, projection);
+  const std::vector<connection_data> all = gather_connections(m, local_entries(m, j));
+  if (m.rank != 0) return {};
+  const std::vector<uint64_t> order = connection_order(impl_->described, m, j, all);
+  std::vector<connection_data> out(all.size());
+  for (std::size_t r = 0; r < order.size(); ++r) out[r] = all[order[r]];
+  return out;
+}
+
+void simulation::set_connection_param(const std::string& projection, const std::string& param,
+                                      const std::vector<double>& values) {
+  engine& m = impl_->eng;
+  const std::size_t j = projection_index(m, projection);
+  const std::string f = "projections[" + std::to_string(j) + "]";
+  const myelin::projection& pr = m.net.projections[j];
+  if (param != "weight" && param != "delay")
+    throw model_error(f + "." + param, "unknown connection parameter (allowed: weight, delay)");
+  const std::string field = f + "." + param;
+  const bool negative = negative_weights(m.net, pr, f);
+  // Every value first, so that an error changes nothing.
+  std::vector<double> applied(values.size());
+  for (std::size_t r = 0; r < values.size(); ++r) {
+    const double v = values[r];
+    const std::string fr = field + "[" + std::to_string(r) + "]";
+    if (!std::isfinite(v)) throw model_error(fr, "must be finite");
+    if (param == "weight") {
+      if (negative ? v > 0 : v < 0)
+        throw model_error(fr, "weight " + fmt(v) + " must be " + (negative ? "<= 0" : ">= 0"));
+      applied[r] = v;
+    } else {
+      const double steps = std::round(v / m.net.dt);
+      if (steps < static_cast<double>(m.min_delay) || !(steps < 2147483648.0))
+        throw model_error(fr, "delay " + fmt(v) + " ms must be at least the minimum delay " +
+                                  fmt(static_cast<double>(m.min_delay) * m.net.dt) +
+                                  " ms fixed when the network was built");
+      applied[r] = steps;
+    }
+  }
+  std::vector<entry> mine = local_entries(m, j);
+  std::vector<uint64_t> chunks;
+  const std::vector<connection_data> all = gather_connections(m, mine, &chunks);
+  // Rank 0 knows the order; every rank learns it and the start of its own share.
+  std::string plan;
+  if (m.rank == 0) {
+    if (values.size() != all.size())
+      plan.assign(1, '!').append(std::to_string(all.size()));  // (GCC 12: -Wrestrict on "!" + s)
+    else {
+      const std::vector<uint64_t> order = connection_order(impl_->described, m, j, all);
+      plan.resize((chunks.size() + order.size()) * sizeof(uint64_t));
+      std::memcpy(plan.data(), chunks.data(), chunks.size() * sizeof(uint64_t));
+      std::memcpy(plan.data() + chunks.size() * sizeof(uint64_t), order.data(),
+                  order.size() * sizeof(uint64_t));
+    }
+  }
+  if (m.n_ranks > 1) plan = m.dist->broadcast(plan);
+  if (!plan.empty() && plan[0] == '!')
+    throw model_error(field, "has " + std::to_string(values.size()) +
+                                 " values; the projection has " + plan.substr(1) + " connections");
+  const std::size_t n_chunks = m.n_ranks == 1 ? 1 : static_cast<std::size_t>(m.n_ranks) + 1;
+  std::vector<uint64_t> head(n_chunks);
+  std::memcpy(head.data(), plan.data(), n_chunks * sizeof(uint64_t));
+  const uint64_t lo = m.n_ranks == 1 ? 0 : head[static_cast<std::size_t>(m.rank)];
+  const uint64_t hi = lo + mine.size();
+  const char* order_bytes = plan.data() + n_chunks * sizeof(uint64_t);
+  for (std::size_t r = 0; r < values.size(); ++r) {
+    uint64_t g;
+    std::memcpy(&g, order_bytes + r * sizeof(uint64_t), sizeof g);
+    if (g < lo || g >= hi) continue;
+    const entry& e = mine[g - lo];
+    projection_table& t = m.vps[e.vp].tables[e.table];
+    if (param == "weight") {
+      if (t.weights.empty()) t.weights.assign(t.targets.size(), t.weight);
+      t.weights[e.pos] = applied[r];
+    } else {
+      if (t.delays.empty()) t.delays.assign(t.targets.size(), t.delay);
+      t.delays[e.pos] = static_cast<uint32_t>(applied[r]);
+    }
+  }
+  if (param == "delay") {
+    int64_t hi_delay = 0;
+    for (auto& vp : m.vps)
+      for (auto& t : vp.tables) {
+        if (t.projection != j || t.delays.empty()) continue;
+        t.min_delay = *std::min_element(t.delays.begin(), t.delays.end());
+        t.max_delay = *std::max_element(t.delays.begin(), t.delays.end());
+      }
+    for (const auto& vp : m.vps)
+      for (const auto& t : vp.tables)
+        if (!t.targets.empty()) hi_delay = std::max<int64_t>(hi_delay, t.max_delay);
+    m.max_delay = std::max<int64_t>(m.dist->max(hi_delay), 1);
+  }
+  // FromArrays' columns follow (summary.json describes the model as it now is).
+  connector& c = impl_->described.projections[j].conn;
+  if (connector_kind_of(c.type) == connector_kind::from_arrays && c.pre.size() == values.size()) {
+    if (param == "weight")
+      c.weights = values;
+    else
+      c.delays = values;
+  }
+}
+
+}  // namespace myelin

@@ -1,0 +1,182 @@
+"""The Python package myelin (myelin._core, pybind11): results equal the CLI's for the
+same model, FromArrays connections come back exactly as given, a closed-form spike
+time, errors as Python exceptions naming the field, and the GIL released in run()."""
+import json
+import math
+import os
+import sys
+import threading
+import time
+
+import h5py
+import numpy as np
+import pytest
+
+from clitools import run
+from conftest import BUILD, ROOT
+
+sys.path.insert(0, str(BUILD / "python"))
+myelin = pytest.importorskip("myelin")
+
+
+def coba(tstop):
+    m = myelin.load_model(ROOT / "models" / "coba.json")
+    m["tstop"] = tstop
+    return m
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_results_equal_the_cli_run_of_the_same_model(myelin_bin, tmp_path, threads):
+    model = coba(200.0)
+    path = tmp_path / "coba.json"
+    path.write_text(json.dumps(model))
+    run(myelin_bin, "run", path, "-o", tmp_path / "cli", "-q", "--threads", threads)
+    sim = myelin.Simulation(model, threads=threads)
+    sim.run(80.0)
+    sim.run(120.0)  # segments give the results of one run
+    assert sim.time == pytest.approx(200.0)
+    with h5py.File(tmp_path / "cli" / "spikes.h5") as f:
+        for pop in ("exc", "inh"):
+            ids, times = sim.spikes(pop)
+            assert ids.dtype == np.int64 and times.dtype == np.float64
+            assert len(times) > 100
+            assert np.array_equal(ids, f[f"spikes/{pop}/node_ids"][:])
+            assert np.array_equal(times, f[f"spikes/{pop}/timestamps"][:])
+            counts = sim.spike_counts(pop)
+            assert counts.sum() == len(times)
+            assert np.array_equal(counts, np.bincount(ids, minlength=len(counts)))
+    traces = sim.traces()
+    assert [(t["population"], t["variable"]) for t in traces] == \
+        [("exc", "v"), ("exc", "gsyn_exc"), ("exc", "gsyn_inh")]
+    with h5py.File(tmp_path / "cli" / "traces.h5") as f:
+        for t in traces:
+            g = f[f"{t['population']}/{t['variable']}"]
+            assert t["values"].shape == (len(t["times"]), len(t["ids"]))
+            assert np.array_equal(t["values"], g["data"][:])
+            assert np.array_equal(t["ids"], g["node_ids"][:])
+            assert np.array_equal(t["times"], g["time"][:])
+
+
+def from_arrays_model():
+    return {"dt": 0.1, "tstop": 100.0, "seed": 3, "populations": [
+        {"label": "src", "size": 40, "cell_type": "SpikeSourcePoisson", "params": {"rate": 40.0}},
+        {"label": "dst", "size": 25, "cell_type": "IF_curr_exp"}],
+        "projections": [{"label": "p", "pre": "src", "post": {"population": "dst", "start": 5},
+                         "connector": {"type": "FromArrays"}}],
+        "recorders": [{"label": "r", "target": "dst", "variables": ["spikes", "v"]}]}
+
+
+def random_arrays(n=500, seed=1):
+    rng = np.random.default_rng(seed)
+    pre = rng.integers(0, 40, n)
+    post = rng.integers(0, 20, n)
+    pre[1], post[1] = pre[0], post[0]  # a duplicate pair: two synapses
+    return {"pre": pre, "post": post, "weight": rng.uniform(0.0, 0.5, n),
+            "delay": rng.integers(1, 40, n) * 0.1}
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_from_arrays_connections_come_back_as_given(threads):
+    a = random_arrays()
+    sim = myelin.Simulation(from_arrays_model(), threads=threads, arrays={"p": a})
+    c = sim.connections("p")
+    assert np.array_equal(c["pre"], a["pre"]) and np.array_equal(c["post"], a["post"])
+    assert np.array_equal(c["weight"], a["weight"])
+    assert np.allclose(c["delay"], a["delay"], rtol=0, atol=1e-12)
+    assert sim.min_delay == pytest.approx(a["delay"].min())
+    assert sim.max_delay == pytest.approx(a["delay"].max())
+    # Changed weights come back in the same order, and act.
+    sim.run(50.0)
+    w = a["weight"][::-1].copy()
+    sim.set_connection_param("p", "weight", w)
+    assert np.array_equal(sim.connections("p")["weight"], w)
+
+
+def test_from_arrays_spikes_match_a_model_file_with_the_same_columns(myelin_bin, tmp_path):
+    a = random_arrays(seed=2)
+    sim = myelin.Simulation(from_arrays_model(), threads=2, arrays={"p": a})
+    sim.run(100.0)
+    model = from_arrays_model()
+    model["projections"][0]["connector"] = {"type": "FromArrays", **{k: v.tolist() for k, v in a.items()}}
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(model))
+    run(myelin_bin, "run", path, "-o", tmp_path / "out", "-q")
+    with h5py.File(tmp_path / "out" / "spikes.h5") as f:
+        ids, times = sim.spikes("dst")
+        assert len(times) > 10
+        assert np.array_equal(times, f["spikes/dst/timestamps"][:])
+        assert np.array_equal(ids, f["spikes/dst/node_ids"][:])
+
+
+def test_first_spike_under_dc_set_between_segments_matches_the_closed_form():
+    # IF_curr_exp at rest; i_offset switched on at t0: v(t) = v_rest + R I (1 - exp(-t/tau_m)),
+    # threshold reached at t = tau_m ln(R I / (R I - (v_thresh - v_rest))).
+    m = {"dt": 0.1, "tstop": 100.0, "populations": [
+        {"label": "c", "size": 3, "cell_type": "IF_curr_exp",
+         "params": {"tau_m": 20.0, "cm": 1.0, "v_rest": -65.0, "v_thresh": -50.0,
+                    "v_reset": -65.0, "i_offset": 0.0}, "initial": {"v": -65.0}}],
+        "recorders": [{"label": "r", "target": "c", "variables": ["spikes"]}]}
+    sim = myelin.Simulation(m, threads=1)
+    sim.run(10.0)
+    assert len(sim.spikes("c")[1]) == 0
+    current = np.array([0.8, 1.0, 2.0])  # nA; R = tau_m / cm = 20 MOhm
+    sim.set_population_param("c", "i_offset", current)
+    sim.run(60.0)
+    ids, times = sim.spikes("c")
+    for k, i in enumerate(current):
+        ri = 20.0 * i
+        t = 10.0 + 20.0 * math.log(ri / (ri - 15.0))
+        first = times[ids == k][0]
+        # The spike is stamped at the end of the step in which v crosses threshold.
+        assert t <= first + 1e-9 and first - t < 0.1 + 1e-9, (k, first, t)
+
+
+def test_model_errors_name_the_field():
+    a = random_arrays()
+    bad = dict(a, pre=a["pre"].copy())
+    bad["pre"][7] = 40
+    with pytest.raises(myelin.ModelError) as e:
+        myelin.Simulation(from_arrays_model(), arrays={"p": bad})
+    assert str(e.value) == "projections[0].connector.pre[7]: index 40 is outside [0, 40)"
+    assert e.value.field == "projections[0].connector.pre[7]"
+    assert isinstance(e.value, ValueError)
+    nan = dict(a, weight=a["weight"].copy())
+    nan["weight"][3] = np.nan
+    with pytest.raises(ValueError, match=r"^projections\[0\]\.connector\.weight\[3\]: must be finite$"):
+        myelin.Simulation(from_arrays_model(), arrays={"p": nan})
+    short = dict(a, delay=a["delay"].copy())
+    short["delay"][11] = 0.04
+    with pytest.raises(myelin.ModelError, match=r"^projections\[0\]\.connector\.delay\[11\]: must be >= the time step 0\.1 ms"):
+        myelin.Simulation(from_arrays_model(), arrays={"p": short})
+    with pytest.raises(myelin.ModelError, match="no projection labelled 'q'"):
+        myelin.Simulation(from_arrays_model(), arrays={"q": a})
+    sim = myelin.Simulation(from_arrays_model(), arrays={"p": a})
+    with pytest.raises(myelin.ModelError, match=r"populations\[1\]\.params\.tau_m: must be > 0"):
+        sim.set_population_param("dst", "tau_m", -1.0)
+    with pytest.raises(myelin.ModelError, match=r"populations\[1\]\.params\.nope: unknown parameter"):
+        sim.set_population_param("dst", "nope", 1.0)
+    with pytest.raises(myelin.ModelError, match=r"projections\[0\]\.weight: has 3 values; the projection has 500"):
+        sim.set_connection_param("p", "weight", [1.0, 2.0, 3.0])
+
+
+def test_run_releases_the_gil():
+    m = coba(2000.0)
+    sim = myelin.Simulation(m, threads=1)
+    ticks = []
+    stop = threading.Event()
+
+    def count():
+        while not stop.is_set():
+            ticks.append(time.monotonic())
+            time.sleep(0.005)
+
+    t = threading.Thread(target=count)
+    t.start()
+    t0 = time.monotonic()
+    sim.run(1000.0)
+    t1 = time.monotonic()
+    stop.set()
+    t.join()
+    assert t1 - t0 > 0.2  # long enough to tell
+    during = [x for x in ticks if t0 < x < t1]
+    assert len(during) >= 0.25 * (t1 - t0) / 0.005, (len(during), t1 - t0)
