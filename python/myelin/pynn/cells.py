@@ -28,10 +28,8 @@ def _engine_type(base):
     engine_params = set(entry.get("params", {}))
     names = [p for p in base.default_parameters
              if p in engine_params or p == "spike_times"]
-    missing = set(base.default_parameters) - set(names)
-    if missing:
-        raise RuntimeError("myelin.pynn: engine type %s lacks PyNN parameters %s"
-                           % (base.__name__, sorted(missing)))
+    if set(base.default_parameters) - set(names):
+        return None  # the engine's type is not PyNN's: not offered
     attrs = {
         "__doc__": base.__doc__,
         "translations": build_translations(*[(p, p) for p in names]),
@@ -51,10 +49,8 @@ for _name in STANDARD_CELL_NAMES:
     _base = getattr(cells, _name, None)
     if _base is None:
         continue
-    if _name in ENGINE_CELL_TYPES:
-        available[_name] = _engine_type(_base)
-    else:
-        available[_name] = _unavailable(_name)
+    _cls = _engine_type(_base) if _name in ENGINE_CELL_TYPES else None
+    available[_name] = _cls if _cls is not None else _unavailable(_name)
 globals().update(available)
 
 __all__ = sorted(available)
