@@ -53,7 +53,7 @@ class State(common.control.BaseState):
     def t(self):
         if self.sim is not None:
             return self.sim.time
-        return 0.0
+        return self._clock
 
     @t.setter
     def t(self, value):
@@ -104,6 +104,7 @@ class State(common.control.BaseState):
     def reset(self):
         """Back to t = 0: the next run rebuilds the simulation from the description."""
         self.sim = None
+        self._clock = 0.0  # time of a network without cells (the engine needs one)
         self.running = False
         self.t_start = 0
         self.segment_counter += 1
@@ -119,6 +120,10 @@ class State(common.control.BaseState):
         self.run_until(self.t + simtime)
 
     def run_until(self, tstop):
+        if not self.populations:
+            self._clock = max(self._clock, float(tstop))
+            self.running = True
+            return
         if self.sim is None:
             self.build()
         elif self._recording_changed:
