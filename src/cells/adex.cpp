@@ -1,5 +1,7 @@
 // Adaptive exponential integrate-and-fire cell (Brette & Gerstner 2005) with exponential
-// synaptic conductances: PyNN's EIF_cond_exp_isfa_ista.
+// synaptic conductances (PyNN's EIF_cond_exp_isfa_ista) or alpha-shaped ones
+// (EIF_cond_alpha_isfa_ista: g(t) = w (t/tau) e^{1 - t/tau} after an event of weight w,
+// peaking at w after tau_syn, as IF_cond_alpha).
 //
 //   cm dv/dt = gL (v_rest - v) + gL delta_T exp((v - v_thresh)/delta_T)
 //              + ge (e_rev_E - v) + gi (e_rev_I - v) - w + i_offset + i_inj
@@ -8,12 +10,12 @@
 // Units: cm [nF], conductances [uS], a [nS], currents and w [nA], v [mV], t [ms].
 //
 // Integration (docs/numerics-nonlinear.md): (v, w) by classic RK4 over adaptive
-// substeps, conductances exactly (they decay exponentially, so their value at any stage
-// time is known). A substep is never longer than the rest of the step and never longer
-// than k_stab / lambda, lambda being the current rate of the linearised v equation, so
-// far from threshold a step is a single RK4 step and on the upswing the substeps shrink
-// with the exponential. As NEST's aeif models do, the right-hand side sees
-// min(v, v_spike), which bounds the exponential and keeps w from picking up the
+// substeps, conductances exactly (they decay exponentially, or as (g + y s) e^{-s/tau}
+// with y e^{-s/tau} for the alpha shape, so their value at any stage time is known). A substep is
+// never longer than the rest of the step and never longer than k_stab / lambda, lambda being the
+// current rate of the linearised v equation, so far from threshold a step is a single RK4 step and
+// on the upswing the substeps shrink with the exponential. As NEST's aeif models do, the right-hand
+// side sees min(v, v_spike), which bounds the exponential and keeps w from picking up the
 // divergence of v past the cut-off. The crossing time of v_spike inside the substep is
 // interpolated linearly; the reset and the refractory clock start there, and the rest
 // of the step is integrated from the reset (the spike is still stamped at the end of
@@ -29,6 +31,7 @@
 namespace myelin::detail {
 namespace {
 
+template <bool Alpha>
 class adex final : public cell_group {
  public:
   explicit adex(const group_init& init) : cell_group(init) {
@@ -57,6 +60,8 @@ class adex final : public cell_group {
     di_ = scratch("decay_inh");
     he_ = scratch("half_decay_exc");
     hi_ = scratch("half_decay_inh");
+    ye_ = scratch("ysyn_exc");
+    yi_ = scratch("ysyn_inh");
   }
 
   void prepare(double h) override {
@@ -73,6 +78,7 @@ class adex final : public cell_group {
 
   void advance(const step_info&, const group_input& in, std::vector<uint32_t>& spiked) override {
     double *v = col(v_), *w = col(w_), *ge = col(ge_), *gi = col(gi_), *refr = col(refr_);
+    double *ye = col(ye_), *yi = col(yi_);  // alpha: d g/dt = y - g/tau (unused for exp)
     const double *de = col(de_), *di = col(di_), *he = col(he_), *hi = col(hi_);
     for (std::size_t c = 0; c < n_; ++c) {
       const cell_constants k = constants(c, in.i_inj[c]);
@@ -91,8 +97,16 @@ class adex final : public cell_group {
           t = to_end ? h : t + s;
           continue;
         }
-        const double ge_t = t == 0.0 ? ge[c] : ge[c] * std::exp(-t / k.tau_e);
-        const double gi_t = t == 0.0 ? gi[c] : gi[c] * std::exp(-t / k.tau_i);
+        double ge_t, gi_t, ye_t = 0.0, yi_t = 0.0;
+        if constexpr (Alpha) {
+          const double fe = t == 0.0 ? 1.0 : std::exp(-t / k.tau_e);
+          const double fi = t == 0.0 ? 1.0 : std::exp(-t / k.tau_i);
+          ge_t = (ge[c] + ye[c] * t) * fe, ye_t = ye[c] * fe;
+          gi_t = (gi[c] + yi[c] * t) * fi, yi_t = yi[c] * fi;
+        } else {
+          ge_t = t == 0.0 ? ge[c] : ge[c] * std::exp(-t / k.tau_e);
+          gi_t = t == 0.0 ? gi[c] : gi[c] * std::exp(-t / k.tau_i);
+        }
         double dv1, dw1, dv2, dw2, dv3, dw3, dv4, dw4;
         const double lam = k.rhs(vc, wc, ge_t, gi_t, dv1, dw1);
         double s = h - t;
@@ -100,7 +114,14 @@ class adex final : public cell_group {
         const bool to_end = s >= h - t;
         // Conductances at the middle and end of the substep.
         double ge_m, gi_m, ge_e, gi_e;
-        if (t == 0.0 && s == h) {
+        if constexpr (Alpha) {
+          const bool whole = t == 0.0 && s == h;
+          const double fe = whole ? he[c] : std::exp(-0.5 * s / k.tau_e);
+          const double fi = whole ? hi[c] : std::exp(-0.5 * s / k.tau_i);
+          const double fe2 = whole ? de[c] : fe * fe, fi2 = whole ? di[c] : fi * fi;
+          ge_m = (ge_t + ye_t * 0.5 * s) * fe, gi_m = (gi_t + yi_t * 0.5 * s) * fi;
+          ge_e = (ge_t + ye_t * s) * fe2, gi_e = (gi_t + yi_t * s) * fi2;
+        } else if (t == 0.0 && s == h) {
           ge_m = ge_t * he[c], gi_m = gi_t * hi[c], ge_e = ge_t * de[c], gi_e = gi_t * di[c];
         } else {
           const double fe = std::exp(-0.5 * s / k.tau_e), fi = std::exp(-0.5 * s / k.tau_i);
@@ -129,8 +150,16 @@ class adex final : public cell_group {
       v[c] = vc;
       w[c] = wc;
       refr[c] = std::max(left, 0.0);
-      ge[c] = ge[c] * de[c] + in.exc[c];
-      gi[c] = gi[c] * di[c] + in.inh[c];
+      if constexpr (Alpha) {
+        const double h = h_;
+        ge[c] = (ge[c] + ye[c] * h) * de[c];
+        gi[c] = (gi[c] + yi[c] * h) * di[c];
+        ye[c] = ye[c] * de[c] + in.exc[c] * std::exp(1.0) / col(tau_e_)[c];
+        yi[c] = yi[c] * di[c] + in.inh[c] * std::exp(1.0) / col(tau_i_)[c];
+      } else {
+        ge[c] = ge[c] * de[c] + in.exc[c];
+        gi[c] = gi[c] * di[c] + in.inh[c];
+      }
     }
   }
 
@@ -193,14 +222,12 @@ class adex final : public cell_group {
   double h_ = 0.1;  // [ms]
   std::size_t cm_, tau_refrac_, v_spike_, v_reset_, v_rest_, tau_m_, i_offset_, a_, b_, delta_t_,
       tau_w_, v_thresh_, e_e_, tau_e_, e_i_, tau_i_;
-  std::size_t v_, w_, ge_, gi_, refr_, de_, di_, he_, hi_;
+  std::size_t v_, w_, ge_, gi_, refr_, de_, di_, he_, hi_, ye_, yi_;
 };
 
-}  // namespace
-
-cell_type_info adex_info() {
+cell_type_info adex_info(const std::string& name, const std::string& syn_doc) {
   cell_type_info t;
-  t.name = "EIF_cond_exp_isfa_ista";
+  t.name = name;
   t.synapse_kind = "conductance";
   t.params = {
       {"cm", "nF", 0.281, "membrane capacitance"},
@@ -216,9 +243,9 @@ cell_type_info adex_info() {
       {"tau_w", "ms", 144.0, "adaptation time constant"},
       {"v_thresh", "mV", -50.4, "spike initiation threshold"},
       {"e_rev_E", "mV", 0.0, "excitatory reversal potential"},
-      {"tau_syn_E", "ms", 5.0, "excitatory conductance time constant"},
+      {"tau_syn_E", "ms", 5.0, "excitatory " + syn_doc},
       {"e_rev_I", "mV", -80.0, "inhibitory reversal potential"},
-      {"tau_syn_I", "ms", 5.0, "inhibitory conductance time constant"},
+      {"tau_syn_I", "ms", 5.0, "inhibitory " + syn_doc},
   };
   t.state = {{"v", "mV", -70.6, "membrane potential"},
              {"w", "nA", 0.0, "adaptation current"},
@@ -228,8 +255,20 @@ cell_type_info adex_info() {
   return t;
 }
 
+}  // namespace
+
+cell_type_info adex_info() {
+  return adex_info("EIF_cond_exp_isfa_ista", "conductance time constant");
+}
+cell_type_info adex_alpha_info() {
+  return adex_info("EIF_cond_alpha_isfa_ista", "conductance rise time (alpha function)");
+}
+
 std::unique_ptr<cell_group> make_adex(const group_init& i) {
-  return std::make_unique<adex>(i);
+  return std::make_unique<adex<false>>(i);
+}
+std::unique_ptr<cell_group> make_adex_alpha(const group_init& i) {
+  return std::make_unique<adex<true>>(i);
 }
 
 }  // namespace myelin::detail

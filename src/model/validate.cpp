@@ -62,7 +62,9 @@ range range_of(const std::string& name) {
   if (name == "tau_refrac" || name == "duration" || name == "start" || name == "rate" ||
       name == "g_leak" || name.rfind("gbar_", 0) == 0 || name == "delta_T")
     return {0.0, INFINITY, false, ">= 0"};
-  if (name.rfind("tau_", 0) == 0 || name == "cm") return {0.0, INFINITY, true, "> 0"};
+  if (name.rfind("tau_", 0) == 0 || name == "cm" || name == "alpha")
+    return {0.0, INFINITY, true, "> 0"};
+  if (name == "beta") return {0.0, INFINITY, false, ">= 0"};
   return {-INFINITY, INFINITY, false, "finite"};
 }
 
@@ -170,6 +172,21 @@ void check_population(const network& net, const population& p, const std::string
                             " (allowed: " + (names.empty() ? "none" : join(names)) + ")");
     }
     check_value(v, p.size, {-INFINITY, INFINITY, false, "finite"}, f + ".initial." + name);
+  }
+  if (p.cell_type == "SpikeSourcePoissonRefractory") {
+    // The mean interval must hold the dead time. Checked here when both are numbers;
+    // the source checks every cell's values before each run segment.
+    auto value = [&](const char* name) {
+      const auto it = p.params.find(name);
+      if (it == p.params.end()) return defaults_of(*t, false).at(name);
+      const double* x = std::get_if<double>(&it->second);
+      return x ? *x : NAN;
+    };
+    const double rate = value("rate"), dead = value("tau_refrac");
+    if (rate * dead > 1000.0)
+      throw model_error(f + ".params.tau_refrac",
+                        "must be <= 1000/rate = " + fmt(1000.0 / rate) +
+                            " ms (the mean interval holds the dead time), got " + fmt(dead));
   }
   if (!p.spike_times.empty()) {
     if (p.cell_type != "SpikeSourceArray")

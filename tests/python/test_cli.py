@@ -120,8 +120,16 @@ def test_validate_and_info(myelin_bin, root):
     assert "valid" in p.stdout and "1000 cells" in p.stdout
     p = run(myelin_bin, "info")
     for name in ("IF_curr_exp", "IF_cond_alpha", "Izhikevich", "EIF_cond_exp_isfa_ista",
-                 "HH_cond_exp", "SpikeSourcePoisson", "SpikeSourceArray", "tau_syn_E"):
+                 "HH_cond_exp", "SpikeSourcePoisson", "SpikeSourceArray", "tau_syn_E",
+                 "IF_curr_delta", "IF_cond_exp_gsfa_grr", "EIF_cond_alpha_isfa_ista",
+                 "SpikeSourceGamma", "SpikeSourcePoissonRefractory"):
         assert name in p.stdout
+    # The new types' PyNN parameters and recordables, with units.
+    for line in ("q_sfa                  15 nS", "q_rr                 3000 nS",
+                 "recordable: spikes, v, g_r, g_s, gsyn_exc, gsyn_inh",
+                 "beta                    1 Hz     rate of the ISI gamma distribution; mean rate is beta/alpha",
+                 "tau_refrac              0 ms     dead time"):
+        assert line in p.stdout, line
 
 
 @pytest.mark.parametrize("args", [["--help"], ["-h"], ["help"], ["run", "--help"],

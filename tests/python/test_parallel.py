@@ -43,6 +43,38 @@ def random_model(path):
     return path
 
 
+def pynn_extra_model(path):
+    """The renewal spike sources (SpikeSourceGamma, SpikeSourcePoissonRefractory) driving
+    IF_curr_delta, IF_cond_exp_gsfa_grr and EIF_cond_alpha_isfa_ista."""
+    model = {
+        "name": "pynn_extra", "dt": 0.1, "tstop": 200.0, "seed": 5,
+        "populations": [
+            {"label": "gamma", "size": 50, "cell_type": "SpikeSourceGamma",
+             "params": {"alpha": 2.5, "beta": 100.0, "start": 10.0}},
+            {"label": "ppd", "size": 50, "cell_type": "SpikeSourcePoissonRefractory",
+             "params": {"rate": 40.0, "tau_refrac": 5.0}},
+            {"label": "delta", "size": 60, "cell_type": "IF_curr_delta",
+             "params": {"tau_refrac": 2.0}},
+            {"label": "sfa", "size": 60, "cell_type": "IF_cond_exp_gsfa_grr"},
+            {"label": "adex", "size": 60, "cell_type": "EIF_cond_alpha_isfa_ista"},
+        ],
+        "projections": [
+            {"pre": ["gamma", "ppd"], "post": "delta", "connector": {"type": "FixedNumberPre", "n": 10},
+             "weight": {"distribution": "uniform", "low": 0.5, "high": 2.5}, "delay": 1.0},
+            {"pre": ["gamma", "ppd"], "post": ["sfa", "adex"],
+             "connector": {"type": "FixedProbability", "p": 0.2},
+             "weight": {"distribution": "uniform", "low": 0.005, "high": 0.03}, "delay": 0.5},
+            {"pre": "delta", "post": "delta", "receptor": "inhibitory",
+             "connector": {"type": "FixedProbability", "p": 0.1}, "weight": -1.0, "delay": 0.7},
+        ],
+        "recorders": [{"target": ["gamma", "ppd", "delta", "sfa", "adex"], "variables": ["spikes"]},
+                      {"target": "sfa", "variables": ["v", "g_s", "g_r"], "interval": 0.5},
+                      {"target": "adex", "variables": ["v", "w", "gsyn_exc"], "interval": 0.5}],
+    }
+    path.write_text(json.dumps(model))
+    return path
+
+
 def digests(exe, model, out, ranks, threads, extra=()):
     """Runs the model; the hashes of its spike and trace files and its counts."""
     run(exe, "run", model, "-o", out, "--threads", threads, "-q", *extra, ranks=ranks,
@@ -57,6 +89,8 @@ def digests(exe, model, out, ranks, threads, extra=()):
 def model_path(root, tmp_path, model):
     if model == "random":
         return random_model(tmp_path / "random.json"), ()
+    if model == "pynn_extra":
+        return pynn_extra_model(tmp_path / "pynn_extra.json"), ()
     return root / "models" / f"{model}.json", ("--tstop", "150")
 
 
@@ -74,7 +108,7 @@ def check_layouts(myelin_bin, root, tmp_path, model, layouts):
     assert sum(p["spike_count"] for p in s["populations"].values()) > 100
 
 
-@pytest.mark.parametrize("model", ["coba", "izhikevich", "random"])
+@pytest.mark.parametrize("model", ["coba", "izhikevich", "random", "pynn_extra"])
 def test_bit_identical_across_threads(myelin_bin, root, tmp_path, model):
     check_layouts(myelin_bin, root, tmp_path, model, [(1, 1), (1, 2), (1, 4)])
 
@@ -82,7 +116,7 @@ def test_bit_identical_across_threads(myelin_bin, root, tmp_path, model):
 # Without mpirun the rank layouts are not tested: say so (a skip with its reason) rather
 # than passing on one rank.
 @pytest.mark.skipif(MPIRUN is None, reason="mpirun not installed: 2 and 3 rank layouts untested")
-@pytest.mark.parametrize("model", ["coba", "izhikevich", "random"])
+@pytest.mark.parametrize("model", ["coba", "izhikevich", "random", "pynn_extra"])
 def test_bit_identical_across_ranks(myelin_bin, root, tmp_path, model):
     check_layouts(myelin_bin, root, tmp_path, model,
                   [(1, 1)] + [(r, t) for r in (2, 3) for t in (1, 2, 4)])

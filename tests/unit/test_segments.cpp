@@ -261,10 +261,16 @@ network every_point_type() {
   net.tstop = 40.0;
   auto poi = make_population("poi", 40, "SpikeSourcePoisson", {{"rate", 120.0}});
   net.populations = {poi};
-  const std::pair<const char*, double> types[] = {
-      {"IF_curr_exp", 1.5},    {"IF_curr_alpha", 1.5},           {"IF_cond_exp", 0.02},
-      {"IF_cond_alpha", 0.02}, {"EIF_cond_exp_isfa_ista", 0.02}, {"HH_cond_exp", 0.05},
-      {"Izhikevich", 6.0}};
+  const std::pair<const char*, double> types[] = {{"IF_curr_exp", 1.5},
+                                                  {"IF_curr_alpha", 1.5},
+                                                  {"IF_cond_exp", 0.02},
+                                                  {"IF_cond_alpha", 0.02},
+                                                  {"EIF_cond_exp_isfa_ista", 0.02},
+                                                  {"HH_cond_exp", 0.05},
+                                                  {"Izhikevich", 6.0},
+                                                  {"IF_curr_delta", 1.0},
+                                                  {"IF_cond_exp_gsfa_grr", 0.02},
+                                                  {"EIF_cond_alpha_isfa_ista", 0.02}};
   for (const auto& [type, w] : types) {
     const std::string label = std::string("p_") + type;
     net.populations.push_back(make_population(label, 6, type));
