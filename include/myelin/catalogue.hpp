@@ -29,8 +29,9 @@ const std::vector<component_info>& connector_catalogue();
 const std::vector<component_info>& current_source_catalogue();
 /// Random distributions for parameters, initial values, weights and delays.
 const std::vector<component_info>& distribution_catalogue();
-/// Synapse types a projection may use (static today; short-term and STDP plastic
-/// synapses attach to the delivery slot the engine keeps for them).
+/// Synapse types a projection's "synapse" may name (StaticSynapse,
+/// TsodyksMarkramSynapse, SimpleStochasticSynapse, STDPMechanism), then the components
+/// of an STDPMechanism (SpikePairRule and the four weight dependences).
 const std::vector<component_info>& synapse_catalogue();
 
 /// The entry named `name` in `list`, or nullptr.

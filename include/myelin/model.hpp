@@ -87,6 +87,24 @@ struct connector {
   std::vector<double> weights, delays;
 };
 
+/// A projection's synapse type, with PyNN's names and units (docs/model-file.md,
+/// "synapse"): "StaticSynapse"; "TsodyksMarkramSynapse" (params U, tau_rec, tau_facil
+/// [ms]); "SimpleStochasticSynapse" (p); "STDPMechanism" (params
+/// dendritic_delay_fraction; timing_dependence "SpikePairRule" with tau_plus,
+/// tau_minus [ms], A_plus, A_minus; weight_dependence "AdditiveWeightDependence",
+/// "MultiplicativeWeightDependence", "AdditivePotentiationMultiplicativeDepression" or
+/// "GutigWeightDependence" with w_min, w_max [weight units], mu_plus, mu_minus).
+/// Parameters left out take the catalogue's defaults (synapse_catalogue()).
+struct synapse_component {
+  std::string type;
+  std::map<std::string, double> params;
+};
+struct synapse_spec {
+  std::string type = "StaticSynapse";
+  std::map<std::string, double> params;
+  synapse_component timing_dependence, weight_dependence;  // STDPMechanism only
+};
+
 struct projection {
   std::string label;
   selection pre, post;
@@ -94,6 +112,7 @@ struct projection {
   std::string receptor = "excitatory";  // or "inhibitory"
   value_spec weight = 0.0;              // [nA] current-based, [uS] conductance-based
   value_spec delay = 0.1;               // [ms]; at least one time step
+  std::optional<synapse_spec> synapse;  // absent: StaticSynapse
 };
 
 /// Current sources with PyNN's names: DCSource(amplitude, start, stop),

@@ -15,6 +15,7 @@
 
 #include "construct/from_arrays.hpp"
 #include "construct/positions.hpp"
+#include "construct/synapses.hpp"
 #include "construct/values.hpp"
 #include "hnn/drives.hpp"
 #include "model/catalogue.hpp"
@@ -467,6 +468,7 @@ class vp_builder {
           tab.contiguous_rows = false;
           break;
         }
+    setup_synapses(net_, pr, f, st_, tab);
     st_.tables.push_back(std::move(tab));
   }
 

@@ -116,6 +116,7 @@ std::vector<table_reuse> plan_table_reuse(const network& prev, const network& ne
     const projection& a = prev.projections[j];
     const projection& b = next.projections[j];
     if (a.receptor != b.receptor || !same(a.conn, b.conn) || !same(a.delay, b.delay)) continue;
+    if (a.synapse || b.synapse) continue;  // plastic state is built anew
     if (!drawn_alike && (draws_connections(b.conn) || !std::holds_alternative<double>(b.delay)))
       continue;
     const std::string f = "projections[" + std::to_string(j) + "]";

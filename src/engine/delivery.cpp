@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 
+#include "engine/plasticity.hpp"
 #include "myelin/error.hpp"
 
 namespace myelin::detail {
@@ -88,13 +89,22 @@ void deliver(vp_state& vp, const std::vector<spike_event>& spikes, int64_t horiz
       for (const projection_table& t : vp.tables)
         if (g >= t.pre_lo && g < t.pre_hi) __builtin_prefetch(&t.offsets[g - t.pre_lo]);
     }
-    for (const projection_table& t : vp.tables) {
+    for (projection_table& t : vp.tables) {
       if (e.gid < t.pre_lo || e.gid >= t.pre_hi) continue;
       const uint64_t b = t.offsets[e.gid - t.pre_lo], end = t.offsets[e.gid - t.pre_lo + 1];
       if (b == end) continue;
       switch (t.kind) {
         case synapse_kind::static_synapse:
           deliver_static(vp, t, e, b, end, horizon);
+          break;
+        case synapse_kind::tsodyks_markram:
+          deliver_tsodyks_markram(vp, t, e, b, end, horizon);
+          break;
+        case synapse_kind::stochastic:
+          deliver_stochastic(vp, t, e, b, end, horizon);
+          break;
+        case synapse_kind::stdp:
+          deliver_stdp(vp, t, e, b, end, horizon);
           break;
       }
     }

@@ -10,6 +10,7 @@
 
 #include "construct/builder.hpp"
 #include "engine/delivery.hpp"
+#include "engine/plasticity.hpp"
 #include "engine/scheduler.hpp"
 #include "model/format.hpp"
 #include "myelin/error.hpp"
@@ -116,6 +117,15 @@ void engine::build(std::vector<vp_state>* prev, const std::vector<table_reuse>* 
   for (const auto& vp : vps)
     for (const auto& t : vp.tables) bytes += static_cast<double>(t.bytes());
   total_synapse_bytes = dist->sum(bytes);
+  // Per projection: synapses, then table bytes (plastic state included), over all ranks.
+  const std::size_t n_proj = net.projections.size();
+  projection_synapses.assign(2 * n_proj, 0);
+  for (const auto& vp : vps)
+    for (const auto& t : vp.tables) {
+      projection_synapses[t.projection] += t.size();
+      projection_synapses[n_proj + t.projection] += t.bytes();
+    }
+  dist->sum(projection_synapses);
   // Without connections the epoch length only sets how often spikes are exchanged.
   min_delay = total_synapses == 0 ? 10 : lo;
   max_delay = total_synapses == 0 ? 1 : hi;
@@ -154,6 +164,7 @@ void engine::advance_step(vp_state& vp, int64_t s, int parity) {
     double* inh = vp.input(slot, 1) + g.offset;
     const group_input in{exc, inh, vp.i_inj.data() + g.offset, receptor, vp.n_receptors};
     g.cells->advance(info, in, vp.spiked);
+    if (!vp.stdp_tables.empty() && !vp.spiked.empty()) note_post_spikes(vp, g.offset, vp.spiked, s);
     for (uint32_t l : vp.spiked)
       vp.spikes[parity].push_back({s, g.first_gid + static_cast<uint64_t>(l) * n_vp});
   }

@@ -54,6 +54,8 @@ struct engine {
   uint64_t total_synapses = 0;
   uint64_t reused_synapses = 0;  // of total_synapses: taken over by build(prev, ...)
   double total_synapse_bytes = 0;
+  /// Per projection j: [j] its synapses, [n + j] the bytes of its tables (n projections).
+  std::vector<uint64_t> projection_synapses;
   int64_t epochs_run = 0;  // epochs completed, over every run() so far
   double exchange_s = 0;   // wall time in MPI spike exchange (incl. waiting for ranks)
   int64_t step = 0;        // steps taken so far

@@ -7,11 +7,65 @@
 namespace myelin::detail {
 
 /// How a table's synapses act on a spike. Delivery (delivery.cpp) switches on it once
-/// per table and spike, never per connection: each kind has its own loop there. Kinds
-/// with state per synapse (Tsodyks-Markram's u and x, STDP's traces) keep it in columns
-/// of the table, one value per entry of `targets`, in the same order.
+/// per table and spike, never per connection: each kind has its own loop there
+/// (plastic kinds in plasticity.cpp). State that depends only on the presynaptic train
+/// (Tsodyks-Markram's u and x, STDP's presynaptic trace) lives per row (`rows`), state
+/// per synapse (STDP's weight) in the table's columns, in the order of `targets`.
 enum class synapse_kind : uint8_t {
-  static_synapse,  ///< a fixed weight, added to the target's input after the delay
+  static_synapse,   ///< a fixed weight, added to the target's input after the delay
+  tsodyks_markram,  ///< the weight scaled by u x of the row (short-term plasticity)
+  stochastic,       ///< each spike transmitted with probability p (counter-based draw)
+  stdp,             ///< pair-based STDP: the weight updated as the spike is delivered
+};
+
+/// STDP weight dependences (PyNN's names; formulas in docs/numerics.md).
+enum class weight_dependence : uint8_t {
+  additive,
+  multiplicative,
+  additive_potentiation_multiplicative_depression,
+  gutig,
+};
+
+/// A plastic table's parameters (shared by the projection), times in ms.
+struct synapse_params {
+  double dt = 0.1;
+  double U = 0.5, tau_rec = 100.0, tau_facil = 0.0;  // Tsodyks-Markram
+  double p = 1.0;                                    // SimpleStochasticSynapse
+  uint64_t seed = 0;                                 //   its stream key
+  double tau_plus = 20.0, tau_minus = 20.0, A_plus = 0.01, A_minus = 0.01;  // SpikePairRule
+  double w_min = 0.0, w_max = 1.0, mu_plus = 0.5, mu_minus = 0.5;
+  weight_dependence wdep = weight_dependence::additive;
+  double dendritic_fraction = 1.0;
+};
+
+/// Per-row state. Tsodyks-Markram: a = u, b = x (after the row's last spike);
+/// STDP: a = the presynaptic trace K+ just after the last spike. `last`: that spike's
+/// step (-1: none yet).
+struct row_state {
+  double a = 0.0, b = 1.0;
+  int64_t last = -1;
+};
+
+/// One postsynaptic spike of an STDP table's history: its step (runs are limited to
+/// 2^31 steps), how many of the cell's synapses in the table have read it, and the
+/// postsynaptic trace K- just after it.
+struct post_spike {
+  int32_t step;
+  uint32_t reads;
+  double k_minus;
+};
+
+/// The spike history of one target cell of an STDP table (64 bytes: one cache line).
+/// Entries [head, size) are live. A synapse joins (n_in) at its first presynaptic
+/// spike; an entry is dropped once every joined synapse has read it (docs/numerics.md).
+/// `last` is the cell's latest spike (live or not), `pruned` the latest dropped one,
+/// so that most deliveries need not touch `spikes` at all.
+struct alignas(64) post_history {
+  std::vector<post_spike> spikes;
+  uint32_t head = 0;
+  uint32_t n_in = 0;
+  post_spike last{-1, 0, 0.0};
+  post_spike pruned{-1, 0, 0.0};
 };
 
 /// The connections of one projection that end on this VP's cells, indexed by the
@@ -33,10 +87,20 @@ struct projection_table {
   uint32_t min_delay = UINT32_MAX, max_delay = 0;
   bool contiguous_rows = false;  // every row's targets are t, t+1, t+2, ...
 
+  // Plastic kinds only (construct/synapses.cpp sets them up).
+  synapse_params syn;
+  std::vector<row_state> rows;        // TM, STDP: one per presynaptic gid
+  std::vector<post_history> post;     // STDP: one per VP-local cell
+  std::vector<uint64_t> target_gids;  // stochastic: the gid of each VP-local cell
+
   std::size_t size() const { return targets.size(); }
   std::size_t bytes() const {
-    return offsets.capacity() * sizeof(uint64_t) + targets.capacity() * sizeof(uint32_t) +
-           weights.capacity() * sizeof(double) + delays.capacity() * sizeof(uint32_t);
+    std::size_t b = offsets.capacity() * sizeof(uint64_t) + targets.capacity() * sizeof(uint32_t) +
+                    weights.capacity() * sizeof(double) + delays.capacity() * sizeof(uint32_t) +
+                    rows.capacity() * sizeof(row_state) + post.capacity() * sizeof(post_history) +
+                    target_gids.capacity() * sizeof(uint64_t);
+    for (const auto& h : post) b += h.spikes.capacity() * sizeof(post_spike);
+    return b;
   }
 };
 

@@ -312,6 +312,17 @@ void simulation::write_outputs(const std::string& dir, const output_options& opt
   s["synapses"] = {{"count", synapse_count()},
                    {"bytes", synapse_bytes()},
                    {"bytes_per_synapse", syn > 0 ? synapse_bytes() / syn : 0.0}};
+  // Per projection (plastic state included): what a synapse of each type costs here.
+  const std::size_t n_proj = m.net.projections.size();
+  nlohmann::json per = nlohmann::json::object();
+  for (std::size_t j = 0; j < n_proj; ++j) {
+    const uint64_t n = m.projection_synapses[j], bytes = m.projection_synapses[n_proj + j];
+    per[m.net.projections[j].label] = {
+        {"count", n},
+        {"bytes", bytes},
+        {"bytes_per_synapse", n > 0 ? static_cast<double>(bytes) / static_cast<double>(n) : 0.0}};
+  }
+  s["synapses"]["projections"] = per;
   s["model"] = nlohmann::json::parse(network_to_json_text(impl_->described, -1));
   write_text_atomic(tx.path("summary.json"), s.dump(2) + "\n");
   tx.commit();

@@ -65,6 +65,7 @@ struct vp_state {
   std::vector<group_slot> groups;
   uint32_t n_cells = 0;
   std::vector<projection_table> tables;
+  std::vector<uint32_t> stdp_tables;  // indices of STDP tables (their post histories)
   std::vector<stimulus_targets> stimuli;
   std::vector<trace_buffer> traces;
 

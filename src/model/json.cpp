@@ -9,6 +9,7 @@
 
 #include "model/format.hpp"
 #include "model/json_io.hpp"
+#include "model/synapses.hpp"
 #include "myelin/error.hpp"
 #include "myelin/model.hpp"
 
@@ -327,7 +328,7 @@ connector read_connector(const node& n) {
 }
 
 projection read_projection(const node& n, std::size_t index) {
-  n.expect_object({"label", "pre", "post", "connector", "receptor", "weight", "delay"});
+  n.expect_object({"label", "pre", "post", "connector", "receptor", "weight", "delay", "synapse"});
   projection p;
   for (const char* req : {"pre", "post", "connector"})
     if (!n.has(req)) n.fail(std::string("missing field \"") + req + "\"");
@@ -340,6 +341,8 @@ projection read_projection(const node& n, std::size_t index) {
   if (n.has("receptor")) p.receptor = n.at("receptor").string();
   if (n.has("weight")) p.weight = read_value(n.at("weight"));
   if (n.has("delay")) p.delay = read_value(n.at("delay"));
+  if (n.has("synapse"))
+    p.synapse = detail::synapse_from_json(n.at("synapse").j, n.at("synapse").path);
   return p;
 }
 
@@ -481,6 +484,7 @@ nlohmann::json to_json(const network& net) {
                                 {"receptor", p.receptor},
                                 {"weight", write_value(p.weight)},
                                 {"delay", write_value(p.delay)}});
+    if (p.synapse) j["projections"].back()["synapse"] = detail::synapse_to_json(*p.synapse);
   }
   j["stimuli"] = json::array();
   for (const auto& s : net.stimuli) {

@@ -12,6 +12,7 @@
 #include "model/format.hpp"
 #include "model/schema.hpp"
 #include "model/selection.hpp"
+#include "model/synapses.hpp"
 #include "myelin/catalogue.hpp"
 #include "myelin/error.hpp"
 #include "random/distributions.hpp"
@@ -378,6 +379,7 @@ void check_projection(const network& net, const gid_layout& layout, const projec
   }
   check_from_arrays(pr, kind == ck::from_arrays, n_pre, n_post, f);
   check_weight_delay(net, pr, f, layout);
+  if (pr.synapse) check_synapse(*pr.synapse, f);
 }
 
 void check_stimulus(const network& net, const gid_layout& layout, const stimulus& s,

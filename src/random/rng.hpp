@@ -15,16 +15,17 @@ namespace myelin::detail {
 
 /// What a stream is used for; part of the key so that streams never overlap.
 enum class purpose : uint32_t {
-  parameter = 1,     // per-cell parameter values drawn from distributions
-  initial = 2,       // initial values of state variables
-  connectivity = 3,  // which connections exist (keyed by target gid)
-  weight = 4,        // per-connection weights
-  delay = 5,         // per-connection delays
-  poisson = 6,       // Poisson spike sources (keyed by source gid)
-  noise = 7,         // noisy current sources (keyed by target gid)
-  position = 8,      // random positions
-  global = 9,        // draws every rank repeats identically (e.g. FixedTotalNumber)
-  drive = 10,        // HNN drive spike times (keyed by drive seed and drive cell index)
+  parameter = 1,      // per-cell parameter values drawn from distributions
+  initial = 2,        // initial values of state variables
+  connectivity = 3,   // which connections exist (keyed by target gid)
+  weight = 4,         // per-connection weights
+  delay = 5,          // per-connection delays
+  poisson = 6,        // Poisson spike sources (keyed by source gid)
+  noise = 7,          // noisy current sources (keyed by target gid)
+  position = 8,       // random positions
+  global = 9,         // draws every rank repeats identically (e.g. FixedTotalNumber)
+  drive = 10,         // HNN drive spike times (keyed by drive seed and drive cell index)
+  transmission = 11,  // SimpleStochasticSynapse: one draw per (synapse, spike)
 };
 
 class philox_stream {

@@ -75,6 +75,7 @@ def digest_dir(out):
             # Memory held depends on the layout (offsets per VP), the count does not.
             s.get("synapses", {}).pop("bytes", None)
             s.get("synapses", {}).pop("bytes_per_synapse", None)
+            s.get("synapses", {}).pop("projections", None)  # bytes per projection
             h.update(json.dumps(s, sort_keys=True).encode())
         elif f.suffix == ".csv":
             h.update(f.read_bytes())
