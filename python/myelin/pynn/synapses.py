@@ -142,9 +142,9 @@ def _offer(cls, probe):
                 {"__doc__": "Not available in this myelin build."})
 
 
-_TsodyksMarkramSynapse.__name__ = "TsodyksMarkramSynapse"
-_SimpleStochasticSynapse.__name__ = "SimpleStochasticSynapse"
-_STDPMechanism.__name__ = "STDPMechanism"
+_TsodyksMarkramSynapse.__name__ = _TsodyksMarkramSynapse.__qualname__ = "TsodyksMarkramSynapse"
+_SimpleStochasticSynapse.__name__ = _SimpleStochasticSynapse.__qualname__ = "SimpleStochasticSynapse"
+_STDPMechanism.__name__ = _STDPMechanism.__qualname__ = "STDPMechanism"
 
 TsodyksMarkramSynapse = _offer(_TsodyksMarkramSynapse, {
     "type": "TsodyksMarkramSynapse", "U": 0.5, "tau_rec": 100.0, "tau_facil": 0.0})
