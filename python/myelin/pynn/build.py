@@ -1,6 +1,7 @@
 """Turn the backend's network description into an engine model (dict + arrays)."""
 
 import numpy as np
+from pyNN import errors
 
 from .projections import base_cells
 from .recording import engine_recorders
@@ -33,8 +34,27 @@ def population_entry(pop):
     return entry
 
 
-def projection_entries(prj, arrays, after):
-    """Engine projections of one PyNN projection: one per (pre, post) base population pair."""
+MAX_SYNAPSE_GROUPS = 256
+
+
+def _synapse_groups(order, synapse_params):
+    """Split connections `order` by their synapse parameter values (the engine holds
+    synapse parameters per projection): a list of index arrays."""
+    if not synapse_params or order.size == 0:
+        return [order]
+    rows = np.column_stack([synapse_params[name][order] for name in sorted(synapse_params)])
+    unique, inverse = np.unique(rows, axis=0, return_inverse=True)
+    if unique.shape[0] > MAX_SYNAPSE_GROUPS:
+        raise errors.InvalidParameterValueError(
+            "synapse parameters %s: at most %d distinct combinations per projection, got %d"
+            % (", ".join(sorted(synapse_params)), MAX_SYNAPSE_GROUPS, unique.shape[0]))
+    inverse = inverse.ravel()
+    return [order[inverse == g] for g in range(unique.shape[0])]
+
+
+def projection_entries(prj, arrays):
+    """Engine projections of one PyNN projection: one per (pre, post) base population
+    pair and combination of synapse parameter values."""
     prj._consolidate()
     pre_pops, pre_which, pre_index = base_cells(prj.pre)
     post_pops, post_which, post_index = base_cells(prj.post)
@@ -43,46 +63,40 @@ def projection_entries(prj, arrays, after):
     entries, parts = [], []
     synapse_params = {name: values for name, values in prj._values.items()
                       if name not in ("weight", "delay")}
-    scalar_params = {name: float(v[0]) if v.size else float("nan")
-                     for name, v in synapse_params.items()}
-    description = prj.synapse_type.engine_description(scalar_params)
     for k, pre_pop in enumerate(pre_pops):
         for m, post_pop in enumerate(post_pops):
-            order = np.nonzero((group_pre == k) & (group_post == m))[0]
-            if order.size == 0:
-                continue
-            label = "%s_%d_%d" % (prj._engine_label, k, m)
-            entry = {"label": label, "pre": pre_pop._engine_label,
-                     "post": post_pop._engine_label,
-                     "connector": {"type": "FromArrays"},
-                     "receptor": prj.receptor_type}
-            if description is not None:
-                entry["synapse"] = description
-            arrays[label] = {"pre": pre_index[prj._pre[order]],
-                             "post": post_index[prj._post[order]],
-                             "weight": prj._values["weight"][order],
-                             "delay": prj._values["delay"][order]}
-            entries.append(entry)
-            parts.append({"label": label, "order": order})
-            for name, values in synapse_params.items():
-                if name in ("dendritic_delay_fraction",):
+            pair = np.nonzero((group_pre == k) & (group_post == m))[0]
+            for g, order in enumerate(_synapse_groups(pair, synapse_params)):
+                if order.size == 0:
                     continue
-                if order.size and not np.all(values[order] == values[order][0]):
-                    after.append(lambda sim, label=label, name=name, v=values[order]:
-                                 sim.set_connection_param(label, name, v))
+                label = "%s_%d_%d_%d" % (prj._engine_label, k, m, g)
+                entry = {"label": label, "pre": pre_pop._engine_label,
+                         "post": post_pop._engine_label,
+                         "connector": {"type": "FromArrays"},
+                         "receptor": prj.receptor_type}
+                description = prj.synapse_type.engine_description(
+                    {name: float(v[order[0]]) for name, v in synapse_params.items()})
+                if description is not None:
+                    entry["synapse"] = description
+                arrays[label] = {"pre": pre_index[prj._pre[order]],
+                                 "post": post_index[prj._post[order]],
+                                 "weight": prj._values["weight"][order],
+                                 "delay": prj._values["delay"][order]}
+                entries.append(entry)
+                parts.append({"label": label, "order": order})
     prj._engine_parts = parts
     return entries
 
 
 def build_model(state):
-    """(model dict, arrays, actions to apply once the simulation exists)."""
-    arrays, after = {}, []
+    """(model dict, connection arrays of the FromArrays projections)."""
+    arrays = {}
     model = {"name": "pynn", "dt": float(state.dt), "tstop": float(state.dt),
              "seed": int(state.seed),
              "populations": [population_entry(p) for p in state.populations]}
     projections = []
     for prj in state.projections:
-        projections.extend(projection_entries(prj, arrays, after))
+        projections.extend(projection_entries(prj, arrays))
     if projections:
         model["projections"] = projections
     stimuli = []
@@ -95,4 +109,4 @@ def build_model(state):
         recorders.extend(engine_recorders(pop))
     if recorders:
         model["recorders"] = recorders
-    return model, arrays, after
+    return model, arrays

@@ -190,6 +190,9 @@ class Projection(common.Projection):
         sim = simulator.state.sim
         if sim is None:
             return
+        if name not in ("weight", "delay") and sim.time == 0:
+            simulator.state.sim = None  # synapse parameters group connections: rebuild
+            return
         for part in self._engine_parts:
             try:
                 sim.set_connection_param(part["label"], name, self._values[name][part["order"]])

@@ -80,7 +80,7 @@ class Recorder(recording.Recorder):
             given = np.unique(np.concatenate(history.get(int(cell), [np.zeros(0)])))
             if given.size == 0:
                 continue
-            grid = np.maximum(1, np.rint(given / dt)) * dt
+            grid = np.maximum(1, np.floor(given / dt + 0.5)) * dt  # as the engine rounds
             where = np.nonzero(index == cell)[0]
             k = np.searchsorted(grid, times[where] - 0.5 * dt)
             k = np.minimum(k, grid.size - 1)

@@ -137,13 +137,11 @@ class State(common.control.BaseState):
     def build(self):
         """Build the engine simulation from the description (at t = 0)."""
         from .build import build_model
-        model, arrays, after = build_model(self)
+        model, arrays = build_model(self)
         try:
             self.sim = _core.Simulation(model, threads=self.threads, arrays=arrays)
         except ValueError as exc:
             raise engine_error(exc) from exc
-        for action in after:
-            action(self.sim)
         self._recording_changed = False
 
     def network_changed(self):
