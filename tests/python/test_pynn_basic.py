@@ -139,3 +139,21 @@ def test_ids_are_global_and_consecutive():
     assert b[2].tau_m == 20.0
     b[2].tau_m = 11.0
     assert list(b.get("tau_m")) == [20.0, 20.0, 11.0, 20.0]
+
+
+def test_recorded_noise_is_the_injected_current():
+    cell = sim.Population(1, sim.IF_curr_exp(v_thresh=100.0, tau_m=10.0))
+    noise = sim.NoisyCurrentSource(mean=0.5, stdev=0.5, start=5.0, stop=25.0, dt=1.0)
+    noise.inject_into(cell)
+    noise.record()
+    cell.record("v")
+    sim.run(30.0)
+    i = noise.get_data().magnitude.ravel()
+    v = cell.get_data().segments[0].filter(name="v")[0].magnitude[:, 0]
+    assert i.size == v.size == 301
+    assert np.all(i[:50] == 0.0) and np.all(i[250:] == 0.0) and np.all(i[50:250] != 0.0)
+    assert np.unique(i[50:250]).size == 20  # a new value every ms
+    # the membrane integrates exactly this current (exact exponential step, R = 10 MOhm)
+    decay = math.exp(-0.1 / 10.0)
+    predicted = -65.0 + (v[:-1] + 65.0 - 10.0 * i[:-1]) * decay + 10.0 * i[:-1]
+    assert np.allclose(v[1:], predicted, atol=1e-6)

@@ -8,6 +8,8 @@ their waveform sampled at every time step, as the engine applies it (on during
 the steps that start in [start, stop)).
 """
 
+import math
+
 import numpy as np
 from pyNN.parameters import ParameterSpace, Sequence
 from pyNN.standardmodels import StandardCurrentSource, build_translations, electrodes
@@ -159,14 +161,62 @@ class StepCurrentSource(MyelinCurrentSource, electrodes.StepCurrentSource):
 
 
 class NoisyCurrentSource(MyelinCurrentSource, electrodes.NoisyCurrentSource):
-    __doc__ = electrodes.NoisyCurrentSource.__doc__
+    """Gaussian noise current: ``mean + stdev * N(0, 1)``, a new value every ``dt``.
+
+    Not recorded, the engine draws the noise (independently for every target cell,
+    from its counter-based streams). Recorded (``record()`` before the first run),
+    the noise is drawn here once, as pyNN.neuron does, and injected into every target
+    as a step current, so that ``get_data()`` returns exactly the injected current.
+    """
     translations = build_translations(
         ("mean", "mean"), ("start", "start"), ("stop", "stop"), ("stdev", "stdev"),
         ("dt", "dt"))
+    MAX_STEPS = 10_000_000
 
-    def _get_data(self):
-        raise NotImplementedError("myelin.pynn: the current of a NoisyCurrentSource is drawn "
-                                  "inside the engine and cannot be recorded")
+    def record(self):
+        simulator.state.network_changed()  # becomes a step current: rebuild
+        MyelinCurrentSource.record(self)
+
+    def _steps(self):
+        """(times, amplitudes) of the noise drawn here, from the source's own stream."""
+        p = self._native
+        interval = max(float(p["dt"]), simulator.state.dt)
+        n = int(math.ceil((p["stop"] - p["start"]) / interval - 1e-9))
+        if n > self.MAX_STEPS:
+            raise ValueError("NoisyCurrentSource: recording it needs a finite stop (at most %d "
+                             "values of dt = %g ms), got start %g, stop %g"
+                             % (self.MAX_STEPS, interval, p["start"], p["stop"]))
+        rng = np.random.default_rng([simulator.state.seed, int(self._label[1:])])
+        times = p["start"] + interval * np.arange(n + 1)
+        times[-1] = p["stop"]
+        amplitudes = np.append(p["mean"] + p["stdev"] * rng.standard_normal(n), 0.0)
+        return self._check_step_times(times, amplitudes, simulator.state.dt)
+
+    def engine_stimuli(self):
+        result = MyelinCurrentSource.engine_stimuli(self)
+        if not self._recording:
+            return result
+        times, amplitudes = self._steps()
+        for entry in result:
+            for name in ("mean", "stdev", "dt", "start", "stop"):
+                entry.pop(name)
+            entry.update(type="StepCurrentSource", times=times.tolist(),
+                         amplitudes=amplitudes.tolist())
+        return result
+
+    def set_native_parameters(self, parameters):
+        if not self._recording or simulator.state.sim is None:
+            return MyelinCurrentSource.set_native_parameters(self, parameters)
+        parameters.evaluate(simplify=True)
+        self._native.update(dict(parameters.items()))
+        times, amplitudes = self._steps()
+        for label in self._engine_labels():
+            simulator.state.sim.set_stimulus_steps(label, times, amplitudes)
+
+    def _waveform(self, t):
+        times, amplitudes = self._steps()
+        k = np.searchsorted(times, t + 1e-9, side="right") - 1
+        return np.where(k >= 0, amplitudes[np.maximum(k, 0)], 0.0)
 
 
 __all__ = ["DCSource", "ACSource", "StepCurrentSource", "NoisyCurrentSource"]
