@@ -20,7 +20,7 @@ build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
 # The CLI into $(PREFIX)/bin and the Python package into Debian's
-# $(PREFIX)/lib/python3/dist-packages (found by /usr/bin/python3).
+# $(PREFIX)/lib/python3.X/dist-packages (found by /usr/bin/python3).
 PREFIX ?= /usr/local
 install: build
 	cmake --install $(BUILD_DIR) --prefix $(PREFIX)

@@ -95,6 +95,8 @@ class simulation {
  public:
   /// Validates and builds the network (throws model_error for invalid input).
   explicit simulation(const network& net, run_options options = {});
+  /// The same, taking over `net` (no copy of what can be 10^7 FromArrays connections).
+  explicit simulation(network&& net, run_options options = {});
   ~simulation();
   simulation(const simulation&) = delete;
   simulation& operator=(const simulation&) = delete;

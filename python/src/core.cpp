@@ -133,7 +133,7 @@ Raises myelin.ModelError (ValueError) naming the JSON path of an invalid field.)
             py::gil_scoped_release free;
             auto s = std::make_unique<py_simulation>();
             s->sim = std::make_unique<simulation>(
-                net,
+                std::move(net),
                 myelin::run_options{.threads = threads, .max_record_memory = max_record_memory});
             return s;
           }),
@@ -268,6 +268,17 @@ order of connections(projection). Delays may not fall below min_delay.)");
       R"(Every cell type: {name: dict(params={name: (default, unit)}, initial={name:
 (default, unit)}, recordable=[...], synapses="current"|"conductance"|"delta"|"none",
 receptors=[...])}.)");
+  // MPI for the life of the module, when the process was started by mpirun or srun
+  // (every simulation is then distributed over MPI_COMM_WORLD); finalised at exit.
+  static std::unique_ptr<myelin::mpi_session> mpi;
+  mpi = std::make_unique<myelin::mpi_session>(nullptr, nullptr);
+  py::module_::import("atexit").attr("register")(py::cpp_function([] { mpi.reset(); }));
+  m.def(
+      "mpi_rank", [] { return mpi ? mpi->rank() : 0; },
+      "This process's rank in MPI_COMM_WORLD (0 when not started by mpirun).");
+  m.def(
+      "mpi_size", [] { return mpi ? mpi->size() : 1; },
+      "Processes in MPI_COMM_WORLD (1 when not started by mpirun).");
   m.def("version", &myelin::version, "The engine's version, e.g. \"0.1.0\".");
   m.def("built_with_mpi", &myelin::mpi_session::built_with_mpi,
         "Whether the engine was built with MPI.");

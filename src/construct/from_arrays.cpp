@@ -1,4 +1,7 @@
-// FromArrays' construction (from_arrays.hpp).
+// FromArrays' construction (from_arrays.hpp). The columns may hold 10^7 connections:
+// they are read in order, each connection written once to its row (a counting sort by
+// source), and each row then sorted by post position on its own (rows are short and
+// stay in cache). No random reads of the columns.
 
 #include "construct/from_arrays.hpp"
 
@@ -9,14 +12,12 @@
 #include "myelin/error.hpp"
 
 namespace myelin::detail {
+namespace {
 
-void fill_from_arrays(const connector& c, const std::vector<uint64_t>& pre,
-                      const std::vector<uint64_t>& post, const gid_layout& layout,
-                      const vp_state& st, int vp, int n_vp, double dt, const std::string& field,
-                      projection_table& tab) {
-  const std::size_t n = c.pre.size();
+// VP-local index of each post position VP `vp` owns (UINT32_MAX: another VP's).
+std::vector<uint32_t> owned_positions(const std::vector<uint64_t>& post, const gid_layout& layout,
+                                      const vp_state& st, int vp, int n_vp) {
   const auto nvp = static_cast<uint64_t>(n_vp);
-  // VP-local index of each post position this VP owns (UINT32_MAX: another VP's).
   std::vector<uint32_t> local(post.size(), UINT32_MAX);
   for (std::size_t k = 0; k < post.size(); ++k) {
     const uint64_t g = post[k];
@@ -24,48 +25,99 @@ void fill_from_arrays(const connector& c, const std::vector<uint64_t>& pre,
     const group_slot& gs = st.groups[layout.population_of(g)];
     local[k] = gs.offset + static_cast<uint32_t>((g - gs.first_gid) / nvp);
   }
-  // Counting sort of this VP's connections by post position (stable: column order
-  // within a target), then by source (stable again): rows by source, targets in post
-  // order, as the other connectors' canonical order.
-  std::vector<uint64_t> at(post.size() + 1, 0);
-  for (std::size_t i = 0; i < n; ++i)
-    if (local[static_cast<std::size_t>(c.post[i])] != UINT32_MAX)
-      ++at[static_cast<std::size_t>(c.post[i]) + 1];
-  for (std::size_t k = 0; k < post.size(); ++k) at[k + 1] += at[k];
-  const uint64_t mine = at.back();
-  std::vector<uint64_t> by_post(mine);
-  for (std::size_t i = 0; i < n; ++i)
-    if (local[static_cast<std::size_t>(c.post[i])] != UINT32_MAX)
-      by_post[at[static_cast<std::size_t>(c.post[i])]++] = i;
+  return local;
+}
 
+// The rows of this VP's connections: `offsets` by source (relative to pre_lo); for table
+// position p, keys[p] = post position << 32 | rank of the connection in its row in
+// column order. put(i, p) is called for column entry i going to position p (before
+// the rows are sorted).
+template <class Put>
+void scatter_rows(const connector& c, const std::vector<uint64_t>& pre,
+                  const std::vector<uint32_t>& local, uint64_t pre_lo, uint64_t span,
+                  std::vector<uint64_t>& offsets, std::vector<uint64_t>& keys, Put put) {
+  const std::size_t n = c.pre.size();
+  offsets.assign(span + 1, 0);
+  for (std::size_t i = 0; i < n; ++i)
+    if (local[static_cast<std::size_t>(c.post[i])] != UINT32_MAX)
+      ++offsets[pre[static_cast<std::size_t>(c.pre[i])] - pre_lo + 1];
+  for (uint64_t s = 0; s < span; ++s) offsets[s + 1] += offsets[s];
+  std::vector<uint64_t> fill(offsets.begin(), offsets.end() - 1);
+  keys.resize(offsets.back());
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto k = static_cast<uint64_t>(c.post[i]);
+    if (local[k] == UINT32_MAX) continue;
+    const uint64_t row = pre[static_cast<std::size_t>(c.pre[i])] - pre_lo;
+    const uint64_t p = fill[row]++;
+    keys[p] = k << 32 | (p - offsets[row]);
+    put(i, p);
+  }
+}
+
+// Sorts each row by its keys (post position, then column order) and moves the values
+// of `columns` along: move(begin, end, keys) gets the row's sorted keys, whose low
+// halves are the old places within the row.
+template <class Move>
+void sort_rows(const std::vector<uint64_t>& offsets, std::vector<uint64_t>& keys, Move move) {
+  for (uint64_t s = 0; s + 1 < offsets.size(); ++s) {
+    const auto b = keys.begin() + static_cast<std::ptrdiff_t>(offsets[s]);
+    const auto e = keys.begin() + static_cast<std::ptrdiff_t>(offsets[s + 1]);
+    if (std::is_sorted(b, e)) continue;
+    std::sort(b, e);
+    move(offsets[s], offsets[s + 1], keys);
+  }
+}
+
+// Reorders values[b, e) so that the q-th takes the old place (keys[q] & 0xffffffff).
+template <class T>
+void permute_row(std::vector<T>& values, uint64_t b, uint64_t e, const std::vector<uint64_t>& keys,
+                 std::vector<T>& scratch) {
+  scratch.assign(values.begin() + static_cast<std::ptrdiff_t>(b),
+                 values.begin() + static_cast<std::ptrdiff_t>(e));
+  for (uint64_t q = b; q < e; ++q) values[q] = scratch[keys[q] & 0xffffffffu];
+}
+
+}  // namespace
+
+void fill_from_arrays(const connector& c, const std::vector<uint64_t>& pre,
+                      const std::vector<uint64_t>& post, const gid_layout& layout,
+                      const vp_state& st, int vp, int n_vp, double dt, const std::string& field,
+                      projection_table& tab) {
+  const std::vector<uint32_t> local = owned_positions(post, layout, st, vp, n_vp);
   const uint64_t span = tab.pre_hi - tab.pre_lo;
-  tab.offsets.assign(span + 1, 0);
-  for (uint64_t i : by_post)
-    ++tab.offsets[pre[static_cast<std::size_t>(c.pre[i])] - tab.pre_lo + 1];
-  for (uint64_t s = 0; s < span; ++s) tab.offsets[s + 1] += tab.offsets[s];
-  std::vector<uint64_t> fill(tab.offsets.begin(), tab.offsets.end() - 1);
   const bool hw = !c.weights.empty(), hd = !c.delays.empty();
-  tab.targets.resize(mine);
-  if (hw) tab.weights.resize(mine);
-  if (hd) tab.delays.resize(mine);
-  for (uint64_t i : by_post) {
-    const uint64_t pos = fill[pre[static_cast<std::size_t>(c.pre[i])] - tab.pre_lo]++;
-    tab.targets[pos] = local[static_cast<std::size_t>(c.post[i])];
-    if (hw) tab.weights[pos] = c.weights[i];
+  std::vector<uint64_t> keys;
+  // Sized once the rows are counted: scatter_rows calls put only after that.
+  auto put = [&](std::size_t i, uint64_t p) {
+    if (tab.targets.size() != keys.size()) {
+      tab.targets.resize(keys.size());
+      if (hw) tab.weights.resize(keys.size());
+      if (hd) tab.delays.resize(keys.size());
+    }
+    if (hw) tab.weights[p] = c.weights[i];
     if (hd) {
       const double steps = std::round(c.delays[i] / dt);
       if (!(steps < 2147483648.0))
         throw model_error(field + ".connector.delay[" + std::to_string(i) + "]",
                           "delay " + fmt(c.delays[i]) + " ms exceeds 2^31 time steps");
-      tab.delays[pos] = static_cast<uint32_t>(std::max(1.0, steps));
+      tab.delays[p] = static_cast<uint32_t>(std::max(1.0, steps));
     }
-  }
+  };
+  scatter_rows(c, pre, local, tab.pre_lo, span, tab.offsets, keys, put);
+  std::vector<double> ws;
+  std::vector<uint32_t> ds;
+  sort_rows(tab.offsets, keys, [&](uint64_t b, uint64_t e, const std::vector<uint64_t>& k) {
+    if (hw) permute_row(tab.weights, b, e, k, ws);
+    if (hd) permute_row(tab.delays, b, e, k, ds);
+  });
+  tab.targets.resize(keys.size());
+  for (std::size_t p = 0; p < keys.size(); ++p) tab.targets[p] = local[keys[p] >> 32];
   if (hd) {
     for (uint32_t x : tab.delays) {
       tab.min_delay = std::min(tab.min_delay, x);
       tab.max_delay = std::max(tab.max_delay, x);
     }
-  } else if (mine > 0) {
+  } else if (!keys.empty()) {
     tab.min_delay = tab.max_delay = tab.delay;
   }
   tab.contiguous_rows = true;
@@ -75,6 +127,24 @@ void fill_from_arrays(const connector& c, const std::vector<uint64_t>& pre,
         tab.contiguous_rows = false;
         break;
       }
+}
+
+std::vector<uint64_t> from_arrays_columns(const connector& c, const std::vector<uint64_t>& pre,
+                                          const std::vector<uint64_t>& post,
+                                          const gid_layout& layout, const vp_state& st, int vp,
+                                          int n_vp, uint64_t pre_lo, uint64_t pre_hi) {
+  const std::vector<uint32_t> local = owned_positions(post, layout, st, vp, n_vp);
+  std::vector<uint64_t> offsets, keys, cols;
+  scatter_rows(c, pre, local, pre_lo, pre_hi - pre_lo, offsets, keys,
+               [&](std::size_t i, uint64_t p) {
+                 if (cols.size() != keys.size()) cols.resize(keys.size());
+                 cols[p] = i;
+               });
+  std::vector<uint64_t> scratch;
+  sort_rows(offsets, keys, [&](uint64_t b, uint64_t e, const std::vector<uint64_t>& k) {
+    permute_row(cols, b, e, k, scratch);
+  });
+  return cols;
 }
 
 }  // namespace myelin::detail

@@ -37,6 +37,9 @@ using namespace detail;
 simulation::simulation(const network& net, run_options options)
     : simulation(std::make_unique<impl>(net, std::move(options), nullptr)) {}
 
+simulation::simulation(network&& net, run_options options)
+    : simulation(std::make_unique<impl>(std::move(net), std::move(options), nullptr)) {}
+
 simulation::simulation(std::unique_ptr<impl> built) : impl_(std::move(built)) {
   // What cannot fit is refused from the description, before anything is allocated.
   const engine& e = impl_->eng;

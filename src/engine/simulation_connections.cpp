@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "construct/builder.hpp"
+#include "construct/from_arrays.hpp"
 #include "engine/bytes.hpp"
 #include "engine/simulation_impl.hpp"
 #include "model/catalogue.hpp"
@@ -27,15 +28,31 @@ std::size_t projection_index(const engine& m, const std::string& label) {
   throw model_error("projections", "no projection labelled '" + label + "'");
 }
 
-// One connection of this rank: its ends (gids) and where it lives.
-struct entry {
+// One connection: its ends (gids), weight and delay, and its index in FromArrays'
+// columns (no_column for other connectors).
+constexpr uint64_t no_column = UINT64_MAX;
+struct located {
   connection_data c;
+  uint64_t column;
+};
+
+// One connection of this rank and where it lives.
+struct entry {
+  located l;
   uint32_t vp, table;
   uint64_t pos;
 };
 
 // This rank's connections of projection j, VP by VP, row by row.
-std::vector<entry> local_entries(const engine& m, std::size_t j) {
+std::vector<entry> local_entries(const network& model, const engine& m, std::size_t j) {
+  const myelin::projection& described = model.projections[j];
+  const bool arrays = connector_kind_of(described.conn.type) == connector_kind::from_arrays;
+  std::vector<uint64_t> pre, post;
+  if (arrays) {
+    const std::string f = "projections[" + std::to_string(j) + "]";
+    pre = resolve(m.net, m.layout, described.pre, f + ".pre");
+    post = resolve(m.net, m.layout, described.post, f + ".post");
+  }
   std::vector<entry> out;
   for (std::size_t v = 0; v < m.vps.size(); ++v) {
     const vp_state& vp = m.vps[v];
@@ -45,11 +62,17 @@ std::vector<entry> local_entries(const engine& m, std::size_t j) {
     for (std::size_t ti = 0; ti < vp.tables.size(); ++ti) {
       const projection_table& t = vp.tables[ti];
       if (t.projection != j) continue;
+      std::vector<uint64_t> cols;
+      if (arrays && t.size() > 0)
+        cols = from_arrays_columns(described.conn, pre, post, m.layout, vp, vp.vp, m.n_vp, t.pre_lo,
+                                   t.pre_hi);
+      if (cols.size() != t.size()) cols.clear();
       for (uint64_t s = 0; s + 1 < t.offsets.size(); ++s)
         for (uint64_t k = t.offsets[s]; k < t.offsets[s + 1]; ++k)
           out.push_back(
-              {{t.pre_lo + s, gid_of[t.targets[k]], t.weights.empty() ? t.weight : t.weights[k],
-                (t.delays.empty() ? t.delay : t.delays[k]) * m.net.dt},
+              {{{t.pre_lo + s, gid_of[t.targets[k]], t.weights.empty() ? t.weight : t.weights[k],
+                 (t.delays.empty() ? t.delay : t.delays[k]) * m.net.dt},
+                cols.empty() ? no_column : cols[k]},
                static_cast<uint32_t>(v),
                static_cast<uint32_t>(ti),
                k});
@@ -58,58 +81,39 @@ std::vector<entry> local_entries(const engine& m, std::size_t j) {
   return out;
 }
 
-// order[r]: the index in `all` (every connection of projection j, gathered rank by rank,
-// each rank's VP by VP and row by row) of the r-th connection of connections().
-std::vector<uint64_t> connection_order(const network& described, const engine& m, std::size_t j,
-                                       const std::vector<connection_data>& all) {
+// order[r]: the index in `all` (every connection of the projection, gathered rank by
+// rank, each rank's VP by VP and row by row) of the r-th connection of connections():
+// FromArrays' in column order, the others by (post, pre).
+std::vector<uint64_t> connection_order(const std::vector<located>& all) {
   std::vector<uint64_t> order(all.size());
-  std::iota(order.begin(), order.end(), 0);
-  auto by_pre_post = [&](uint64_t a, uint64_t b) {
-    return all[a].pre != all[b].pre ? all[a].pre < all[b].pre : all[a].post < all[b].post;
-  };
-  const projection& pr = described.projections[j];
-  if (connector_kind_of(pr.conn.type) == connector_kind::from_arrays &&
-      pr.conn.pre.size() == all.size()) {
-    // The tables keep the columns' order among connections of one (pre, post) pair (one
-    // VP holds them all, and its construction sorts stably), so the k-th connection of
-    // the tables in (pre, post) order is the k-th of the columns in that order.
-    const std::string f = "projections[" + std::to_string(j) + "]";
-    const auto pre = resolve(m.net, m.layout, pr.pre, f + ".pre");
-    const auto post = resolve(m.net, m.layout, pr.post, f + ".post");
-    std::vector<uint64_t> cols(all.size());
-    std::iota(cols.begin(), cols.end(), 0);
-    const auto& c = pr.conn;
-    std::stable_sort(cols.begin(), cols.end(), [&](uint64_t a, uint64_t b) {
-      const uint64_t pa = pre[static_cast<std::size_t>(c.pre[a])];
-      const uint64_t pb = pre[static_cast<std::size_t>(c.pre[b])];
-      if (pa != pb) return pa < pb;
-      return post[static_cast<std::size_t>(c.post[a])] < post[static_cast<std::size_t>(c.post[b])];
-    });
-    std::stable_sort(order.begin(), order.end(), by_pre_post);
-    std::vector<uint64_t> out(all.size());
-    for (std::size_t r = 0; r < cols.size(); ++r) out[cols[r]] = order[r];
-    return out;
+  bool columns = !all.empty();
+  for (std::size_t i = 0; i < all.size() && columns; ++i) columns = all[i].column < all.size();
+  if (columns) {
+    for (std::size_t i = 0; i < all.size(); ++i) order[all[i].column] = i;
+    return order;
   }
+  std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](uint64_t a, uint64_t b) {
-    return all[a].post != all[b].post ? all[a].post < all[b].post : all[a].pre < all[b].pre;
+    const connection_data &x = all[a].c, &y = all[b].c;
+    return x.post != y.post ? x.post < y.post : x.pre < y.pre;
   });
   return order;
 }
 
 // Every rank's connections on rank 0 (empty elsewhere), rank by rank; `chunks` (rank 0)
 // gets the index of each rank's first connection.
-std::vector<connection_data> gather_connections(const engine& m, const std::vector<entry>& mine,
-                                                std::vector<uint64_t>* chunks = nullptr) {
-  std::vector<connection_data> out;
+std::vector<located> gather_connections(const engine& m, const std::vector<entry>& mine,
+                                        std::vector<uint64_t>* chunks = nullptr) {
+  std::vector<located> out;
   out.reserve(mine.size());
-  for (const entry& e : mine) out.push_back(e.c);
+  for (const entry& e : mine) out.push_back(e.l);
   if (chunks) chunks->assign(1, 0);
   if (m.n_ranks == 1) return out;
   std::vector<char> bytes;
   put(bytes, out.data(), out.size());
   out.clear();
   for (const auto& b : m.dist->gather(bytes)) {
-    const std::size_t n = b.size() / sizeof(connection_data);
+    const std::size_t n = b.size() / sizeof(located);
     const std::size_t at = out.size();
     out.resize(at + n);
     if (n) std::memcpy(out.data() + at, b.data(), b.size());
@@ -123,11 +127,12 @@ std::vector<connection_data> gather_connections(const engine& m, const std::vect
 std::vector<connection_data> simulation::connections(const std::string& projection) const {
   const engine& m = impl_->eng;
   const std::size_t j = projection_index(m, projection);
-  const std::vector<connection_data> all = gather_connections(m, local_entries(m, j));
+  const std::vector<located> all =
+      gather_connections(m, local_entries(impl_->described, impl_->eng, j));
   if (m.rank != 0) return {};
-  const std::vector<uint64_t> order = connection_order(impl_->described, m, j, all);
+  const std::vector<uint64_t> order = connection_order(all);
   std::vector<connection_data> out(all.size());
-  for (std::size_t r = 0; r < order.size(); ++r) out[r] = all[order[r]];
+  for (std::size_t r = 0; r < order.size(); ++r) out[r] = all[order[r]].c;
   return out;
 }
 
@@ -160,16 +165,16 @@ void simulation::set_connection_param(const std::string& projection, const std::
       applied[r] = steps;
     }
   }
-  std::vector<entry> mine = local_entries(m, j);
+  std::vector<entry> mine = local_entries(impl_->described, impl_->eng, j);
   std::vector<uint64_t> chunks;
-  const std::vector<connection_data> all = gather_connections(m, mine, &chunks);
+  const std::vector<located> all = gather_connections(m, mine, &chunks);
   // Rank 0 knows the order; every rank learns it and the start of its own share.
   std::string plan;
   if (m.rank == 0) {
     if (values.size() != all.size())
       plan.assign(1, '!').append(std::to_string(all.size()));  // (GCC 12: -Wrestrict on "!" + s)
     else {
-      const std::vector<uint64_t> order = connection_order(impl_->described, m, j, all);
+      const std::vector<uint64_t> order = connection_order(all);
       plan.resize((chunks.size() + order.size()) * sizeof(uint64_t));
       std::memcpy(plan.data(), chunks.data(), chunks.size() * sizeof(uint64_t));
       std::memcpy(plan.data() + chunks.size() * sizeof(uint64_t), order.data(),

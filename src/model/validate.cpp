@@ -272,10 +272,16 @@ void check_weight_delay(const network& net, const projection& pr, const std::str
     if (row.size() >= 4) check_range(row[3], dr, fr + "[3]");
   }
   // FromArrays' columns (their lengths and indices: check_from_arrays).
-  for (std::size_t i = 0; i < pr.conn.weights.size(); ++i)
-    check_range(pr.conn.weights[i], wr, f + ".connector.weight[" + std::to_string(i) + "]");
-  for (std::size_t i = 0; i < pr.conn.delays.size(); ++i)
-    check_range(pr.conn.delays[i], dr, f + ".connector.delay[" + std::to_string(i) + "]");
+  // (10^7 entries: the field's name is made only for the one that fails.)
+  auto check_column = [](const std::vector<double>& v, const range& r, const std::string& name) {
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      const double x = v[i];
+      if (std::isfinite(x) && (r.lo_open ? x > r.lo : x >= r.lo) && x <= r.hi) continue;
+      check_range(x, r, name + "[" + std::to_string(i) + "]");
+    }
+  };
+  check_column(pr.conn.weights, wr, f + ".connector.weight");
+  check_column(pr.conn.delays, dr, f + ".connector.delay");
   (void)layout;
 }
 
