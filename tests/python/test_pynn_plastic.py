@@ -74,3 +74,21 @@ def test_stdp_pre_before_post_potentiates_and_post_before_pre_depresses():
     assert w[0] > 0.1 + 0.002
     assert w[1] < 0.1 - 0.002
     assert np.all((w >= 0.0) & (w <= 0.2))
+
+
+def test_reset_restores_the_initial_stdp_weights():
+    needs("STDPMechanism")
+    pre = sim.Population(1, sim.SpikeSourceArray(spike_times=[10.0, 30.0, 50.0, 70.0]))
+    post = sim.Population(1, sim.IF_curr_exp(i_offset=1.0))  # fires regularly
+    stdp = sim.STDPMechanism(
+        timing_dependence=sim.SpikePairRule(A_plus=0.05, A_minus=0.05),
+        weight_dependence=sim.AdditiveWeightDependence(w_min=0.0, w_max=1.0),
+        weight=0.3, delay=1.0)
+    prj = sim.Projection(pre, post, sim.AllToAllConnector(), stdp)
+    sim.run(100.0)
+    learned = prj.get("weight", format="list", with_address=False)[0]
+    assert abs(learned - 0.3) > 1e-4
+    sim.reset()
+    assert prj.get("weight", format="list", with_address=False)[0] == 0.3
+    sim.run(100.0)  # the same run again learns the same weight
+    assert prj.get("weight", format="list", with_address=False)[0] == learned

@@ -81,7 +81,8 @@ class MyelinCurrentSource(StandardCurrentSource):
 
     # --- targets ----------------------------------------------------------------
     def inject_into(self, cells):
-        __doc__ = StandardCurrentSource.inject_into.__doc__  # noqa: F841
+        """Inject this current into a Population, PopulationView, Assembly or list of IDs
+        (local, injectable cells only)."""
         if isinstance(cells, (list, tuple)) or (isinstance(cells, np.ndarray)):
             groups = {}
             for cell in cells:

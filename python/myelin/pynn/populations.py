@@ -7,7 +7,7 @@ changes made after that are forwarded to it at once.
 
 import numpy as np
 from pyNN import common, errors
-from pyNN.parameters import ParameterSpace, Sequence, simplify
+from pyNN.parameters import ParameterSpace, simplify
 from pyNN.standardmodels import StandardCellType
 
 from . import simulator

@@ -10,7 +10,6 @@ populations; weights and delays changed later go through
 import numpy as np
 from pyNN import common, errors
 from pyNN.space import Space
-from pyNN.standardmodels import StandardSynapseType
 
 from . import simulator
 from .synapses import StaticSynapse
@@ -162,40 +161,41 @@ class Projection(common.Projection):
 
     # --- attribute access ---------------------------------------------------------
     def _attribute(self, name):
-        """Current values of a native attribute, one per connection."""
+        """Current values of a native attribute, one per connection (weights as the
+        engine holds them now, e.g. changed by STDP; the description keeps the values
+        given by the user, which reset() restores)."""
         self._consolidate()
         if name == "presynaptic_index":
             return self._pre
         if name == "postsynaptic_index":
             return self._post
-        sim = simulator.state.sim
-        if sim is not None and name in ("weight", "delay") and self._engine_parts:
-            values = self._values[name]
-            for part in self._engine_parts:
-                values[part["order"]] = sim.connections(part["label"])[name]
         if name not in self._values:
             raise errors.NonExistentParameterError(name, self.synapse_type.__class__.__name__,
                                                    self.synapse_type.get_parameter_names())
+        sim = simulator.state.sim
+        if sim is not None and name in ("weight", "delay") and self._engine_parts:
+            values = self._values[name].copy()
+            for part in self._engine_parts:
+                values[part["order"]] = sim.connections(part["label"])[name]
+            return values
         return self._values[name]
 
     def _set_values(self, name, which, values):
         """Set native attribute `name` of the connections `which`; forward to the engine."""
         self._consolidate()
-        if name not in self._values:
-            raise errors.NonExistentParameterError(name, self.synapse_type.__class__.__name__,
-                                                   self.synapse_type.get_parameter_names())
-        if name in ("weight", "delay"):
-            self._attribute(name)  # fetch plastic weights first
+        current = self._attribute(name).copy()
+        current[which] = values
         self._values[name][which] = values
         sim = simulator.state.sim
         if sim is None:
             return
-        if name not in ("weight", "delay") and sim.time == 0:
-            simulator.state.sim = None  # synapse parameters group connections: rebuild
-            return
+        if name not in ("weight", "delay"):
+            if sim.time == 0:
+                simulator.state.sim = None  # synapse parameters group connections: rebuild
+                return
         for part in self._engine_parts:
             try:
-                sim.set_connection_param(part["label"], name, self._values[name][part["order"]])
+                sim.set_connection_param(part["label"], name, current[part["order"]])
             except ValueError as exc:
                 raise errors.InvalidParameterValueError(str(exc)) from exc
 

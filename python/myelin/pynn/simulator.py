@@ -11,7 +11,6 @@ t = 0 (PyNN semantics: state back to initial values, network kept).
 import logging
 import warnings
 
-import numpy as np
 from pyNN import common, errors
 
 from .. import _core
