@@ -157,3 +157,20 @@ def test_recorded_noise_is_the_injected_current():
     decay = math.exp(-0.1 / 10.0)
     predicted = -65.0 + (v[:-1] + 65.0 - 10.0 * i[:-1]) * decay + 10.0 * i[:-1]
     assert np.allclose(v[1:], predicted, atol=1e-6)
+
+
+def test_assembly_to_view_connections_reach_the_right_cells():
+    a = sim.Population(2, sim.SpikeSourceArray(spike_times=[Sequence([]), Sequence([5.0])]))
+    b = sim.Population(3, sim.SpikeSourceArray(spike_times=[]))
+    post = sim.Population(6, sim.IF_curr_exp())
+    view = post[3:6]  # view index 1 -> cell 4
+    # assembly index 1 is a[1] (the only source that fires); FromList (pre, post) in
+    # assembly and view indices
+    prj = sim.Projection(a + b, view, sim.FromListConnector([(1, 1, 2.0, 1.0), (3, 0, 2.0, 1.0)]),
+                         sim.StaticSynapse())
+    assert sorted(prj.get("weight", format="list")) == [(1, 1, 2.0), (3, 0, 2.0)]
+    post.record("v")
+    sim.run(20.0)
+    v = post.get_data().segments[0].filter(name="v")[0].magnitude
+    moved = np.abs(v[-1] + 65.0) > 1e-6
+    assert list(np.nonzero(moved)[0]) == [4]
