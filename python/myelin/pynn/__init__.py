@@ -17,6 +17,7 @@ from pyNN.space import Space  # noqa: F401
 from pyNN.standardmodels import StandardCellType, StandardCurrentSource  # noqa: F401
 from pyNN.standardmodels import build_translations  # noqa: F401
 
+from .. import _core
 from . import simulator
 from .cells import *  # noqa: F401,F403
 from .electrodes import *  # noqa: F401,F403
@@ -50,7 +51,7 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     state.max_delay = max_delay
     state.threads = int(extra_params.get("threads", 1))
     state.seed = int(extra_params.get("rng_seed", extra_params.get("seed", 1)))
-    state.mpi_rank = int(extra_params.get("rank", 0))
+    state.mpi_rank = int(extra_params.get("rank", _core.mpi_rank()))
     state.num_processes = int(extra_params.get("num_processes", 1))
     return rank()
 

@@ -83,8 +83,10 @@ class Population(common.Population):
         first = state.id_counter
         self.all_cells = np.array([simulator.ID(i) for i in range(first, first + self.size)],
                                   dtype=simulator.ID)
+        # PyNN's local cells: all of them (the engine distributes cells over MPI ranks
+        # itself), except under PyNN's fake MPI (setup(rank=..., num_processes=...))
         self._mask_local = (np.arange(first, first + self.size) % state.num_processes
-                            == state.mpi_rank)
+                            == state.mpi_rank % state.num_processes)
         if isinstance(self.celltype, StandardCellType):
             parameter_space = self.celltype.native_parameters
         else:

@@ -176,7 +176,9 @@ class Projection(common.Projection):
         if sim is not None and name in ("weight", "delay") and self._engine_parts:
             values = self._values[name].copy()
             for part in self._engine_parts:
-                values[part["order"]] = sim.connections(part["label"])[name]
+                engine = sim.connections(part["label"])[name]  # collective under MPI
+                if engine.size == part["order"].size:  # complete on MPI rank 0 only
+                    values[part["order"]] = engine
             return values
         return self._values[name]
 
