@@ -129,6 +129,8 @@ def test_errors_have_pynn_types():
         sim.Projection(src, p, sim.AllToAllConnector(), sim.StaticSynapse(weight=-0.1))
     with pytest.raises(errors.RecordingError):
         src.record("v")
+    sim.run(1.0)  # the refused projection is not part of the network
+    assert len(sim.state.projections) == 0
 
 
 def test_ids_are_global_and_consecutive():

@@ -96,9 +96,9 @@ class Projection(common.Projection):
         self._post = np.zeros(0, dtype=np.int64)
         self._values = {name: np.zeros(0) for name in self.synapse_type.get_native_names()}
         self._engine_parts = []
-        self._engine_label = "j%d" % len(state.projections)
-        state.projections.append(self)
         connector.connect(self)
+        self._engine_label = "j%d" % len(state.projections)
+        state.projections.append(self)  # only a projection whose connector succeeded
         self._consolidate()
 
     # --- collecting connections -------------------------------------------------
