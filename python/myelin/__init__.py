@@ -14,13 +14,15 @@ segments::
 Errors: myelin.ModelError (a ValueError) for an invalid model or argument, naming the
 JSON path of the field (its ``field`` attribute); myelin.Error (a RuntimeError) for
 other engine failures. The compiled engine is myelin._core; the PyNN backend is
-myelin.pynn. docs/python.md describes the package.
+myelin.pynn. Batches of runs (sweeps, trials): myelin.run_batch. docs/python.md
+describes the package.
 """
 
 from myelin._core import Error, ModelError, built_with_mpi, cell_types, version
+from myelin.batch import run_batch
 from myelin.simulation import Simulation, load_model
 
 __version__ = version()
 
-__all__ = ["Simulation", "load_model", "ModelError", "Error", "cell_types", "version",
-           "built_with_mpi"]
+__all__ = ["Simulation", "load_model", "run_batch", "ModelError", "Error", "cell_types",
+           "version", "built_with_mpi"]

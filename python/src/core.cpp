@@ -249,6 +249,7 @@ order of connections(projection). Delays may not fall below min_delay.)");
       py::arg("dir"),
       "Writes spikes.h5, traces.h5 and summary.json (as `myelin run -o dir`) atomically.");
   bind_results(cls);
+  bind_batch(m);
 
   m.def(
       "cell_types",

@@ -37,5 +37,7 @@ struct py_simulation {
 
 /// Registers the results methods (spikes, traces, connections, summary, spike_counts).
 void bind_results(py::class_<py_simulation>& cls);
+/// Registers run_batch (core_batch.cpp).
+void bind_batch(py::module_& m);
 
 }  // namespace myelin::python

@@ -1,7 +1,8 @@
 // FromArrays' construction (from_arrays.hpp). The columns may hold 10^7 connections:
 // they are read in order, each connection written once to its row (a counting sort by
 // source), and each row then sorted by post position on its own (rows are short and
-// stay in cache). No random reads of the columns.
+// stay in cache; rows already in order, as from columns sorted by pre or post, are not
+// sorted). No random reads of the columns.
 
 #include "construct/from_arrays.hpp"
 
@@ -86,38 +87,70 @@ void fill_from_arrays(const connector& c, const std::vector<uint64_t>& pre,
   const std::vector<uint32_t> local = owned_positions(post, layout, st, vp, n_vp);
   const uint64_t span = tab.pre_hi - tab.pre_lo;
   const bool hw = !c.weights.empty(), hd = !c.delays.empty();
-  std::vector<uint64_t> keys;
-  // Sized once the rows are counted: scatter_rows calls put only after that.
-  auto put = [&](std::size_t i, uint64_t p) {
-    if (tab.targets.size() != keys.size()) {
-      tab.targets.resize(keys.size());
-      if (hw) tab.weights.resize(keys.size());
-      if (hd) tab.delays.resize(keys.size());
-    }
-    if (hw) tab.weights[p] = c.weights[i];
-    if (hd) {
-      const double steps = std::round(c.delays[i] / dt);
-      if (!(steps < 2147483648.0))
-        throw model_error(field + ".connector.delay[" + std::to_string(i) + "]",
-                          "delay " + fmt(c.delays[i]) + " ms exceeds 2^31 time steps");
-      tab.delays[p] = static_cast<uint32_t>(std::max(1.0, steps));
-    }
+  const std::size_t n = c.pre.size();
+  // Rows by source (counting sort): one 16-byte record per connection, written to its
+  // row's next place (one write stream per row, not one per column).
+  tab.offsets.assign(span + 1, 0);
+  for (std::size_t i = 0; i < n; ++i)
+    if (local[static_cast<std::size_t>(c.post[i])] != UINT32_MAX)
+      ++tab.offsets[pre[static_cast<std::size_t>(c.pre[i])] - tab.pre_lo + 1];
+  for (uint64_t s = 0; s < span; ++s) tab.offsets[s + 1] += tab.offsets[s];
+  struct record {
+    uint32_t k;      // post position
+    uint32_t delay;  // [steps]
+    double weight;
   };
-  scatter_rows(c, pre, local, tab.pre_lo, span, tab.offsets, keys, put);
-  std::vector<double> ws;
-  std::vector<uint32_t> ds;
-  sort_rows(tab.offsets, keys, [&](uint64_t b, uint64_t e, const std::vector<uint64_t>& k) {
-    if (hw) permute_row(tab.weights, b, e, k, ws);
-    if (hd) permute_row(tab.delays, b, e, k, ds);
-  });
-  tab.targets.resize(keys.size());
-  for (std::size_t p = 0; p < keys.size(); ++p) tab.targets[p] = local[keys[p] >> 32];
+  std::vector<record> recs(tab.offsets.back());
+  {
+    std::vector<uint64_t> fill(tab.offsets.begin(), tab.offsets.end() - 1);
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto k = static_cast<std::size_t>(c.post[i]);
+      if (local[k] == UINT32_MAX) continue;
+      record r{static_cast<uint32_t>(k), 0, hw ? c.weights[i] : 0.0};
+      if (hd) {
+        const double steps = std::round(c.delays[i] / dt);
+        if (!(steps < 2147483648.0))
+          throw model_error(field + ".connector.delay[" + std::to_string(i) + "]",
+                            "delay " + fmt(c.delays[i]) + " ms exceeds 2^31 time steps");
+        r.delay = static_cast<uint32_t>(std::max(1.0, steps));
+      }
+      recs[fill[pre[static_cast<std::size_t>(c.pre[i])] - tab.pre_lo]++] = r;
+    }
+  }
+  // Each row by post position, column order kept among equals (stable): the order
+  // from_arrays_columns reproduces.
+  // (An unsorted row: its keys k << 32 | place sorted as integers, then the records
+  // moved; the scratch vectors are reused from row to row.)
+  auto by_k = [](const record& a, const record& b) { return a.k < b.k; };
+  std::vector<uint64_t> keys;
+  std::vector<record> moved;
+  for (uint64_t s = 0; s < span; ++s) {
+    const auto b = recs.begin() + static_cast<std::ptrdiff_t>(tab.offsets[s]);
+    const auto e = recs.begin() + static_cast<std::ptrdiff_t>(tab.offsets[s + 1]);
+    if (std::is_sorted(b, e, by_k)) continue;
+    keys.clear();
+    for (auto r = b; r != e; ++r)
+      keys.push_back(uint64_t{r->k} << 32 | static_cast<uint64_t>(r - b));
+    std::sort(keys.begin(), keys.end());
+    moved.assign(b, e);
+    for (std::size_t q = 0; q < keys.size(); ++q)
+      b[static_cast<std::ptrdiff_t>(q)] = moved[keys[q] & 0xffffffffu];
+  }
+  const std::size_t mine = recs.size();
+  tab.targets.resize(mine);
+  if (hw) tab.weights.resize(mine);
+  if (hd) tab.delays.resize(mine);
+  for (std::size_t p = 0; p < mine; ++p) {
+    tab.targets[p] = local[recs[p].k];
+    if (hw) tab.weights[p] = recs[p].weight;
+    if (hd) tab.delays[p] = recs[p].delay;
+  }
   if (hd) {
     for (uint32_t x : tab.delays) {
       tab.min_delay = std::min(tab.min_delay, x);
       tab.max_delay = std::max(tab.max_delay, x);
     }
-  } else if (!keys.empty()) {
+  } else if (mine > 0) {
     tab.min_delay = tab.max_delay = tab.delay;
   }
   tab.contiguous_rows = true;

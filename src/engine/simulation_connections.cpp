@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <numeric>
+#include <optional>
 
 #include "construct/builder.hpp"
 #include "construct/from_arrays.hpp"
@@ -100,6 +101,43 @@ std::vector<uint64_t> connection_order(const std::vector<located>& all) {
   return order;
 }
 
+// One process's FromArrays connections written straight to their column's place (no
+// list of located entries: 10^7 connections); nullopt for other connectors, or when
+// the tables do not hold the columns' connections.
+std::optional<std::vector<connection_data>> from_arrays_in_column_order(const network& model,
+                                                                        const engine& m,
+                                                                        std::size_t j) {
+  const myelin::projection& described = model.projections[j];
+  if (connector_kind_of(described.conn.type) != connector_kind::from_arrays) return std::nullopt;
+  const std::string f = "projections[" + std::to_string(j) + "]";
+  const auto pre = resolve(m.net, m.layout, described.pre, f + ".pre");
+  const auto post = resolve(m.net, m.layout, described.post, f + ".post");
+  const std::size_t n = described.conn.pre.size();
+  std::vector<connection_data> out(n);
+  std::size_t filled = 0;
+  for (const vp_state& vp : m.vps) {
+    std::vector<uint64_t> gid_of(vp.n_cells);  // VP-local index -> gid
+    for (const auto& g : vp.groups)
+      for (std::size_t c = 0; c < g.cells->size(); ++c) gid_of[g.offset + c] = g.cells->gids()[c];
+    for (const projection_table& t : vp.tables) {
+      if (t.projection != j || t.size() == 0) continue;
+      const auto cols = from_arrays_columns(described.conn, pre, post, m.layout, vp, vp.vp, m.n_vp,
+                                            t.pre_lo, t.pre_hi);
+      if (cols.size() != t.size()) return std::nullopt;
+      for (uint64_t s = 0; s + 1 < t.offsets.size(); ++s)
+        for (uint64_t k = t.offsets[s]; k < t.offsets[s + 1]; ++k) {
+          if (cols[k] >= n) return std::nullopt;
+          out[cols[k]] = {t.pre_lo + s, gid_of[t.targets[k]],
+                          t.weights.empty() ? t.weight : t.weights[k],
+                          (t.delays.empty() ? t.delay : t.delays[k]) * m.net.dt};
+          ++filled;
+        }
+    }
+  }
+  if (filled != n) return std::nullopt;
+  return out;
+}
+
 // Every rank's connections on rank 0 (empty elsewhere), rank by rank; `chunks` (rank 0)
 // gets the index of each rank's first connection.
 std::vector<located> gather_connections(const engine& m, const std::vector<entry>& mine,
@@ -127,6 +165,8 @@ std::vector<located> gather_connections(const engine& m, const std::vector<entry
 std::vector<connection_data> simulation::connections(const std::string& projection) const {
   const engine& m = impl_->eng;
   const std::size_t j = projection_index(m, projection);
+  if (m.n_ranks == 1)
+    if (auto direct = from_arrays_in_column_order(impl_->described, m, j)) return *direct;
   const std::vector<located> all =
       gather_connections(m, local_entries(impl_->described, impl_->eng, j));
   if (m.rank != 0) return {};

@@ -173,15 +173,15 @@ def test_run_releases_the_gil():
     t = threading.Thread(target=count)
     t.start()
     t0 = time.monotonic()
-    sim.run(1000.0)
+    sim.run(2000.0)
     t1 = time.monotonic()
     stop.set()
     t.join()
     assert t1 - t0 > 0.2  # long enough to tell
     during = [x for x in ticks if t0 < x < t1]
-    # Held GIL: no tick at all while run() works (the thread cannot run); released:
-    # a tick every ~5 ms (at least 1 in 10 even on a loaded machine).
-    assert len(during) >= max(10, 0.1 * (t1 - t0) / 0.005), (len(during), t1 - t0)
+    # Held GIL: at most the tick before run() took it (measured: 1); released: a tick
+    # every ~5 ms (~100 in 0.5 s; 5 leaves room for a loaded machine).
+    assert len(during) >= 5, (len(during), t1 - t0)
 
 
 MPI_SCRIPT = r"""
