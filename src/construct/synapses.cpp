@@ -67,7 +67,7 @@ void setup_synapses(const network& net, const projection& pr, const std::string&
                           " ms, a spike would pair with postsynaptic spikes after its delivery");
   if (tab.weights.empty()) tab.weights.assign(tab.targets.size(), tab.weight);
   tab.rows.assign(span, row_state{0.0, 1.0, -1});  // a = K+ = 0
-  tab.post.assign(st.n_cells, post_history{});  // synapses join at their first spike
+  tab.post.assign(st.n_cells, post_history{});     // synapses join at their first spike
   st.stdp_tables.push_back(static_cast<uint32_t>(st.tables.size()));
 }
 

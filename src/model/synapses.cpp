@@ -93,7 +93,8 @@ double synapse_param(const std::string& type, const std::map<std::string, double
   throw internal_error("synapse parameter '" + name + "' is not in the catalogue for " + type);
 }
 
-void check_synapse(const synapse_spec& s, const std::string& field) {
+void check_synapse(const projection& pr, double dt, const std::string& field) {
+  const synapse_spec& s = *pr.synapse;
   const std::string f = field + ".synapse";
   check_component(s.type, s.params, synapse_types, f, "synapse type");
   const bool stdp = s.type == "STDPMechanism";
@@ -120,6 +121,14 @@ void check_synapse(const synapse_spec& s, const std::string& field) {
   } else if (stdp) {
     const double x = p(s.type, s.params, "dendritic_delay_fraction");
     check_range(x, x >= 0 && x <= 1, f + ".dendritic_delay_fraction", "in [0, 1]");
+    if (const double* d = std::get_if<double>(&pr.delay))
+      if ((1.0 - 2.0 * x) * std::round(*d / dt) >= 1.0 - 1e-9)
+        throw model_error(f + ".dendritic_delay_fraction",
+                          "must be >= 0.5 here, or (1 - 2 f) delay must stay below one time "
+                          "step: with f = " +
+                              fmt(x) + " and a delay of " + fmt(*d) +
+                              " ms, a spike would pair with postsynaptic spikes after its "
+                              "delivery");
     const auto& td = s.timing_dependence;
     const auto& wd = s.weight_dependence;
     check_component(td.type, td.params, timing_types, f + ".timing_dependence",

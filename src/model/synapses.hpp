@@ -14,8 +14,10 @@ synapse_spec synapse_from_json(const nlohmann::json& j, const std::string& path)
 nlohmann::json synapse_to_json(const synapse_spec& s);
 
 /// Throws model_error naming `field` + ".synapse..." for an unknown type, component or
-/// parameter, or a value out of its range.
-void check_synapse(const synapse_spec& s, const std::string& field);
+/// parameter, a value out of its range, or (a scalar delay) an STDP dendritic delay
+/// fraction that needs postsynaptic spikes from after the delivery (the builder checks
+/// drawn delays).
+void check_synapse(const projection& pr, double dt, const std::string& field);
 
 /// The value of parameter `name` of `c` (a synapse type or component): given, or the
 /// catalogue's default.

@@ -385,7 +385,7 @@ void check_projection(const network& net, const gid_layout& layout, const projec
   }
   check_from_arrays(pr, kind == ck::from_arrays, n_pre, n_post, f);
   check_weight_delay(net, pr, f, layout);
-  if (pr.synapse) check_synapse(*pr.synapse, f);
+  if (pr.synapse) check_synapse(pr, net.dt, f);
 }
 
 void check_stimulus(const network& net, const gid_layout& layout, const stimulus& s,

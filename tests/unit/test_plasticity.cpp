@@ -215,21 +215,25 @@ TEST(plasticity, stdp_dendritic_fraction_decides_the_order) {
 }
 
 TEST(plasticity, stdp_refuses_fractions_that_need_future_spikes) {
-  network net;
-  net.populations = {train("pre", {1.0}), integrator("post", 1)};
-  projection p = make_projection("stdp", "pre", "post", {.type = "OneToOne"}, 0.1, 2.0);
-  p.synapse = synapse_spec{"STDPMechanism",
-                           {{"dendritic_delay_fraction", 0.0}},
-                           {"SpikePairRule", {}},
-                           {"AdditiveWeightDependence", {}}};
-  net.projections = {p};
-  try {
-    simulation sim(net, {.threads = 1});
-    FAIL() << "accepted";
-  } catch (const model_error& e) {
-    EXPECT_NE(std::string(e.what()).find("projections[0].synapse.dendritic_delay_fraction"),
-              std::string::npos)
-        << e.what();
+  // Validation refuses a scalar delay, the build a drawn one.
+  for (const value_spec& delay :
+       {value_spec{2.0}, value_spec{distribution{"uniform", {{"low", 1.5}, {"high", 2.5}}}}}) {
+    network net;
+    net.populations = {train("pre", {1.0}), integrator("post", 1)};
+    projection p = make_projection("stdp", "pre", "post", {.type = "OneToOne"}, 0.1, delay);
+    p.synapse = synapse_spec{"STDPMechanism",
+                             {{"dendritic_delay_fraction", 0.0}},
+                             {"SpikePairRule", {}},
+                             {"AdditiveWeightDependence", {}}};
+    net.projections = {p};
+    try {
+      simulation sim(net, {.threads = 1});
+      ADD_FAILURE() << "accepted";
+    } catch (const model_error& e) {
+      EXPECT_NE(std::string(e.what()).find("projections[0].synapse.dendritic_delay_fraction"),
+                std::string::npos)
+          << e.what();
+    }
   }
 }
 
@@ -267,7 +271,8 @@ TEST(plasticity, layout_independent) {
                     {{"dendritic_delay_fraction", 0.75}},
                     {"SpikePairRule", {{"A_plus", 0.05}, {"A_minus", 0.06}}},
                     {"MultiplicativeWeightDependence", {{"w_max", 0.02}}}};
-  net.projections[0].synapse = stdp;  // ee
+  net.projections[0].synapse = stdp;  // ee, with a delay per synapse:
+  net.projections[0].delay = distribution{"uniform", {{"low", 0.1}, {"high", 2.0}}};
   net.projections[1].synapse = synapse_spec{"TsodyksMarkramSynapse", {{"tau_facil", 20.0}}, {}, {}};
   net.projections[2].synapse = synapse_spec{"SimpleStochasticSynapse", {{"p", 0.7}}, {}, {}};
   stdp.weight_dependence = {"GutigWeightDependence", {{"w_max", 0.02}}};
