@@ -234,6 +234,7 @@ class vp_builder {
     }
     if (kind == connector_kind::from_arrays) {
       fill_from_arrays(c, pre, post, layout_, st_, vp_, n_vp_, net_.dt, f, tab);
+      setup_synapses(net_, pr, f, st_, tab);  // plastic kinds, as for generated connections
       st_.tables.push_back(std::move(tab));
       return;
     }

@@ -1,0 +1,52 @@
+"""myelin.pynn under mpirun: rank 0 gets the results of one process (PyNN's gather)."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import BUILD
+from clitools import ENV, MPIRUN
+
+sys.path.insert(0, str(BUILD / "python"))
+myelin = pytest.importorskip("myelin", reason="build/python/myelin not built (make build)")
+
+SCRIPT = """
+import json, sys
+import numpy as np
+sys.path.insert(0, sys.argv[1])
+import myelin.pynn as sim
+sim.setup(timestep=0.1)
+src = sim.Population(20, sim.SpikeSourcePoisson(rate=50.0))
+cells = sim.Population(10, sim.IF_curr_exp(i_offset=[0.5 + 0.1 * k for k in range(10)]))
+prj = sim.Projection(src, cells, sim.FixedProbabilityConnector(0.5, rng=sim.NumpyRNG(3)),
+                     sim.StaticSynapse(weight=0.2, delay=1.0))
+cells.record(["spikes", "v"])
+sim.run(100.0)
+prj.set(weight=0.3)
+sim.run(100.0)
+seg = cells.get_data().segments[0]
+w = prj.get("weight", format="array")
+if sim.rank() == 0:
+    print(json.dumps({"spikes": [s.magnitude.tolist() for s in seg.spiketrains],
+                      "v": seg.analogsignals[0].magnitude[::50].tolist(),
+                      "w": np.nan_to_num(w).tolist()}))
+sim.end()
+"""
+
+
+@pytest.mark.skipif(MPIRUN is None or not myelin.built_with_mpi(), reason="no MPI")
+def test_two_ranks_give_rank_0_the_results_of_one_process(tmp_path):
+    script = tmp_path / "s.py"
+    script.write_text(SCRIPT)
+    out = {}
+    for ranks in (1, 2):
+        cmd = ["/usr/bin/python3", str(script), str(BUILD / "python")]
+        if ranks > 1:
+            cmd = [MPIRUN, "--oversubscribe", "-np", str(ranks), *cmd]
+        p = subprocess.run(cmd, capture_output=True, text=True, env=ENV, timeout=180)
+        assert p.returncode == 0, p.stderr
+        out[ranks] = json.loads(p.stdout)
+    assert sum(len(s) for s in out[1]["spikes"]) > 20
+    assert out[1] == out[2]
