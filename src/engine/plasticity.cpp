@@ -103,6 +103,9 @@ inline double trace(const projection_table& t, const post_spike* before, double 
   return before->k_minus * (whole ? decay_minus(t, -x) : std::exp(x * t.syn.dt / t.syn.tau_minus));
 }
 
+// Prefetch distances in synapses (deliver_stdp_rule).
+constexpr uint64_t kFar = 32, kNear = 16;
+
 template <wd W>
 void deliver_stdp_rule(vp_state& vp, projection_table& t, const spike_event& e, uint64_t b,
                        uint64_t end, int64_t horizon) {
@@ -136,12 +139,14 @@ void deliver_stdp_rule(vp_state& vp, projection_table& t, const spike_event& e, 
     const double hi = static_cast<double>(e.step) + c;
     const double lo = static_cast<double>(r.last) + c;
     // Each target's history header is a cache miss, and so are the newest entries of
-    // its history: ask for the header 16 synapses ahead and, once it has arrived, for
-    // the history's last entry 8 ahead.
-    if (m + 16 < end) __builtin_prefetch(&post[tg[m + 16]]);
-    if (m + 8 < end) {
-      const post_history& a = post[tg[m + 8]];
+    // its history and the target's ring entry: ask for the header kFar synapses ahead
+    // and, once it has arrived, for the history's last entry and the ring entry kNear
+    // ahead (the loop body is long, so few misses overlap without this).
+    if (m + kFar < end) __builtin_prefetch(&post[tg[m + kFar]]);
+    if (m + kNear < end) {
+      const post_history& a = post[tg[m + kNear]];
       if (!a.spikes.empty()) __builtin_prefetch(&a.spikes.back());
+      if (buf0) __builtin_prefetch(&buf0[tg[m + kNear]], 1);
     }
     post_history& h = post[tg[m]];
     double w = wcol[m];
