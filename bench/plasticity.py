@@ -14,8 +14,9 @@ Each model (models/coba.json, coba_40k.json) runs in three variants:
           stay close to the static run's: the event counts must match for the
           comparison to be fair (the table prints the rates).
 Brian2 (cpp_standalone) runs the same model files through bench/peers/brian2_models.py
-(its STDP: docs/numerics.md's rule, the same weight dependence). It is compiled once per
-variant; the further repeats rerun its binary (same seed, same spikes).
+(its STDP: docs/numerics.md's rule, the same weight dependence). It is compiled and run
+once per variant (not timed), then its binary runs --repeats times (same seed, same
+spikes).
 
 Per-event costs (run phase only; each time is a median of --repeats runs):
   static ns/event = (t_static - t_nosyn) / E_static
@@ -35,6 +36,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 
@@ -43,7 +45,7 @@ REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(HERE, "peers"))
 sys.path.insert(0, HERE)
 import brian2_models  # noqa: E402
-from run import mean_out_degree, run_child  # noqa: E402
+from run import mean_out_degree  # noqa: E402
 
 MODELS = {"coba": "coba", "coba_40k": "coba_40k"}  # models/<name>.json
 VARIANTS = ("nosyn", "static", "stdp")
@@ -76,36 +78,48 @@ def events(model, spikes):
     return exc, rest
 
 
+def run_child(cmd, cwd=None):
+    """Runs cmd; returns (returncode, output, the child's user + system CPU time [s])."""
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = proc.stdout.read()
+    _, status, ru = os.wait4(proc.pid, 0)
+    return os.waitstatus_to_exitcode(status), out.decode(errors="replace"), \
+        ru.ru_utime + ru.ru_stime
+
+
 def run_myelin(exe, path, workdir):
     out = os.path.join(workdir, "myelin_out")
     cmd = [exe, "run", path, "-o", out, "--threads", "1"]
-    rc, text, _, _ = run_child(cmd)
+    rc, text, cpu = run_child(cmd)
     if rc != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({rc}):\n{text[-2000:]}")
     with open(os.path.join(out, "summary.json")) as f:
         s = json.load(f)
-    return float(s["wall_s"]["run"]), {k: v["spike_count"] for k, v in s["populations"].items()}
+    return float(s["wall_s"]["run"]), cpu, \
+        {k: v["spike_count"] for k, v in s["populations"].items()}
 
 
 def run_brian2(path, workdir, repeats):
-    """Compiles and runs once, then reruns the binary: (run times, spike counts)."""
+    """Compiles and runs once (not timed), then runs the binary `repeats` times:
+    (run-phase times, CPU times of the binary, spike counts)."""
     bdir = os.path.join(workdir, "brian2_project")
     out = os.path.join(workdir, "brian2.json")
     cmd = ["/usr/bin/python3", os.path.join(HERE, "peers", "brian2_models.py"), path,
            "--device", "cpp_standalone", "--threads", "1", "--build-dir", bdir, "--out", out]
-    rc, text, _, _ = run_child(cmd)
+    rc, text, _ = run_child(cmd)
     if rc != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({rc}):\n{text[-3000:]}")
     with open(out) as f:
         s = json.load(f)
-    times = [float(s["wall_s"]["run"])]
-    for _ in range(repeats - 1):
-        rc, text, _, _ = run_child(["./main"], cwd=bdir)
+    times, cpus = [], []
+    for _ in range(repeats):
+        rc, text, cpu = run_child(["./main"], cwd=bdir)
         if rc != 0:
             raise RuntimeError(f"brian2 binary failed ({rc}):\n{text[-2000:]}")
         with open(os.path.join(bdir, "results", "last_run_info.txt")) as f:
             times.append(float(f.read().split()[0]))
-    return times, {k: v["spike_count"] for k, v in s["populations"].items()}
+        cpus.append(cpu)
+    return times, cpus, {k: v["spike_count"] for k, v in s["populations"].items()}
 
 
 def summarize(model, res, tstop_s):
@@ -113,13 +127,18 @@ def summarize(model, res, tstop_s):
     model, from the medians ("ns_per_event_*") and from the minima ("min_ns_per_event_*":
     on a shared machine the fastest of the repeats is the least disturbed one)."""
     out = {}
-    for kind, (times, spikes) in res.items():
+    for kind, (times, cpus, spikes) in res.items():
         m = variant(model, kind, 0.0)
         e_exc, e_rest = events(m, spikes)
         sizes = {p["label"]: int(p["size"]) for p in model["populations"]}
         out[kind] = {"run_s": statistics.median(times), "min_run_s": min(times),
-                     "run_s_all": times, "events": e_exc + e_rest, "events_exc": e_exc,
+                     "run_s_all": times, "cpu_s": statistics.median(cpus), "cpu_s_all": cpus,
+                     "events": e_exc + e_rest, "events_exc": e_exc,
                      "rates_hz": {k: n / (sizes[k] * tstop_s) for k, n in spikes.items()}}
+    # CPU time of the whole process (myelin) or binary (Brian2): robust to the load of a
+    # shared machine; stdp - static leaves the extra cost of the plastic events.
+    out["cpu_extra_ns_per_stdp_event"] = \
+        (out["stdp"]["cpu_s"] - out["static"]["cpu_s"]) / out["stdp"]["events_exc"] * 1e9
     for pre, key in (("", "run_s"), ("min_", "min_run_s")):
         t0 = out["nosyn"][key]
         st, sp = out["static"], out["stdp"]
@@ -168,12 +187,13 @@ def main(argv=None):
                 paths[kind] = os.path.join(tmp, f"{name}_{kind}.json")
                 with open(paths[kind], "w") as f:
                     json.dump(variant(base, kind, a.A), f)
-            raw = {label: {k: ([], None) for k in VARIANTS} for label, _ in exes}
+            raw = {label: {k: ([], [], None) for k in VARIANTS} for label, _ in exes}
             for _ in range(a.repeats):  # interleaved: drifts of a shared machine hit all alike
                 for kind in VARIANTS:
                     for label, exe in exes:
-                        t, spikes = run_myelin(exe, paths[kind], tmp)
-                        raw[label][kind] = (raw[label][kind][0] + [t], spikes)
+                        t, cpu, spikes = run_myelin(exe, paths[kind], tmp)
+                        ts, cs, _ = raw[label][kind]
+                        raw[label][kind] = (ts + [t], cs + [cpu], spikes)
             if not a.skip_brian2:
                 raw["brian2"] = {}
                 for kind in VARIANTS:
@@ -213,6 +233,11 @@ def print_table(name, per_sim):
                     print(f"Brian2 / {sim}: stdp run {b2['stdp'][key] / r['stdp'][key]:.2f}x, "
                           f"static run {b2['static'][key] / r['static'][key]:.2f}x, per STDP "
                           f"event {b2[pre + 'ns_per_event_stdp'] / r[pre + 'ns_per_event_stdp']:.2f}x")
+    print("CPU time (median; myelin: whole process, Brian2: its binary, setup included) "
+          "static | stdp, and (stdp - static) / plastic events:")
+    for sim, r in per_sim.items():
+        print(f"  {sim:9s} {r['static']['cpu_s']:7.3f} | {r['stdp']['cpu_s']:7.3f} s   "
+              f"{r['cpu_extra_ns_per_stdp_event']:7.2f} ns extra per STDP event")
 
 
 if __name__ == "__main__":
