@@ -6,7 +6,9 @@ this module translates the PyNN cell types and connectors that the built-in mode
 (IF_cond_exp, IF_curr_exp, HH_cond_exp, Izhikevich, SpikeSourceArray; FixedProbability,
 AllToAll, FromList with or without per-row weight and delay; scalar or random weights;
 per-cell arrays or distributions of parameters and initial values; DCSource and
-NoisyCurrentSource) into Brian2 equations with the same ODEs, the same spike/reset/
+NoisyCurrentSource; StaticSynapse, and STDPMechanism with SpikePairRule and any of the
+four weight dependences on projections with one delay, as docs/numerics.md states the
+rule: `_stdp_code`) into Brian2 equations with the same ODEs, the same spike/reset/
 refractory rules and the same synaptic timing, and refuses (NotImplementedError) what it
 does not translate rather than guessing. `--scheme myelin` integrates IF_cond_exp and
 HH_cond_exp with myelin's own discrete step instead of Brian2's exponential Euler
