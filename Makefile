@@ -71,6 +71,7 @@ bench: build
 	$(PYTHON) bench/process_cost.py --build-dir $(BUILD_DIR)
 	$(PYTHON) bench/batch.py --build-dir $(BUILD_DIR)
 	$(PYTHON) bench/pynn_coba.py --build-dir $(BUILD_DIR)
+	$(PYTHON) bench/plasticity.py --build-dir $(BUILD_DIR)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

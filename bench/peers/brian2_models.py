@@ -6,7 +6,9 @@ this module translates the PyNN cell types and connectors that the built-in mode
 (IF_cond_exp, IF_curr_exp, HH_cond_exp, Izhikevich, SpikeSourceArray; FixedProbability,
 AllToAll, FromList with or without per-row weight and delay; scalar or random weights;
 per-cell arrays or distributions of parameters and initial values; DCSource and
-NoisyCurrentSource) into Brian2 equations with the same ODEs, the same spike/reset/
+NoisyCurrentSource; StaticSynapse, and STDPMechanism with SpikePairRule and any of the
+four weight dependences on projections with one delay, as docs/numerics.md states the
+rule: `_stdp_code`) into Brian2 equations with the same ODEs, the same spike/reset/
 refractory rules and the same synaptic timing, and refuses (NotImplementedError) what it
 does not translate rather than guessing. `--scheme myelin` integrates IF_cond_exp and
 HH_cond_exp with myelin's own discrete step instead of Brian2's exponential Euler
@@ -407,8 +409,22 @@ def _add_projection(net, pr, pi, pre_lab, gi, start, stop, dt, offsets=(0, 0)):
     kwargs = {}
     if delay.ndim == 0:
         kwargs["delay"] = max(float(delay), 0.0) * b2.ms
-    syn = b2.Synapses(pre, post, model=model_eq, on_pre=on_pre,
-                      namespace=dict(mV=b2.mV, nA=b2.nA, uS=b2.uS),
+    namespace = dict(mV=b2.mV, nA=b2.nA, uS=b2.uS)
+    stype = (pr.get("synapse") or {}).get("type", "StaticSynapse")
+    if stype == "STDPMechanism":
+        if delay.ndim or net.delay_shift or rows is not None:
+            raise NotImplementedError(f"projection {pr.get('label')}: STDP with per-synapse "
+                                      "delays, FromList or voltage-jump cells")
+        model_eq, on_pre, on_post, post_delay = _stdp_code(
+            pr["synapse"], target, _unit_name(wunit), float(delay), namespace)
+        kwargs["on_post"] = on_post
+        kwargs["delay"] = {"pre": kwargs["delay"], "post": post_delay * b2.ms}
+        if not isinstance(w, (int, float)):
+            raise NotImplementedError(f"projection {pr.get('label')}: STDP with a weight {w!r}")
+        w = {"initial": float(w)}
+    elif stype != "StaticSynapse":
+        raise NotImplementedError(f"projection {pr.get('label')}: synapse {stype}")
+    syn = b2.Synapses(pre, post, model=model_eq, on_pre=on_pre, namespace=namespace,
                       name=f"proj_{pi}_{pre_lab}_{gi}_{start}", **kwargs)
     if rows is not None:
         if len(rows):
@@ -436,10 +452,68 @@ def _add_projection(net, pr, pi, pre_lab, gi, start, stop, dt, offsets=(0, 0)):
         syn.connect(condition=cond if cond else True)
     else:
         raise NotImplementedError(f"connector {c['type']}")
-    if model_eq:
+    if isinstance(w, dict) and "initial" in w:
+        syn.w = w["initial"] * wunit
+    elif model_eq:
         syn.w = _value_code(w, _unit_name(wunit))
     net.objects.append(syn)
     net.synapses.append((pre_lab, syn))
+
+
+# F+ and F- of docs/numerics.md ("Plastic synapses"), as Brian2 expressions of w, the
+# bounds and the trace K; the caller clips the result to [w_min, w_max].
+_STDP_DW = {
+    "AdditiveWeightDependence": ("A_plus*w_max*K", "A_minus*w_max*K"),
+    "MultiplicativeWeightDependence": ("A_plus*(w_max - w)*K", "A_minus*(w - w_min)*K"),
+    "AdditivePotentiationMultiplicativeDepression": ("A_plus*w_max*K", "A_minus*(w - w_min)*K"),
+    "GutigWeightDependence": (
+        "A_plus*(w_max - w_min)*clip((w_max - w)/(w_max - w_min), 0, 1)**mu_plus*K",
+        "A_minus*(w_max - w_min)*clip((w - w_min)/(w_max - w_min), 0, 1)**mu_minus*K"),
+}
+
+
+def _stdp_code(spec, target, wunit, delay, namespace):
+    """Brian2 model and pathways of myelin's STDPMechanism + SpikePairRule (all pairs,
+    docs/numerics.md). A presynaptic spike reaches the synapse at t_pre + (1 - f) d, a
+    postsynaptic one at t_post + f d; both are shifted here by f d so that the
+    presynaptic pathway (depression, then delivery with the new weight) runs with the
+    whole delay d, as the static synapses do, and the postsynaptic pathway
+    (facilitation with the presynaptic trace) with 2 f d. Brian2 runs the pre pathway
+    of a step before the post one, which gives myelin's tie rules: a postsynaptic spike
+    that reaches the synapse in the same step as a presynaptic one counts as after it for
+    depression, and facilitates with the trace of the earlier presynaptic spikes only
+    (the `lastupdate == t` term takes the same-step spike's +1 out again).
+    Returns (model, on_pre, on_post, post pathway delay [ms])."""
+    td, wd = spec["timing_dependence"], spec["weight_dependence"]
+    if td.get("type") != "SpikePairRule":
+        raise NotImplementedError(f"timing dependence {td.get('type')}")
+    if wd.get("type") not in _STDP_DW:
+        raise NotImplementedError(f"weight dependence {wd.get('type')}")
+    f = float(spec.get("dendritic_delay_fraction", 1.0))
+    tp = {"tau_plus": 20.0, "tau_minus": 20.0, "A_plus": 0.01, "A_minus": 0.01}
+    tp.update({k: v for k, v in td.items() if k != "type"})
+    wp = {"w_min": 0.0, "w_max": 1.0, "mu_plus": 0.5, "mu_minus": 0.5}
+    wp.update({k: v for k, v in wd.items() if k != "type"})
+    import brian2 as b2
+    units = {"mV": b2.mV, "nA": b2.nA, "uS": b2.uS, "1": 1}
+    namespace.update(tau_plus=float(tp["tau_plus"]) * b2.ms,
+                     tau_minus=float(tp["tau_minus"]) * b2.ms,
+                     A_plus=float(tp["A_plus"]), A_minus=float(tp["A_minus"]),
+                     w_min=float(wp["w_min"]) * units[wunit],
+                     w_max=float(wp["w_max"]) * units[wunit],
+                     mu_plus=float(wp["mu_plus"]), mu_minus=float(wp["mu_minus"]))
+    up, down = _STDP_DW[wd["type"]]
+    decl = _brian_unit_decl(units[wunit])
+    model = (f"w : {decl}\n"
+             "dkplus/dt = -kplus/tau_plus : 1 (event-driven)\n"
+             "dkminus/dt = -kminus/tau_minus : 1 (event-driven)")
+    on_pre = (f"w = clip(w - {down.replace('K', 'kminus')}, w_min, w_max)\n"
+              f"{target}_post += w\n"
+              "kplus += 1")
+    k = "(kplus - int(lastupdate == t))"
+    on_post = (f"w = clip(w + {up.replace('K', k)}, w_min, w_max)\n"
+               "kminus += 1")
+    return model, on_pre, on_post, 2.0 * f * delay
 
 
 def _cell_type_of_group(net, gi):

@@ -85,12 +85,26 @@ inline void prune(post_history& h) {
   compact(h);
 }
 
-// The postsynaptic trace K- at (shifted) step `hi`, from the latest spike before it.
-inline double trace(const synapse_params& q, const post_spike* before, double hi) {
-  return before ? before->k_minus *
-                      std::exp((static_cast<double>(before->step) - hi) * q.dt / q.tau_minus)
-                : 0.0;
+// exp(-n dt / tau) for n >= 0 whole steps: the table's entry (bit for bit the exp() it
+// replaces, synapses.cpp), or exp() beyond it.
+inline double decay(const std::vector<double>& table, double n, double dt, double tau) {
+  return n < static_cast<double>(table.size()) ? table[static_cast<std::size_t>(n)]
+                                               : std::exp(-n * dt / tau);
 }
+inline double decay_minus(const projection_table& t, double n) {
+  return decay(t.decay_minus, n, t.syn.dt, t.syn.tau_minus);
+}
+
+// The postsynaptic trace K- at (shifted) step `hi`, from the latest spike before it.
+// `whole`: hi is a whole number of steps, so hi - step is exact and the table applies.
+inline double trace(const projection_table& t, const post_spike* before, double hi, bool whole) {
+  if (!before) return 0.0;
+  const double x = static_cast<double>(before->step) - hi;
+  return before->k_minus * (whole ? decay_minus(t, -x) : std::exp(x * t.syn.dt / t.syn.tau_minus));
+}
+
+// Prefetch distances in synapses (deliver_stdp_rule).
+constexpr uint64_t kFar = 32, kNear = 16;
 
 template <wd W>
 void deliver_stdp_rule(vp_state& vp, projection_table& t, const spike_event& e, uint64_t b,
@@ -102,17 +116,39 @@ void deliver_stdp_rule(vp_state& vp, projection_table& t, const spike_event& e, 
   const bool hd = !t.delays.empty();
   const double shift = 1.0 - 2.0 * q.dendritic_fraction;
   double* wcol = t.weights.data();
+  const uint32_t* tg = t.targets.data();
+  post_history* post = t.post.data();
+  // With one delay for the table, the times below and the ring row are the row's.
+  const uint32_t d0 = t.delay;
+  const double c0 = shift * d0;
+  const bool whole0 = c0 == std::nearbyint(c0) && !t.decay_minus.empty();
+  double* const buf0 =
+      !hd && d0 <= horizon
+          ? vp.ring.data() + (static_cast<std::size_t>((e.step + d0) % vp.n_slots) *
+                                  static_cast<std::size_t>(vp.n_receptors) +
+                              static_cast<std::size_t>(t.receptor)) *
+                                 vp.n_cells
+          : nullptr;
   for (uint64_t m = b; m < end; ++m) {
-    const uint32_t d = hd ? t.delays[m] : t.delay;
+    const uint32_t d = hd ? t.delays[m] : d0;
     // The presynaptic spike reaches the synapse at t + (1-f) d, a postsynaptic one
     // (step s) at s + f d: in postsynaptic steps, this spike meets those up to `hi`,
     // the row's last spike met those up to `lo`.
-    const double c = shift * d;
+    const double c = hd ? shift * d : c0;
+    const bool whole = hd ? c == std::nearbyint(c) && !t.decay_minus.empty() : whole0;
     const double hi = static_cast<double>(e.step) + c;
     const double lo = static_cast<double>(r.last) + c;
-    // Each target's history header is a cache miss: ask for one a few synapses ahead.
-    if (m + 8 < end) __builtin_prefetch(&t.post[t.targets[m + 8]]);
-    post_history& h = t.post[t.targets[m]];
+    // Each target's history header is a cache miss, and so are the newest entries of
+    // its history and the target's ring entry: ask for the header kFar synapses ahead
+    // and, once it has arrived, for the history's last entry and the ring entry kNear
+    // ahead (the loop body is long, so few misses overlap without this).
+    if (m + kFar < end) __builtin_prefetch(&post[tg[m + kFar]]);
+    if (m + kNear < end) {
+      const post_history& a = post[tg[m + kNear]];
+      if (!a.spikes.empty()) __builtin_prefetch(&a.spikes.back());
+      if (buf0) __builtin_prefetch(&buf0[tg[m + kNear]], 1);
+    }
+    post_history& h = post[tg[m]];
     double w = wcol[m];
     // The latest postsynaptic spike that reached the synapse before this one, for the
     // trace K- (depression).
@@ -135,9 +171,13 @@ void deliver_stdp_rule(vp_state& vp, projection_table& t, const spike_event& e, 
       // Facilitation: postsynaptic spikes that reached the synapse since the last
       // presynaptic spike, each paired with the presynaptic trace (none before the
       // first presynaptic spike: K+ = 0).
+      const std::size_t i0 = i;
       for (; i < n && static_cast<double>(sp[i].step) <= hi + step_eps; ++i) {
-        const double minus_dt = (lo - static_cast<double>(sp[i].step)) * q.dt;
-        w = facilitate<W>(q, w, first ? 0.0 : k_plus * std::exp(minus_dt / q.tau_plus));
+        const double x = lo - static_cast<double>(sp[i].step);
+        w = facilitate<W>(q, w,
+                          first   ? 0.0
+                          : whole ? k_plus * decay(t.decay_plus, -x, q.dt, q.tau_plus)
+                                  : k_plus * std::exp(x * q.dt / q.tau_plus));
         ++sp[i].reads;
       }
       std::size_t j = i;
@@ -146,7 +186,10 @@ void deliver_stdp_rule(vp_state& vp, projection_table& t, const spike_event& e, 
         before = &sp[j - 1];
       else if (h.pruned.step >= 0 && static_cast<double>(h.pruned.step) < hi - step_eps)
         before = &h.pruned;
-      if (h.head < n && sp[h.head].reads >= h.n_in) {
+      // Only the entries this synapse has just read changed their count: the front one
+      // can have become droppable only if it is among them (once a synapse has
+      // joined, no entry is left at the front with every joined synapse's read).
+      if (i0 == h.head && i > i0 && sp[h.head].reads >= h.n_in) {
         if (before) {
           kept = *before;  // prune() may move it
           before = &kept;
@@ -155,9 +198,12 @@ void deliver_stdp_rule(vp_state& vp, projection_table& t, const spike_event& e, 
       }
     }
     // Depression: the postsynaptic trace just before this spike reaches the synapse.
-    w = depress<W>(q, w, trace(q, before, hi));
+    w = depress<W>(q, w, trace(t, before, hi, whole));
     wcol[m] = w;
-    add_input(vp, t, e.step, d, t.targets[m], w, horizon);
+    if (buf0)
+      buf0[tg[m]] += w;
+    else
+      add_input(vp, t, e.step, d, tg[m], w, horizon);
   }
   r.a = first ? 1.0
               : k_plus * std::exp(-static_cast<double>(e.step - r.last) * q.dt / q.tau_plus) + 1.0;
@@ -224,8 +270,7 @@ void note_post_spikes(vp_state& vp, uint32_t first, const std::vector<uint32_t>&
       // K- just after this spike: the last one's decayed, plus one.
       const double k =
           1.0 + (h.last.step >= 0
-                     ? h.last.k_minus * std::exp(-static_cast<double>(s - h.last.step) * t.syn.dt /
-                                                 t.syn.tau_minus)
+                     ? h.last.k_minus * decay_minus(t, static_cast<double>(s - h.last.step))
                      : 0.0);
       h.last = {static_cast<int32_t>(s), 0, k};
       h.spikes.push_back(h.last);

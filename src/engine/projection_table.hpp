@@ -89,8 +89,11 @@ struct projection_table {
 
   // Plastic kinds only (construct/synapses.cpp sets them up).
   synapse_params syn;
-  std::vector<row_state> rows;        // TM, STDP: one per presynaptic gid
-  std::vector<post_history> post;     // STDP: one per VP-local cell
+  std::vector<row_state> rows;     // TM, STDP: one per presynaptic gid
+  std::vector<post_history> post;  // STDP: one per VP-local cell
+  // STDP: exp(-n dt / tau_minus) and exp(-n dt / tau_plus) for n = 0, 1, ... steps,
+  // the same doubles as the rule's exp() gives when the interval is n whole steps.
+  std::vector<double> decay_minus, decay_plus;
   std::vector<uint64_t> target_gids;  // stochastic: the gid of each VP-local cell
 
   std::size_t size() const { return targets.size(); }
@@ -98,6 +101,7 @@ struct projection_table {
     std::size_t b = offsets.capacity() * sizeof(uint64_t) + targets.capacity() * sizeof(uint32_t) +
                     weights.capacity() * sizeof(double) + delays.capacity() * sizeof(uint32_t) +
                     rows.capacity() * sizeof(row_state) + post.capacity() * sizeof(post_history) +
+                    (decay_minus.capacity() + decay_plus.capacity()) * sizeof(double) +
                     target_gids.capacity() * sizeof(uint64_t);
     for (const auto& h : post) b += h.spikes.capacity() * sizeof(post_spike);
     return b;
