@@ -460,23 +460,7 @@ class vp_builder {
       if (hetero_w) tab.weights[pos] = w[m];
       if (hetero_d) tab.delays[pos] = d[m];
     }
-    if (hetero_d) {
-      for (uint32_t x : tab.delays) {
-        tab.min_delay = std::min(tab.min_delay, x);
-        tab.max_delay = std::max(tab.max_delay, x);
-      }
-    } else if (!tab.targets.empty()) {
-      tab.min_delay = tab.max_delay = tab.delay;
-    }
-    // Rows whose targets are consecutive cells (AllToAll onto a population, dense
-    // blocks) are delivered as a plain vector add.
-    tab.contiguous_rows = true;
-    for (uint64_t s = 0; s < span && tab.contiguous_rows; ++s)
-      for (uint64_t m = tab.offsets[s] + 1; m < tab.offsets[s + 1]; ++m)
-        if (tab.targets[m] != tab.targets[m - 1] + 1) {
-          tab.contiguous_rows = false;
-          break;
-        }
+    tab.finish_rows();
     setup_synapses(net_, pr, f, st_, tab);
     st_.tables.push_back(std::move(tab));
   }

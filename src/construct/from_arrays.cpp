@@ -145,21 +145,7 @@ void fill_from_arrays(const connector& c, const std::vector<uint64_t>& pre,
     if (hw) tab.weights[p] = recs[p].weight;
     if (hd) tab.delays[p] = recs[p].delay;
   }
-  if (hd) {
-    for (uint32_t x : tab.delays) {
-      tab.min_delay = std::min(tab.min_delay, x);
-      tab.max_delay = std::max(tab.max_delay, x);
-    }
-  } else if (mine > 0) {
-    tab.min_delay = tab.max_delay = tab.delay;
-  }
-  tab.contiguous_rows = true;
-  for (uint64_t s = 0; s < span && tab.contiguous_rows; ++s)
-    for (uint64_t m = tab.offsets[s] + 1; m < tab.offsets[s + 1]; ++m)
-      if (tab.targets[m] != tab.targets[m - 1] + 1) {
-        tab.contiguous_rows = false;
-        break;
-      }
+  tab.finish_rows();
 }
 
 std::vector<uint64_t> from_arrays_columns(const connector& c, const std::vector<uint64_t>& pre,

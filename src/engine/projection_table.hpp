@@ -1,6 +1,7 @@
 #pragma once
 // Connection tables: the connections of one projection that end on one VP's cells.
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -97,6 +98,28 @@ struct projection_table {
   std::vector<uint64_t> target_gids;  // stochastic: the gid of each VP-local cell
 
   std::size_t size() const { return targets.size(); }
+  /// Sets min_delay, max_delay and contiguous_rows from the filled rows (the builder's
+  /// last step for every connector).
+  void finish_rows() {
+    if (!delays.empty()) {
+      for (uint32_t x : delays) {
+        min_delay = std::min(min_delay, x);
+        max_delay = std::max(max_delay, x);
+      }
+    } else if (!targets.empty()) {
+      min_delay = max_delay = delay;
+    }
+    // Rows whose targets are consecutive cells (AllToAll onto a population, dense
+    // blocks) are delivered as a plain vector add.
+    contiguous_rows = true;
+    for (std::size_t s = 0; s + 1 < offsets.size() && contiguous_rows; ++s)
+      for (uint64_t m = offsets[s] + 1; m < offsets[s + 1]; ++m)
+        if (targets[m] != targets[m - 1] + 1) {
+          contiguous_rows = false;
+          break;
+        }
+  }
+
   std::size_t bytes() const {
     std::size_t b = offsets.capacity() * sizeof(uint64_t) + targets.capacity() * sizeof(uint32_t) +
                     weights.capacity() * sizeof(double) + delays.capacity() * sizeof(uint32_t) +
