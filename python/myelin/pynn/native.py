@@ -197,8 +197,7 @@ def plan(prj, connector):
     projection until its connections are read), or None for PyNN's generic path."""
     from . import simulator
     state = simulator.state
-    if not getattr(state, "native_connectors", True) or state.num_processes > 1 \
-            or _core.mpi_size() > 1:
+    if not getattr(state, "native_connectors", True) or state.num_processes > 1:
         return None
     try:
         entry = _connector(prj, connector)
@@ -276,17 +275,21 @@ def add_positions(model, state):
 
 def load(prj):
     """Read the connections of native projection `prj` from the engine into its arrays;
-    from then on it is described by them (FromArrays)."""
+    from then on it is described by them (FromArrays). Under mpirun the connections are
+    complete on rank 0 only: the projection stays native (read again after a rebuild)
+    and cannot be changed (projections.py)."""
     from . import simulator
     from .build import build_model
     state = simulator.state
-    if state.sim is None:
-        state.build()
     sim = state.sim
-    label = prj._engine_parts[0]["label"]
+    if sim is not None and prj._native.get("read_by") is sim:
+        return
+    label = "%s_n" % prj._engine_label
     plastic = (prj.synapse_type.engine_description(prj._native["synapse"]) or {}).get(
         "type") == "STDPMechanism"
-    if sim.time > 0 and plastic:  # weights changed by STDP: the initial ones from a new build
+    if sim is None or (sim.time > 0 and plastic):
+        # Not built yet (building the simulation now would fix what is recorded before
+        # the first run), or weights changed by STDP: a build of its own to read from.
         parts = {id(p): p._engine_parts for p in state.projections}
         model, arrays = build_model(state)
         for p in state.projections:
@@ -304,7 +307,12 @@ def load(prj):
         values[name] = np.full(n, value)
     prj._values = values
     prj._chunks = []
+    if sim is not None:
+        prj._engine_parts = [{"label": label, "order": np.arange(n)}]
+    if _core.mpi_size() > 1:
+        # complete on rank 0 only: every rank keeps generating it natively
+        prj._native["read_by"] = source
+        return
     prj._frozen = prj._native
     prj._native = None
-    prj._engine_parts = [{"label": label, "order": np.arange(n)}]
 

@@ -193,6 +193,10 @@ class Projection(common.Projection):
     def _set_values(self, name, which, values):
         """Set native attribute `name` of the connections `which`; forward to the engine."""
         self._consolidate()
+        if self._native is not None:  # read under mpirun (native.load)
+            raise NotImplementedError(
+                "myelin.pynn: under mpirun, connections made by a native connector cannot be "
+                "changed (rank 0 alone holds them); use setup(native_connectors=False)")
         current = self._attribute(name).copy()
         current[which] = values
         self._values[name][which] = values
