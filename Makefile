@@ -70,6 +70,7 @@ bench: build
 	$(PYTHON) bench/hnn_sweep.py --build-dir $(BUILD_DIR)
 	$(PYTHON) bench/process_cost.py --build-dir $(BUILD_DIR)
 	$(PYTHON) bench/batch.py --build-dir $(BUILD_DIR)
+	$(PYTHON) bench/pynn_coba.py --build-dir $(BUILD_DIR)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

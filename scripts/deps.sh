@@ -7,7 +7,9 @@ pkgs=(build-essential cmake pkg-config clang-format
   libopenmpi-dev openmpi-bin
   python3-dev pybind11-dev
   python3-numpy python3-matplotlib python3-h5py python3-pytest
-  python3-brian)
+  python3-brian
+  python3-pynn python3-neo neuron python3-neuron neuron-dev python3-mpi4py
+  python3-pytest-forked python3-pytest-timeout python3-csa)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

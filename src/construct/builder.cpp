@@ -13,6 +13,7 @@
 #include <optional>
 #include <unordered_set>
 
+#include "construct/distance.hpp"
 #include "construct/from_arrays.hpp"
 #include "construct/positions.hpp"
 #include "construct/synapses.hpp"
@@ -295,9 +296,20 @@ class vp_builder {
     }
     if (generated_per_target(kind)) {
       std::optional<expression> pexpr;
-      if (kind == connector_kind::distance_dependent_probability)
+      std::optional<source_boxes> boxes;
+      std::vector<std::pair<uint64_t, uint32_t>> pre_sorted;  // (gid, index): self lookups
+      if (kind == connector_kind::distance_dependent_probability) {
         pexpr.emplace(c.d_expression, std::vector<std::string>{"d", "dx", "dy", "dz"},
                       f + ".connector.d_expression");
+        std::vector<std::array<double, 3>> where(n_pre);
+        for (uint64_t i = 0; i < n_pre; ++i) where[i] = position(pre[i]);
+        boxes.emplace(std::move(where));
+        if (!c.allow_self_connections) {
+          for (uint64_t i = 0; i < n_pre; ++i)
+            pre_sorted.emplace_back(pre[i], static_cast<uint32_t>(i));
+          std::sort(pre_sorted.begin(), pre_sorted.end());
+        }
+      }
       const double log_q =
           kind == connector_kind::fixed_probability && c.p > 0 && c.p < 1 ? std::log1p(-c.p) : 0;
       for (std::size_t k = 0; k < post.size(); ++k) {
@@ -346,17 +358,13 @@ class vp_builder {
             break;
           }
           case connector_kind::distance_dependent_probability: {
-            const auto pt = position(t);
-            for (uint64_t i = 0; i < n_pre; ++i) {
-              if (!c.allow_self_connections && pre[i] == t) continue;
-              distance_vars(position(pre[i]), pt, vars);
-              const double p = (*pexpr)(vars);
-              if (!(p >= 0.0 && p <= 1.0))
-                throw model_error(f + ".connector.d_expression",
-                                  "probability " + fmt(p) + " at distance " + fmt(vars[0]) +
-                                      " um is outside [0, 1]");
-              if (rng.uniform() < p) sources.push_back(static_cast<uint32_t>(i));
+            int64_t excluded = -1;
+            if (!c.allow_self_connections) {
+              const auto it = std::lower_bound(pre_sorted.begin(), pre_sorted.end(),
+                                               std::pair<uint64_t, uint32_t>{t, 0});
+              if (it != pre_sorted.end() && it->first == t) excluded = it->second;
             }
+            boxes->draw(rng, *pexpr, position(t), excluded, sources, f + ".connector.d_expression");
             break;
           }
           default:

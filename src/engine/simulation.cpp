@@ -327,6 +327,19 @@ void simulation::write_outputs(const std::string& dir, const output_options& opt
   }
   s["synapses"]["projections"] = per;
   s["model"] = nlohmann::json::parse(network_to_json_text(impl_->described, -1));
+  // Connection columns handed over by a program (FromArrays, FromList) are its data: a
+  // few MB of JSON per 10^5 connections would make summary.json larger than the outputs.
+  // Beyond 10^5 they are replaced by their count (docs/output-files.md).
+  for (auto& pr : s["model"]["projections"]) {
+    auto& c = pr["connector"];
+    const char* column = c.contains("pre") ? "pre" : (c.contains("list") ? "list" : nullptr);
+    if (column == nullptr || c[column].size() <= 100000) continue;
+    const std::size_t n = c[column].size();
+    for (const char* k : {"pre", "post", "weight", "delay", "list"})
+      if (c.contains(k) && c[k].is_array()) c.erase(k);
+    c["connections"] = n;
+    c["columns_omitted"] = true;
+  }
   write_text_atomic(tx.path("summary.json"), s.dump(2) + "\n");
   tx.commit();
 }

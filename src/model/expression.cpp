@@ -6,6 +6,7 @@
 #include <numbers>
 #include <string_view>
 
+#include "model/expression_ops.hpp"
 #include "myelin/error.hpp"
 
 namespace myelin::detail {
@@ -17,39 +18,6 @@ namespace {
 constexpr std::size_t stack_size = 64;
 // Limit on parser recursion, so that "((((...1...))))" cannot overflow the C++ stack.
 constexpr int max_nesting = 200;
-
-enum code : int {
-  op_const,  // push value
-  op_var,    // push vars[value]
-  op_neg,
-  op_not,
-  op_add,
-  op_sub,
-  op_mul,
-  op_div,
-  op_pow,
-  op_lt,
-  op_le,
-  op_gt,
-  op_ge,
-  op_eq,
-  op_ne,
-  op_and,
-  op_or,
-  op_select,  // c a b -> c != 0 ? a : b
-  op_exp,
-  op_log,
-  op_log10,
-  op_sqrt,
-  op_abs,
-  op_sin,
-  op_cos,
-  op_tan,
-  op_floor,
-  op_ceil,
-  op_min,
-  op_max,
-};
 
 struct function_info {
   std::string_view name;

@@ -19,6 +19,17 @@ class expression {
   /// Evaluates with `vars[i]` the value of variables[i].
   double operator()(const double* vars) const;
 
+  /// A closed interval [lo, hi]; lo = -inf, hi = +inf when nothing is known.
+  struct range {
+    double lo, hi;
+  };
+  /// An interval that holds every value operator() can return for variables within
+  /// `vars[i]` (expression_bounds.cpp): interval arithmetic over the program, widened
+  /// outward by an ulp at each step so that rounding cannot put a value outside it.
+  /// Conservative, not tight: {-inf, +inf} where it cannot tell (a division by an
+  /// interval holding 0, a NaN).
+  range bounds(const range* vars) const;
+
  private:
   struct op {
     int code;

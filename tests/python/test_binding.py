@@ -16,7 +16,7 @@ from clitools import run
 from conftest import BUILD, ROOT
 
 sys.path.insert(0, str(BUILD / "python"))
-myelin = pytest.importorskip("myelin")
+import myelin  # noqa: E402  (built by make build; a missing module fails, never skips)
 
 
 def coba(tstop):
@@ -229,3 +229,22 @@ def test_two_mpi_ranks_give_the_results_of_one_process(tmp_path):
         assert out[1][k] == out[2][k], k
     assert out[2]["pre"] == a["pre"].tolist()
     assert out[2]["weight"] == a["weight"][::-1].tolist()
+
+
+@pytest.mark.parametrize("n, omitted", [(1000, False), (100001, True)])
+def test_summary_omits_large_connection_columns(tmp_path, n, omitted):
+    model = {"dt": 0.1, "tstop": 5.0,
+             "populations": [{"label": "a", "size": 500, "cell_type": "IF_cond_exp"}],
+             "projections": [{"label": "p", "pre": "a", "post": "a",
+                              "connector": {"type": "FromArrays"}}]}
+    rng = np.random.default_rng(3)
+    arrays = {"p": {"pre": rng.integers(0, 500, n), "post": rng.integers(0, 500, n),
+                    "weight": np.full(n, 0.002), "delay": 1.0}}
+    sim = myelin.Simulation(model, threads=1, arrays=arrays)
+    sim.run(5.0)
+    sim.write_outputs(str(tmp_path / "o"))
+    c = json.load(open(tmp_path / "o" / "summary.json"))["model"]["projections"][0]["connector"]
+    if omitted:
+        assert c == {"type": "FromArrays", "connections": n, "columns_omitted": True}
+    else:
+        assert len(c["pre"]) == n and c["weight"][0] == pytest.approx(0.002)

@@ -1,0 +1,139 @@
+// DistanceDependentProbability by bounded skips (construct/distance.cpp): the interval
+// bounds it relies on hold every value, and the connections it makes follow p(d) per
+// distance band for expressions with steps, direction and self-exclusion.
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "model/expression.hpp"
+#include "test_util.hpp"
+
+namespace myelin {
+namespace {
+
+using detail::expression;
+
+TEST(expression_bounds, enclose_every_value_in_random_boxes) {
+  const std::vector<std::string> texts = {
+      "0.3*exp(-d/100)",
+      "d < 60 ? 0.5 : (d < 120 ? 0.05 : 0)",
+      "dx > 0 ? 0.3*exp(-d*d/(2*50*50)) : 0.1",
+      "max(0, 1 - d/200) * abs(sin(dx/30))",
+      "pow(1 + d, -0.5) - 0.01*log(1 + abs(dz)) + sqrt(abs(dy))/100",
+      "min(d, 50)/(d + 10) + floor(d/20)*0.01",
+      "!(d > 40) && dx <= 3 || dz == 0"};
+  std::mt19937_64 gen(7);
+  std::uniform_real_distribution<double> u(-300, 300);
+  for (const auto& t : texts) {
+    const expression e(t, {"d", "dx", "dy", "dz"}, "f");
+    for (int trial = 0; trial < 300; ++trial) {
+      expression::range box[4];
+      for (int a = 1; a < 4; ++a) {
+        const double x = u(gen), y = trial % 5 == 0 ? x : u(gen);
+        box[a] = {std::min(x, y), std::max(x, y)};
+      }
+      double near = 0, far = 0;
+      for (int a = 1; a < 4; ++a) {
+        const double m = box[a].lo > 0 ? box[a].lo : (box[a].hi < 0 ? -box[a].hi : 0.0);
+        const double x = std::max(-box[a].lo, box[a].hi);
+        near += m * m;
+        far += x * x;
+      }
+      box[0] = {std::sqrt(near), std::sqrt(far)};
+      const expression::range r = e.bounds(box);
+      for (int s = 0; s < 200; ++s) {
+        double v[4];
+        for (int a = 1; a < 4; ++a)
+          v[a] = box[a].lo +
+                 (box[a].hi - box[a].lo) * (s < 8 ? (s >> (a - 1) & 1) : (u(gen) + 300) / 600);
+        v[0] = std::sqrt(v[1] * v[1] + v[2] * v[2] + v[3] * v[3]);
+        const double x = e(v);
+        ASSERT_TRUE(x >= r.lo && x <= r.hi)
+            << t << " = " << x << " outside [" << r.lo << ", " << r.hi << "]";
+      }
+    }
+  }
+}
+
+TEST(expression_bounds, are_tight_enough_to_skip) {
+  // Far from the target, exp(-d/40) must bound small, and a step must bound exactly 0.
+  const expression e("exp(-d/40)", {"d", "dx", "dy", "dz"}, "f");
+  const expression::range far[4] = {{400, 420}, {0, 0}, {0, 0}, {0, 0}};
+  EXPECT_LT(e.bounds(far).hi, 1e-4);
+  const expression s("d < 100 ? 0.2 : 0", {"d", "dx", "dy", "dz"}, "f");
+  EXPECT_EQ(s.bounds(far).hi, 0.0);
+  EXPECT_EQ(s.bounds(far).lo, 0.0);
+}
+
+// Connections of a DistanceDependentProbability projection within 10% grids, binned by
+// distance, against the sum of p over every pair in each bin (5 sd + 1).
+void check_profile(const std::string& text, double (*p)(double d, double dx), bool self) {
+  network net;
+  net.tstop = 1.0;
+  net.populations = {test::make_population("a", 1600, "IF_cond_exp")};
+  net.populations[0].positions =
+      positions_spec{.kind = "grid", .shape = {40, 40}, .spacing = {7, 9, 1}};
+  net.projections = {test::make_projection("p", "a", "a",
+                                           {.type = "DistanceDependentProbability",
+                                            .allow_self_connections = self,
+                                            .d_expression = text},
+                                           0.01, 0.1)};
+  simulation sim(net, {.threads = 2});
+  const auto c = sim.connections("p");
+  auto pos = [](uint64_t i) { return std::array<double, 2>{(i % 40) * 7.0, (i / 40) * 9.0}; };
+  const int bins = 12;
+  std::vector<double> expect(bins), var(bins), seen(bins);
+  auto bin = [](double d) { return std::min(bins - 1, static_cast<int>(d / 15.0)); };
+  for (uint64_t i = 0; i < 1600; ++i)
+    for (uint64_t j = 0; j < 1600; ++j) {
+      if (!self && i == j) continue;
+      const auto a = pos(i), b = pos(j);
+      const double d = std::hypot(a[0] - b[0], a[1] - b[1]);
+      const double q = p(d, a[0] - b[0]);
+      expect[bin(d)] += q;
+      var[bin(d)] += q * (1 - q);
+    }
+  for (const auto& x : c) {
+    if (!self) {
+      ASSERT_NE(x.pre, x.post);
+    }
+    const auto a = pos(x.pre), b = pos(x.post);
+    seen[bin(std::hypot(a[0] - b[0], a[1] - b[1]))] += 1;
+  }
+  for (int k = 0; k < bins; ++k)
+    EXPECT_NEAR(seen[k], expect[k], 5 * std::sqrt(var[k]) + 1) << text << ", bin " << k;
+}
+
+TEST(connectors, distance_dependent_steps_direction_and_self) {
+  check_profile(
+      "d < 20 ? 0.6 : (d < 50 ? 0.1 : 0)",
+      [](double d, double) { return d < 20 ? 0.6 : (d < 50 ? 0.1 : 0.0); }, false);
+  check_profile(
+      "dx > 0 ? 0.3*exp(-d/30) : 0.05",
+      [](double d, double dx) { return dx > 0 ? 0.3 * std::exp(-d / 30) : 0.05; }, true);
+}
+
+TEST(connectors, distance_dependent_is_the_same_for_any_layout) {
+  network net;
+  net.tstop = 1.0;
+  net.populations = {test::make_population("a", 900, "IF_cond_exp")};
+  net.populations[0].positions = positions_spec{.kind = "random_box", .extent = {100, 100, 30}};
+  net.projections = {test::make_projection(
+      "p", "a", "a", {.type = "DistanceDependentProbability", .d_expression = "0.5*exp(-d/25)"},
+      0.01, 0.1)};
+  simulation one(net, {.threads = 1}), two(net, {.threads = 2});
+  const auto a = one.connections("p"), b = two.connections("p");
+  ASSERT_EQ(a.size(), b.size());
+  ASSERT_GT(a.size(), 1000u);
+  for (std::size_t k = 0; k < a.size(); ++k) {
+    EXPECT_EQ(a[k].pre, b[k].pre);
+    EXPECT_EQ(a[k].post, b[k].post);
+  }
+}
+
+}  // namespace
+}  // namespace myelin
