@@ -70,6 +70,15 @@ def test_which_connectors_are_native():
     for connector, synapse in generic_ones:
         prj = sim.Projection(a, b, connector, synapse)
         assert prj._native is None, type(connector).__name__
+    class ScriptedRNG(NumpyRNG):  # a generator of the script's own: its numbers count
+        pass
+    scripted = sim.Projection(a, b, sim.FixedProbabilityConnector(0.3, rng=ScriptedRNG(seed=1)),
+                              sim.StaticSynapse(weight=0.01))
+    assert scripted._native is None
+    scripted_weight = sim.Projection(a, b, sim.FixedProbabilityConnector(0.3, rng=rng),
+                                     sim.StaticSynapse(weight=RandomDistribution(
+                                         "uniform", low=0.0, high=0.1, rng=ScriptedRNG(seed=1))))
+    assert scripted_weight._native is None
     periodic = sim.Projection(a, b, sim.DistanceDependentProbabilityConnector(P_EXPR, rng=rng),
                               sim.StaticSynapse(weight=0.01),
                               space=Space(periodic_boundaries=((0, 4), (0, 4), None)))
@@ -78,6 +87,19 @@ def test_which_connectors_are_native():
     a = grid(3)
     prj = sim.Projection(a, a, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.01))
     assert prj._native is None
+
+
+def test_given_delays_and_expression_weights_are_kept_as_given_before_the_run():
+    sim.setup(timestep=0.1, min_delay=0.123)
+    a = sim.Population(4, sim.IF_cond_exp())  # on a line, 1 um apart
+    prj = sim.Projection(a, a, sim.AllToAllConnector(safe=False),
+                         sim.StaticSynapse(weight="d+100", delay="0.2+2*d"))
+    assert prj._native is not None
+    rows = prj.get(["weight", "delay"], format="list")
+    assert (3, 0, 103.0, 6.2) in rows and (1, 1, 100.0, 0.2) in rows and len(rows) == 16
+    plain = sim.Projection(a, a, sim.FixedProbabilityConnector(1.0), sim.StaticSynapse())
+    assert plain._native is not None
+    assert set(d for _, _, d in plain.get(["delay"], format="list")) == {0.123}
 
 
 def band_counts(prj, pre, post, edges):

@@ -21,7 +21,7 @@ import numbers
 
 import numpy as np
 from pyNN import connectors
-from pyNN.random import RandomDistribution
+from pyNN.random import GSLRNG, NativeRNG, NumpyRNG, RandomDistribution
 from pyNN.standardmodels import check_weights
 
 from .. import _core
@@ -37,6 +37,16 @@ FUNCTIONS = {"exp", "log", "log10", "sqrt", "abs", "sin", "cos", "tan", "floor",
 _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
 _COMPARE = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==",
             ast.NotEq: "!="}
+
+
+# Generators whose particular sequence a script cannot rely on across backends: a
+# connector or distribution using one may be drawn by the engine instead. Any other
+# (a user's WrappedRNG subclass, e.g. PyNN's tests' MockRNG) defines the numbers drawn.
+STANDARD_RNGS = (NumpyRNG, GSLRNG, NativeRNG)
+
+
+def _standard_rng(rng):
+    return rng is None or type(rng) in STANDARD_RNGS
 
 
 class NotNative(Exception):
@@ -117,6 +127,8 @@ def engine_value(prj, name):
     if isinstance(base, np.ndarray) and base.ndim == 0:
         return float(base)
     if isinstance(base, RandomDistribution):
+        if not _standard_rng(getattr(base, "rng", None)):
+            raise NotNative(name)
         names = DISTRIBUTIONS.get(base.name)
         if names is None or set(base.parameters) != set(names):
             raise NotNative(name)
@@ -160,6 +172,8 @@ def _connector(prj, connector):
         raise NotNative("allow_self_connections")
     if getattr(connector, "callback", None) is not None:
         raise NotNative("callback")
+    if not _standard_rng(getattr(connector, "rng", None)):
+        raise NotNative("rng")
     if kind is connectors.AllToAllConnector:
         entry = {"type": "AllToAll"}
     elif kind is connectors.OneToOneConnector:
@@ -273,6 +287,20 @@ def add_positions(model, state):
             entry["positions"] = {"kind": "list", "list": np.asarray(pop.positions).T.tolist()}
 
 
+def given_values(prj, name, pre, post):
+    """Weights or delays given as a number or an expression of d, evaluated in Python as
+    PyNN's generic path does (the engine's delays are rounded to steps; the description
+    keeps what the user gave, as for every other projection)."""
+    value = prj._native[name]
+    if isinstance(value, float):
+        return np.full(pre.size, value)
+    positions_pre = np.asarray(prj.pre.positions, dtype=float)
+    positions_post = np.asarray(prj.post.positions, dtype=float)
+    d = np.sqrt(((positions_pre[:, pre] - positions_post[:, post]) ** 2).sum(axis=0))
+    function = prj.synapse_type.parameter_space[name].base_value
+    return np.broadcast_to(np.asarray(function(d), dtype=float), d.shape).copy()
+
+
 def load(prj):
     """Read the connections of native projection `prj` from the engine into its arrays;
     from then on it is described by them (FromArrays). Under mpirun the connections are
@@ -301,8 +329,9 @@ def load(prj):
     n = c["pre"].size
     prj._pre = np.asarray(c["pre"], dtype=np.int64)
     prj._post = np.asarray(c["post"], dtype=np.int64)
-    values = {"weight": np.asarray(c["weight"], dtype=float),
-              "delay": np.asarray(c["delay"], dtype=float)}
+    values = {name: given_values(prj, name, prj._pre, prj._post)
+              if not isinstance(prj._native[name], dict)
+              else np.asarray(c[name], dtype=float) for name in ("weight", "delay")}
     for name, value in prj._native["synapse"].items():
         values[name] = np.full(n, value)
     prj._values = values
