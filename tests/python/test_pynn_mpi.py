@@ -17,14 +17,16 @@ import json, sys
 import numpy as np
 sys.path.insert(0, sys.argv[1])
 import myelin.pynn as sim
-sim.setup(timestep=0.1)
+native = sys.argv[2] == "native"
+sim.setup(timestep=0.1, native_connectors=native)
 src = sim.Population(20, sim.SpikeSourcePoisson(rate=50.0))
 cells = sim.Population(10, sim.IF_curr_exp(i_offset=[0.5 + 0.1 * k for k in range(10)]))
 prj = sim.Projection(src, cells, sim.FixedProbabilityConnector(0.5, rng=sim.NumpyRNG(3)),
                      sim.StaticSynapse(weight=0.2, delay=1.0))
 cells.record(["spikes", "v"])
 sim.run(100.0)
-prj.set(weight=0.3)
+if not native:  # rank 0 alone holds a native projection's connections: not settable
+    prj.set(weight=0.3)
 sim.run(100.0)
 seg = cells.get_data().segments[0]
 w = prj.get("weight", format="array")
@@ -37,12 +39,13 @@ sim.end()
 
 
 @pytest.mark.skipif(MPIRUN is None or not myelin.built_with_mpi(), reason="no MPI")
-def test_two_ranks_give_rank_0_the_results_of_one_process(tmp_path):
+@pytest.mark.parametrize("connectors", ["native", "generic"])
+def test_two_ranks_give_rank_0_the_results_of_one_process(tmp_path, connectors):
     script = tmp_path / "s.py"
     script.write_text(SCRIPT)
     out = {}
     for ranks in (1, 2):
-        cmd = ["/usr/bin/python3", str(script), str(BUILD / "python")]
+        cmd = ["/usr/bin/python3", str(script), str(BUILD / "python"), connectors]
         if ranks > 1:
             cmd = [MPIRUN, "--oversubscribe", "-np", str(ranks), *cmd]
         p = subprocess.run(cmd, capture_output=True, text=True, env=ENV, timeout=180)

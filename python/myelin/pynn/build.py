@@ -3,6 +3,7 @@
 import numpy as np
 from pyNN import errors
 
+from . import native
 from .projections import base_cells
 from .recording import engine_recorders
 
@@ -55,6 +56,8 @@ def _synapse_groups(order, synapse_params):
 def projection_entries(prj, arrays):
     """Engine projections of one PyNN projection: one per (pre, post) base population
     pair and combination of synapse parameter values."""
+    if prj._native is not None:
+        return native.projection_entries(prj)
     prj._consolidate()
     pre_pops, pre_which, pre_index = base_cells(prj.pre)
     post_pops, post_which, post_index = base_cells(prj.post)
@@ -63,6 +66,11 @@ def projection_entries(prj, arrays):
     entries, parts = [], []
     synapse_params = {name: values for name, values in prj._values.items()
                       if name not in ("weight", "delay")}
+    if getattr(prj, "_frozen", None) is not None:
+        frozen = native.frozen_entries(
+            prj, arrays, _synapse_groups(np.arange(prj._pre.size), synapse_params))
+        if frozen is not None:
+            return frozen
     for k, pre_pop in enumerate(pre_pops):
         for m, post_pop in enumerate(post_pops):
             pair = np.nonzero((group_pre == k) & (group_post == m))[0]
@@ -94,6 +102,7 @@ def build_model(state):
     model = {"name": "pynn", "dt": float(state.dt), "tstop": float(state.dt),
              "seed": int(state.seed),
              "populations": [population_entry(p) for p in state.populations]}
+    native.add_positions(model, state)
     projections = []
     for prj in state.projections:
         projections.extend(projection_entries(prj, arrays))

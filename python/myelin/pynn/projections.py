@@ -96,10 +96,15 @@ class Projection(common.Projection):
         self._post = np.zeros(0, dtype=np.int64)
         self._values = {name: np.zeros(0) for name in self.synapse_type.get_native_names()}
         self._engine_parts = []
-        connector.connect(self)
+        self._frozen = None  # native.py: the native description of connections read
+        from . import native
+        self._native = native.plan(self, connector)  # None: PyNN's generic path
+        if self._native is None:
+            connector.connect(self)
         self._engine_label = "j%d" % len(state.projections)
         state.projections.append(self)  # only a projection whose connector succeeded
-        self._consolidate()
+        if self._native is None:
+            self._consolidate()
 
     # --- collecting connections -------------------------------------------------
     def _convergent_connect(self, presynaptic_indices, postsynaptic_index,
@@ -117,6 +122,9 @@ class Projection(common.Projection):
                              params))
 
     def _consolidate(self):
+        if self._native is not None:  # engine-generated: read its connections once
+            from . import native
+            native.load(self)
         if not self._chunks:
             return
         pres = [self._pre] + [c[0] for c in self._chunks]
@@ -185,6 +193,10 @@ class Projection(common.Projection):
     def _set_values(self, name, which, values):
         """Set native attribute `name` of the connections `which`; forward to the engine."""
         self._consolidate()
+        if self._native is not None:  # read under mpirun (native.load)
+            raise NotImplementedError(
+                "myelin.pynn: under mpirun, connections made by a native connector cannot be "
+                "changed (rank 0 alone holds them); use setup(native_connectors=False)")
         current = self._attribute(name).copy()
         current[which] = values
         self._values[name][which] = values

@@ -56,9 +56,11 @@ class Recorder(recording.Recorder):
         return np.asarray(self.population.id_to_index(np.asarray(ids, dtype=int)),
                           dtype=np.int64)
 
-    def _get_spiketimes(self, ids, clear=False):
+    def _spikes(self, ids):
+        """(cell indices, times) of the recorded spikes of cells `ids` since the last
+        clear, sorted by time then index."""
         sim = simulator.state.sim
-        ids = np.asarray(sorted(int(i) for i in ids), dtype=np.int64)
+        ids = np.fromiter((int(i) for i in ids), dtype=np.int64)
         if sim is None or ids.size == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         index, times = sim.spikes(self.population._engine_label)
@@ -68,7 +70,19 @@ class Recorder(recording.Recorder):
             times = self._given_spike_times(index, times)
         start = self._start_time(sim)
         keep = times > start if start > 0 else times >= 0
-        return self.population.all_cells[index[keep]].astype(np.int64), times[keep]
+        return index[keep], times[keep]
+
+    def _get_spiketimes(self, ids, clear=False):
+        """{cell ID: spike times}: PyNN then makes one SpikeTrain per cell annotated with
+        its source_index (as pyNN.neuron does); the trains are cut from the engine's
+        arrays with one stable sort by cell."""
+        index, times = self._spikes(ids)
+        order = np.argsort(index, kind="stable")
+        index, times = index[order], times[order]
+        cells, starts = np.unique(index, return_index=True)
+        all_cells = self.population.all_cells
+        return {int(all_cells[c]): part
+                for c, part in zip(cells.tolist(), np.split(times, starts[1:]))}
 
     def _given_spike_times(self, index, times):
         """SpikeSourceArray: the engine emits a spike at time T in the step ending at T
@@ -114,10 +128,11 @@ class Recorder(recording.Recorder):
     def _local_count(self, variable, filter_ids=None):
         ids = self.filter_recorded(variable, filter_ids)
         counts = {int(i): 0 for i in ids}
-        spike_ids, _ = self._get_spiketimes(ids)
-        found, n = np.unique(spike_ids, return_counts=True)
-        for i, c in zip(found, n):
-            counts[int(i)] = int(c)
+        index, _ = self._spikes(ids)
+        found, n = np.unique(index, return_counts=True)
+        all_cells = self.population.all_cells
+        for i, c in zip(found.tolist(), n.tolist()):
+            counts[int(all_cells[i])] = c
         return counts
 
     def _clear_simulator(self):

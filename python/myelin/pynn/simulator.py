@@ -44,6 +44,7 @@ class State(common.control.BaseState):
         self._min_delay = "auto"
         self._max_delay = "auto"
         self.threads = 0
+        self.native_connectors = True  # setup(native_connectors=...): see native.py
         self.seed = 1
         self.clear()
 

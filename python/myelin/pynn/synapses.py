@@ -33,7 +33,23 @@ def _engine_accepts(synapse):
     return True
 
 
-class StaticSynapse(synapses.StaticSynapse):
+def remember_expressions(synapse, parameters):
+    """Keep the text of weights/delays given as expressions of d ("0.5 + 0.01*d"): PyNN
+    turns them into lambdas, native connectors (native.py) pass the text to the engine.
+    The lambda is kept too, so that a later change of the parameter is noticed."""
+    synapse._expressions = {
+        name: (value, synapse.parameter_space[name].base_value)
+        for name, value in parameters.items()
+        if isinstance(value, str) and name in synapse.parameter_space.keys()}
+
+
+class _Expressions:
+    def __init__(self, **parameters):
+        super().__init__(**parameters)
+        remember_expressions(self, parameters)
+
+
+class StaticSynapse(_Expressions, synapses.StaticSynapse):
     __doc__ = synapses.StaticSynapse.__doc__
     translations = build_translations(("weight", "weight"), ("delay", "delay"))
     _get_minimum_delay = _min_delay
@@ -42,7 +58,7 @@ class StaticSynapse(synapses.StaticSynapse):
         return None
 
 
-class _TsodyksMarkramSynapse(synapses.TsodyksMarkramSynapse):
+class _TsodyksMarkramSynapse(_Expressions, synapses.TsodyksMarkramSynapse):
     __doc__ = synapses.TsodyksMarkramSynapse.__doc__
     translations = build_translations(
         ("weight", "weight"), ("delay", "delay"), ("U", "U"),
@@ -54,7 +70,7 @@ class _TsodyksMarkramSynapse(synapses.TsodyksMarkramSynapse):
                 "tau_rec": params["tau_rec"], "tau_facil": params["tau_facil"]}
 
 
-class _SimpleStochasticSynapse(synapses.SimpleStochasticSynapse):
+class _SimpleStochasticSynapse(_Expressions, synapses.SimpleStochasticSynapse):
     __doc__ = synapses.SimpleStochasticSynapse.__doc__
     translations = build_translations(("weight", "weight"), ("delay", "delay"), ("p", "p"))
     _get_minimum_delay = _min_delay
@@ -89,6 +105,7 @@ class _STDPMechanism(synapses.STDPMechanism):
         synapses.STDPMechanism.__init__(self, timing_dependence, weight_dependence,
                                         voltage_dependence, dendritic_delay_fraction,
                                         weight, delay)
+        remember_expressions(self, {"weight": weight, "delay": delay})
         # one table per instance: the base class updates it with its components'
         self.translations = dict(self.base_translations)
         for component in (timing_dependence, weight_dependence):
