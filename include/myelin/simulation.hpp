@@ -179,6 +179,9 @@ class simulation {
   /// Every connection of a projection, gathered from all threads (complete on rank 0):
   /// for FromArrays in the order of its columns, otherwise sorted by (post, pre).
   std::vector<connection_data> connections(const std::string& projection) const;
+  /// The number of connections of a projection on all ranks (as connections() would
+  /// return them), without gathering them; throws model_error for an unknown label.
+  uint64_t connection_count(const std::string& projection) const;
   /// Gid of the first cell of a population (gids are consecutive per population).
   uint64_t first_gid(const std::string& population) const;
   std::vector<trace_data> traces() const;

@@ -174,6 +174,13 @@ Raises myelin.ModelError (ValueError) naming the JSON path of an invalid field.)
   cls.def_property_readonly(
       "synapse_count", [](const py_simulation& s) { return s.sim->synapse_count(); },
       "Connections of the whole network.");
+  cls.def(
+      "connection_count",
+      [](const py_simulation& s, const std::string& projection) {
+        return s.sim->connection_count(projection);
+      },
+      py::arg("projection"),
+      "Connections of one projection on all ranks, without reading them (cheap).");
   cls.def_property_readonly(
       "build_seconds", [](const py_simulation& s) { return s.sim->build_seconds(); },
       "Wall time of the network's construction [s].");

@@ -268,4 +268,9 @@ void simulation::set_connection_param(const std::string& projection, const std::
   }
 }
 
+uint64_t simulation::connection_count(const std::string& projection) const {
+  const engine& m = impl_->eng;
+  return m.projection_synapses[projection_index(m, projection)];
+}
+
 }  // namespace myelin

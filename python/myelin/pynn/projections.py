@@ -149,6 +149,16 @@ class Projection(common.Projection):
             delays[missing] = simulator.state.min_delay_value
 
     def __len__(self):
+        if self._native is not None and not self._chunks:
+            # An engine-generated projection in the built network: count without reading
+            # its connections (17M of them take seconds to read).
+            from .. import _core
+            sim = simulator.state.sim
+            if sim is not None and _core.mpi_size() == 1:
+                try:
+                    return int(sim.connection_count("%s_n" % self._engine_label))
+                except ValueError:  # created after the build: not in it yet
+                    pass
         self._consolidate()
         return int(self._pre.size)
 
