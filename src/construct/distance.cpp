@@ -129,7 +129,10 @@ void source_boxes::draw(philox_stream& rng, const expression& p,
       if (m >= static_cast<double>(b1)) break;
       const uint32_t i = members_[static_cast<std::size_t>(m)];
       if (static_cast<int64_t>(i) == excluded) continue;
-      if (rng.uniform() * bound < probability(i)) out.push_back(i);
+      // Below the box's lower bound of p the candidate is kept without evaluating p:
+      // the same decision, as p >= r.lo.
+      const double x = rng.uniform() * bound;
+      if (x < r.lo || x < probability(i)) out.push_back(i);
     }
   }
   std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end());
