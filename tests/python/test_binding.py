@@ -160,7 +160,7 @@ def test_model_errors_name_the_field():
 
 
 def test_run_releases_the_gil():
-    m = coba(2000.0)
+    m = coba(10000.0)  # ~0.9 s of run on a fast machine: long enough to tell
     sim = myelin.Simulation(m, threads=1)
     ticks = []
     stop = threading.Event()
@@ -173,7 +173,7 @@ def test_run_releases_the_gil():
     t = threading.Thread(target=count)
     t.start()
     t0 = time.monotonic()
-    sim.run(2000.0)
+    sim.run(10000.0)
     t1 = time.monotonic()
     stop.set()
     t.join()
