@@ -14,7 +14,7 @@ from pyNN.common.control import DEFAULT_MAX_DELAY, DEFAULT_MIN_DELAY, DEFAULT_TI
 import pyNN.connectors
 from pyNN.connectors import *  # noqa: F401,F403
 import pyNN.random
-from pyNN.random import GSLRNG, NativeRNG, NumpyRNG, RandomDistribution  # noqa: F401
+from pyNN.random import GSLRNG, NumpyRNG, RandomDistribution  # noqa: F401
 from pyNN.recording import *  # noqa: F401,F403
 from pyNN.space import Space  # noqa: F401
 from pyNN.standardmodels import StandardCellType, StandardCurrentSource  # noqa: F401
@@ -26,6 +26,7 @@ from .cells import *  # noqa: F401,F403
 from .electrodes import *  # noqa: F401,F403
 from .populations import Assembly, Population, PopulationView  # noqa: F401
 from .projections import Projection
+from .random import NativeRNG  # noqa: F401
 from .synapses import *  # noqa: F401,F403
 
 

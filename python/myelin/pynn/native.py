@@ -26,6 +26,7 @@ from pyNN.standardmodels import check_weights
 
 from .. import _core
 from .projections import base_cells
+from .random import NativeRNG as MyelinNativeRNG
 
 # distribution name -> its parameters in the engine (PyNN's names)
 DISTRIBUTIONS = {"uniform": ("low", "high"), "normal": ("mu", "sigma"),
@@ -42,7 +43,7 @@ _COMPARE = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "=="
 # Generators whose particular sequence a script cannot rely on across backends: a
 # connector or distribution using one may be drawn by the engine instead. Any other
 # (a user's WrappedRNG subclass, e.g. PyNN's tests' MockRNG) defines the numbers drawn.
-STANDARD_RNGS = (NumpyRNG, GSLRNG, NativeRNG)
+STANDARD_RNGS = (NumpyRNG, GSLRNG, NativeRNG, MyelinNativeRNG)
 
 
 def _standard_rng(rng):
