@@ -246,6 +246,8 @@ class vp_builder {
     double vars[4] = {0, 0, 0, 0};
 
     // Adds the connections onto post[k] from pre positions `sources` (canonical order).
+    // DistanceDependentProbability: its sources' positions, boxed (construct/distance.hpp).
+    std::optional<source_boxes> boxes;
     auto add_target = [&](std::size_t k, const std::vector<uint32_t>& sources,
                           const std::vector<std::size_t>* rows) {
       const uint64_t t = post[k];
@@ -256,7 +258,8 @@ class vp_builder {
       if (want_distance) pt = position(t);
       for (std::size_t m = 0; m < sources.size(); ++m) {
         const uint64_t s = pre[sources[m]];
-        if (want_distance) distance_vars(position(s), pt, vars);
+        if (want_distance)  // the boxes hold the sources' positions already
+          distance_vars(boxes ? boxes->position(sources[m]) : position(s), pt, vars);
         // The delay first: a connection that can never deliver is not made.
         uint32_t dd = 0;
         if (hetero_d) {
@@ -296,7 +299,6 @@ class vp_builder {
     }
     if (generated_per_target(kind)) {
       std::optional<expression> pexpr;
-      std::optional<source_boxes> boxes;
       std::vector<std::pair<uint64_t, uint32_t>> pre_sorted;  // (gid, index): self lookups
       if (kind == connector_kind::distance_dependent_probability) {
         pexpr.emplace(c.d_expression, std::vector<std::string>{"d", "dx", "dy", "dz"},
