@@ -66,7 +66,7 @@ def projection_entries(prj, arrays):
     entries, parts = [], []
     synapse_params = {name: values for name, values in prj._values.items()
                       if name not in ("weight", "delay")}
-    if getattr(prj, "_frozen", None) is not None:
+    if prj._frozen is not None:
         frozen = native.frozen_entries(
             prj, arrays, _synapse_groups(np.arange(prj._pre.size), synapse_params))
         if frozen is not None:

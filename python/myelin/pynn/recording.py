@@ -34,6 +34,15 @@ def engine_recorders(population):
     return result
 
 
+def _traces(sim):
+    """sim.traces() (every recorder's arrays, gathered) once per simulation and time:
+    get_data asks for each population and variable in turn."""
+    state = simulator.state
+    if getattr(state, "_traces_of", None) is not sim or state._traces_time != sim.time:
+        state._traces_of, state._traces_time, state._traces = sim, sim.time, sim.traces()
+    return state._traces
+
+
 class Recorder(recording.Recorder):
     _simulator = simulator
 
@@ -112,10 +121,8 @@ class Recorder(recording.Recorder):
         ids = list(ids)
         if sim is None or not ids:
             return np.zeros((0, len(ids))), None
-        label = engine_recorder_label(self.population, variable)
-        for trace in sim.traces():
-            if trace.get("recorder", trace.get("label")) == label or (
-                    trace["population"] == self.population._engine_label
+        for trace in _traces(sim):
+            if (trace["population"] == self.population._engine_label
                     and trace["variable"] == variable):
                 break
         else:

@@ -41,6 +41,7 @@ class State(common.control.BaseState):
         self.num_processes = 1
         self.dt = 0.1
         self.sim = None
+        self._traces_of = None  # recording._traces' cache
         self._min_delay = "auto"
         self._max_delay = "auto"
         self.threads = 0
@@ -92,6 +93,7 @@ class State(common.control.BaseState):
     def clear(self):
         """Forget the whole network."""
         self.sim = None
+        self._traces_of = None  # recording._traces' cache
         self.populations = []
         self.projections = []
         self.current_sources = []
@@ -104,16 +106,13 @@ class State(common.control.BaseState):
     def reset(self):
         """Back to t = 0: the next run rebuilds the simulation from the description."""
         self.sim = None
+        self._traces_of = None  # recording._traces' cache
         self._clock = 0.0  # time of a network without cells (the engine needs one)
         self.running = False
         self.t_start = 0
         self.segment_counter += 1
         for source in self.current_sources:
             source._reset()
-
-    def new_label(self, kind):
-        """A label for the engine (PyNN labels may contain any character)."""
-        return "%s%d" % (kind, len(self.populations) if kind == "p" else len(self.projections))
 
     # --- running --------------------------------------------------------------
     def run(self, simtime):
@@ -151,6 +150,7 @@ class State(common.control.BaseState):
                 "myelin.pynn: the network cannot grow during a simulation; add populations, "
                 "projections and current sources before the first run or after reset()")
         self.sim = None
+        self._traces_of = None  # recording._traces' cache
 
     def recording_changed(self):
         if self.sim is not None:
