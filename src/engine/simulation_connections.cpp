@@ -187,6 +187,14 @@ void simulation::set_connection_param(const std::string& projection, const std::
   const std::string field = f + "." + param;
   const bool negative = negative_weights(m.net, pr, f);
   // Every value first, so that an error changes nothing.
+  // STDP pairs a spike only with postsynaptic spikes known at its delivery: the build's
+  // rule on (1 - 2 f) delay (construct/synapses.cpp) holds for new delays too.
+  const auto& syn = impl_->described.projections[j].synapse;
+  const bool stdp = syn && syn->type == "STDPMechanism";
+  double f_dend = 1.0;
+  if (stdp)
+    if (const auto it = syn->params.find("dendritic_delay_fraction"); it != syn->params.end())
+      f_dend = it->second;
   std::vector<double> applied(values.size());
   for (std::size_t r = 0; r < values.size(); ++r) {
     const double v = values[r];
@@ -202,6 +210,11 @@ void simulation::set_connection_param(const std::string& projection, const std::
         throw model_error(fr, "delay " + fmt(v) + " ms must be at least the minimum delay " +
                                   fmt(static_cast<double>(m.min_delay) * m.net.dt) +
                                   " ms fixed when the network was built");
+      if (stdp && (1.0 - 2.0 * f_dend) * steps >= 1.0 - 1e-9)
+        throw model_error(fr, "delay " + fmt(v) + " ms: with dendritic_delay_fraction " +
+                                  fmt(f_dend) +
+                                  " (1 - 2 f) delay must stay below one time step, or a spike "
+                                  "would pair with postsynaptic spikes after its delivery");
       applied[r] = steps;
     }
   }
@@ -250,8 +263,9 @@ void simulation::set_connection_param(const std::string& projection, const std::
     for (auto& vp : m.vps)
       for (auto& t : vp.tables) {
         if (t.projection != j || t.delays.empty()) continue;
-        t.min_delay = *std::min_element(t.delays.begin(), t.delays.end());
-        t.max_delay = *std::max_element(t.delays.begin(), t.delays.end());
+        t.min_delay = UINT32_MAX;
+        t.max_delay = 0;
+        t.finish_rows();
       }
     for (const auto& vp : m.vps)
       for (const auto& t : vp.tables)

@@ -72,3 +72,21 @@ def test_help_documents_the_api():
     types = myelin.cell_types()
     assert types["IF_curr_exp"]["params"]["tau_m"] == (20.0, "ms")
     assert types["IF_cond_exp"]["synapses"] == "conductance"
+
+
+def test_stdp_delay_change_keeps_the_dendritic_delay_rule():
+    # f = 0.25: (1 - 2 f) delay must stay below one step. 1 step is fine; 3 steps would
+    # pair a spike with postsynaptic spikes computed after its delivery: refused, as at
+    # build time, and nothing changed.
+    m = relay_model()
+    m["projections"][0]["delay"] = 0.1
+    m["projections"][0]["synapse"] = {
+        "type": "STDPMechanism", "dendritic_delay_fraction": 0.25,
+        "timing_dependence": {"type": "SpikePairRule"},
+        "weight_dependence": {"type": "AdditiveWeightDependence"}}
+    sim = myelin.Simulation(m, threads=1)
+    sim.run(1.0)
+    sim.set_connection_param("p", "delay", np.array([0.1, 0.1]))
+    with pytest.raises(myelin.ModelError, match=r"dendritic_delay_fraction 0.25"):
+        sim.set_connection_param("p", "delay", np.array([0.1, 0.3]))
+    assert np.allclose(sim.connections("p")["delay"], [0.1, 0.1])
