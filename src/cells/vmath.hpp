@@ -80,4 +80,42 @@ namespace myelin::detail {
   return k * ln2_hi - ((hfsq - (s * (hfsq + r) + k * ln2_lo)) - f);
 }
 
+/// sin(2 pi u) and cos(2 pi u) for u in [0, 1] (Box-Muller's angle, in turns). The
+/// reduction to a quarter turn is exact: 4u and its nearest integer q are exact doubles,
+/// so f = 4u - q in [-1/2, 1/2] is too, and only x = f pi/2 rounds once; then Taylor
+/// series on |x| <= pi/4 (degree 17 and 18: truncation < 1e-19). About 1 ulp.
+[[gnu::always_inline]] inline void vsincos_turns(double u, double& sin_out, double& cos_out) {
+  constexpr double shifter = 0x1.8p52;
+  const double t = 4.0 * u + shifter;
+  const double q = t - shifter;
+  const uint64_t quadrant = std::bit_cast<uint64_t>(t) & 3u;
+  const double x = (4.0 * u - q) * 1.5707963267948966;
+  const double z = x * x;
+  double ps = -1.0 / 355687428096000.0;  // -1/17!
+  ps = ps * z + 1.0 / 1307674368000.0;
+  ps = ps * z - 1.0 / 6227020800.0;
+  ps = ps * z + 1.0 / 39916800.0;
+  ps = ps * z - 1.0 / 362880.0;
+  ps = ps * z + 1.0 / 5040.0;
+  ps = ps * z - 1.0 / 120.0;
+  ps = ps * z + 1.0 / 6.0;
+  const double s = x - x * z * ps;
+  double pc = 1.0 / 6402373705728000.0;  // 1/18!
+  pc = pc * z - 1.0 / 20922789888000.0;
+  pc = pc * z + 1.0 / 87178291200.0;
+  pc = pc * z - 1.0 / 479001600.0;
+  pc = pc * z + 1.0 / 3628800.0;
+  pc = pc * z - 1.0 / 40320.0;
+  pc = pc * z + 1.0 / 720.0;
+  pc = pc * z - 1.0 / 24.0;
+  // cos x = 1 - z/2 + z^2 (1/24 - ...): the small terms summed first.
+  const double hz = 0.5 * z;
+  const double c = 1.0 - (hz - z * z * -pc);
+  // Quadrant q: (sin, cos) of x + q pi/2 = (s, c), (c, -s), (-s, -c), (-c, s).
+  const double sq = (quadrant & 1u) ? c : s;
+  const double cq = (quadrant & 1u) ? s : c;
+  sin_out = (quadrant & 2u) ? -sq : sq;
+  cos_out = ((quadrant + 1u) & 2u) ? -cq : cq;
+}
+
 }  // namespace myelin::detail

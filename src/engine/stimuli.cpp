@@ -7,6 +7,7 @@
 #include <numbers>
 
 #include "model/schema.hpp"
+#include "random/normal_batch.hpp"
 #include "random/rng.hpp"
 
 namespace myelin::detail {
@@ -67,26 +68,19 @@ void inject(vp_state& vp, const std::vector<stim_params>& stims, const network& 
       // A new value per target every noise_steps steps, from the target's own stream
       // (seed, noise, source, gid): the Box-Muller pair of block k/2 gives the standard
       // normals of intervals k (even) and k+1: a pure function of (gid, k), so
-      // layout-independent, at one log and one sincos per two intervals.
+      // layout-independent, drawn for all targets at once (normal_pairs, vectorised).
       const int64_t start_step = std::llround(sp.start / net.dt);
       const int64_t k = (s - start_step) / sp.noise_steps;
       if (k != st.noise_index) {
-        const bool from_spare = (k & 1) && st.noise_index == k - 1;
-        st.next.resize(st.cells.size());
-        for (std::size_t m = 0; m < st.cells.size(); ++m) {
-          double z;
-          if (from_spare) {
-            z = st.next[m];
-          } else {
-            philox_stream rng(net.seed, purpose::noise, static_cast<uint32_t>(st.stimulus),
-                              st.gids[m]);
-            rng.seek(static_cast<uint32_t>(k >> 1));
-            const double z0 = rng.normal(), z1 = rng.normal();
-            z = (k & 1) ? z1 : z0;
-            st.next[m] = z1;
-          }
-          st.value[m] = sp.mean + sp.stdev * z;
+        const std::size_t n = st.cells.size();
+        if (!((k & 1) && st.noise_index == k - 1)) {
+          st.first.resize(n);
+          st.next.resize(n);
+          normal_pairs(net.seed, purpose::noise, static_cast<uint32_t>(st.stimulus), st.gids.data(),
+                       n, static_cast<uint32_t>(k >> 1), st.first.data(), st.next.data());
         }
+        const std::vector<double>& z = (k & 1) ? st.next : st.first;
+        for (std::size_t m = 0; m < n; ++m) st.value[m] = sp.mean + sp.stdev * z[m];
         st.noise_index = k;
       }
       for (std::size_t m = 0; m < st.cells.size(); ++m) vp.i_inj[st.cells[m]] += st.value[m];

@@ -38,6 +38,7 @@ struct stimulus_targets {
   std::vector<uint64_t> gids;
   std::vector<double> value;  // NoisyCurrentSource: current value per target [nA]
   std::vector<double> next;   // the standard normal of interval noise_index + 1 (k even)
+  std::vector<double> first;  // scratch: the pair's first normals
   int64_t noise_index = -1;   // index of the noise interval `value` belongs to
 };
 
