@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.ticker import ScalarFormatter
-from scipy.signal import decimate, fftconvolve, periodogram
+from scipy.signal import decimate, periodogram
 
 _CELL_TYPES = ["L2_basket", "L2_pyramidal", "L5_basket", "L5_pyramidal"]
 
@@ -88,56 +88,6 @@ def _decimate_plot_data(decim, data, times, sfreq=None):
     return data, times, sfreq / np.prod(factors)
 
 
-# ---- Morlet wavelets (MNE's tfr_array_morlet, output='power') ---------------------------
-
-def _morlet_wavelets(sfreq, freqs, n_cycles=7.0):
-    """One complex Morlet wavelet per frequency: a Gaussian of sd n_cycles / (2 pi f)
-    sampled at 1/sfreq out to +-5 sd, times exp(2 pi i f t), scaled to an L2 norm of
-    sqrt(2) (MNE's normalisation)."""
-    freqs = np.asarray(freqs, dtype=float)
-    if np.any(freqs <= 0):
-        raise ValueError("all frequencies in 'freqs' must be greater than 0.")
-    cycles = np.atleast_1d(np.asarray(n_cycles, dtype=float))
-    if cycles.size not in (1, freqs.size):
-        raise ValueError("n_cycles should be fixed or defined for each frequency.")
-    cycles = np.broadcast_to(cycles, freqs.shape)
-    wavelets = []
-    for f, nc in zip(freqs, cycles):
-        sd = nc / (2.0 * np.pi * f)
-        half = np.arange(0.0, 5.0 * sd, 1.0 / sfreq)
-        t = np.concatenate([-half[:0:-1], half])
-        w = np.exp(2j * np.pi * f * t) * np.exp(-t * t / (2.0 * sd * sd))
-        wavelets.append(w * (np.sqrt(2.0) / np.linalg.norm(w)))
-    return wavelets
-
-
-def _tfr_morlet_power(data, sfreq, freqs, n_cycles=7.0):
-    """|x * w_f|^2 for each frequency: array (n_freqs, n_times), the convolution centred
-    ('same') as MNE computes it."""
-    data = np.asarray(data, dtype=float)
-    if not isinstance(freqs, (list, np.ndarray)):
-        raise ValueError(f"freqs must be an array-like, got {type(freqs)} instead.")
-    freqs = np.asarray(freqs, dtype=float)
-    if freqs.ndim != 1:
-        raise ValueError(f"freqs must be of shape (n_freqs,), got {np.array(freqs.shape)} "
-                         "instead.")
-    if isinstance(n_cycles, (list, np.ndarray)) and len(n_cycles) != len(freqs):
-        raise ValueError(f"n_cycles must be a float or an array of length {len(freqs)} "
-                         f"frequencies, got {len(n_cycles)} cycles instead.")
-    if (freqs > sfreq / 2.0).any():
-        raise ValueError("Cannot compute freq above Nyquist freq of the data "
-                         f"({sfreq / 2.0:0.1f} Hz), got {freqs.max():0.1f} Hz")
-    wavelets = _morlet_wavelets(sfreq, freqs, n_cycles)
-    if max(len(w) for w in wavelets) > len(data):
-        raise ValueError("At least one of the wavelets is longer than the signal. Use a "
-                         "longer signal or shorter wavelets.")
-    out = np.empty((len(freqs), len(data)))
-    for k, w in enumerate(wavelets):
-        c = fftconvolve(data, w, mode="same")
-        out[k] = c.real ** 2 + c.imag ** 2
-    return out
-
-
 # ---- dipoles ------------------------------------------------------------------------------
 
 def _as_dipole_list(dpl):
@@ -169,8 +119,8 @@ def plot_dipole(dpl, tmin=None, tmax=None, ax=None, layer="agg", decim=None, col
     dpls = _as_dipole_list(dpl)
     if average:
         dpls.append(average_dipoles(dpls))
-    if len(layers) != len(axes):
-        raise ValueError("ax and layer should have the same size")
+    if len(layers) != len(axes):  # an AssertionError, as hnn-core's
+        raise AssertionError("ax and layer should have the same size")
     scale_applied = dpls[0].scale_applied
     for this_layer, this_ax in zip(layers, axes):
         times = dpls[0].times
@@ -250,6 +200,7 @@ def plot_psd(dpl, *, fmin=0, fmax=None, tmin=None, tmax=None, layer="agg", color
 
 def _tfr(dpls, freqs, n_cycles, tmin, tmax, layer, decim, padding):
     """(times, mean Morlet power (n_freqs, n_times)) over the dipoles, as plotted."""
+    from .dipole import _tfr_morlet_power
     _check_same_sampling(dpls)
     powers = []
     for d in dpls:
