@@ -181,7 +181,7 @@ def test_hist_counts_groups_prefixes_and_errors():
         r.plot_spikes_hist(spike_types={"pyr": ["L5"]}, color={"b": "r"}, show=False)
 
 
-# ---- ExtracellularArray ----------------------------------------------------------------------------
+# ---- ExtracellularArray --------------------------------------------------------------
 
 def laminar(n=5, spacing=100.0):
     return [(0.0, 0.0, k * spacing) for k in range(n)]

@@ -14,8 +14,8 @@ from conftest import BUILD
 
 matplotlib.use("Agg")
 sys.path.insert(0, str(BUILD / "python"))
-from myelin.hnn.dipole import (Dipole, _rmse, average_dipoles, read_dipole,  # noqa: E402
-                               smooth_waveform)
+from myelin.hnn.dipole import (Dipole, _read_dipole_txt, _rmse, average_dipoles,  # noqa: E402
+                               read_dipole, smooth_waveform)
 from myelin.hnn.viz import _psd, _tfr, plot_dipole  # noqa: E402
 
 
@@ -350,3 +350,6 @@ def test_cli_dipole_csv_reads_as_dipole(myelin_bin, net3x3, tmp_path):
     d = Dipole(rows[:, 0], rows[:, 1:])
     assert d.sfreq == pytest.approx(40000.0) and len(d.times) == 2401
     np.testing.assert_array_equal(d.data["agg"], rows[:, 1])
+    from_csv = _read_dipole_txt(str(tmp_path / "r" / "dipole.csv"), extension=".csv")
+    for col, layer in enumerate(("agg", "L2", "L5")):
+        np.testing.assert_array_equal(from_csv.data[layer], rows[:, col + 1])
