@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy.signal import savgol_filter
 
-from conftest import BUILD
+from conftest import BUILD, ROOT
 
 matplotlib.use("Agg")
 sys.path.insert(0, str(BUILD / "python"))
@@ -341,6 +341,25 @@ def test_smooth_scale_match_myelin_dipole_smooth_csv(myelin_bin, net3x3, tmp_pat
         # a differing last digit only where both values lie within rounding of each other
         assert np.all(np.abs(exact.data[layer] - engine[:, col])[differ] <= 1e-14 * peak)
         assert differ.mean() < 0.01, layer
+
+
+def test_smooth_scale_match_hnn_core_reference():
+    """HNN-core's own smooth(30) then scale(3000) of its ERP run (tests/data/hnn/erp_seed0,
+    9 significant digits): equal up to the printed digits' rounding, carried through."""
+    ref = np.loadtxt(ROOT / "tests/data/hnn/erp_seed0/dipole.csv", delimiter=",",
+                     skiprows=1)
+    d = Dipole(ref[:, 0], ref[:, 1:4]).smooth(30).scale(3000)
+    w = np.hamming(1200)
+    w /= w.sum()
+
+    def half_unit(v):  # half a unit of the 9th significant digit
+        return 0.5 * 10.0 ** (np.floor(np.log10(np.maximum(np.abs(v), 1e-300))) - 8)
+
+    for col, layer in enumerate(("agg", "L2", "L5")):
+        bound = 3000 * np.convolve(half_unit(ref[:, col + 1]), w, "same") + \
+            half_unit(ref[:, col + 4]) + 1e-14 * np.abs(ref[:, col + 4]).max()
+        assert np.all(np.abs(d.data[layer] - ref[:, col + 4]) <= bound), layer
+        assert np.abs(d.data[layer] - ref[:, col + 4]).max() < 6e-8
 
 
 def test_cli_dipole_csv_reads_as_dipole(myelin_bin, net3x3, tmp_path):
