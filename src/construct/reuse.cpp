@@ -10,6 +10,7 @@
 #include <string>
 
 #include "model/catalogue.hpp"
+#include "random/batch_draws.hpp"
 #include "random/distributions.hpp"
 
 namespace myelin::detail {
@@ -147,16 +148,45 @@ bool redraw_weights(const network& net, std::size_t j, const projection_table& t
                     const vp_state& st, bool negative, std::vector<double>& out) {
   const sampler draw(std::get<distribution>(net.projections[j].weight),
                      "projections[" + std::to_string(j) + "].weight");
+  out.resize(table.targets.size());
+  auto accept = [&](double x) { return std::isfinite(x) && (negative ? x <= 0 : x >= 0); };
+  if (draw.is_uniform()) {
+    // Connection k is draw number (its target's connections before it) of the target's
+    // stream: those draws in bulk, a chunk of connections at a time.
+    std::vector<uint64_t> gid_of;
+    gid_of.reserve(st.n_cells);
+    for (const group_slot& g : st.groups)
+      gid_of.insert(gid_of.end(), g.cells->gids().begin(), g.cells->gids().end());
+    std::vector<uint32_t> count(st.n_cells, 0);
+    constexpr std::size_t chunk = 1024;
+    uint64_t ids[chunk];
+    uint32_t draws[chunk];
+    double u[chunk];
+    for (std::size_t b = 0; b < table.targets.size(); b += chunk) {
+      const std::size_t len = std::min(chunk, table.targets.size() - b);
+      for (std::size_t m = 0; m < len; ++m) {
+        const uint32_t t = table.targets[b + m];
+        ids[m] = gid_of[t];
+        draws[m] = count[t]++;
+      }
+      uniform_draws(net.seed, purpose::weight, static_cast<uint32_t>(j), ids, draws, len, u);
+      for (std::size_t m = 0; m < len; ++m) {
+        const double x = draw.value_of_uniform(u[m]);
+        if (!accept(x)) return false;
+        out[b + m] = x;
+      }
+    }
+    return true;
+  }
   // Each VP-local cell's weight stream, drawn from as the rows are scanned.
   std::vector<philox_stream> streams;
   streams.reserve(st.n_cells);
   for (const group_slot& g : st.groups)
     for (std::size_t c = 0; c < g.cells->size(); ++c)
       streams.emplace_back(net.seed, purpose::weight, static_cast<uint32_t>(j), g.cells->gids()[c]);
-  out.resize(table.targets.size());
   for (std::size_t k = 0; k < table.targets.size(); ++k) {
     const double x = draw(streams[table.targets[k]]);
-    if (!std::isfinite(x) || (negative ? x > 0 : x < 0)) return false;
+    if (!accept(x)) return false;
     out[k] = x;
   }
   return true;

@@ -10,6 +10,7 @@
 
 #include "model/expression.hpp"
 #include "myelin/model.hpp"
+#include "random/batch_draws.hpp"
 #include "random/distributions.hpp"
 
 namespace myelin::detail {
@@ -57,8 +58,17 @@ class connection_values {
   // Values for the connections onto target gid `t`, in canonical order.
   void begin_target(uint64_t t) {
     if (sampler_) rng_.emplace(seed_, purpose_, projection_, t);
+    target_ = t;
+    drawn_ = 0;
+    used_ = buffered_ = 0;
   }
   double next(const double* dvars) {
+    if (sampler_ && sampler_->is_uniform()) {
+      // The target's uniforms in bulk (batch_draws.hpp): the same values as drawing
+      // them one by one from rng_.
+      if (used_ == buffered_) refill();
+      return sampler_->value_of_uniform(buffer_[used_++]);
+    }
     if (sampler_) return (*sampler_)(*rng_);
     if (expr_) return (*expr_)(dvars);
     return std::get<double>(spec_);
@@ -73,6 +83,24 @@ class connection_values {
   std::optional<sampler> sampler_;
   std::optional<expression> expr_;
   std::optional<philox_stream> rng_;
+  // uniform: draws drawn_ - buffered_ ... drawn_ - 1 of the target's stream.
+  static constexpr std::size_t chunk = 64;
+  uint64_t target_ = 0;
+  uint32_t drawn_ = 0;
+  std::size_t used_ = 0, buffered_ = 0;
+  double buffer_[chunk];
+  void refill() {
+    uint64_t ids[chunk];
+    uint32_t draws[chunk];
+    for (std::size_t m = 0; m < chunk; ++m) {
+      ids[m] = target_;
+      draws[m] = drawn_ + static_cast<uint32_t>(m);
+    }
+    uniform_draws(seed_, purpose_, projection_, ids, draws, chunk, buffer_);
+    drawn_ += chunk;
+    used_ = 0;
+    buffered_ = chunk;
+  }
 };
 
 }  // namespace myelin::detail

@@ -7,7 +7,7 @@
 #include <numbers>
 
 #include "model/schema.hpp"
-#include "random/normal_batch.hpp"
+#include "random/batch_draws.hpp"
 #include "random/rng.hpp"
 
 namespace myelin::detail {

@@ -138,8 +138,7 @@ sampler::sampler(const distribution& d, const std::string& field) {
 double sampler::operator()(philox_stream& rng) const {
   switch (kind_) {
     case kind::uniform:
-      // min() guards against a_ + (b_ - a_) * u rounding up past b_.
-      return std::min(b_, a_ + (b_ - a_) * rng.uniform());
+      return value_of_uniform(rng.uniform());
     case kind::normal:
       return a_ + b_ * rng.normal();
     case kind::normal_clipped:

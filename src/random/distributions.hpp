@@ -1,6 +1,7 @@
 #pragma once
 // Sampling of the model's random distributions (PyNN's names and parameters).
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,14 @@ class sampler {
   sampler(const distribution& d, const std::string& field);
 
   double operator()(philox_stream& rng) const;
+
+  /// uniform(low, high): its draw is value_of_uniform(rng.uniform()), so callers may
+  /// draw the uniforms in bulk (batch_draws.hpp) and get the same values.
+  bool is_uniform() const { return kind_ == kind::uniform; }
+  double value_of_uniform(double u) const {
+    // min() guards against a_ + (b_ - a_) * u rounding up past b_.
+    return std::min(b_, a_ + (b_ - a_) * u);
+  }
 
   /// Smallest and largest value the distribution can produce (may be +-inf).
   double lower_bound() const;

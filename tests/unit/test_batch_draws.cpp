@@ -9,11 +9,11 @@
 #include <vector>
 
 #include "cells/vmath.hpp"
-#include "random/normal_batch.hpp"
+#include "random/batch_draws.hpp"
 
 using namespace myelin::detail;
 
-TEST(NormalBatch, SinCosTurnsWithinTwoUlpOfLibm) {
+TEST(BatchDraws, SinCosTurnsWithinTwoUlpOfLibm) {
   std::mt19937_64 rng(5);
   std::uniform_real_distribution<double> u(0.0, 1.0);
   double worst = 0;
@@ -35,7 +35,7 @@ TEST(NormalBatch, SinCosTurnsWithinTwoUlpOfLibm) {
   EXPECT_EQ(c, -1.0);
 }
 
-TEST(NormalBatch, PairsMatchTheScalarStreamsNormals) {
+TEST(BatchDraws, PairsMatchTheScalarStreamsNormals) {
   // 150 streams: two full chunks of 64 and a partial one; ids above 2^32 too.
   std::vector<uint64_t> ids;
   for (uint64_t m = 0; m < 150; ++m) ids.push_back(m * 7919 + (m % 3 == 0 ? (1ull << 33) : 0));
@@ -61,5 +61,24 @@ TEST(NormalBatch, PairsMatchTheScalarStreamsNormals) {
       EXPECT_NEAR(z0[m], static_cast<double>(r * std::cos(th)), exact_tol) << m;
       EXPECT_NEAR(z1[m], static_cast<double>(r * std::sin(th)), exact_tol) << m;
     }
+  }
+}
+
+TEST(BatchDraws, UniformDrawsEqualTheStreamsUniformsBitForBit) {
+  // Draw j of stream m for a mix of streams and draw numbers (odd and even, both halves
+  // of a block), across a chunk boundary and a partial chunk.
+  std::vector<uint64_t> ids;
+  std::vector<uint32_t> draws;
+  for (uint32_t m = 0; m < 200; ++m) {
+    ids.push_back(1000 + m % 7 + (m % 5 == 0 ? (1ull << 40) : 0));
+    draws.push_back(m * 37 % 101);
+  }
+  std::vector<double> out(ids.size());
+  uniform_draws(42, purpose::weight, 9, ids.data(), draws.data(), ids.size(), out.data());
+  for (std::size_t m = 0; m < ids.size(); ++m) {
+    philox_stream rng(42, purpose::weight, 9, ids[m]);
+    double u = 0;
+    for (uint32_t j = 0; j <= draws[m]; ++j) u = rng.uniform();
+    EXPECT_EQ(out[m], u) << m;
   }
 }

@@ -1,5 +1,6 @@
 #pragma once
-// Standard normals for many streams at once (the noisy current sources' per-step draws).
+// Draws of many streams at once, vectorised across streams (or across the blocks of one
+// stream): the noisy current sources' normals, uniform weights of large projections.
 
 #include <cstddef>
 #include <cstdint>
@@ -16,5 +17,11 @@ namespace myelin::detail {
 /// first, so the two differ by up to ~r 1e-15); the same bits on every machine.
 void normal_pairs(uint64_t seed, purpose p, uint32_t object, const uint64_t* ids, std::size_t n,
                   uint32_t block, double* z0, double* z1);
+
+/// out[m] = draw number draws[m] (from 0) of philox_stream::uniform() on the stream
+/// (seed, p, object, ids[m]), bit for bit, for m < n: uniform() takes two 32-bit words,
+/// so draw j is half j % 2 of block j / 2.
+void uniform_draws(uint64_t seed, purpose p, uint32_t object, const uint64_t* ids,
+                   const uint32_t* draws, std::size_t n, double* out);
 
 }  // namespace myelin::detail

@@ -1,0 +1,118 @@
+#include "random/batch_draws.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+
+#include "cells/vmath.hpp"
+
+namespace myelin::detail {
+
+namespace {
+
+constexpr std::size_t lanes = 64;  // counters per chunk: they stay in L1
+
+// Philox4x32-10 (Salmon et al. 2011, as Random123 computes it) on `lanes` counters
+// (x0..x3) at once under the key (k0, k1); every operation is lane-wise, so the compiler
+// vectorises the rounds.
+[[gnu::always_inline]] inline void philox_lanes(uint32_t k0, uint32_t k1, uint32_t* x0,
+                                                uint32_t* x1, uint32_t* x2, uint32_t* x3) {
+  for (int round = 0; round < 10; ++round) {
+    for (std::size_t m = 0; m < lanes; ++m) {
+      const uint64_t p0 = uint64_t{0xD2511F53u} * x0[m];
+      const uint64_t p1 = uint64_t{0xCD9E8D57u} * x2[m];
+      const uint32_t y0 = static_cast<uint32_t>(p1 >> 32) ^ x1[m] ^ k0;
+      const uint32_t y2 = static_cast<uint32_t>(p0 >> 32) ^ x3[m] ^ k1;
+      x1[m] = static_cast<uint32_t>(p1);
+      x3[m] = static_cast<uint32_t>(p0);
+      x0[m] = y0;
+      x2[m] = y2;
+    }
+    k0 += 0x9E3779B9u;
+    k1 += 0xBB67AE85u;
+  }
+}
+
+// philox_stream::uniform() of the words (hi, lo): their top 53 bits, plus a half, times
+// 2^-53; the 53 bits as a double without a 64-bit integer conversion (which AVX2 lacks):
+// hi 2^21 + (lo >> 11), each part exact.
+[[gnu::always_inline]] inline double uniform_of(uint32_t hi, uint32_t lo) {
+  auto as_double = [](uint32_t w) {
+    return std::bit_cast<double>(0x4330000000000000ull | w) - 0x1p52;
+  };
+  return (as_double(hi) * 0x1p21 + as_double(lo >> 11) + 0.5) * 0x1.0p-53;
+}
+
+MYELIN_SIMD_CLONES void normal_chunk(uint32_t k0, uint32_t k1, uint32_t c1, const uint64_t* ids,
+                                     std::size_t n, uint32_t block, double* z0, double* z1) {
+  uint32_t x0[lanes], x1[lanes], x2[lanes], x3[lanes];
+  for (std::size_t m = 0; m < lanes; ++m) {
+    const uint64_t id = ids[m < n ? m : 0];
+    x0[m] = block;
+    x1[m] = c1;
+    x2[m] = static_cast<uint32_t>(id);
+    x3[m] = static_cast<uint32_t>(id >> 32);
+  }
+  philox_lanes(k0, k1, x0, x1, x2, x3);
+  for (std::size_t m = 0; m < lanes; ++m) {
+    const double u1 = uniform_of(x0[m], x1[m]), u2 = uniform_of(x2[m], x3[m]);
+    const double r = std::sqrt(-2.0 * vlog(u1));
+    double s, c;
+    vsincos_turns(u2, s, c);
+    z0[m] = r * c;
+    z1[m] = r * s;
+  }
+}
+
+MYELIN_SIMD_CLONES void uniform_chunk(uint32_t k0, uint32_t k1, uint32_t c1, const uint64_t* ids,
+                                      const uint32_t* draws, std::size_t n, double* out) {
+  uint32_t x0[lanes], x1[lanes], x2[lanes], x3[lanes], half[lanes];
+  for (std::size_t m = 0; m < lanes; ++m) {
+    const std::size_t i = m < n ? m : 0;
+    x0[m] = draws[i] >> 1;
+    half[m] = draws[i] & 1u;
+    x1[m] = c1;
+    x2[m] = static_cast<uint32_t>(ids[i]);
+    x3[m] = static_cast<uint32_t>(ids[i] >> 32);
+  }
+  philox_lanes(k0, k1, x0, x1, x2, x3);
+  for (std::size_t m = 0; m < lanes; ++m)
+    out[m] = half[m] ? uniform_of(x2[m], x3[m]) : uniform_of(x0[m], x1[m]);
+}
+
+}  // namespace
+
+void normal_pairs(uint64_t seed, purpose p, uint32_t object, const uint64_t* ids, std::size_t n,
+                  uint32_t block, double* z0, double* z1) {
+  const auto k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
+  const uint32_t c1 = static_cast<uint32_t>(p) << 24 ^ object;
+  for (std::size_t start = 0; start < n; start += lanes) {
+    const std::size_t len = std::min(lanes, n - start);
+    if (len == lanes) {
+      normal_chunk(k0, k1, c1, ids + start, len, block, z0 + start, z1 + start);
+    } else {
+      double a[lanes], b[lanes];
+      normal_chunk(k0, k1, c1, ids + start, len, block, a, b);
+      std::copy_n(a, len, z0 + start);
+      std::copy_n(b, len, z1 + start);
+    }
+  }
+}
+
+void uniform_draws(uint64_t seed, purpose p, uint32_t object, const uint64_t* ids,
+                   const uint32_t* draws, std::size_t n, double* out) {
+  const auto k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
+  const uint32_t c1 = static_cast<uint32_t>(p) << 24 ^ object;
+  for (std::size_t start = 0; start < n; start += lanes) {
+    const std::size_t len = std::min(lanes, n - start);
+    if (len == lanes) {
+      uniform_chunk(k0, k1, c1, ids + start, draws + start, len, out + start);
+    } else {
+      double a[lanes];
+      uniform_chunk(k0, k1, c1, ids + start, draws + start, len, a);
+      std::copy_n(a, len, out + start);
+    }
+  }
+}
+
+}  // namespace myelin::detail
