@@ -37,6 +37,8 @@ class izhikevich final : public cell_group {
     double *v = col(v_), *u = col(u_);
     const double *a = col(a_), *b = col(b_), *c = col(c_), *d = col(d_), *i_off = col(i_offset_);
     const double half = 0.5 * h_;
+    // The update vectorised over all cells first, then the few that crossed v_peak reset
+    // (the same operations per cell as in one loop).
     for (std::size_t k = 0; k < n_; ++k) {
       const double drive = current_to_slope * (i_off[k] + in.i_inj[k]);  // [mV/ms]
       double vk = v[k];
@@ -44,13 +46,14 @@ class izhikevich final : public cell_group {
       vk += half * (0.04 * vk * vk + 5.0 * vk + 140.0 - uk + drive);
       vk += half * (0.04 * vk * vk + 5.0 * vk + 140.0 - uk + drive);
       u[k] = uk + h_ * a[k] * (b[k] * vk - uk);
-      vk += in.exc[k] + in.inh[k];
-      if (vk >= v_peak) {
+      v[k] = vk + (in.exc[k] + in.inh[k]);
+    }
+    for (std::size_t k = 0; k < n_; ++k) {
+      if (v[k] >= v_peak) {
         spiked.push_back(static_cast<uint32_t>(k));
-        vk = c[k];
+        v[k] = c[k];
         u[k] += d[k];
       }
-      v[k] = vk;
     }
   }
 
