@@ -15,9 +15,29 @@
 // line for line, so the Izhikevich 2003 network runs exactly as published.
 
 #include "cells/cell_group.hpp"
+#include "cells/vmath.hpp"
 
 namespace myelin::detail {
 namespace {
+
+constexpr double current_to_slope = 1000.0;  // [mV/ms per nA]: 1 / (1 pF)
+
+// Two half steps of v (Izhikevich 2003's integration), one step of u, then the inputs.
+MYELIN_SIMD_CLONES void izhikevich_update(
+    std::size_t n, double h, double* __restrict v, double* __restrict u, const double* __restrict a,
+    const double* __restrict b, const double* __restrict i_off, const double* __restrict i_inj,
+    const double* __restrict exc, const double* __restrict inh) {
+  const double half = 0.5 * h;
+  for (std::size_t k = 0; k < n; ++k) {
+    const double drive = current_to_slope * (i_off[k] + i_inj[k]);  // [mV/ms]
+    double vk = v[k];
+    const double uk = u[k];
+    vk += half * (0.04 * vk * vk + 5.0 * vk + 140.0 - uk + drive);
+    vk += half * (0.04 * vk * vk + 5.0 * vk + 140.0 - uk + drive);
+    u[k] = uk + h * a[k] * (b[k] * vk - uk);
+    v[k] = vk + (exc[k] + inh[k]);
+  }
+}
 
 class izhikevich final : public cell_group {
  public:
@@ -35,20 +55,12 @@ class izhikevich final : public cell_group {
 
   void advance(const step_info&, const group_input& in, std::vector<uint32_t>& spiked) override {
     double *v = col(v_), *u = col(u_);
-    const double *a = col(a_), *b = col(b_), *c = col(c_), *d = col(d_), *i_off = col(i_offset_);
-    const double half = 0.5 * h_;
+    const double *c = col(c_), *d = col(d_);
+    const std::size_t n = n_;
     // The update vectorised over all cells first, then the few that crossed v_peak reset
     // (the same operations per cell as in one loop).
-    for (std::size_t k = 0; k < n_; ++k) {
-      const double drive = current_to_slope * (i_off[k] + in.i_inj[k]);  // [mV/ms]
-      double vk = v[k];
-      const double uk = u[k];
-      vk += half * (0.04 * vk * vk + 5.0 * vk + 140.0 - uk + drive);
-      vk += half * (0.04 * vk * vk + 5.0 * vk + 140.0 - uk + drive);
-      u[k] = uk + h_ * a[k] * (b[k] * vk - uk);
-      v[k] = vk + (in.exc[k] + in.inh[k]);
-    }
-    for (std::size_t k = 0; k < n_; ++k) {
+    izhikevich_update(n, h_, v, u, col(a_), col(b_), col(i_offset_), in.i_inj, in.exc, in.inh);
+    for (std::size_t k = 0; k < n; ++k) {
       if (v[k] >= v_peak) {
         spiked.push_back(static_cast<uint32_t>(k));
         v[k] = c[k];
@@ -58,9 +70,8 @@ class izhikevich final : public cell_group {
   }
 
  private:
-  static constexpr double v_peak = 30.0;              // [mV] spike cut-off of the paper
-  static constexpr double current_to_slope = 1000.0;  // [mV/ms per nA]: 1 / (1 pF)
-  double h_ = 0.1;                                    // [ms]
+  static constexpr double v_peak = 30.0;  // [mV] spike cut-off of the paper
+  double h_ = 0.1;                        // [ms]
   std::size_t a_, b_, c_, d_, i_offset_, v_, u_;
 };
 
