@@ -71,6 +71,14 @@ def _string_input_to_list(value, valid, name):
     return values
 
 
+def _check_mesh_shape(mesh_shape):
+    _validate_type(mesh_shape, tuple, "mesh_shape")
+    _validate_type(mesh_shape[0], int, "mesh_shape[0]")
+    _validate_type(mesh_shape[1], int, "mesh_shape[1]")
+    if mesh_shape[0] < 1 or mesh_shape[1] < 1:
+        raise ValueError(f"mesh_shape must be a tuple of positive integers, got: {mesh_shape}")
+
+
 def pick_connection(net, src_gids=None, target_gids=None, loc=None, receptor=None):
     """Indices into net.connectivity of the connections that match: each argument a
     value or a list of values (OR within an argument, AND across arguments)."""
@@ -150,11 +158,7 @@ class Network:
         self.rec_arrays = dict()
         self.pos_dict = dict()
         self.cell_types = dict()
-        _validate_type(mesh_shape, tuple, "mesh_shape")
-        _validate_type(mesh_shape[0], int, "mesh_shape[0]")
-        _validate_type(mesh_shape[1], int, "mesh_shape[1]")
-        if mesh_shape[0] < 1 or mesh_shape[1] < 1:
-            raise ValueError(f"mesh_shape must be a tuple of positive integers, got: {mesh_shape}")
+        _check_mesh_shape(mesh_shape)
         self._N_pyr_x, self._N_pyr_y = mesh_shape
         self._inplane_distance = 1.0
         self._layer_separation = 1307.4

@@ -6,7 +6,7 @@ import warnings
 
 from myelin import _core
 from myelin.hnn.cells import Cell, create_cell_coords, default_cell_types
-from myelin.hnn.network import Network, _validate_type
+from myelin.hnn.network import Network, _check_mesh_shape, _validate_type
 from myelin.hnn.params import _PARAM_DIR, read_params
 
 # (src, target, loc, receptor, params key, lamtha, allow_autapses): Neymotin 2020's
@@ -76,7 +76,7 @@ def neymotin_2020_model(params=None, add_drives_from_params=False, legacy_mode=F
     mesh_shape grid of L2 and L5 pyramidal cells, basket cells at a 1:3 ratio, and its
     16 connection rules, weights from params (default.json when None)."""
     params = _params(params)
-    _validate_type(mesh_shape, tuple, "mesh_shape")
+    _check_mesh_shape(mesh_shape)
     layers = create_cell_coords(mesh_shape[0], mesh_shape[1], 1307.4, 1.0)
     pos_dict = {"L5_pyramidal": layers["L5_bottom"], "L2_pyramidal": layers["L2_bottom"],
                 "L5_basket": layers["L5_mid"], "L2_basket": layers["L2_mid"],

@@ -50,6 +50,10 @@ def _read_legacy_params(text):
     return out
 
 
+def _is_pattern(key):
+    return isinstance(key, str) and any(c in key for c in "*?[")
+
+
 class Params(dict):
     """HNN's parameters: a dict whose missing keys take default.json's values, and
     whose keys may be fnmatch patterns: ``params['gbar_L2*']`` is the sub-dict of the
@@ -70,7 +74,7 @@ class Params(dict):
         return json.dumps(self, sort_keys=True, indent=4)
 
     def __getitem__(self, key):
-        if key in self.keys():
+        if key in self.keys() or not _is_pattern(key):
             return dict.__getitem__(self, key)
         matches = fnmatch.filter(self.keys(), key)
         if not matches:
@@ -78,7 +82,7 @@ class Params(dict):
         return {k: dict.__getitem__(self, k) for k in matches}
 
     def __setitem__(self, key, value):
-        if key in self.keys():
+        if key in self.keys() or not _is_pattern(key):
             return dict.__setitem__(self, key, value)
         matches = fnmatch.filter(self.keys(), key)
         if not matches:
