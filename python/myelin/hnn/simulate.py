@@ -130,7 +130,6 @@ def _cell_response(net, results, dt, tstop, record_vsec):
     resp = CellResponse(spike_times=times, spike_gids=gids, spike_types=types,
                         times=np.arange(n) * dt, cell_type_names=list(net.cell_types))
     if record_vsec:
-        resp.vsec = []
         for r in results:
             trial = {}
             for pop, tr in r["vsoma"].items():
