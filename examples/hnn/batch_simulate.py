@@ -162,3 +162,11 @@ plt.grid(True)
 plt.xscale('log')
 plt.tight_layout()
 plt.show()
+
+###############################################################################
+# myelin: without a display (matplotlib's Agg backend) the figures go to files.
+import matplotlib  # noqa: E402
+
+if matplotlib.get_backend().lower() == 'agg':
+    for n in plt.get_fignums():
+        plt.figure(n).savefig(f'batch_simulate_{n}.png', dpi=100)

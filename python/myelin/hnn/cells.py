@@ -54,6 +54,9 @@ class Cell:
         self.sect_loc = {g: loc[g] for g in GROUPS if g in groups}
         self._group_syns = {g: groups[g].syns for g in groups}
 
+    def __deepcopy__(self, memo):
+        return self  # a read-only template, shared by copies of a network
+
     def receptors_at(self, loc):
         """The receptors a connection at `loc` (a group or a section) may use."""
         if loc in self._group_syns:

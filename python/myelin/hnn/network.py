@@ -122,6 +122,18 @@ class _Connectivity(dict):
                 f"'{self['receptor']}'\nweight: {nc['A_weight']}; delay: {nc['A_delay']}; "
                 f"lamtha: {nc['lamtha']}\n ")
 
+    def __deepcopy__(self, memo):
+        # Its values are ints, floats, str and flat containers of them: copied directly
+        # (copy.deepcopy's generic walk took ~15 ms per 3x3 network copy).
+        out = _Connectivity()
+        for key, value in self.items():
+            if key == "gid_pairs":
+                value = {src: list(targets) for src, targets in value.items()}
+            elif isinstance(value, (set, dict, list)):
+                value = type(value)(value)
+            out[key] = value
+        return out
+
 
 class Network:
     """HNN-core's Network on myelin's engine.
