@@ -118,6 +118,23 @@ def test_pick_connection_and_clearing():
     assert net.connectivity == [] and "b" not in net.gid_ranges and net._n_gids == 24
 
 
+def test_global_synaptic_gains_scale_the_compiled_weights():
+    net = hnn.jones_2009_model(mesh_shape=(3, 3))
+    net.add_evoked_drive("ev", mu=10.0, sigma=1.0, numspikes=1, location="proximal",
+                         weights_ampa={"L2_basket": 0.01})
+    assert net.get_global_synaptic_gains() == {"e_e": 1.0, "e_i": 1.0, "i_e": 1.0, "i_i": 1.0}
+    other = net.set_global_synaptic_gains(e_i=0.5, i_i=2.0, copy=True)
+    assert net.get_global_synaptic_gains()["e_i"] == 1.0
+    assert other.get_global_synaptic_gains() == {"e_e": 1.0, "e_i": 0.5, "i_e": 1.0, "i_i": 2.0}
+    proj = {p["label"]: p["weight"] for p in to_model(other, 50.0)["projections"]}
+    assert proj["L2_pyramidal->L2_basket:soma_ampa"].startswith("0.00025 * exp(")
+    assert proj["L2_basket->L2_basket:soma_gabaa"].startswith("0.04 * exp(")
+    assert proj["L2_basket->L2_pyramidal:soma_gabaa"].startswith("0.05 * exp(")
+    assert to_model(other, 50.0)["drives"][0]["weights_ampa"] == {"L2_basket": 0.01}
+    with pytest.raises(ValueError, match="Synaptic gains must be non-negative"):
+        net.set_global_synaptic_gains(e_e=-1.0)
+
+
 def test_add_connection_subsets_compile_to_explicit_columns():
     net = hnn.jones_2009_model(mesh_shape=(3, 3))
     net.clear_connectivity()

@@ -319,6 +319,41 @@ class Network:
         conn["allow_autapses"] = allow_autapses
         self.connectivity.append(deepcopy(conn))
 
+    def _gids_by_electro_type(self):
+        e, i = [], []
+        for name, cell in self.cell_types.items():
+            kind = cell["cell_metadata"].get("electro_type")
+            (e if kind == "excitatory" else i if kind == "inhibitory" else []).extend(
+                self.gid_ranges[name])
+        return {"e_e": (e, e), "e_i": (e, i), "i_e": (i, e), "i_i": (i, i)}
+
+    def set_global_synaptic_gains(self, e_e=None, e_i=None, i_e=None, i_i=None, copy=False):
+        """Sets the gain (weight factor) of every connection between excitatory (e) and
+        inhibitory (i) cells of the given kinds; drives keep theirs. copy=True changes
+        and returns a copy."""
+        _validate_type(copy, bool, "copy")
+        net = self.copy() if copy else self
+        gains = {"e_e": e_e, "e_i": e_i, "i_e": i_e, "i_i": i_i}
+        for kind, (srcs, targets) in self._gids_by_electro_type().items():
+            gain = gains[kind]
+            if gain is None:
+                continue
+            _validate_type(gain, (int, float), kind, "int or float")
+            if gain < 0.0:
+                raise ValueError(f"Synaptic gains must be non-negative. Got {gain} for '{kind}'.")
+            for idx in pick_connection(net, src_gids=srcs, target_gids=targets):
+                net.connectivity[idx]["nc_dict"]["gain"] = gain
+        return net if copy else None
+
+    def get_global_synaptic_gains(self):
+        """{'e_e', 'e_i', 'i_e', 'i_i': gain} of the first connection of each kind."""
+        out = {}
+        for kind, (srcs, targets) in self._gids_by_electro_type().items():
+            picks = pick_connection(self, src_gids=srcs, target_gids=targets)
+            if picks:
+                out[kind] = self.connectivity[picks[0]]["nc_dict"]["gain"]
+        return out
+
     def clear_connectivity(self):
         """Removes every connection between cells (drives' connections stay)."""
         self.connectivity = [c for c in self.connectivity
