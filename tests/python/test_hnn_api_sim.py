@@ -196,3 +196,22 @@ np.save({str(tmp_path)!r} + f'/r{{_core.mpi_rank()}}.npy', data(d[0]))
     base = data(hnn.simulate_dipole(small_net(), tstop=60.0, verbose=False)[0])
     for rank in (0, 1):  # rank 0's results are handed to every rank
         np.testing.assert_array_equal(np.load(tmp_path / f"r{rank}.npy"), base)
+
+
+def test_spike_train_drive_delivers_the_given_times():
+    net = hnn.neymotin_2020_model(mesh_shape=(3, 3))
+    net.add_spike_train_drive("replay", spike_data={"a": [12.0, 30.5], "b": [20.25]},
+                              location="soma", weights_ampa={"L2_basket": 0.05},
+                              synaptic_delays=1.0)
+    assert net.gid_ranges["replay"] == range(24, 26)
+    hnn.simulate_dipole(net, tstop=40.0, verbose=False)
+    cr = net.cell_response
+    sel = [k for k, t in enumerate(cr.spike_types[0]) if t == "replay"]
+    assert sorted((cr.spike_gids[0][k], cr.spike_times[0][k]) for k in sel) == \
+        [(24, 12.0), (24, 30.5), (25, 20.25)]
+    # The same times as a list of (time, gid) tuples make the same drive.
+    other = hnn.neymotin_2020_model(mesh_shape=(3, 3))
+    other.add_spike_train_drive("replay", spike_data=[(30.5, 7), (20.25, 9), (12.0, 7)],
+                                location="soma", weights_ampa={"L2_basket": 0.05},
+                                synaptic_delays=1.0)
+    assert to_model(other, 40.0)["drives"] == to_model(net, 40.0)["drives"]
