@@ -215,3 +215,28 @@ def test_spike_train_drive_delivers_the_given_times():
                                 location="soma", weights_ampa={"L2_basket": 0.05},
                                 synaptic_delays=1.0)
     assert to_model(other, 40.0)["drives"] == to_model(net, 40.0)["drives"]
+
+
+def test_drive_kinds_and_cell_layouts_run():
+    net = hnn.neymotin_2020_model(mesh_shape=(3, 3))
+    net.add_evoked_drive("sync", mu=15.0, sigma=0.0, numspikes=2, location="distal",
+                         n_drive_cells=1, cell_specific=False,
+                         weights_nmda={"L2_pyramidal": 1e-3, "L5_pyramidal": 1e-3})
+    net.add_poisson_drive("pois", tstart=5.0, tstop=35.0, rate_constant=100.0,
+                          location="proximal", n_drive_cells=2, cell_specific=False,
+                          weights_ampa={"L2_basket": 1e-3})
+    net.add_bursty_drive("burst", tstart=10.0, burst_rate=25, numspikes=3, spike_isi=5,
+                         location="proximal", n_drive_cells="n_cells", cell_specific=True,
+                         weights_ampa={"L5_basket": 1e-3, "L5_pyramidal": 1e-4})
+    assert [len(net.gid_ranges[d]) for d in ("sync", "pois", "burst")] == [1, 2, 12]
+    hnn.simulate_dipole(net, tstop=40.0, verbose=False)
+    t = np.array(net.cell_response.spike_times[0])
+    ty = np.array(net.cell_response.spike_types[0])
+    assert sorted(t[ty == "sync"]) == [15.0, 15.0]  # numspikes 2 at mu, sigma 0
+    pois = t[ty == "pois"]
+    assert 2 * 100 * 0.030 * 0.4 < len(pois) < 2 * 100 * 0.030 * 2
+    assert pois.min() >= 5.0 and pois.max() < 35.0
+    # Bursts centred at 10 and 50 ms (HNN-core centres the burst's spikes on its time):
+    # the first, 3 spikes 5 ms apart, per drive cell within 40 ms.
+    burst = np.sort(t[ty == "burst"])
+    assert len(burst) == 12 * 3 and set(np.round(burst, 3)) == {5.0, 10.0, 15.0}
