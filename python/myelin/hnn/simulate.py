@@ -82,7 +82,12 @@ def _run_one(model, threads, record_vsec):
 
 def _broadcast(results):
     """Rank 0's results on every rank (under mpirun)."""
-    from mpi4py import MPI
+    try:
+        from mpi4py import MPI
+    except ImportError as e:
+        raise ImportError("myelin.hnn under mpirun hands rank 0's results to every rank "
+                          "with mpi4py, which is not installed (apt install python3-mpi4py)"
+                          ) from e
     return MPI.COMM_WORLD.bcast(results if _core.mpi_rank() == 0 else None, root=0)
 
 
