@@ -1,12 +1,15 @@
 // Results of myelin._core.Simulation as NumPy arrays: spikes and traces without copies
 // (the engine's vectors are moved into the arrays), connections as columns.
 
+#include <pybind11/stl.h>
+
 #include <algorithm>
 #include <unordered_map>
 
 #include "core.hpp"
 #include "model/selection.hpp"
 #include "myelin/error.hpp"
+#include "myelin/hnn.hpp"
 
 namespace myelin::python {
 
@@ -121,6 +124,34 @@ within the projection's pre and post selections, weights (the current ones) in n
 or mV as the target's synapses, delays in ms (whole steps). FromArrays projections keep
 the order of their columns; others are sorted by (post, pre). Collective under MPI;
 complete on rank 0.)");
+
+  cls.def(
+      "hnn_dipoles",
+      [](py_simulation& s) {
+        hnn_dipole_signals d;
+        {
+          py::gil_scoped_release free;
+          d = hnn_dipoles(*s.sim);
+        }
+        py::dict out;
+        out["layers"] = d.layers;
+        out["dt"] = s.sim->model().dt;
+        out["agg"] = as_array(std::move(d.agg));
+        out["agg_smooth"] = as_array(std::move(d.agg_smooth));
+        py::list layer, smooth;
+        for (auto& v : d.layer) layer.append(as_array(std::move(v)));
+        for (auto& v : d.layer_smooth) smooth.append(as_array(std::move(v)));
+        out["layer"] = layer;
+        out["layer_smooth"] = smooth;
+        return out;
+      },
+      R"(HNN-core's dipoles of the run so far (include/myelin/hnn.hpp), the values of
+dipole.csv and dipole_smooth.csv at full precision [nAm], sampled at t = k dt.
+
+Returns dict(layers=[str] ("L2", "L5"), dt, agg=float64[n], agg_smooth=float64[n],
+layer=[float64[n] per layer], layer_smooth=[...]): raw = summed per layer, baseline-
+renormalised, unscaled; smooth = 30 ms Hamming window then x3000. Empty lists and arrays
+for models without dipole-producing cells. Collective under MPI; complete on rank 0.)");
 
   cls.def(
       "summary",
