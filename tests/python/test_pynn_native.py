@@ -228,3 +228,26 @@ def test_size_of_a_native_projection_counts_without_reading_it():
     assert prj._native is not None  # counted, not read
     assert abs(n - 6000) < 5 * (60000 * 0.1 * 0.9) ** 0.5
     assert len(prj.get("weight", format="list")) == n  # now read: the same number
+
+
+def test_connection_objects_of_a_native_projection_read_and_write_the_engines_values():
+    # Projection.connections used to fail on a native projection (its connections not yet
+    # read), and each Connection read the whole projection (18k reads took 127 s).
+    a = sim.Population(60, sim.IF_curr_exp())
+    b = sim.Population(60, sim.IF_curr_exp())
+    prj = sim.Projection(a, b, sim.FixedProbabilityConnector(0.3, rng=sim.NativeRNG(3)),
+                         sim.StaticSynapse(weight=0.1, delay=1.0))
+    sim.run(5.0)
+    conns = prj.connections
+    assert len(conns) == len(prj) > 0
+    listed = prj.get(["weight"], format="list", with_address=True)
+    assert sorted((c.presynaptic_index, c.postsynaptic_index) for c in conns) == \
+        sorted((int(i), int(j)) for i, j, _ in listed)
+    assert all(c.weight == pytest.approx(0.1) for c in conns)
+    # A write through one Connection is seen by the next read (the read cache is keyed
+    # by the edits), and reaches the engine: the weights as the engine holds them.
+    conns[7].weight = 0.35
+    assert conns[7].weight == pytest.approx(0.35)
+    assert sum(c.weight for c in prj.connections) == pytest.approx(0.1 * len(conns) + 0.25)
+    sim.run(5.0)
+    assert prj.connections[7].weight == pytest.approx(0.35)

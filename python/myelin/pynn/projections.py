@@ -96,6 +96,10 @@ class Projection(common.Projection):
         self._post = np.zeros(0, dtype=np.int64)
         self._values = {name: np.zeros(0) for name in self.synapse_type.get_native_names()}
         self._engine_parts = []
+        # Engine weights/delays read at (simulation, time, edits): Connection objects
+        # read one value each, which must not cost a read of the whole projection.
+        self._engine_cache = {}
+        self._edits = 0
         self._frozen = None  # native.py: the native description of connections read
         from . import native
         self._native = native.plan(self, connector)  # None: PyNN's generic path
@@ -143,6 +147,7 @@ class Projection(common.Projection):
         self._post = np.concatenate(posts)
         self._values = values
         self._chunks = []
+        self._edits += 1
         delays = self._values.get("delay")
         if delays is not None:
             missing = np.isnan(delays)
@@ -165,7 +170,8 @@ class Projection(common.Projection):
     @property
     def connections(self):
         """The local connections, as Connection objects."""
-        return [Connection(self, i) for i in range(len(self))]
+        self._consolidate()  # a native connector's connections are read from the engine
+        return [Connection(self, i) for i in range(self._pre.size)]
 
     def __getitem__(self, i):
         self._consolidate()
@@ -192,11 +198,17 @@ class Projection(common.Projection):
                                                    self.synapse_type.get_parameter_names())
         sim = simulator.state.sim
         if sim is not None and name in ("weight", "delay") and self._engine_parts:
+            key = (sim.time, self._edits)
+            cached = self._engine_cache.get(name)
+            if cached is not None and cached[0] is sim and cached[1] == key:
+                return cached[2]
             values = self._values[name].copy()
             for part in self._engine_parts:
                 engine = sim.connections(part["label"])[name]  # collective under MPI
                 if engine.size == part["order"].size:  # complete on MPI rank 0 only
                     values[part["order"]] = engine
+            values.setflags(write=False)
+            self._engine_cache[name] = (sim, key, values)
             return values
         return self._values[name]
 
@@ -210,6 +222,7 @@ class Projection(common.Projection):
         current = self._attribute(name).copy()
         current[which] = values
         self._values[name][which] = values
+        self._edits += 1
         sim = simulator.state.sim
         if sim is None:
             return
