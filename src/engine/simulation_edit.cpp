@@ -84,6 +84,7 @@ void simulation::set_population_param(const std::string& population, const std::
   for (auto& vp : m.vps) {
     cell_group& g = *vp.groups[p].cells;
     double* c = g.column(param);
+    if (!c) throw internal_error("parameter '" + param + "' has no column");
     for (std::size_t k = 0; k < g.size(); ++k) c[k] = one ? values[0] : values[g.gids()[k] - off];
   }
 }
