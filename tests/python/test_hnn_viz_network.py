@@ -188,3 +188,30 @@ def test_edited_synapse_kinetics_are_refused_not_ignored():
     to_model(copy, tstop=1.0)
     with pytest.raises(ValueError, match=r"synapses\['gabaa'\]\['tau2'\] = 2: .*fixed"):
         to_model(net, tstop=1.0)
+
+
+def test_network_plotter_colours_each_section_by_its_recorded_voltage():
+    net = hnn.neymotin_2020_model(mesh_shape=(3, 3))
+    times = np.arange(4) * 0.5
+    resp = hnn.CellResponse(spike_times=[[]], spike_gids=[[]], spike_types=[[]],
+                            times=times)
+    trial, expect = {}, []
+    for cell_type, cell in net.cell_types.items():
+        for gid in net.gid_ranges[cell_type]:
+            trial[gid] = {}
+            for k, sec in enumerate(cell["cell_object"].sections):
+                v = -80.0 + gid + 3.0 * k + 10.0 * times   # a distinct trace per section
+                trial[gid][sec] = v
+                expect.append(v)
+    resp.vsec.append(trial)
+    net.cell_response = resp
+    plot = viz.NetworkPlotter(net, vmin=-100, vmax=50, voltage_colormap="viridis")
+    cmap = matplotlib.colormaps["viridis"]
+    expect = (np.asarray(expect) + 100.0) / 150.0
+    for t in (0, 3):
+        plot.time_idx = t
+        colors = np.array([matplotlib.colors.to_rgba(line.get_color())
+                           for line in plot.ax.lines])
+        np.testing.assert_allclose(colors, cmap(expect[:, t]))
+    with pytest.raises(ValueError, match="time_idx: 4"):
+        plot.time_idx = 4
