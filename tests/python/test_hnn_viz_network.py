@@ -13,6 +13,7 @@ from hnn_api_support import hnn  # noqa: E402
 import myelin  # noqa: E402
 from myelin.hnn import viz  # noqa: E402
 from myelin.hnn.compile import to_model  # noqa: E402
+from myelin.hnn.extracellular import ExtracellularArray  # noqa: E402
 from myelin.hnn.viz_network import connectivity_matrix, drive_strength_matrix  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -34,6 +35,11 @@ def test_plot_cells_draws_every_cell_at_its_pos_dict_position():
     for name in net.cell_types:
         np.testing.assert_array_equal(drawn[name], np.asarray(net.pos_dict[name], float))
     assert drawn["L2_pyramidal"][4].tolist() == [50.0, 50.0, 1307.4]
+    shank = [(50.0, 50.0, z) for z in (-100.0, 500.0, 1400.0)]
+    net.rec_arrays["shank"] = ExtracellularArray(shank)    # as add_electrode_array keeps it
+    ax = net.plot_cells(show=False).axes[0]
+    drawn = {c.get_label(): np.column_stack(c._offsets3d) for c in ax.collections}
+    np.testing.assert_array_equal(drawn["shank"], shank)
     with pytest.raises(TypeError, match="Axes3D"):
         viz.plot_cells(net, ax=plt.subplots()[1], show=False)
 
