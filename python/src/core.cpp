@@ -6,6 +6,7 @@
 
 #include <pybind11/stl.h>
 
+#include "cable/hnn_cells.hpp"
 #include "core.hpp"
 #include "myelin/catalogue.hpp"
 #include "myelin/error.hpp"
@@ -276,6 +277,60 @@ order of connections(projection). Delays may not fall below min_delay.)");
       R"(Every cell type: {name: dict(params={name: (default, unit)}, initial={name:
 (default, unit)}, recordable=[...], synapses="current"|"conductance"|"delta"|"none",
 receptors=[...])}.)");
+  m.def(
+      "cable_template",
+      [](const std::string& type) {
+        const myelin::detail::cable_template t = myelin::detail::hnn_cell_template(type);
+        py::list sections;
+        for (std::size_t i = 0; i < t.sections.size(); ++i) {
+          const myelin::detail::cable_section& s = t.sections[i];
+          const myelin::detail::section_mechanisms& mech = t.mechanisms[i];
+          py::list mechs;
+          const std::pair<const char*, bool> present[] = {
+              {"hh2", mech.hh2.has_value()}, {"km", mech.km.has_value()},
+              {"ca", mech.ca.has_value()},   {"cad", mech.cad.has_value()},
+              {"kca", mech.kca.has_value()}, {"cat", mech.cat.has_value()},
+              {"ar", mech.ar.has_value()},   {"pas", mech.pas.has_value()}};
+          for (const auto& [name, has] : present)
+            if (has) mechs.append(name);
+          py::dict d;
+          d["name"] = s.name;
+          d["L"] = s.length;
+          d["diam"] = s.diam;
+          d["Ra"] = s.ra;
+          d["cm"] = s.cm;
+          d["parent"] = s.parent < 0 ? py::object(py::none())
+                                     : py::object(py::str(t.sections[s.parent].name));
+          d["parent_x"] = s.parent_x;
+          d["p0"] = py::make_tuple(s.p0[0], s.p0[1], s.p0[2]);
+          d["p1"] = py::make_tuple(s.p1[0], s.p1[1], s.p1[2]);
+          d["v0"] = t.v0[i];
+          d["mechanisms"] = mechs;
+          sections.append(d);
+        }
+        py::list synapses;
+        for (const myelin::detail::synapse_spec& syn : t.synapses) {
+          py::dict d;
+          d["name"] = syn.name;
+          d["section"] = t.sections[syn.section].name;
+          d["x"] = syn.x;
+          d["tau1"] = syn.tau1;
+          d["tau2"] = syn.tau2;
+          d["e"] = syn.e;
+          synapses.append(d);
+        }
+        py::dict out;
+        out["sections"] = sections;
+        out["synapses"] = synapses;
+        out["soma"] = t.sections[t.soma].name;
+        out["dipole"] = t.dipole;
+        return out;
+      },
+      py::arg("type"),
+      R"(The template of a built-in cable cell type (HNN's cells; docs/cable.md) as the
+engine holds it: sections [{name, L, diam, Ra, cm, parent, parent_x, p0, p1 (3D end
+points, um), v0, mechanisms}], synapses [{name, section, x, tau1, tau2, e}], soma, dipole.
+ModelError naming the type if it has no template.)");
   // MPI for the life of the module, when the process was started by mpirun or srun
   // (every simulation is then distributed over MPI_COMM_WORLD); finalised at exit.
   static std::unique_ptr<myelin::mpi_session> mpi;

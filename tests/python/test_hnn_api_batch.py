@@ -101,3 +101,21 @@ def test_batch_argument_errors():
         BatchSimulate(net="net", set_params=set_params)
     with pytest.raises(ValueError, match="Invalid value for the 'backend' parameter"):
         BatchSimulate(net=net, set_params=set_params).run(GRID, backend="spark")
+
+
+def test_set_params_written_net_first_as_after_hnn_core_0_6():
+    """hnn-core's published example (after 0.6) writes set_params(net, param_values);
+    0.6 calls set_params(param_values, net): both give the same runs."""
+    def set_params_net_first(net, param_values):
+        set_params(param_values, net)
+
+    net = hnn.jones_2009_model(mesh_shape=(3, 3))
+    grid = {"weight_basket": [1e-3, 1e-2], "weight_pyr": [1e-3, 1e-2]}
+    runs = [BatchSimulate(net=net, set_params=f, tstop=TSTOP).run(
+        grid, combinations=False, n_jobs=2)["simulated_data"][0]
+        for f in (set_params, set_params_net_first)]
+    assert [r["param_values"] for r in runs[0]] == [r["param_values"] for r in runs[1]]
+    for a, b in zip(*runs):
+        np.testing.assert_array_equal(agg(a["dpl"][0]), agg(b["dpl"][0]))
+    assert bs_module._takes_net_first(set_params_net_first)
+    assert not bs_module._takes_net_first(set_params)

@@ -4,6 +4,7 @@ this process (n_jobs at a time; no subprocess, no pickling), and results come ba
 HNN-core returns them. With save_outputs=True every finished simulation is also kept
 in save_folder at once, so an interrupted run() called again finishes only the rest."""
 import itertools
+import inspect
 import os
 import sys
 import time
@@ -15,6 +16,17 @@ from myelin.hnn.network import Network, _check_option, _validate_type
 from myelin.hnn.simulate import _cell_response, _cores, _dipole, _prepare, run_models
 
 
+def _takes_net_first(set_params):
+    """Whether set_params is written as set_params(net, param_values): hnn-core 0.6
+    calls set_params(param_values, net), later versions the other way round; the name
+    of the first argument tells which a script was written for."""
+    try:
+        names = list(inspect.signature(set_params).parameters)
+    except (TypeError, ValueError):
+        return False
+    return bool(names) and names[0] == "net"
+
+
 class BatchSimulate:
     """BatchSimulate(set_params, net=None (neymotin_2020_model()), tstop=170, dt=0.025,
     n_trials=1, save_folder='./sim_results', batch_size=100, overwrite=True,
@@ -22,8 +34,10 @@ class BatchSimulate:
     save_voltages=False, save_currents=False, save_calcium=False, record_vsec=False,
     record_isec=False, postproc=False, clear_cache=False, summary_func=None)
 
-    set_params(param_values, net) changes `net` (a copy of the given network) for one
-    parameter set; summary_func(results) maps a batch's results to summaries."""
+    set_params(param_values, net) (hnn-core 0.5, 0.6) or set_params(net, param_values)
+    (hnn-core after 0.6: a function whose first argument is named `net`) changes `net`
+    (a copy of the given network) for one parameter set; summary_func(results) maps a
+    batch's results to summaries."""
 
     def __init__(self, set_params, net=None, tstop=170, dt=0.025, n_trials=1,
                  save_folder="./sim_results", batch_size=100, overwrite=True,
@@ -55,6 +69,7 @@ class BatchSimulate:
             raise ValueError("save_lfp, save_currents, save_calcium: myelin.hnn records "
                              "dipoles, spikes and soma voltages (allowed: False)")
         self.set_params, self.net, self.tstop, self.dt = set_params, net, tstop, dt
+        self._net_first = _takes_net_first(set_params)
         self.n_trials, self.save_folder, self.batch_size = n_trials, save_folder, batch_size
         self.overwrite, self.save_outputs, self.save_dpl = overwrite, save_outputs, save_dpl
         self.save_spiking, self.save_lfp = save_spiking, save_lfp
@@ -110,7 +125,10 @@ class BatchSimulate:
         nets, done, todo = [], {}, []
         for k, values in enumerate(param_combinations):
             net = self.net.copy()
-            self.set_params(values, net)
+            if self._net_first:
+                self.set_params(net, values)
+            else:
+                self.set_params(values, net)
             nets.append(net)
             saved = self._load_run(_index, k, values) if _index else None
             if saved is not None:

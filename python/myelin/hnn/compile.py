@@ -174,7 +174,14 @@ def to_model(net, tstop, dt=0.025, trial_idx=0, record_vsec=False):
     cells = list(net.cell_types)
     pops = []
     for name in cells:
-        engine_type = net.cell_types[name]["cell_object"].engine_type
+        cell = net.cell_types[name]["cell_object"]
+        engine_type = cell.engine_type
+        edited = cell.engine_kinetics_changed()
+        if edited:
+            receptor, key, value, fixed = edited
+            raise ValueError(f"net.cell_types['{name}']['cell_object'].synapses['{receptor}']"
+                             f"['{key}'] = {value}: myelin's {engine_type} cells have fixed "
+                             f"synapse kinetics ({key} = {fixed})")
         pops.append({"label": name, "size": len(net.pos_dict[name]), "cell_type": engine_type,
                      "positions": {"kind": "list",
                                    "list": [[float(c) for c in p] for p in net.pos_dict[name]]}})

@@ -231,6 +231,11 @@ class Network:
             self.cell_types[name] = template
             self._n_cells += len(pos)
 
+    def plot_cells(self, ax=None, show=True):
+        """The cells' positions in 3D (myelin.hnn.viz.plot_cells); returns the figure."""
+        from myelin.hnn.viz_network import plot_cells
+        return plot_cells(self, ax=ax, show=show)
+
     def gid_to_type(self, gid):
         """The cell type or drive name of a gid."""
         return _gid_to_type(gid, self.gid_ranges)

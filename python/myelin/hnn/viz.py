@@ -1,5 +1,7 @@
 """Plots of HNN-core's results (hnn_core.viz of hnn-core 0.6): dipoles, their spectra and
-Morlet time-frequency maps, spike rasters and histograms, laminar LFP and CSD.
+Morlet time-frequency maps, spike rasters and histograms, laminar LFP and CSD; and, from
+viz_network.py, the network's own plots (plot_cells, plot_cell_morphology,
+plot_connectivity_matrix, plot_cell_connectivity, plot_drive_strength, NetworkPlotter).
 
 Every function draws into ``ax`` (a new figure when None), returns the figure and calls
 ``plt.show()`` only when ``show`` is true and the backend is interactive: under Agg (no
@@ -555,3 +557,9 @@ def plot_laminar_csd(times, data, contact_labels, ax=None, colorbar=True, vmin=N
         plt.colorbar(im, ax=ax, cax=cax).set_label(r"$CSD (uV/um^{2})$")
     plt_show(show)
     return ax.get_figure()
+
+
+# Plots of the network itself (positions, morphology, connectivity, drives, animation).
+from myelin.hnn.viz_network import (NetworkPlotter, plot_cell_connectivity,  # noqa: E402
+                                    plot_cell_morphology, plot_cells,
+                                    plot_connectivity_matrix, plot_drive_strength)
