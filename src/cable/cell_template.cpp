@@ -154,7 +154,9 @@ cable_template build_cable_template(const std::string& name, const cell_template
     positive(s.diam, p + ".diam", "um");
     positive(s.Ra, p + ".Ra", "ohm cm");
     positive(s.cm, p + ".cm", "uF/cm2");
-    if (s.nseg < 0) throw model_error(p + ".nseg", "must be >= 0 (0: HNN's rule)");
+    if (s.L > 1e6) throw model_error(p + ".L", "must be <= 1e6 um, got " + fmt(s.L));
+    if (s.nseg < 0 || s.nseg > 100000)
+      throw model_error(p + ".nseg", "must be in [0, 100000] (0: HNN's rule)");
     if (!std::isfinite(s.v0)) throw model_error(p + ".v0", "must be finite");
     cable_section c;
     c.name = s.name;
