@@ -25,7 +25,7 @@ namespace myelin::detail {
 /// L5_pyramidal.
 const std::vector<std::string>& hnn_cell_types();
 
-/// Every built-in template (name, description), HNN's four first, then the others in
+/// Every built-in template (name, template), HNN's four first, then the others in
 /// the order of their file names.
 const std::vector<std::pair<std::string, cell_template_spec>>& builtin_cell_templates();
 

@@ -99,3 +99,19 @@ def test_densities_take_effect(myelin_bin, tmp_path):
     (tmp_path / "m.json").write_text(json.dumps(doc))
     w = run(myelin_bin, tmp_path / "m.json", tmp_path / "b")
     assert v.shape == w.shape and np.max(np.abs(v - w)) > 0.1
+
+
+def test_set_reaches_a_section_by_name(myelin_bin, tmp_path):
+    model = ROOT / "models" / "ball_and_stick.json"
+    v = run(myelin_bin, model, tmp_path / "a")
+    subprocess.run([myelin_bin, "run", str(model), "-o", str(tmp_path / "b"), "--quiet",
+                    "--tstop", "60", "--set",
+                    "cell_templates.ball_and_stick.sections.dend_2.mechanisms.pas.g=0.001"],
+                   check=True)
+    with h5py.File(tmp_path / "b" / "traces.h5") as f:
+        w = f["cells/v/data"][()]
+    assert np.max(np.abs(v - w)) > 0.1
+    p = subprocess.run([myelin_bin, "validate", str(model), "--set",
+                        "cell_templates.ball_and_stick.sections.dend_2.L=-1"],
+                       capture_output=True, text=True)
+    assert p.returncode == 1 and "cell_templates.ball_and_stick.sections[2].L" in p.stderr
