@@ -41,8 +41,12 @@ def density(value, sec, h, soma):
         return [float(value)] * sec.nseg
     if isinstance(value, list):
         return [float(x) for x in value]
-    env = {"exp": math.exp, "min": min, "max": max, "log": math.log, "sqrt": math.sqrt}
-    return [eval(value, {"__builtins__": {}}, dict(env, d=h.distance(soma(0), seg)))
+    # myelin's expressions that are also Python's (numbers, + - * / ^, the functions
+    # below): the templates' densities are of this kind.
+    env = {"exp": math.exp, "min": min, "max": max, "log": math.log, "sqrt": math.sqrt,
+           "abs": abs, "pow": pow}
+    code = value.replace("^", "**")
+    return [eval(code, {"__builtins__": {}}, dict(env, d=h.distance(soma(0), seg)))
             for seg in sec]
 
 
