@@ -115,3 +115,35 @@ def test_set_reaches_a_section_by_name(myelin_bin, tmp_path):
                         "cell_templates.ball_and_stick.sections.dend_2.L=-1"],
                        capture_output=True, text=True)
     assert p.returncode == 1 and "cell_templates.ball_and_stick.sections[2].L" in p.stderr
+
+
+LOCATIONS = [[{"name": "dend", "sections": ["dend_2", "dend_3"]},
+              {"name": "soma", "sections": ["soma"]}],
+             [{"name": "soma", "sections": ["soma"]},
+              {"name": "dend", "sections": ["dend_2", "dend_3"]}]]
+
+
+@pytest.mark.parametrize("path, values", [
+    # Same ports: the batch reuses the first run's connection tables.
+    ("cell_templates.ball_and_stick.sections.dend_2.mechanisms.pas.g", [0.0001, 0.001]),
+    # Other port order (dend_ampa gets another receptor index): tables are built anew.
+    ("cell_templates.ball_and_stick.locations", LOCATIONS),
+])
+def test_a_batch_over_a_template_equals_single_runs(myelin_bin, tmp_path, path, values):
+    sweep = {"model": str(ROOT / "models" / "ball_and_stick.json"), "set": {"tstop": 60},
+             "vary": [{"path": path, "values": values}], "keep": "all"}
+    (tmp_path / "sweep.json").write_text(json.dumps(sweep))
+    subprocess.run([myelin_bin, "batch", str(tmp_path / "sweep.json"), "-o", str(tmp_path / "b"),
+                    "--threads", "1", "--quiet"], check=True)
+    for k, value in enumerate(values):
+        doc = copy.deepcopy(DEMO)
+        node = doc
+        keys = path.split(".")
+        for key in keys[:-1]:
+            node = node[key] if isinstance(node, dict) else next(
+                x for x in node if x.get("name") == key)
+        node[keys[-1]] = value
+        (tmp_path / f"m{k}.json").write_text(json.dumps(doc))
+        v = run(myelin_bin, tmp_path / f"m{k}.json", tmp_path / f"single{k}")
+        with h5py.File(tmp_path / "b" / "runs" / f"{k:03d}" / "traces.h5") as f:
+            assert np.array_equal(f["cells/v/data"][()], v), (path, value)
