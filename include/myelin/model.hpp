@@ -26,6 +26,7 @@ struct distribution {
 /// (and dx, dy, dz), e.g. "0.3*exp(-d/100)". See docs/model-file.md for the grammar.
 struct expression_spec {
   std::string text;
+  bool operator==(const expression_spec&) const = default;
 };
 
 /// A value given as a scalar, one value per cell, a distribution sampled per cell
@@ -163,6 +164,62 @@ struct drive {
   std::vector<std::vector<double>> spike_times;
 };
 
+/// A multi-compartment cell type described as data (docs/cable.md, "Cell templates";
+/// in JSON the top-level "cell_templates" object, name -> template). The sections form a
+/// tree whose root, the first section, is the soma: spikes are detected and currents
+/// injected at its middle.
+///
+/// A mechanism parameter (density) is a number (the same in every segment), one number
+/// per segment of the section, or an expression of `d`, the path distance [um] from the
+/// soma's 0-end to the segment's centre (e.g. "10 + min(d, 1501) * (40 - 10) / 1501").
+using density_spec = std::variant<double, std::vector<double>, expression_spec>;
+
+struct cell_section_spec {
+  std::string name;
+  double L = 0.0;         // length [um]
+  double diam = 0.0;      // diameter [um] (kept in single precision, as NEURON's 3-D points)
+  double Ra = 0.0;        // axial resistivity [ohm cm]
+  double cm = 0.0;        // specific membrane capacitance [uF/cm2]
+  int nseg = 0;           // segments; 0: HNN's rule (1 up to 100 um, else floor(L/50) made odd)
+  std::string parent;     // the parent section (listed before this one); empty for the soma
+  double parent_x = 1.0;  // where this section's 0-end attaches on the parent, in [0, 1]
+  std::array<std::array<double, 3>, 2> end_pts{};  // 3-D end points [um]; the direction
+                                                   // gives the section's dipole projection
+  double v0 = -65.0;                               // initial membrane potential [mV]
+  /// Inserted mechanisms: name (hh2, km, ca, cad, kca, cat, ar, pas) -> parameter ->
+  /// density; parameters left out take the mechanism's defaults.
+  std::map<std::string, std::map<std::string, density_spec>> mechanisms;
+  bool operator==(const cell_section_spec&) const = default;
+};
+
+/// One receptor: an Exp2Syn synapse at the middle of each listed section.
+struct cell_receptor_spec {
+  std::string name;               // e.g. "ampa"
+  double e = 0.0;                 // reversal potential [mV]
+  double tau1 = 0.5, tau2 = 5.0;  // rise and decay time constants [ms]
+  std::vector<std::string> sections;
+  bool operator==(const cell_receptor_spec&) const = default;
+};
+
+/// A named group of sections ("proximal"): ports <location>_<receptor> reach the
+/// receptor's synapse on every section of the group.
+struct cell_location_spec {
+  std::string name;
+  std::vector<std::string> sections;
+  bool operator==(const cell_location_spec&) const = default;
+};
+
+struct cell_template_spec {
+  std::string description;
+  std::vector<cell_section_spec> sections;    // the soma first, parents before children
+  std::vector<cell_receptor_spec> synapses;   // in port order
+  std::vector<cell_location_spec> locations;  // in port order
+  double spike_threshold = 0.0;               // [mV] at soma(0.5)
+  bool dipole = false;                        // contributes HNN's current dipole
+  std::array<double, 3> dipole_axis{0.0, 0.0, 1.0};
+  bool operator==(const cell_template_spec&) const = default;
+};
+
 struct network {
   std::string name = "network";
   std::string description;
@@ -174,6 +231,9 @@ struct network {
   std::vector<stimulus> stimuli;
   std::vector<recorder> recorders;
   std::vector<drive> drives;
+  /// Cell types defined by this model (name -> template); populations name them in
+  /// cell_type like the built-in types, whose names they may not take.
+  std::map<std::string, cell_template_spec> cell_templates;
 };
 
 /// Throws model_error naming the JSON path of the first invalid field.
@@ -266,5 +326,9 @@ int receptor_index(const cell_type_info& type, const std::string& receptor);
 std::vector<cell_type_info> cell_types();
 /// The type named `name`, or nullptr. The pointer stays valid for the life of the process.
 const cell_type_info* find_cell_type(const std::string& name);
+/// The type named `name` in a model: one of its cell_templates, else a registered type;
+/// nullptr if neither. Throws model_error naming the field for an invalid template.
+/// The pointer stays valid for the life of the process.
+const cell_type_info* find_cell_type(const network& net, const std::string& name);
 
 }  // namespace myelin

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <initializer_list>
+#include <limits>
 
 #include "cable/gate_kernels.hpp"
 #include "cable/mechanisms.hpp"
@@ -15,10 +16,20 @@ namespace cm = cable_mech;
 
 namespace {
 
-void check_nonneg(double v, const std::string& where, const char* field) {
-  if (!(v >= 0.0) || !std::isfinite(v))
-    throw model_error("",
-                      where + field + " " + std::to_string(v) + " must be non-negative and finite");
+// A density has one value or one per segment; every value finite, and >= 0 (or > 0)
+// where the parameter is a conductance (a time constant).
+void check_density(const density& x, int nseg, const std::string& where, const char* field,
+                   double floor, bool strict) {
+  if (x.values.size() != 1 && x.values.size() != static_cast<std::size_t>(nseg))
+    throw model_error("", where + field + " has " + std::to_string(x.values.size()) +
+                              " values; give one, or one per segment (" + std::to_string(nseg) +
+                              ")");
+  for (const double v : x.values) {
+    const bool ok = std::isfinite(v) && (strict ? v > floor : v >= floor);
+    if (!ok)
+      throw model_error("", where + field + " " + std::to_string(v) + " must be " +
+                                (strict ? "positive" : "non-negative") + " and finite");
+  }
 }
 
 }  // namespace
@@ -31,19 +42,27 @@ void cable_cells::check_template() const {
   for (std::size_t s = 0; s < ns; ++s) {
     const std::string where = who + "section \"" + tpl_.sections[s].name + "\": ";
     const section_mechanisms& m = tpl_.mechanisms[s];
+    const int nseg = tree_.nseg[s];
+    const double any = -std::numeric_limits<double>::infinity();
+    auto nonneg = [&](const std::optional<density>& x, const char* field) {
+      if (x) check_density(*x, nseg, where, field, 0.0, false);
+    };
     if (m.hh2) {
-      check_nonneg(m.hh2->gnabar, where, "hh2 gnabar");
-      check_nonneg(m.hh2->gkbar, where, "hh2 gkbar");
-      check_nonneg(m.hh2->gl, where, "hh2 gl");
+      check_density(m.hh2->gnabar, nseg, where, "hh2 gnabar", 0.0, false);
+      check_density(m.hh2->gkbar, nseg, where, "hh2 gkbar", 0.0, false);
+      check_density(m.hh2->gl, nseg, where, "hh2 gl", 0.0, false);
+      check_density(m.hh2->el, nseg, where, "hh2 el", any, false);
     }
-    if (m.km) check_nonneg(*m.km, where, "km gbar");
-    if (m.ca) check_nonneg(*m.ca, where, "ca gbar");
-    if (m.kca) check_nonneg(*m.kca, where, "kca gbar");
-    if (m.cat) check_nonneg(*m.cat, where, "cat gbar");
-    if (m.ar) check_nonneg(m.ar->gbar, where, "ar gbar");
-    if (m.pas) check_nonneg(m.pas->g, where, "pas g");
-    if (m.cad && !(*m.cad > 0.0))
-      throw model_error("", where + "cad taur " + std::to_string(*m.cad) + " must be positive");
+    nonneg(m.km, "km gbar");
+    nonneg(m.ca, "ca gbar");
+    nonneg(m.kca, "kca gbar");
+    nonneg(m.cat, "cat gbar");
+    nonneg(m.ar, "ar gbar");
+    if (m.pas) {
+      check_density(m.pas->g, nseg, where, "pas g", 0.0, false);
+      check_density(m.pas->e, nseg, where, "pas e", any, false);
+    }
+    if (m.cad) check_density(*m.cad, nseg, where, "cad taur", 0.0, true);
     if ((m.ca || m.kca) && !m.cad)
       throw model_error("", where + "ca and kca need cad in the same section");
     if (!std::isfinite(tpl_.v0[s])) throw model_error("", where + "v0 must be finite");
@@ -127,27 +146,27 @@ cable_cells::cable_cells(cable_template t, std::size_t n_cells)
       const int node = tree_.first_seg[s] + k, pos = seg_pos_[node];
       if (m.hh2) {
         hh2_.pos.push_back(pos);
-        gna.push_back(m.hh2->gnabar);
-        gk.push_back(m.hh2->gkbar);
-        gl.push_back(m.hh2->gl);
-        el.push_back(m.hh2->el);
+        gna.push_back(m.hh2->gnabar.at(k));
+        gk.push_back(m.hh2->gkbar.at(k));
+        gl.push_back(m.hh2->gl.at(k));
+        el.push_back(m.hh2->el.at(k));
       }
       auto add = [&](std::size_t set, double g) {
         gsets[set]->pos.push_back(pos);
         gbar[set].push_back(g);
       };
-      if (m.km) add(0, *m.km);
-      if (m.kca) add(1, *m.kca);
-      if (m.ca) add(2, *m.ca);
-      if (m.cat) add(3, *m.cat);
-      if (m.ar) add(4, m.ar->gbar * std::exp(m.ar->growth * tree_.distance[node]));
+      if (m.km) add(0, m.km->at(k));
+      if (m.kca) add(1, m.kca->at(k));
+      if (m.ca) add(2, m.ca->at(k));
+      if (m.cat) add(3, m.cat->at(k));
+      if (m.ar) add(4, m.ar->at(k));
       if (m.pas) {
-        add(5, m.pas->g);
-        pas_e.push_back(m.pas->e);
+        add(5, m.pas->g.at(k));
+        pas_e.push_back(m.pas->e.at(k));
       }
       if (m.cad) {
         cad_.pos.push_back(pos);
-        taur.push_back(*m.cad);
+        taur.push_back(m.cad->at(k));
       }
     }
   }
@@ -248,7 +267,8 @@ void cable_cells::prepare(double dt) {
   }
   for (std::size_t i = 0; i < nn_; ++i)
     if (seg_pos_[i] >= 0) std::fill_n(d_const_seg_.begin() + seg_pos_[i] * nc_, nc_, d_const_[i]);
-  for (std::size_t k = 0; k < cad_.pos.size(); ++k) {
+  // (A group of no cells, a VP without cells of the type, has no per-cell values.)
+  for (std::size_t k = 0; nc_ > 0 && k < cad_.pos.size(); ++k) {
     const std::size_t o = cad_.offset(k, nc_);
     std::fill_n(cad_.decay_e.begin() + o, nc_, 1.0 - std::exp(-dt / cad_.taur_e[o]));
   }

@@ -31,33 +31,36 @@ namespace myelin::detail {
 
 // --- description --------------------------------------------------------------------
 
+/// A mechanism parameter along a section: one value for every segment, or one value
+/// per segment (segment k at values[k]).
+struct density {
+  std::vector<double> values;
+  density(double v = 0.0) : values{v} {}  // NOLINT: a number is a uniform density
+  explicit density(std::vector<double> v) : values(std::move(v)) {}
+  double at(int k) const { return values.size() == 1 ? values[0] : values[k]; }
+};
+
 struct hh2_density {
-  double gnabar = 0.12;  // [S/cm2]
-  double gkbar = 0.036;  // [S/cm2]
-  double gl = 0.0003;    // [S/cm2]
-  double el = -54.3;     // [mV]
+  density gnabar = 0.12;  // [S/cm2]
+  density gkbar = 0.036;  // [S/cm2]
+  density gl = 0.0003;    // [S/cm2]
+  density el = -54.3;     // [mV]
 };
 struct pas_density {
-  double g = 0.001;  // [S/cm2]
-  double e = -70.0;  // [mV]
-};
-/// ar's gbar(d) = gbar * exp(growth * d), d the path distance of the segment centre from
-/// the root's 0-end [um].
-struct ar_density {
-  double gbar = 0.0;    // [S/cm2]
-  double growth = 0.0;  // [1/um]
+  density g = 0.001;  // [S/cm2]
+  density e = -70.0;  // [mV]
 };
 
 /// The mechanisms inserted in one section (absent: not inserted). ca and kca need cad
 /// in the same section (cad writes the cai they read, and makes eca follow it).
 struct section_mechanisms {
   std::optional<hh2_density> hh2;
-  std::optional<double> km;   // gbar [pS/um2]
-  std::optional<double> ca;   // gbar [pS/um2]
-  std::optional<double> cad;  // taur [ms]
-  std::optional<double> kca;  // gbar [pS/um2]
-  std::optional<double> cat;  // gbar [S/cm2]
-  std::optional<ar_density> ar;
+  std::optional<density> km;   // gbar [pS/um2]
+  std::optional<density> ca;   // gbar [pS/um2]
+  std::optional<density> cad;  // taur [ms]
+  std::optional<density> kca;  // gbar [pS/um2]
+  std::optional<density> cat;  // gbar [S/cm2]
+  std::optional<density> ar;   // gbar [S/cm2]
   std::optional<pas_density> pas;
 };
 

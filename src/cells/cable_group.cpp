@@ -1,15 +1,19 @@
-// HNN's multi-compartment cell types as cell groups: each group wraps one cable_cells
-// (src/cable/) holding this VP's cells of the type, so cable cells run with threads and
-// MPI like any other population. The receptors of the type are the template's ports
+// Multi-compartment cell types (the built-in templates and those a model defines) as cell groups:
+// each group wraps one cable_cells (src/cable/) holding this VP's cells of the type, so cable cells
+// run with threads and MPI like any other population. The receptors of the type are the template's
+// ports
 // ("proximal_ampa", "soma_gabaa", ...); an event's weight [uS] on a port reaches every
 // synapse of the port. Injected current (current sources, HNN's tonic drive) enters at
 // soma(0.5). Recordable: "v" (soma(0.5), copied after each step) and, for the
 // pyramidal types, "dipole" (the cell's current-dipole moment [fAm], docs/hnn.md).
 
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 
 #include "cable/cable_cells.hpp"
+#include "cable/cell_template.hpp"
 #include "cable/hnn_cells.hpp"
 #include "cells/cell_group.hpp"
 
@@ -18,8 +22,8 @@ namespace {
 
 class cable_group final : public cell_group {
  public:
-  cable_group(const group_init& init, const std::string& type)
-      : cell_group(init), cells_(hnn_cell_template(type), init.n) {
+  cable_group(const group_init& init, const cable_template& t)
+      : cell_group(init), cells_(t, init.n) {
     v_ = scratch("v");
     if (cells_.cell_template().dipole) dipole_ = scratch("dipole");
     copy_out();  // cable_cells' constructor has initialised the state
@@ -45,13 +49,12 @@ class cable_group final : public cell_group {
   std::optional<std::size_t> dipole_;
 };
 
-cell_type_info cable_info(const std::string& type) {
-  const cable_template t = hnn_cell_template(type);
+cell_type_info cable_info(const cable_template& t) {
   cell_type_info info;
-  info.name = type;
+  info.name = t.name;
   info.synapse_kind = "conductance";
   // No parameters and no settable state: morphology, densities and initial potentials
-  // are the model's own (MODEL_NOTES sections 2-5).
+  // are the template's.
   info.recordable = {"spikes", "v"};
   if (t.dipole) info.recordable.push_back("dipole");
   info.receptors.clear();
@@ -59,19 +62,38 @@ cell_type_info cable_info(const std::string& type) {
   return info;
 }
 
+cell_kernel cable_kernel(cable_template t) {
+  auto shared = std::make_shared<const cable_template>(std::move(t));
+  return {cable_info(*shared), [shared](const group_init& init) -> std::unique_ptr<cell_group> {
+            return std::make_unique<cable_group>(init, *shared);
+          }};
+}
+
 }  // namespace
 
-#define MYELIN_CABLE_TYPE(fn, type)                            \
-  cell_type_info fn##_info() {                                 \
-    return cable_info(type);                                   \
-  }                                                            \
-  std::unique_ptr<cell_group> make_##fn(const group_init& i) { \
-    return std::make_unique<cable_group>(i, type);             \
-  }
-MYELIN_CABLE_TYPE(hnn_l2_basket, "L2_basket")
-MYELIN_CABLE_TYPE(hnn_l2_pyramidal, "L2_pyramidal")
-MYELIN_CABLE_TYPE(hnn_l5_basket, "L5_basket")
-MYELIN_CABLE_TYPE(hnn_l5_pyramidal, "L5_pyramidal")
-#undef MYELIN_CABLE_TYPE
+std::vector<cell_kernel> builtin_cable_kernels() {
+  std::vector<cell_kernel> out;
+  for (const auto& [name, spec] : builtin_cell_templates())
+    out.push_back(cable_kernel(hnn_cell_template(name)));
+  return out;
+}
+
+// Model-defined templates are kept for the life of the process, one entry per distinct
+// (name, template), so that the cell_type_info pointers handed out stay valid and a
+// template used by many models (a batch, trials) is built once.
+const cell_kernel& template_kernel(const std::string& name, const cell_template_spec& spec) {
+  struct entry {
+    std::string name;
+    cell_template_spec spec;
+    cell_kernel kernel;
+  };
+  static std::mutex mutex;
+  static std::deque<entry> cache;  // a deque never moves its elements
+  std::lock_guard lock(mutex);
+  for (const entry& e : cache)
+    if (e.name == name && e.spec == spec) return e.kernel;
+  cell_kernel k = cable_kernel(build_cable_template(name, spec, "cell_templates." + name));
+  return cache.emplace_back(entry{name, spec, std::move(k)}).kernel;
+}
 
 }  // namespace myelin::detail

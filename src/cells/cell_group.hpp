@@ -155,10 +155,15 @@ MYELIN_DECLARE_CELL(spike_source_poisson)
 MYELIN_DECLARE_CELL(spike_source_array)
 MYELIN_DECLARE_CELL(spike_source_gamma)
 MYELIN_DECLARE_CELL(spike_source_poisson_refractory)
-MYELIN_DECLARE_CELL(hnn_l2_basket)
-MYELIN_DECLARE_CELL(hnn_l2_pyramidal)
-MYELIN_DECLARE_CELL(hnn_l5_basket)
-MYELIN_DECLARE_CELL(hnn_l5_pyramidal)
 #undef MYELIN_DECLARE_CELL
+
+/// The built-in cable cell types (models/cells/, src/cable/hnn_cells.hpp) as kernels.
+std::vector<cell_kernel> builtin_cable_kernels();
+/// The kernel of a cell type a model defines (network::cell_templates); built once per
+/// distinct (name, template) and kept for the life of the process. Throws model_error
+/// naming the field (under "cell_templates.<name>") for an invalid template.
+const cell_kernel& template_kernel(const std::string& name, const cell_template_spec& spec);
+/// The kernel of `name` in a model: its template, else the registered type; or nullptr.
+const cell_kernel* find_cell_kernel(const network& net, const std::string& name);
 
 }  // namespace myelin::detail

@@ -42,12 +42,9 @@ class kernel_registry {
             {adex_alpha_info, make_adex_alpha},
             {spike_source_gamma_info, make_spike_source_gamma},
             {spike_source_poisson_refractory_info, make_spike_source_poisson_refractory},
-            {hnn_l2_basket_info, make_hnn_l2_basket},
-            {hnn_l2_pyramidal_info, make_hnn_l2_pyramidal},
-            {hnn_l5_basket_info, make_hnn_l5_basket},
-            {hnn_l5_pyramidal_info, make_hnn_l5_pyramidal},
         };
     for (const auto& [info, make] : built_in) add({info(), make});
+    for (cell_kernel& k : builtin_cable_kernels()) add(std::move(k));
   }
 
   const cell_kernel& add(cell_kernel k) {
@@ -98,6 +95,12 @@ const cell_kernel* find_cell_kernel(const std::string& name) {
   return registry().find(name);
 }
 
+const cell_kernel* find_cell_kernel(const network& net, const std::string& name) {
+  if (const auto it = net.cell_templates.find(name); it != net.cell_templates.end())
+    return &template_kernel(name, it->second);
+  return find_cell_kernel(name);
+}
+
 }  // namespace myelin::detail
 
 namespace myelin {
@@ -108,6 +111,11 @@ std::vector<cell_type_info> cell_types() {
 
 const cell_type_info* find_cell_type(const std::string& name) {
   const detail::cell_kernel* k = detail::find_cell_kernel(name);
+  return k ? &k->info : nullptr;
+}
+
+const cell_type_info* find_cell_type(const network& net, const std::string& name) {
+  const detail::cell_kernel* k = detail::find_cell_kernel(net, name);
   return k ? &k->info : nullptr;
 }
 

@@ -119,7 +119,7 @@ class vp_builder {
   void build_groups() {
     for (std::size_t p = 0; p < net_.populations.size(); ++p) {
       const population& pop = net_.populations[p];
-      const cell_kernel* kernel = find_cell_kernel(pop.cell_type);
+      const cell_kernel* kernel = find_cell_kernel(net_, pop.cell_type);
       const cell_type_info& info = kernel->info;
       const uint64_t off = layout_.offset[p], end = layout_.offset[p + 1];
       const uint64_t first = off + (static_cast<uint64_t>(vp_) + n_vp_ - off % n_vp_) % n_vp_;
@@ -217,7 +217,7 @@ class vp_builder {
     tab.projection = proj;
     // Validation made the index the same on every target population.
     tab.receptor = receptor_index(
-        *find_cell_type(net_.populations[populations_of(net_, pr.post, f).front()].cell_type),
+        *find_cell_type(net_, net_.populations[populations_of(net_, pr.post, f).front()].cell_type),
         pr.receptor);
     tab.pre_lo = *std::min_element(pre.begin(), pre.end());
     tab.pre_hi = *std::max_element(pre.begin(), pre.end()) + 1;
@@ -498,7 +498,7 @@ class vp_builder {
       int64_t base = 0;
       for (std::size_t q : drive_targets(net_, d)) {
         const population& pop = net_.populations[q];
-        const cell_type_info* type = find_cell_type(pop.cell_type);
+        const cell_type_info* type = find_cell_type(net_, pop.cell_type);
         const int ra = receptor_index(*type, d.location + "_ampa");
         const int rn = receptor_index(*type, d.location + "_nmda");
         for (int64_t c = 0; c < pop.size; ++c) {
@@ -581,7 +581,8 @@ class vp_builder {
 
 bool negative_weights(const network& net, const projection& pr, const std::string& field) {
   for (std::size_t p : populations_of(net, pr.post, field))
-    if (find_cell_type(net.populations[p].cell_type)->synapse_kind == "conductance") return false;
+    if (find_cell_type(net, net.populations[p].cell_type)->synapse_kind == "conductance")
+      return false;
   return pr.receptor == "inhibitory";
 }
 

@@ -101,6 +101,15 @@ bool same_cell_layout(const network& prev, const network& next) {
     if (prev.populations[p].size != next.populations[p].size ||
         prev.populations[p].cell_type != next.populations[p].cell_type)
       return false;
+  // A cell type the model defines may change between runs (a swept density) under the
+  // same name; the tables hold receptor indices, valid while the ports are the same.
+  for (const auto& [name, spec] : next.cell_templates) {
+    const auto it = prev.cell_templates.find(name);
+    if (it == prev.cell_templates.end()) return false;
+    if (it->second != spec &&
+        find_cell_type(prev, name)->receptors != find_cell_type(next, name)->receptors)
+      return false;
+  }
   return true;
 }
 

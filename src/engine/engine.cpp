@@ -132,7 +132,7 @@ void engine::build(std::vector<vp_state>* prev, const std::vector<table_reuse>* 
   int n_receptors = 2;
   for (const auto& p : net.populations)
     n_receptors =
-        std::max(n_receptors, static_cast<int>(find_cell_type(p.cell_type)->receptors.size()));
+        std::max(n_receptors, static_cast<int>(find_cell_type(net, p.cell_type)->receptors.size()));
   if (n_receptors > max_receptors)
     throw internal_error("a cell type has more than " + std::to_string(max_receptors) +
                          " receptors");

@@ -224,7 +224,7 @@ std::vector<dipole_data> simulation::dipoles() const {
   std::vector<dipole_data> out;
   const auto n_steps = static_cast<std::size_t>(m.step);
   for (std::size_t p = 0; p < m.net.populations.size(); ++p) {
-    const cell_type_info* t = find_cell_type(m.net.populations[p].cell_type);
+    const cell_type_info* t = find_cell_type(m.net, m.net.populations[p].cell_type);
     if (std::find(t->recordable.begin(), t->recordable.end(), "dipole") == t->recordable.end())
       continue;
     std::vector<fixed128> total(n_steps, 0);

@@ -28,11 +28,12 @@ network cells_only(const network& n) {
   c.seed = n.seed;
   c.populations = n.populations;
   c.stimuli = n.stimuli;
+  c.cell_templates = n.cell_templates;
   return c;
 }
 
-const cell_type_info& type_of(const population& pop) {
-  return *find_cell_type(pop.cell_type);
+const cell_type_info& type_of(const network& net, const population& pop) {
+  return *find_cell_type(net, pop.cell_type);
 }
 
 }  // namespace
@@ -60,7 +61,7 @@ void simulation::set_population_param(const std::string& population, const std::
   engine& m = impl_->eng;
   const std::size_t p = find_population(m.net, population, "populations");
   auto& pop = m.net.populations[p];
-  const cell_type_info& t = type_of(pop);
+  const cell_type_info& t = type_of(m.net, pop);
   const std::string f = "populations[" + std::to_string(p) + "].params." + param;
   bool known = false;
   for (const auto& q : t.params) known = known || q.name == param;
@@ -94,7 +95,7 @@ void simulation::set_state(const std::string& population, const std::string& var
   engine& m = impl_->eng;
   const std::size_t p = find_population(m.net, population, "populations");
   const auto& pop = m.net.populations[p];
-  const cell_type_info& t = type_of(pop);
+  const cell_type_info& t = type_of(m.net, pop);
   const std::string f = "populations[" + std::to_string(p) + "].initial." + variable;
   bool known = false;
   for (const auto& q : t.state) known = known || q.name == variable;

@@ -14,8 +14,8 @@ namespace myelin {
 namespace detail {
 
 double hnn_baseline(const std::string& cell_type, double n, double t) {
-  if (cell_type == "L2_pyramidal") return n * 0.0443;
-  if (cell_type == "L5_pyramidal") {
+  if (cell_type.starts_with("L2_pyramidal")) return n * 0.0443;
+  if (cell_type.starts_with("L5_pyramidal")) {
     if (t <= 37.0) return n * -49.0502;
     if (t < 750.0) return n * (3.4770508e-3 * t - 51.231085);
     return n * (1.01e-4 * t - 48.412078);
@@ -75,6 +75,7 @@ hnn_dipole_signals hnn_dipoles(const simulation& sim) {
   if (sim.rank() != 0 || dipo.empty()) return out;
   const network& net = sim.model();
   std::vector<std::string> types;
+  std::vector<double> cells;  // per layer: the cells that contribute to its dipole
   for (const auto& d : dipo) {
     std::string name = d.cell_type;
     if (const auto u = name.find('_'); u != std::string::npos) name = name.substr(0, u);
@@ -87,11 +88,12 @@ hnn_dipole_signals hnn_dipoles(const simulation& sim) {
     auto& c = out.layer[static_cast<std::size_t>(it - out.layers.begin())];
     for (std::size_t k = 0; k < c.size(); ++k) c[k] += d.values[k];
     if (types.size() < out.layers.size()) types.push_back(d.cell_type);
+    cells.resize(out.layers.size(), 0.0);
+    for (const auto& p : net.populations)
+      if (p.label == d.population) cells[it - out.layers.begin()] += static_cast<double>(p.size);
   }
   for (std::size_t l = 0; l < out.layers.size(); ++l) {
-    double n = 0;
-    for (const auto& p : net.populations)
-      if (p.cell_type == types[l]) n += static_cast<double>(p.size);
+    const double n = cells[l];
     for (std::size_t k = 0; k < out.layer[l].size(); ++k)
       out.layer[l][k] -= detail::hnn_baseline(types[l], n, static_cast<double>(k) * net.dt);
   }

@@ -10,7 +10,9 @@ namespace myelin::detail {
 
 /// HNN-core's baseline renormalisation, which it always applies (MODEL_NOTES section
 /// 10): the value [fAm] subtracted at time t [ms] from the summed dipole of the `n`
-/// cells of `cell_type` (0 for cell types other than L2/L5 pyramidal cells).
+/// cells of `cell_type`: HNN's L2 rule for L2_pyramidal and the types named
+/// L2_pyramidal_*, its L5 rule for L5_pyramidal and L5_pyramidal_* (the calcium and
+/// law2021 variants), 0 for other types.
 double hnn_baseline(const std::string& cell_type, double n, double t);
 
 /// x convolved with the normalised Hamming window of m samples, zero-padded and centred

@@ -133,7 +133,7 @@ void check_drives(const network& net) {
         throw model_error(f, "a tonic drive takes amplitudes, not weights or spike_times");
       for (const auto& [l, a] : d.amplitudes) {
         const std::size_t p = find_population(net, l, f + ".amplitudes." + l);
-        if (find_cell_type(net.populations[p].cell_type)->synapse_kind == "none")
+        if (find_cell_type(net, net.populations[p].cell_type)->synapse_kind == "none")
           throw model_error(f + ".amplitudes." + l, "'" + l + "' is a spike source");
         (void)a;
       }
@@ -173,7 +173,7 @@ void check_drives(const network& net) {
         const std::size_t p = find_population(net, l, fw + "." + l);
         if (!(x >= 0)) throw model_error(fw + "." + l, "must be >= 0 uS, got " + fmt(x));
         const population& pop = net.populations[p];
-        const cell_type_info* t = find_cell_type(pop.cell_type);
+        const cell_type_info* t = find_cell_type(net, pop.cell_type);
         const std::string port = d.location + "_" + rec;
         if (receptor_index(*t, port) < 0)
           throw model_error(f + ".location", "'" + d.location + "': population '" + l + "' (" +

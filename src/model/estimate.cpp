@@ -96,7 +96,7 @@ memory_estimate estimate_memory(const network& net) {
   const double steps = std::round(max_delay / net.dt);
   double ring_rows = 0;  // receptors x cells
   for (const auto& p : net.populations) {
-    const cell_type_info* t = find_cell_type(p.cell_type);
+    const cell_type_info* t = find_cell_type(net, p.cell_type);
     if (!t) continue;
     const double size = static_cast<double>(p.size);
     const bool cable =

@@ -153,13 +153,16 @@ void assign_path(json& doc, const std::string& path, const std::string& json_val
     json* next = nullptr;
     if (cur->is_array()) {
       for (auto& el : *cur)
-        if (el.is_object() && el.contains("label") && el["label"] == key) next = &el;
+        if (el.is_object() && ((el.contains("label") && el["label"] == key) ||
+                               (el.contains("name") && el["name"] == key)))
+          next = &el;  // a label, or a cell template's section, receptor or location name
       if (!next && !key.empty() && key.find_first_not_of("0123456789") == std::string::npos) {
         const std::size_t i = std::stoul(key);
         if (i < cur->size()) next = &(*cur)[i];
       }
       if (!next)
-        throw model_error("--set " + path, "no element labelled or indexed '" + key + "' in '" +
+        throw model_error("--set " + path, "no element labelled, named or indexed '" + key +
+                                               "' in '" +
                                                walked.substr(0, walked.size() - key.size()) + "'");
     } else if (cur->is_object()) {
       if (dot == std::string::npos) {

@@ -144,10 +144,11 @@ void check_population(const network& net, const population& p, const std::string
     throw model_error(f + ".label", "must not contain '/' or '.', got '" + p.label + "'");
   if (p.size < 1) throw model_error(f + ".size", "must be >= 1, got " + std::to_string(p.size));
   if (p.size > (int64_t{1} << 32)) throw model_error(f + ".size", "must be < 2^32");
-  const cell_type_info* t = find_cell_type(p.cell_type);
+  const cell_type_info* t = find_cell_type(net, p.cell_type);
   if (!t) {
     std::vector<std::string> names;
     for (const auto& c : cell_types()) names.push_back(c.name);
+    for (const auto& [name, spec] : net.cell_templates) names.push_back(name);
     throw model_error(f + ".cell_type",
                       "unknown cell type '" + p.cell_type + "' (allowed: " + join(names) + ")");
   }
@@ -218,7 +219,7 @@ void check_weight_delay(const network& net, const projection& pr, const std::str
   std::string kind;
   const std::vector<std::size_t> post_pops = populations_of(net, pr.post, f + ".post");
   for (std::size_t pi : post_pops) {
-    const cell_type_info* t = find_cell_type(net.populations[pi].cell_type);
+    const cell_type_info* t = find_cell_type(net, net.populations[pi].cell_type);
     if (t->synapse_kind == "none")
       throw model_error(f + ".post", "population '" + net.populations[pi].label + "' (" + t->name +
                                          ") is a spike source and cannot receive connections");
@@ -232,7 +233,7 @@ void check_weight_delay(const network& net, const projection& pr, const std::str
   // projection table serves them all).
   int receptor = -1;
   for (std::size_t pi : post_pops) {
-    const cell_type_info* t = find_cell_type(net.populations[pi].cell_type);
+    const cell_type_info* t = find_cell_type(net, net.populations[pi].cell_type);
     const int r = receptor_index(*t, pr.receptor);
     if (r < 0) {
       throw model_error(f + ".receptor", "unknown receptor '" + pr.receptor + "' on " + t->name +
@@ -436,7 +437,7 @@ void check_stimulus(const network& net, const gid_layout& layout, const stimulus
   }
   count_selection(net, layout, s.target, f + ".target");
   for (std::size_t pi : populations_of(net, s.target, f + ".target"))
-    if (find_cell_type(net.populations[pi].cell_type)->synapse_kind == "none")
+    if (find_cell_type(net, net.populations[pi].cell_type)->synapse_kind == "none")
       throw model_error(f + ".target", "population '" + net.populations[pi].label +
                                            "' is a spike source; current cannot be injected");
 }
@@ -446,7 +447,7 @@ void check_recorder(const network& net, const gid_layout& layout, const recorder
   count_selection(net, layout, r.target, f + ".target");
   if (r.variables.empty()) throw model_error(f + ".variables", "name at least one variable");
   for (std::size_t pi : populations_of(net, r.target, f + ".target")) {
-    const cell_type_info* t = find_cell_type(net.populations[pi].cell_type);
+    const cell_type_info* t = find_cell_type(net, net.populations[pi].cell_type);
     for (std::size_t i = 0; i < r.variables.size(); ++i) {
       const auto& v = r.variables[i];
       if (std::find(t->recordable.begin(), t->recordable.end(), v) == t->recordable.end())
@@ -482,6 +483,18 @@ void validate(const network& net) {
       std::abs(steps - std::round(steps)) > 1e-6 * std::max(1.0, steps))
     throw model_error("tstop", fmt(net.tstop) + " ms is not a whole number of time steps (dt = " +
                                    fmt(net.dt) + " ms)");
+  // Cell templates: a name of their own, and every field valid (building one checks it).
+  for (const auto& [name, spec] : net.cell_templates) {
+    const std::string f = "cell_templates." + name;
+    if (name.empty() || name.find_first_of("/. ") != std::string::npos)
+      throw model_error(f, "a cell type's name must be non-empty, without '/', '.' or spaces");
+    if (find_cell_type(name))
+      throw model_error(f, "'" + name +
+                               "' is a built-in cell type; give the template another "
+                               "name (e.g. " +
+                               name + "_custom)");
+    find_cell_type(net, name);
+  }
   if (net.populations.empty()) throw model_error("populations", "the model has no population");
   std::set<std::string> labels;
   for (std::size_t i = 0; i < net.populations.size(); ++i) {

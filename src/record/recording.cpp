@@ -53,7 +53,7 @@ void recording::setup(const network& net, const gid_layout& layout, int rank) {
         trace_table_info info;
         info.population = net.populations[p].label;
         info.variable = rec.variables[v];
-        const cell_type_info* t = find_cell_type(net.populations[p].cell_type);
+        const cell_type_info* t = find_cell_type(net, net.populations[p].cell_type);
         for (const auto& q : t->state)
           if (q.name == info.variable) info.unit = q.unit;
         if (info.unit.empty() && info.variable == "v") info.unit = "mV";  // cable cells' soma v

@@ -164,6 +164,18 @@ TEST(cable, exp2syn_event_acts_from_the_next_step_and_peaks_at_its_weight) {
   EXPECT_NEAR(peak_step * 0.025, 1.279, 0.025);
 }
 
+// A VP without cells of a type still builds its (empty) group: with calcium (cad) in the
+// template, prepare() once read a per-cell value of the empty group.
+TEST(cable, a_group_of_no_cells_builds_and_steps) {
+  cable_cells empty(hnn_cell_template("L5_pyramidal"), 0);
+  empty.prepare(0.0125);
+  empty.initialize();
+  std::vector<uint32_t> spiked;
+  empty.advance(nullptr, nullptr, spiked);
+  EXPECT_EQ(empty.size(), 0u);
+  EXPECT_TRUE(spiked.empty());
+}
+
 TEST(cable, cells_solved_together_equal_cells_solved_alone) {
   const cable_template t = hnn_cell_template("L5_pyramidal");
   // 19 cells: a group's states are one array per mechanism span, so each cell's values

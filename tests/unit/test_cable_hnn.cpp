@@ -177,12 +177,12 @@ TEST(cable_hnn, geometry_matches_neuron) {
                     1e-12 * seg.at("ri_Mohm").get<double>())
             << where << k;
         EXPECT_EQ(t.v0[s], seg.at("v0").get<double>()) << where;
-        EXPECT_EQ(t.mechanisms[s].hh2->gnabar, seg.at("gnabar_hh2").get<double>()) << where;
-        EXPECT_EQ(t.mechanisms[s].hh2->el, seg.at("el_hh2").get<double>()) << where;
+        EXPECT_EQ(t.mechanisms[s].hh2->gnabar.at(k), seg.at("gnabar_hh2").get<double>()) << where;
+        EXPECT_EQ(t.mechanisms[s].hh2->el.at(k), seg.at("el_hh2").get<double>()) << where;
         if (seg.contains("gbar_ar")) {
-          const ar_density& ar = *t.mechanisms[s].ar;
-          EXPECT_NEAR(ar.gbar * std::exp(ar.growth * tree.distance[node]),
-                      seg.at("gbar_ar").get<double>(), 1e-12 * seg.at("gbar_ar").get<double>())
+          // The template's density at the segment (an expression of the path distance).
+          EXPECT_NEAR(t.mechanisms[s].ar->at(k), seg.at("gbar_ar").get<double>(),
+                      1e-12 * seg.at("gbar_ar").get<double>())
               << where << k;
         }
         if (seg.contains("ztan")) {
