@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "cable/cable_cells.hpp"
+#include "cable/extracellular.hpp"
 #include "cable/hnn_cells.hpp"
 #include "cells/cell_group.hpp"
 
@@ -26,6 +27,7 @@ class cable_group final : public cell_group {
   }
 
   void prepare(double dt) override { cells_.prepare(dt); }
+  const cable_cells& cells() const { return cells_; }
 
   void advance(const step_info&, const group_input& in, std::vector<uint32_t>& spiked) override {
     cells_.advance(in.receptor, in.i_inj, spiked);
@@ -53,6 +55,7 @@ cell_type_info cable_info(const std::string& type) {
   // No parameters and no settable state: morphology, densities and initial potentials
   // are the model's own (MODEL_NOTES sections 2-5).
   info.recordable = {"spikes", "v"};
+  info.multi_compartment = true;
   if (t.dipole) info.recordable.push_back("dipole");
   info.receptors.clear();
   for (const port_spec& p : t.ports) info.receptors.push_back(p.name);
@@ -60,6 +63,11 @@ cell_type_info cable_info(const std::string& type) {
 }
 
 }  // namespace
+
+const cable_cells* cable_cells_of(const cell_group& group) {
+  const auto* g = dynamic_cast<const cable_group*>(&group);
+  return g ? &g->cells() : nullptr;
+}
 
 #define MYELIN_CABLE_TYPE(fn, type)                            \
   cell_type_info fn##_info() {                                 \
