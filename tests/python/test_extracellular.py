@@ -116,3 +116,25 @@ def test_a_model_without_cable_cells_is_refused(myelin_bin, root, tmp_path):
     p = run(myelin_bin, "validate", path, check=False)
     assert p.returncode != 0
     assert "electrode_arrays: the model has no multi-compartment cells" in p.stderr
+
+
+def test_python_binding_returns_the_arrays(myelin_bin, net3x3, tmp_path):
+    import sys
+    from conftest import BUILD
+    sys.path.insert(0, str(BUILD / "python"))
+    import myelin
+    model = with_arrays(net3x3, tmp_path, ARRAYS)
+    out = tmp_path / "cli"
+    run(myelin_bin, "run", model, "-o", out, "-q", "--tstop", "40", "--threads", "2")
+    m = myelin.load_model(model)
+    m["tstop"] = 40.0
+    sim = myelin.Simulation(m, threads=1)
+    sim.run(15.0)
+    sim.run(25.0)  # segments give the run's values
+    v = sim.electrode_array("shank")
+    assert v.dtype == np.float64 and v.shape == (len(SHANK), 1601)
+    cli = np.loadtxt(out / "extracellular_shank.csv", delimiter=",", skiprows=1)
+    np.testing.assert_allclose(v, cli[:, 1:].T, rtol=1e-9, atol=1e-12)  # 10 digits in the file
+    assert sim.electrode_array("near_lsa").shape == (2, 1601)
+    with pytest.raises(Exception, match="no electrode array labelled 'deep' .*shank, near_lsa"):
+        sim.electrode_array("deep")
