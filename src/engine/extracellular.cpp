@@ -11,6 +11,7 @@
 #include "construct/positions.hpp"
 #include "engine/bytes.hpp"
 #include "engine/simulation_impl.hpp"
+#include "cells/vmath.hpp"
 #include "engine/vp_state.hpp"
 #include "model/selection.hpp"
 #include "myelin/error.hpp"
@@ -88,7 +89,9 @@ void vp_extracellular::build(const network& net, const gid_layout& layout,
   }
 }
 
-void vp_extracellular::record(const std::vector<group_slot>& groups, const double* i_inj) {
+// Compiled for AVX-512, AVX2 and baseline x86-64 (no FMA contraction: every clone gives
+// the same bits), picked at load time.
+MYELIN_SIMD_CLONES void vp_extracellular::record(const std::vector<group_slot>& groups, const double* i_inj) {
   std::fill(step_.begin(), step_.end(), fixed128{0});
   for (part& p : parts_) {
     const std::size_t nc = p.cells->size(), ns = p.currents.n_segments();

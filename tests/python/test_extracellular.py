@@ -50,6 +50,8 @@ def test_files_hold_every_step_and_leave_the_rest_unchanged(myelin_bin, net3x3, 
     lsa = np.genfromtxt(out / "extracellular_near_lsa.csv", delimiter=",", names=True)
     assert list(lsa.dtype.names) == ["t_ms", "e0", "e1"]
     assert np.max(np.abs(lsa["e1"])) > 0
+    p = run(myelin_bin, "plot", out)
+    assert "extracellular.png" in p.stdout and (out / "extracellular.png").stat().st_size > 0
 
 
 @pytest.mark.parametrize("ranks_layout", [False, True], ids=["threads", "ranks"])
