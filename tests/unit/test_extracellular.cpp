@@ -3,7 +3,7 @@
 // cell and sums to the injected current (charge conservation) on HNN's active L5 cell;
 // the segment geometry follows HNN-core's placement; the point- and line-source
 // potentials of a single compartment carrying a known current equal the closed forms,
-// through the whole engine.
+// through the whole engine (to the single precision of its transfer resistances).
 
 #include <gtest/gtest.h>
 
@@ -200,7 +200,8 @@ TEST(extracellular, point_and_line_sources_of_one_compartment_match_closed_forms
     for (std::size_t e = 0; e < 3; ++e) {
       EXPECT_EQ(d.values[e * d.n_times], 0.0) << method << " e" << e;  // t = 0
       for (std::size_t k2 = 1; k2 < d.n_times; ++k2)
-        ASSERT_NEAR(d.values[e * d.n_times + k2], expect[e], 1e-9 * std::abs(expect[e]))
+        // The engine keeps the transfer resistances in single precision (2^-24 relative).
+        ASSERT_NEAR(d.values[e * d.n_times + k2], expect[e], 1e-7 * std::abs(expect[e]))
             << method << " e" << e << " sample " << k2;
     }
   }
