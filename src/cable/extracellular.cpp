@@ -115,7 +115,8 @@ membrane_currents::membrane_currents(const cable_cells& cells) {
   soma_seg_ = seg_[cells.soma_node()];
 }
 
-MYELIN_SIMD_CLONES void membrane_currents::compute(const cable_cells& cells, const double* i_inj, double* im) const {
+MYELIN_SIMD_CLONES void membrane_currents::compute(const cable_cells& cells, const double* i_inj,
+                                                   double* im) const {
   const std::size_t nc = cells.size();
   std::fill_n(im, n_seg_ * nc, 0.0);
   // The current through each node's axial resistor, from its parent into it [nA], enters
