@@ -76,16 +76,22 @@ int main(int argc, char** argv) {
   std::vector<double> i_inj(offset, 0.0), w(100, 0.01), zero(100, 0.0);
   std::vector<uint32_t> spiked;
   spiked.reserve(offset);
+  // Per group: its receptor rows (all empty) and the proximal AMPA row's index.
+  std::vector<std::vector<const double*>> ports;
+  std::vector<int> ampa;
+  for (auto& g : groups) {
+    const cell_type_info* info = find_cell_type(net.populations[g.population].cell_type);
+    ports.emplace_back(info->receptors.size(), zero.data());
+    ampa.push_back(receptor_index(*info, "proximal_ampa"));
+  }
   double t_cells = 0.0, t_rec = 0.0;
   for (int s = 0; s < steps; ++s) {
     const double t0 = cpu_now();
-    for (auto& g : groups) {
-      const cell_type_info* info = find_cell_type(net.populations[g.population].cell_type);
-      std::vector<const double*> ports(info->receptors.size(), zero.data());
-      const int r = receptor_index(*info, "proximal_ampa");
-      if (s % 200 == 0) ports[r] = w.data();
-      group_input in{nullptr, nullptr, i_inj.data() + g.offset, ports.data(),
-                     static_cast<int>(ports.size())};
+    for (std::size_t k = 0; k < groups.size(); ++k) {
+      auto& g = groups[k];
+      ports[k][static_cast<std::size_t>(ampa[k])] = s % 200 == 0 ? w.data() : zero.data();
+      group_input in{nullptr, nullptr, i_inj.data() + g.offset, ports[k].data(),
+                     static_cast<int>(ports[k].size())};
       spiked.clear();
       g.cells->advance({s, net.dt, 1}, in, spiked);
     }
