@@ -220,6 +220,20 @@ struct cell_template_spec {
   bool operator==(const cell_template_spec&) const = default;
 };
 
+/// Extracellular electrodes recording the potential of every multi-compartment cell's
+/// transmembrane currents during the run, as HNN-core computes it (docs/hnn.md,
+/// "Extracellular potentials"): a point source ("psa") at each segment centre, or a line
+/// source ("lsa") along it, in an infinite homogeneous medium of `conductivity`; distances
+/// below `min_distance` are clamped to it. Positions in the frame of the cells' positions
+/// (a cell's soma 0-end at its position, sections along their 3-D end points).
+struct electrode_array {
+  std::string label;
+  std::vector<std::array<double, 3>> positions;  // [um]
+  double conductivity = 0.3;                     // [S/m]
+  std::string method = "psa";                    // "psa" or "lsa"
+  double min_distance = 0.5;                     // [um]
+};
+
 struct network {
   std::string name = "network";
   std::string description;
@@ -234,6 +248,7 @@ struct network {
   /// Cell types defined by this model (name -> template); populations name them in
   /// cell_type like the built-in types, whose names they may not take.
   std::map<std::string, cell_template_spec> cell_templates;
+  std::vector<electrode_array> electrode_arrays;
 };
 
 /// Throws model_error naming the JSON path of the first invalid field.
@@ -314,6 +329,9 @@ struct cell_type_info {
   std::vector<parameter_info> params;
   std::vector<parameter_info> state;  // state variables with default initial values
   std::vector<std::string> recordable;
+  /// Cells with membrane segments (cable cells): electrode arrays record their
+  /// transmembrane currents.
+  bool multi_compartment = false;
   /// Names a projection's "receptor" may take when it ends on this type; a spike's
   /// weight goes to the input of that name. Point neurons have the two of PyNN;
   /// multi-compartment cells name synapses by location and kind ("proximal_ampa").

@@ -69,6 +69,16 @@ struct dipole_data {
   std::vector<double> values;
 };
 
+/// The extracellular potential of one electrode array (model.hpp, electrode_array) [uV]:
+/// values[e * n_times + k] at electrode e (in the array's order) and t = k dt for
+/// k = 0..steps taken (0 at t = 0, as HNN-core writes: its recording starts after the
+/// first step), summed over every multi-compartment cell.
+struct electrode_data {
+  std::string label;
+  std::size_t n_electrodes = 0, n_times = 0;
+  std::vector<double> values;
+};
+
 /// A file a front end adds to the outputs of simulation::write_outputs: written into
 /// the same directory in the same all-or-nothing transaction, on rank 0 only, by
 /// write(path) with the temporary path to write to (e.g. hnn_dipole_files, hnn.hpp).
@@ -109,6 +119,13 @@ class simulation {
   void run(double duration);
   /// Population dipoles (collective under MPI; complete on rank 0, empty elsewhere).
   std::vector<dipole_data> dipoles() const;
+  /// Every electrode array of the model, in model order (collective under MPI; complete
+  /// on rank 0, empty elsewhere). The sums are exact (fixed point), so the values have the
+  /// same bits for every number of threads and ranks.
+  std::vector<electrode_data> electrode_arrays() const;
+  /// The electrode array labelled `label` (collective; on ranks other than 0 it has no
+  /// values); model_error naming the labels the model has if there is none of that name.
+  electrode_data electrode_array(const std::string& label) const;
   /// Runs until the model's tstop.
   void run() { run(model().tstop - time()); }
 
@@ -211,7 +228,8 @@ class simulation {
   /// Whether the recording has been switched to streaming (the same on every rank).
   bool streaming() const;
 
-  /// Writes spikes.h5, traces.h5 (if anything was recorded), summary.json and, for
+  /// Writes spikes.h5, traces.h5 (if anything was recorded), summary.json,
+  /// extracellular_<label>.csv per electrode array and, for
   /// models with dipole-producing cells, HNN-core's dipole.csv and dipole_smooth.csv
   /// (hnn.hpp) to `dir`, atomically: on failure no file of this call is left behind.
   void write_outputs(const std::string& dir) const;

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Plots of a myelin run directory: raster.png, rates.png, traces.png (and dipole.png
-when the run wrote dipole.csv); of a batch directory (docs/batch.md): summaries.png (the
-summary columns against the first varied parameter) and, with the runs' dipoles kept,
+when the run wrote dipole.csv, extracellular.png when it wrote electrode arrays); of a
+batch directory (docs/batch.md): summaries.png (the summary columns against the first
+varied parameter) and, with the runs' dipoles kept,
 dipoles.png (every run's smoothed aggregate dipole, overlaid).
 
     /usr/bin/python3 -m myelin.plot DIR      (or: myelin plot DIR)
@@ -300,6 +301,32 @@ def plot(d):
         fig.tight_layout()
         _save(fig, os.path.join(d, "dipole.png"))
         written.append("dipole.png")
+
+    arrays = sorted(f for f in os.listdir(d)
+                    if f.startswith("extracellular_") and f.endswith(".csv"))
+    if arrays:
+        # One panel per electrode array, its contacts stacked (HNN-core's laminar view):
+        # each trace offset by the array's largest peak-to-peak, contact 0 on top.
+        fig, axes = plt.subplots(len(arrays), 1, figsize=(10, 1 + 4 * len(arrays)),
+                                 sharex=True, squeeze=False)
+        for ax, name in zip(axes[:, 0], arrays):
+            path = os.path.join(d, name)
+            with reading(path):
+                v = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
+                if v.shape[1] < 2:
+                    raise ValueError("expected t_ms and at least one electrode column")
+            t, data = v[:, 0], v[:, 1:]
+            step = max(np.ptp(data, axis=0).max(), 1e-12)
+            for e in range(data.shape[1]):
+                ax.plot(t, data[:, e] - e * step, lw=0.8, color=f"C{e % 10}")
+            ax.set_yticks([-e * step for e in range(data.shape[1])])
+            ax.set_yticklabels([f"e{e}" for e in range(data.shape[1])])
+            ax.set_title(f"{name[len('extracellular_'):-4]}: potential per contact "
+                         f"(offset {step:.3g} uV)")
+        axes[-1, 0].set_xlabel("time [ms]")
+        fig.tight_layout()
+        _save(fig, os.path.join(d, "extracellular.png"))
+        written.append("extracellular.png")
 
     print(f"wrote {', '.join(written)} in {d}")
     return 0

@@ -154,6 +154,27 @@ renormalised, unscaled; smooth = 30 ms Hamming window then x3000. Empty lists an
 for models without dipole-producing cells. Collective under MPI; complete on rank 0.)");
 
   cls.def(
+      "electrode_array",
+      [](py_simulation& s, const std::string& label) {
+        electrode_data d;
+        {
+          py::gil_scoped_release free;
+          d = s.sim->electrode_array(label);
+        }
+        const auto n_e = static_cast<py::ssize_t>(d.n_electrodes);
+        const auto n_t = static_cast<py::ssize_t>(d.n_times);
+        return as_array(std::move(d.values), {n_e, n_t});
+      },
+      py::arg("label"),
+      R"(The extracellular potential of an electrode array of the model (its
+"electrode_arrays" entry of that label), as HNN-core computes it.
+
+Returns float64[n_electrodes, n_times] in uV: electrode e (the array's order) at
+t = k dt, k = 0 .. steps run (0 at t = 0, as HNN-core writes). Bit-identical for every
+number of threads and ranks. Collective under MPI (every rank calls it); complete on
+rank 0. A label the model lacks is a model error naming the labels it has.)");
+
+  cls.def(
       "summary",
       [](py_simulation& s) {
         py::list out;

@@ -14,6 +14,7 @@
 
 #include "cable/cable_cells.hpp"
 #include "cable/cell_template.hpp"
+#include "cable/extracellular.hpp"
 #include "cable/hnn_cells.hpp"
 #include "cells/cell_group.hpp"
 
@@ -30,6 +31,7 @@ class cable_group final : public cell_group {
   }
 
   void prepare(double dt) override { cells_.prepare(dt); }
+  const cable_cells& cells() const { return cells_; }
 
   void advance(const step_info&, const group_input& in, std::vector<uint32_t>& spiked) override {
     cells_.advance(in.receptor, in.i_inj, spiked);
@@ -56,6 +58,7 @@ cell_type_info cable_info(const cable_template& t) {
   // No parameters and no settable state: morphology, densities and initial potentials
   // are the template's.
   info.recordable = {"spikes", "v"};
+  info.multi_compartment = true;
   if (t.dipole) info.recordable.push_back("dipole");
   info.receptors.clear();
   for (const port_spec& p : t.ports) info.receptors.push_back(p.name);
@@ -94,6 +97,11 @@ const cell_kernel& template_kernel(const std::string& name, const cell_template_
     if (e.name == name && e.spec == spec) return e.kernel;
   cell_kernel k = cable_kernel(build_cable_template(name, spec, "cell_templates." + name));
   return cache.emplace_back(entry{name, spec, std::move(k)}).kernel;
+}
+
+const cable_cells* cable_cells_of(const cell_group& group) {
+  const auto* g = dynamic_cast<const cable_group*>(&group);
+  return g ? &g->cells() : nullptr;
 }
 
 }  // namespace myelin::detail

@@ -84,6 +84,7 @@ void engine::build(std::vector<vp_state>* prev, const std::vector<table_reuse>* 
     try {
       taken[t] = build_vp(net, layout, vp_of_thread(t), n_vp, vps[t],
                           prev ? &(*prev)[t].tables : nullptr, reuse);
+      vps[t].extracellular.build(net, layout, vps[t].groups);
     } catch (...) {
       errors[t] = std::current_exception();
     }
@@ -177,6 +178,7 @@ void engine::advance_step(vp_state& vp, int64_t s, int parity) {
         sum += static_cast<fixed128>(std::ldexp(q[c], dipole_frac_bits));
     db.sums.push_back(sum);
   }
+  if (vp.extracellular.n_electrodes() > 0) vp.extracellular.record(vp.groups, vp.i_inj.data());
   clear_slot(vp, slot);
   if (!vp.traces.empty()) rec.sample(vp, s + 1);
 }
@@ -248,6 +250,7 @@ void engine::run(double duration) {
     // stdev acts from there, also inside a noise interval.
     for (auto& st : vp.stimuli) st.noise_index = -1;
     for (auto& db : vp.dipoles) db.sums.reserve(db.sums.size() + static_cast<std::size_t>(n_steps));
+    vp.extracellular.reserve(static_cast<std::size_t>(n_steps));
   }
   if (step == 0) rec.sample_initial(vps);
 

@@ -270,11 +270,15 @@ void simulation::write_outputs(const std::string& dir, const output_options& opt
   output_transaction* streamed_tx = streamed ? m.rec.finish_stream(*m.dist, m.vps) : nullptr;
   // Collective; its vectors are moved into the files' tables.
   auto tr = streamed ? std::vector<trace_data>{} : traces();
+  const auto electrodes = electrode_arrays();  // collective
   if (m.rank != 0) return;
   std::optional<output_transaction> own;
   output_transaction& tx = streamed ? *streamed_tx : own.emplace(dir, options.sync);
   tx.set_sync(options.sync);
   for (const output_file& f : options.extra) f.write(tx.path(f.name));
+  for (const electrode_data& d : electrodes)
+    write_extracellular_csv(tx.path("extracellular_" + d.label + ".csv"), m.net.dt, d.n_electrodes,
+                            d.n_times, d.values);
   if (!streamed) {
     std::vector<spike_table> st;
     for (std::size_t p = 0; p < m.net.populations.size(); ++p) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cells/cell_group.hpp"
+#include "engine/extracellular.hpp"
 #include "engine/projection_table.hpp"
 #include "record/trace_buffer.hpp"
 
@@ -90,6 +91,8 @@ struct vp_state {
     std::vector<fixed128> sums;  // per step
   };
   std::vector<dipole_buffer> dipoles;
+  /// The electrode arrays' potentials from this VP's cable cells, every step.
+  vp_extracellular extracellular;
 
   double* input(int64_t slot, int receptor) {
     return ring.data() + (static_cast<std::size_t>(slot) * n_receptors + receptor) * n_cells;

@@ -131,9 +131,14 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 bool is_run_output(const std::string& name) {
   static const char* const outputs[] = {"spikes.h5", "traces.h5", "summary.json", "dipole.csv",
                                         "dipole_smooth.csv"};
-  static const char* const plots[] = {"raster.png", "rates.png", "traces.png", "dipole.png"};
+  static const char* const plots[] = {"raster.png", "rates.png", "traces.png", "dipole.png",
+                                      "extracellular.png"};
   for (const char* o : outputs)
     if (name == o) return true;
+  // An electrode array's potentials, extracellular_<label>.csv.
+  if (name.size() > 18 && name.rfind("extracellular_", 0) == 0 &&
+      name.compare(name.size() - 4, 4, ".csv") == 0)
+    return true;
   for (const char* p : plots)
     if (name == p || name == std::string(p) + ".tmp.png") return true;
   return false;

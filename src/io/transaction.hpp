@@ -13,8 +13,9 @@
 namespace myelin::detail {
 
 /// The files a `myelin run` writes into its directory, and those `myelin plot` adds:
-/// spikes.h5, traces.h5, summary.json, dipole.csv, dipole_smooth.csv, raster.png,
-/// rates.png, traces.png, dipole.png (and plot's temporary "<name>.png.tmp.png").
+/// spikes.h5, traces.h5, summary.json, dipole.csv, dipole_smooth.csv,
+/// extracellular_<label>.csv, raster.png, rates.png, traces.png, dipole.png,
+/// extracellular.png (and plot's temporary "<name>.png.tmp.png").
 bool is_run_output(const std::string& file_name);
 
 /// Collects the files of one run. path(name) gives a temporary path inside `dir`

@@ -221,4 +221,23 @@ void write_dipole_csv(const std::string& path, double dt, const std::vector<std:
   write_text_atomic(path, text);
 }
 
+void write_extracellular_csv(const std::string& path, double dt, std::size_t n_electrodes,
+                             std::size_t n_times, const std::vector<double>& values) {
+  std::string text = "t_ms";
+  for (std::size_t e = 0; e < n_electrodes; ++e) text.append(",e").append(std::to_string(e));
+  text.append(1, '\n');
+  char buf[32];
+  auto put = [&](double v) { text.append(buf, format_g10(buf, v)); };
+  text.reserve(text.size() + n_times * 16 * (1 + n_electrodes));
+  for (std::size_t k = 0; k < n_times; ++k) {
+    put(static_cast<double>(k) * dt);
+    for (std::size_t e = 0; e < n_electrodes; ++e) {
+      text.append(1, ',');
+      put(values[e * n_times + k]);
+    }
+    text.append(1, '\n');
+  }
+  write_text_atomic(path, text);
+}
+
 }  // namespace myelin::detail

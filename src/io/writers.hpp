@@ -65,6 +65,10 @@ std::vector<trace_table> read_traces_h5(const std::string& path);
 /// output_transaction, whose commit() flushes them to the disk.
 void write_text_atomic(const std::string& path, const std::string& content);
 
+/// Writes an electrode array's CSV atomically: header t_ms,e0,e1,..., then one row per
+/// sample k (t = k dt) with values[e * n_times + k] [uV] in printf's %.10g.
+void write_extracellular_csv(const std::string& path, double dt, std::size_t n_electrodes,
+                             std::size_t n_times, const std::vector<double>& values);
 /// Writes a dipole CSV atomically: header t_ms,agg,<layers...>, then one row per sample
 /// k (t = k dt), values with 10 significant digits.
 void write_dipole_csv(const std::string& path, double dt, const std::vector<std::string>& layers,

@@ -338,6 +338,24 @@ drive read_drive(const node& n, std::size_t index) {
   return d;
 }
 
+electrode_array read_electrode_array(const node& n, std::size_t index) {
+  n.expect_object({"label", "positions", "conductivity", "method", "min_distance"});
+  electrode_array a;
+  a.label = n.has("label") ? n.at("label").string() : "array" + std::to_string(index);
+  if (!n.has("positions")) n.fail("missing field \"positions\" (a list of [x, y, z] in um)");
+  const node l = n.at("positions");
+  if (!l.j.is_array()) l.fail("expected an array of [x, y, z] in um, got " + type_name(l.j));
+  for (std::size_t i = 0; i < l.j.size(); ++i) {
+    const auto v = l.at(i).numbers();
+    if (v.size() != 3) l.at(i).fail("expected [x, y, z] in um");
+    a.positions.push_back({v[0], v[1], v[2]});
+  }
+  if (n.has("conductivity")) a.conductivity = n.at("conductivity").number();
+  if (n.has("method")) a.method = n.at("method").string();
+  if (n.has("min_distance")) a.min_distance = n.at("min_distance").number();
+  return a;
+}
+
 }  // namespace
 
 namespace detail {
@@ -429,13 +447,22 @@ nlohmann::json to_json(const network& net) {
     }
   }
   if (!net.cell_templates.empty()) j["cell_templates"] = cell_templates_to_json(net.cell_templates);
+  if (!net.electrode_arrays.empty()) {
+    j["electrode_arrays"] = json::array();
+    for (const auto& a : net.electrode_arrays)
+      j["electrode_arrays"].push_back({{"label", a.label},
+                                       {"positions", a.positions},
+                                       {"conductivity", a.conductivity},
+                                       {"method", a.method},
+                                       {"min_distance", a.min_distance}});
+  }
   return j;
 }
 
 network from_json(const json& doc) {
   const node root{doc, ""};
   root.expect_object({"name", "dt", "tstop", "seed", "populations", "projections", "stimuli",
-                      "recorders", "description", "drives", "cell_templates"});
+                      "recorders", "description", "drives", "cell_templates", "electrode_arrays"});
   network net;
   if (root.has("name")) net.name = root.at("name").string();
   if (root.has("description")) net.description = root.at("description").string();
@@ -464,6 +491,9 @@ network from_json(const json& doc) {
     for (std::size_t i = 0; i < n->j.size(); ++i) net.drives.push_back(read_drive(n->at(i), i));
   if (root.has("cell_templates"))
     net.cell_templates = cell_templates_from_json(doc.at("cell_templates"), "cell_templates");
+  if (auto n = list("electrode_arrays"))
+    for (std::size_t i = 0; i < n->j.size(); ++i)
+      net.electrode_arrays.push_back(read_electrode_array(n->at(i), i));
   return net;
 }
 

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "hnn/drives.hpp"
+#include "model/electrodes.hpp"
 #include "model/catalogue.hpp"
 #include "model/expression.hpp"
 #include "model/format.hpp"
@@ -512,6 +513,7 @@ void validate(const network& net) {
   for (std::size_t i = 0; i < net.recorders.size(); ++i)
     check_recorder(net, layout, net.recorders[i], "recorders[" + std::to_string(i) + "]");
   check_drives(net);
+  check_electrode_arrays(net);
 }
 
 }  // namespace myelin
