@@ -67,6 +67,9 @@ std::shared_ptr<const compiled_type> compile_cell_type(const std::string& name,
   if (ct->col_spike >= 0) out.push_back({dag.spike, ct->col_spike});
   if (ct->col_nr >= 0) out.push_back({dag.not_refractory_next, ct->col_nr});
   ct->step = program(sys.p, out, column_of, n_cols);
+  std::vector<bool> uniform(n_cols, false);
+  uniform[ct->col_t] = uniform[ct->col_dt] = true;
+  ct->step_source = step_source(sys.p, out, ct->column_of_symbol, uniform, n_cols);
   out.clear();
   for (const auto& r : sys.reset) out.push_back({r.value, ct->column_of_symbol[r.target]});
   ct->reset = program(sys.p, out, column_of, n_cols);

@@ -5,10 +5,12 @@
 // populations use it like a built-in type: threads, MPI, sweeps, recording.
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "cells/cell_group.hpp"
+#include "equations/codegen.hpp"
 #include "equations/integrate.hpp"
 #include "equations/program.hpp"
 #include "equations/system.hpp"
@@ -30,6 +32,17 @@ struct compiled_type {
   std::vector<int> col_prop_e, col_prop_g;  // exact: propagator columns
   program step, reset, coefficients;
   cell_type_info info;
+  /// The step as C++ (codegen.hpp), and its compiled form, loaded on first use by a
+  /// group (not by validation); nullptr: the interpreter runs `step`.
+  std::string step_source;
+  step_fn compiled_step() const {
+    std::call_once(once_, [this] { compiled_ = load_step(step_source, info.name); });
+    return compiled_;
+  }
+
+ private:
+  mutable std::once_flag once_;
+  mutable step_fn compiled_ = nullptr;
 };
 
 /// Parses, checks and compiles a definition. Errors are model_error naming `field`

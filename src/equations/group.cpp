@@ -39,6 +39,7 @@ class equation_group final : public cell_group {
     t_.fill(0.0);
     dt_.fill(0.0);
     bind();
+    compiled_ = ct.compiled_step();
   }
 
   void prepare(double h) override {
@@ -65,8 +66,14 @@ class equation_group final : public cell_group {
     const compiled_type& ct = *type_;
     const double t = static_cast<double>(s.step) * s.dt;
     t_.fill(t);
-    if (ct.col_current >= 0) cols_[ct.col_current].data = const_cast<double*>(in.i_inj);
-    ct.step.run(cols_.data(), 0, n_, step_scratch_.data());
+    if (ct.col_current >= 0) {
+      cols_[ct.col_current].data = const_cast<double*>(in.i_inj);  // read only
+      raw_[ct.col_current] = cols_[ct.col_current].data;
+    }
+    if (compiled_)
+      compiled_(raw_.data(), 0, n_);
+    else
+      ct.step.run(cols_.data(), 0, n_, step_scratch_.data());
     // Synaptic input of this step (it acts at the end of the step).
     const std::size_t n_in = in.receptor ? static_cast<std::size_t>(in.n_receptors) : 0;
     for (std::size_t r = 0; r < receptor_col_.size() && r < n_in; ++r) {
@@ -106,11 +113,15 @@ class equation_group final : public cell_group {
         cols_[k] = {col(index_[k]), false};
       }
     }
+    raw_.resize(cols_.size());
+    for (std::size_t k = 0; k < cols_.size(); ++k) raw_[k] = cols_[k].data;
   }
 
   std::shared_ptr<const compiled_type> type_;
   std::vector<std::size_t> index_;  // program column -> group column
   std::vector<column_ref> cols_;
+  std::vector<double*> raw_;  // the same, for the compiled step
+  step_fn compiled_ = nullptr;
   std::vector<std::size_t> receptor_col_;
   std::vector<double> receptor_scale_;
   std::vector<double> step_scratch_, reset_scratch_;

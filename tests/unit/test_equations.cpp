@@ -16,6 +16,11 @@ namespace {
 
 using namespace detail::eq;
 
+// These tests exercise the interpreter (the compiled kernels, the same arithmetic, are
+// compared with it bit for bit in tests/python/test_equations.py) and would otherwise
+// wait for the system compiler once per structure.
+const bool interpreter_only = [] { return setenv("MYELIN_EQUATIONS", "interpreter", 0) == 0; }();
+
 TEST(equations_units, quantities_come_out_in_internal_units) {
   const auto q = [](const char* t) { return parse_quantity(t, "test").first; };
   EXPECT_DOUBLE_EQ(q("-65*mV"), -65.0);
