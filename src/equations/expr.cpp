@@ -113,6 +113,18 @@ node_id pool::make(node n) {
   if (n.k == op::div && is(n.a, 0.0)) return num(0.0);
   if (n.k == op::sub && is(n.a, 0.0)) return make({op::neg, n.b});
   if (n.k == op::where && nodes_[n.a].k == op::num) return nodes_[n.a].value != 0 ? n.b : n.c;
+  // (a/t)/(b/t) = a/b and x/-1 = -x, as sympy simplifies exponential Euler's B/A (for a
+  // gate (x_inf - x)/tau it becomes -x_inf, with no division left).
+  if (n.k == op::div && nodes_[n.a].k == op::div && nodes_[n.b].k == op::div &&
+      nodes_[n.a].b == nodes_[n.b].b)
+    return make({op::div, nodes_[n.a].a, nodes_[n.b].a});
+  if (n.k == op::div && is(n.b, -1.0)) return make({op::neg, n.a});
+  // x / c = x * (1/c) for a constant c (as Brian2's sympy writes it): a multiplication
+  // costs a fraction of a division; the result differs by at most one rounding.
+  if (n.k == op::div && nodes_[n.b].k == op::num && nodes_[n.b].value != 0 &&
+      std::isfinite(nodes_[n.b].value) && std::isfinite(1.0 / nodes_[n.b].value) &&
+      !is(n.b, 1.0))
+    return make({op::mul, n.a, num(1.0 / nodes_[n.b].value)});
   if (auto it = index_.find(n); it != index_.end()) return it->second;
   nodes_.push_back(n);
   index_.emplace(n, static_cast<node_id>(nodes_.size() - 1));

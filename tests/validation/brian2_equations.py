@@ -11,15 +11,24 @@ import sys
 import numpy as np
 
 
-def run(model, label, init, method=None, target="numpy", record=None):
+def run(model, label, init, method=None, target="numpy", record=None, standalone=None):
     """Simulates population `label` of `model` (a parsed model file) in Brian2.
 
     init: {state name: array of initial values in myelin's units (mV, ...)}; the
     population's current steps (StepCurrentSource targeting it) drive the `current`
     symbol. Returns (spike counts per neuron, times [ms], v [mV] of the recorded cells).
+    With `standalone` (a directory): Brian2's cpp_standalone device on one thread, with
+    profiling; then also returns the seconds its code objects took, by name.
     """
     import brian2 as b2
-    b2.prefs.codegen.target = target
+    if standalone:
+        b2.set_device("cpp_standalone", directory=standalone, build_on_run=False)
+        if getattr(b2.device, "has_been_run", False):  # a second model in this process
+            b2.device.reinit()
+            b2.device.activate(directory=standalone, build_on_run=False)
+        b2.prefs.devices.cpp_standalone.openmp_threads = 0
+    else:
+        b2.prefs.codegen.target = target
     b2.start_scope()
     pop = next(p for p in model["populations"] if p["label"] == label)
     ct = model["cell_types"][pop["cell_type"]]
@@ -53,6 +62,7 @@ def run(model, label, init, method=None, target="numpy", record=None):
     for name, values in init.items():
         setattr(g, name, np.asarray(values) * units.get(name, 1))
     mon = b2.StateMonitor(g, "v", record=list(range(n)) if record is None else record)
+    profile = {"profile": True} if standalone else {}
     spk = b2.SpikeMonitor(g)
     # Current steps: each amplitude [nA] from its time on.
     steps = []
@@ -62,12 +72,18 @@ def run(model, label, init, method=None, target="numpy", record=None):
     t, tstop = 0.0, model["tstop"]
     for when, amp in steps + [(tstop, None)]:
         if when > t:
-            b2.run((when - t) * b2.ms, namespace=ns)
+            b2.run((when - t) * b2.ms, namespace=ns, **profile)
             t = when
         if amp is not None:
             setattr(g, cur, amp * b2.nA)
+    if standalone:
+        b2.device.build(directory=standalone, compile=True, run=True)
+        seconds = {}
+        for name, secs in b2.magic_network.profiling_info:
+            seconds[name] = seconds.get(name, 0.0) + float(secs / b2.second)
     counts = np.bincount(np.asarray(spk.i), minlength=n)
-    return counts, np.asarray(mon.t / b2.ms), np.asarray(mon.v / b2.mV)
+    result = counts, np.asarray(mon.t / b2.ms), np.asarray(mon.v / b2.mV)
+    return result + (seconds,) if standalone else result
 
 
 if __name__ == "__main__":
