@@ -122,8 +122,7 @@ node_id pool::make(node n) {
   // x / c = x * (1/c) for a constant c (as Brian2's sympy writes it): a multiplication
   // costs a fraction of a division; the result differs by at most one rounding.
   if (n.k == op::div && nodes_[n.b].k == op::num && nodes_[n.b].value != 0 &&
-      std::isfinite(nodes_[n.b].value) && std::isfinite(1.0 / nodes_[n.b].value) &&
-      !is(n.b, 1.0))
+      std::isfinite(nodes_[n.b].value) && std::isfinite(1.0 / nodes_[n.b].value) && !is(n.b, 1.0))
     return make({op::mul, n.a, num(1.0 / nodes_[n.b].value)});
   if (auto it = index_.find(n); it != index_.end()) return it->second;
   nodes_.push_back(n);

@@ -196,6 +196,7 @@ system parse_system(const std::string& name, const cell_type_spec& spec, const s
              d};
     s.unless_refractory =
         std::find(st.flags.begin(), st.flags.end(), "unless refractory") != st.flags.end();
+    s.source = st.text;
     const int id = sys.add(s);
     if (st.has_rhs) defined.emplace_back(id, &st);
   }
@@ -450,6 +451,7 @@ system parse_system(const std::string& name, const cell_type_spec& spec, const s
       throw model_error(feq, "'" + s.name +
                                  "' is marked (unless refractory) but no refractory "
                                  "period is given");
+  check_finite_at_defaults(sys, feq);
   return sys;
 }
 

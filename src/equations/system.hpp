@@ -30,6 +30,7 @@ struct symbol {
   dims d;
   node_id def = no_node;  // sub: its expression (as written, not inlined)
   bool unless_refractory = false;
+  std::string source;  // the statement that defines it, for errors
 };
 
 struct reset_assign {
@@ -68,6 +69,11 @@ struct system {
   /// The tree with every subexpression symbol replaced by its (inlined) definition.
   node_id inline_subs(node_id i);
 };
+
+/// Refuses a definition whose equations give inf or NaN from finite values at its
+/// defaults (parameter defaults, default initial values, no current, t = 0): a
+/// model_error naming `field`, the equation and the term (check.cpp).
+void check_finite_at_defaults(const system& sys, const std::string& field);
 
 /// Parses and checks a definition. `field` is the JSON path of the definition
 /// ("cell_types.kenyon").

@@ -305,3 +305,22 @@ TEST(equations_cells, a_changed_definition_replaces_the_registered_one) {
 
 }  // namespace
 }  // namespace myelin
+
+namespace myelin {
+namespace {
+
+TEST(equations_errors, a_term_infinite_at_the_defaults_is_named) {
+  cell_type_spec s = lif_spec();
+  s.equations += "\nr = 1/(v - el) : 1/volt\ndw/dt = r*mV/tau : 1";
+  const auto [field, msg] = error_of(s);
+  EXPECT_EQ(field, "cell_types.T.equations");
+  EXPECT_NE(msg.find("in equation 'r = 1/(v - el) : 1/volt': the term '(1/(v - el))' is "
+                     "infinite at the default values"),
+            std::string::npos)
+      << msg;
+  s.initial["v"] = "-65*mV";  // v - el = 5 mV: finite
+  EXPECT_EQ(error_of(s).second, "no error");
+}
+
+}  // namespace
+}  // namespace myelin
