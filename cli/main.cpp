@@ -336,10 +336,17 @@ int cmd_run(const options& o, const myelin::network& net, const myelin::mpi_sess
         net.name.c_str(), sim.time(), sim.run_seconds(), sim.build_seconds(), sim.ranks(),
         sim.ranks() == 1 ? "" : "s", sim.threads(), sim.threads() == 1 ? "" : "s",
         static_cast<unsigned long long>(sim.synapse_count()));
-    for (const auto& p : sim.summary())
-      std::printf("  %-16s %8lld cells %10llu spikes %8.2f Hz\n", p.label.c_str(),
+    for (const auto& p : sim.summary()) {
+      std::printf("  %-16s %8lld cells %10llu spikes %8.2f Hz", p.label.c_str(),
                   static_cast<long long>(p.size), static_cast<unsigned long long>(p.spike_count),
                   p.mean_rate_hz);
+      // Cell types from equations: the integration method in use.
+      for (const auto& pop : net.populations)
+        if (const auto* t = myelin::find_cell_type(net, pop.cell_type);
+            pop.label == p.label && t && !t->method.empty())
+          std::printf("  (%s: %s)", t->name.c_str(), t->method.c_str());
+      std::printf("\n");
+    }
     std::printf("outputs in %s/\n", dir.c_str());
   }
   return 0;

@@ -234,6 +234,36 @@ struct electrode_array {
   double min_distance = 0.5;                     // [um]
 };
 
+/// A receptor of a cell type defined by equations (docs/equations.md): a state variable
+/// created for it that the spikes of projections naming the receptor increment by their
+/// weight, and that decays with the time constant `tau` (exponential), or rises and
+/// decays as an alpha function peaking at the weight after `tau` (alpha).
+struct receptor_spec {
+  std::string name;                   // what a projection's "receptor" names
+  std::string variable;               // the state variable it creates (e.g. "g_e")
+  std::string kind = "conductance";   // [uS] per unit weight, or "current" [nA]
+  std::string shape = "exponential";  // or "alpha"
+  std::string tau;                    // a time: "5*ms", or a parameter's name
+};
+
+/// A cell type defined by equations in Brian2's notation (docs/equations.md): the
+/// differential equations, subexpressions and parameter declarations in `equations`,
+/// parameter defaults and default initial values with units ("140*nS", "-65*mV"),
+/// threshold/reset/refractory as Brian2 writes them, the integration method ("" =
+/// chosen from the equations: exact, exponential_euler, rk4; or "exact",
+/// "exponential_euler", "euler", "rk2", "rk4"), the symbol that receives the current
+/// of current sources (a current, e.g. "Iapp"; "" = none), and the receptors.
+/// Populations use the type by its name (the key of network::cell_types).
+struct cell_type_spec {
+  std::string equations;
+  std::map<std::string, std::string> parameters;
+  std::map<std::string, std::string> initial;
+  std::string threshold, reset, refractory;
+  std::string method;
+  std::string current;
+  std::vector<receptor_spec> receptors;
+};
+
 struct network {
   std::string name = "network";
   std::string description;
@@ -249,6 +279,8 @@ struct network {
   /// cell_type like the built-in types, whose names they may not take.
   std::map<std::string, cell_template_spec> cell_templates;
   std::vector<electrode_array> electrode_arrays;
+  /// Cell types defined by equations, by name (registered when the model is validated).
+  std::map<std::string, cell_type_spec> cell_types;
 };
 
 /// Throws model_error naming the JSON path of the first invalid field.
@@ -336,6 +368,11 @@ struct cell_type_info {
   /// weight goes to the input of that name. Point neurons have the two of PyNN;
   /// multi-compartment cells name synapses by location and kind ("proximal_ampa").
   std::vector<std::string> receptors{"excitatory", "inhibitory"};
+  /// False for types that have nowhere to put the current of current sources (cell
+  /// types from equations that name no `current` symbol).
+  bool takes_current = true;
+  /// For cell types from equations: the integration method in use ("rk4", ...).
+  std::string method;
 };
 /// Index of `receptor` in the receptor list of `type`, or -1.
 int receptor_index(const cell_type_info& type, const std::string& receptor);

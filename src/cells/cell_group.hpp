@@ -134,6 +134,11 @@ struct cell_kernel {
 /// Registers `kernel`; returns its entry. Throws myelin::error when the name is empty or
 /// already registered, or `make` is empty.
 const cell_kernel& register_cell_kernel(cell_kernel kernel);
+/// Registers `kernel` in place of the one registered under its name, which must have
+/// been registered by replace_cell_kernel too (cell types from equations, whose
+/// definition a later model may change); the replaced entry stays valid. Lookups by name
+/// return the newest.
+const cell_kernel& replace_cell_kernel(cell_kernel kernel);
 /// The kernel registered under `name`, or nullptr.
 const cell_kernel* find_cell_kernel(const std::string& name);
 

@@ -6,6 +6,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <set>
 #include <shared_mutex>
 
 #include "cells/cell_group.hpp"
@@ -60,6 +61,20 @@ class kernel_registry {
     return entry;
   }
 
+  const cell_kernel& replace(cell_kernel k) {
+    std::unique_lock lock(mutex_);
+    auto it = by_name_.find(k.info.name);
+    if (it != by_name_.end() && !replaceable_.count(k.info.name))
+      throw error("register_cell_kernel: cell type '" + k.info.name +
+                  "' is built in or fixed; choose another name");
+    if (!k.make)
+      throw error("register_cell_kernel: cell type '" + k.info.name + "' has no factory");
+    const cell_kernel& entry = kernels_.emplace_back(std::move(k));
+    by_name_[entry.info.name] = &entry;
+    replaceable_.insert(entry.info.name);
+    return entry;
+  }
+
   const cell_kernel* find(const std::string& name) const {
     std::shared_lock lock(mutex_);
     const auto it = by_name_.find(name);
@@ -78,6 +93,7 @@ class kernel_registry {
   mutable std::shared_mutex mutex_;
   std::deque<cell_kernel> kernels_;  // registration order: built-ins first
   std::map<std::string, const cell_kernel*, std::less<>> by_name_;
+  std::set<std::string> replaceable_;  // names registered through replace()
 };
 
 kernel_registry& registry() {
@@ -89,6 +105,10 @@ kernel_registry& registry() {
 
 const cell_kernel& register_cell_kernel(cell_kernel kernel) {
   return registry().add(std::move(kernel));
+}
+
+const cell_kernel& replace_cell_kernel(cell_kernel kernel) {
+  return registry().replace(std::move(kernel));
 }
 
 const cell_kernel* find_cell_kernel(const std::string& name) {

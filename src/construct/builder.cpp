@@ -18,6 +18,7 @@
 #include "construct/positions.hpp"
 #include "construct/synapses.hpp"
 #include "construct/values.hpp"
+#include "equations/cell_type.hpp"
 #include "hnn/drives.hpp"
 #include "model/catalogue.hpp"
 #include "model/estimate.hpp"
@@ -119,7 +120,13 @@ class vp_builder {
   void build_groups() {
     for (std::size_t p = 0; p < net_.populations.size(); ++p) {
       const population& pop = net_.populations[p];
-      const cell_kernel* kernel = find_cell_kernel(net_, pop.cell_type);
+      // A type from equations is built from this model's own definition (another run in
+      // the process may have registered a different one under the name).
+      const auto def = net_.cell_types.find(pop.cell_type);
+      const cell_kernel* kernel =
+          def == net_.cell_types.end()
+              ? find_cell_kernel(net_, pop.cell_type)
+              : &eq::kernel_of(def->first, def->second, "cell_types." + def->first);
       const cell_type_info& info = kernel->info;
       const uint64_t off = layout_.offset[p], end = layout_.offset[p + 1];
       const uint64_t first = off + (static_cast<uint64_t>(vp_) + n_vp_ - off % n_vp_) % n_vp_;

@@ -314,6 +314,10 @@ void simulation::write_outputs(const std::string& dir, const output_options& opt
   for (const auto& p : summary())
     pops[p.label] = {
         {"size", p.size}, {"spike_count", p.spike_count}, {"mean_rate_hz", p.mean_rate_hz}};
+  // Cell types from equations: the integration method in use (docs/equations.md).
+  for (const auto& pop : m.net.populations)
+    if (const cell_type_info* t = find_cell_type(m.net, pop.cell_type); t && !t->method.empty())
+      pops[pop.label]["integration"] = t->method;
   s["populations"] = pops;
   const double syn = static_cast<double>(synapse_count());
   s["synapses"] = {{"count", synapse_count()},

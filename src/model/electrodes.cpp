@@ -14,7 +14,7 @@ void check_electrode_arrays(const network& net) {
   if (net.electrode_arrays.empty()) return;
   std::string cable_pops;
   for (const population& p : net.populations) {
-    const cell_type_info* t = find_cell_type(p.cell_type);
+    const cell_type_info* t = find_cell_type(net, p.cell_type);
     if (!t || !t->multi_compartment) continue;
     cable_pops += (cable_pops.empty() ? "" : ", ") + p.label;
     if (!p.positions)

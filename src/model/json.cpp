@@ -456,19 +456,22 @@ nlohmann::json to_json(const network& net) {
                                        {"method", a.method},
                                        {"min_distance", a.min_distance}});
   }
+  if (!net.cell_types.empty()) j["cell_types"] = cell_types_to_json(net.cell_types);
   return j;
 }
 
 network from_json(const json& doc) {
   const node root{doc, ""};
   root.expect_object({"name", "dt", "tstop", "seed", "populations", "projections", "stimuli",
-                      "recorders", "description", "drives", "cell_templates", "electrode_arrays"});
+                      "recorders", "description", "drives", "cell_templates", "electrode_arrays",
+                      "cell_types"});
   network net;
   if (root.has("name")) net.name = root.at("name").string();
   if (root.has("description")) net.description = root.at("description").string();
   if (root.has("dt")) net.dt = root.at("dt").number();
   if (root.has("tstop")) net.tstop = root.at("tstop").number();
   if (root.has("seed")) net.seed = read_seed(root.at("seed"));
+  if (root.has("cell_types")) net.cell_types = cell_types_from_json(doc.at("cell_types"));
   auto list = [&](const char* key) -> std::optional<node> {
     if (!root.has(key)) return std::nullopt;
     node n = root.at(key);

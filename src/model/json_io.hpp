@@ -14,4 +14,9 @@ nlohmann::json to_json(const network& net);
 /// The model a JSON document describes (not yet validated).
 network from_json(const nlohmann::json& doc);
 
+/// The "cell_types" object (cell types from equations, docs/equations.md), both ways
+/// (json_cell_types.cpp).
+nlohmann::json cell_types_to_json(const std::map<std::string, cell_type_spec>& types);
+std::map<std::string, cell_type_spec> cell_types_from_json(const nlohmann::json& j);
+
 }  // namespace myelin::detail

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <set>
 
+#include "equations/cell_type.hpp"
 #include "hnn/drives.hpp"
 #include "model/electrodes.hpp"
 #include "model/catalogue.hpp"
@@ -441,6 +442,11 @@ void check_stimulus(const network& net, const gid_layout& layout, const stimulus
     if (find_cell_type(net, net.populations[pi].cell_type)->synapse_kind == "none")
       throw model_error(f + ".target", "population '" + net.populations[pi].label +
                                            "' is a spike source; current cannot be injected");
+    else if (!find_cell_type(net, net.populations[pi].cell_type)->takes_current)
+      throw model_error(f + ".target", "population '" + net.populations[pi].label + "' (" +
+                                           net.populations[pi].cell_type +
+                                           ") has no current symbol; name one in its cell "
+                                           "type's \"current\"");
 }
 
 void check_recorder(const network& net, const gid_layout& layout, const recorder& r,
@@ -470,6 +476,8 @@ void check_recorder(const network& net, const gid_layout& layout, const recorder
 
 void validate(const network& net) {
   using namespace detail;
+  // Cell types from equations first: populations name them.
+  eq::ensure_cell_types(net);
   if (!(net.dt > 0) || !std::isfinite(net.dt))
     throw model_error("dt", "must be > 0, got " + fmt(net.dt));
   if (!(net.tstop > 0) || !std::isfinite(net.tstop))

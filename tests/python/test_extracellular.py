@@ -140,3 +140,27 @@ def test_python_binding_returns_the_arrays(myelin_bin, net3x3, tmp_path):
     assert sim.electrode_array("near_lsa").shape == (2, 1601)
     with pytest.raises(Exception, match="no electrode array labelled 'deep' .*shank, near_lsa"):
         sim.electrode_array("deep")
+
+
+def test_electrode_arrays_see_cell_types_defined_by_a_model():
+    # A model's own cable type (cell_templates) counts as multi-compartment: the check
+    # for positions applies to it, and its currents reach the electrodes (the lookup
+    # once went to the built-in registry only and skipped such populations).
+    import sys
+    from conftest import BUILD, ROOT
+    sys.path.insert(0, str(BUILD / "python"))
+    import myelin
+    m = myelin.load_model(str(ROOT / "models" / "ball_and_stick.json"))
+    m["tstop"] = 20.0
+    m["electrode_arrays"] = [{"label": "e", "positions": [[0.0, 100.0, 0.0]],
+                              "conductivity": 0.3, "method": "psa", "min_distance": 0.5}]
+    with pytest.raises(myelin.ModelError, match="has no positions"):
+        myelin.Simulation(m)
+    n = m["populations"][0]["size"]
+    m["populations"][0]["positions"] = {"kind": "list",
+                                        "list": [[100.0 * i, 0.0, 0.0] for i in range(n)]}
+    sim = myelin.Simulation(m)
+    sim.run(20.0)
+    x = sim.electrode_array("e")
+    assert x.shape == (1, 801)
+    assert np.all(np.isfinite(x)) and np.abs(x).max() > 0.0
