@@ -7,6 +7,7 @@
 #include <pybind11/stl.h>
 
 #include "cable/hnn_cells.hpp"
+#include "model/json_templates.hpp"
 #include "core.hpp"
 #include "myelin/catalogue.hpp"
 #include "myelin/error.hpp"
@@ -277,6 +278,17 @@ order of connections(projection). Delays may not fall below min_delay.)");
       R"(Every cell type: {name: dict(params={name: (default, unit)}, initial={name:
 (default, unit)}, recordable=[...], synapses="current"|"conductance"|"delta"|"none",
 receptors=[...])}.)");
+  m.def(
+      "builtin_cell_template_json",
+      [](const std::string& type) {
+        for (const auto& [name, spec] : myelin::detail::builtin_cell_templates())
+          if (name == type)
+            return myelin::detail::cell_templates_to_json({{name, spec}})[name].dump();
+        throw myelin::model_error("type", "'" + type + "' is not a built-in cell template");
+      },
+      py::arg("type"),
+      R"(A built-in multi-compartment cell type as cell-template JSON text (docs/cable.md,
+"Cell templates"): edit it and give it to a model's "cell_templates" under a new name.)");
   m.def(
       "cable_template",
       [](const std::string& type) {

@@ -240,3 +240,32 @@ def test_drive_kinds_and_cell_layouts_run():
     # the first, 3 spikes 5 ms apart, per drive cell within 40 ms.
     burst = np.sort(t[ty == "burst"])
     assert len(burst) == 12 * 3 and set(np.round(burst, 3)) == {5.0, 10.0, 15.0}
+
+
+def test_electrode_arrays_record_per_trial_what_the_engine_computes():
+    net = small_net()
+    # A laminar shank through the column's centre, and one contact far away.
+    x, y = np.mean([p[:2] for p in net.pos_dict["L5_pyramidal"]], axis=0)
+    shank = [(float(x), float(y), float(z)) for z in (-100.0, 400.0, 900.0, 1400.0)]
+    net.add_electrode_array("shank", shank)
+    net.add_electrode_array("far", (float(x) + 5000.0, float(y), 700.0), method="lsa")
+    with pytest.raises(ValueError, match="shank already exists"):
+        net.add_electrode_array("shank", shank)
+    with pytest.raises(ValueError, match="method"):
+        net.add_electrode_array("bad", shank, method="csd")
+    hnn.simulate_dipole(net, tstop=40.0, n_trials=2)
+    shank_arr, far = net.rec_arrays["shank"], net.rec_arrays["far"]
+    n_times = int(round(40.0 / 0.025)) + 1
+    assert shank_arr.voltages.shape == (2, 4, n_times)
+    assert far.voltages.shape == (2, 1, n_times)
+    assert np.allclose(shank_arr.times, np.arange(n_times) * 0.025)
+    # Trial 1 equals a run of the compiled model of trial 1, read from the engine.
+    ref = run_models([to_model(net, 40.0, 0.025, 1)])[0]["rec_arrays"]["shank"]
+    assert np.array_equal(shank_arr.voltages[1], ref)
+    assert not np.array_equal(shank_arr.voltages[0], shank_arr.voltages[1])
+    # 5 mm away the potential is orders of magnitude below the shank's (1/r decay).
+    assert np.abs(far.voltages).max() < 0.05 * np.abs(shank_arr.voltages).max()
+    # copy() keeps the array's settings and drops its data.
+    clone = net.copy()
+    assert clone.rec_arrays["shank"].positions == shank_arr.positions
+    assert len(clone.rec_arrays["shank"]) == 0

@@ -186,14 +186,37 @@ def test_network_plotter_one_line_per_section_and_refuses_a_movie_without_vsec()
         plot.export_movie("x.gif")
 
 
-def test_edited_synapse_kinetics_are_refused_not_ignored():
+def test_edited_synapse_kinetics_become_a_cell_template_of_their_own():
+    import json
+
+    from myelin import _core
+    from myelin.hnn.simulate import run_models
     net = hnn.neymotin_2020_model(mesh_shape=(3, 3))
+    net.add_evoked_drive("evprox", mu=10.0, sigma=2.0, numspikes=1, location="proximal",
+                         weights_ampa={"L2_basket": 0.08, "L5_basket": 0.08,
+                                       "L2_pyramidal": 0.02, "L5_pyramidal": 0.02},
+                         event_seed=3)
     copy = net.copy()
     net.cell_types["L5_pyramidal"]["cell_object"].synapses["gabaa"]["tau2"] = 2
     assert copy.cell_types["L5_pyramidal"]["cell_object"].synapses["gabaa"]["tau2"] == 5.0
-    to_model(copy, tstop=1.0)
-    with pytest.raises(ValueError, match=r"synapses\['gabaa'\]\['tau2'\] = 2: .*fixed"):
-        to_model(net, tstop=1.0)
+    plain = to_model(copy, tstop=40.0)
+    assert "cell_templates" not in plain
+    edited = to_model(net, tstop=40.0)
+    (name, spec), = edited["cell_templates"].items()
+    assert name.startswith("L5_pyramidal_")  # keeps HNN's L5 dipole baseline
+    assert {s["name"]: s["tau2"] for s in spec["synapses"]}["gabaa"] == 2.0
+    assert [p["cell_type"] for p in edited["populations"]].count(name) == 1
+    # The built-in template as JSON, given back under another name, is the same cell to
+    # the last bit; the edited one is not.
+    same = json.loads(json.dumps(plain))
+    same["cell_templates"] = {"L5_pyramidal_same": json.loads(
+        _core.builtin_cell_template_json("L5_pyramidal"))}
+    for p in same["populations"]:
+        if p["cell_type"] == "L5_pyramidal":
+            p["cell_type"] = "L5_pyramidal_same"
+    a, b, c = (r["dipole"]["agg"] for r in run_models([plain, same, edited]))
+    assert np.array_equal(a, b)
+    assert not np.array_equal(a, c)
 
 
 def test_network_plotter_colours_each_section_by_its_recorded_voltage():

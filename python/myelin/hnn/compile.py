@@ -5,7 +5,11 @@ connection rule, one model drive per HNN drive (and per tonic bias), a spike rec
     model = to_model(net, tstop=170.0, dt=0.025, trial_idx=0)
     myelin.Simulation(model).run(170.0)      # or: json.dump(model, f); myelin run f
 """
+import json
+
 import numpy as np
+
+from myelin import _core
 
 # The engine never makes connections whose delay reaches 2^31 steps (docs/hnn.md, "Long
 # delays"); explicit columns drop them alike.
@@ -168,28 +172,53 @@ def _drives(net, trial_idx, tstop):
     return out
 
 
+def _edited_template(cell, engine_type):
+    """The engine's template of `engine_type` (cell-template JSON, docs/cable.md) with the
+    synapse kinetics (e, tau1, tau2 per receptor) edited in cell.synapses, as HNN-core
+    users edit net.cell_types[...]['cell_object'].synapses; None when nothing changed."""
+    if cell.engine_kinetics_changed() is None:
+        return None
+    spec = json.loads(_core.builtin_cell_template_json(engine_type))
+    for syn in spec["synapses"]:
+        for key in ("e", "tau1", "tau2"):
+            value = cell.synapses.get(syn["name"], {}).get(key)
+            if value is not None:
+                syn[key] = float(value)
+    return spec
+
+
 def to_model(net, tstop, dt=0.025, trial_idx=0, record_vsec=False):
     """The myelin model dict of `net` for trial `trial_idx` (every drive's event_seed +
     trial_idx, as `myelin run --trials` derives its trials)."""
     cells = list(net.cell_types)
     pops = []
-    for name in cells:
+    templates = {}
+    for k, name in enumerate(cells):
         cell = net.cell_types[name]["cell_object"]
         engine_type = cell.engine_type
-        edited = cell.engine_kinetics_changed()
-        if edited:
-            receptor, key, value, fixed = edited
-            raise ValueError(f"net.cell_types['{name}']['cell_object'].synapses['{receptor}']"
-                             f"['{key}'] = {value}: myelin's {engine_type} cells have fixed "
-                             f"synapse kinetics ({key} = {fixed})")
+        edited = _edited_template(cell, engine_type)
+        if edited is not None:
+            # A template of its own, named after the engine type so that HNN's dipole
+            # baseline (per L2_pyramidal*/L5_pyramidal* layer) still applies.
+            engine_type = f"{engine_type}_kinetics_{k}"
+            templates[engine_type] = edited
         pops.append({"label": name, "size": len(net.pos_dict[name]), "cell_type": engine_type,
                      "positions": {"kind": "list",
                                    "list": [[float(c) for c in p] for p in net.pos_dict[name]]}})
     recorders = [{"label": "spikes", "target": cells, "variables": ["spikes"]}]
     if record_vsec:
         recorders.append({"label": "vsoma", "target": cells, "variables": ["v"]})
-    return {"name": "hnn_network",
-            "description": "myelin.hnn Network (python/myelin/hnn/compile.py)",
-            "dt": float(dt), "tstop": float(tstop), "seed": 1,
-            "populations": pops, "projections": _projections(net, dt),
-            "drives": _drives(net, trial_idx, tstop), "recorders": recorders}
+    model = {"name": "hnn_network",
+             "description": "myelin.hnn Network (python/myelin/hnn/compile.py)",
+             "dt": float(dt), "tstop": float(tstop), "seed": 1,
+             "populations": pops, "projections": _projections(net, dt),
+             "drives": _drives(net, trial_idx, tstop), "recorders": recorders}
+    if templates:
+        model["cell_templates"] = templates
+    if net.rec_arrays:
+        model["electrode_arrays"] = [
+            {"label": name, "positions": [[float(c) for c in p] for p in arr.positions],
+             "conductivity": float(arr.conductivity), "method": arr.method,
+             "min_distance": float(arr.min_distance)}
+            for name, arr in net.rec_arrays.items()]
+    return model

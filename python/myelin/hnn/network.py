@@ -218,6 +218,8 @@ class Network:
         """A deep copy without simulation results (drive events, recordings)."""
         net = deepcopy(self)
         net.cell_response = None
+        for arr in net.rec_arrays.values():
+            arr._times, arr._data = np.array([]), np.array([])
         for drive in net.external_drives.values():
             drive["events"] = list()
         return net
@@ -374,6 +376,22 @@ class Network:
                 del self.gid_ranges[name]
                 del self.pos_dict[name]
         self.external_drives = dict()
+
+    def add_electrode_array(self, name, electrode_pos, *, conductivity=0.3, method="psa",
+                            min_distance=0.5):
+        """Records the extracellular potential at `electrode_pos` ((x, y, z) or a list of
+        them, in um, the frame of pos_dict) during simulate_dipole, into
+        net.rec_arrays[name] (an ExtracellularArray, one trace per trial). conductivity
+        [S/m] of the infinite homogeneous medium; method 'psa' (point source at each
+        segment centre) or 'lsa' (line source along each segment); distances below
+        min_distance [um] are clipped. Computed by the engine every time step from every
+        segment's transmembrane current (docs/hnn.md, "Extracellular potentials")."""
+        from myelin.hnn.extracellular import ExtracellularArray
+        _validate_type(name, str, "name")
+        if name in self.rec_arrays:
+            raise ValueError(f"{name} already exists, use another name!")
+        self.rec_arrays[name] = ExtracellularArray(electrode_pos, conductivity=conductivity,
+                                                   method=method, min_distance=min_distance)
 
 
 def _connection_probability(conn, probability, conn_seed=None):

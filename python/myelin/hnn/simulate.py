@@ -77,6 +77,8 @@ def _run_one(model, threads, record_vsec):
         out["spikes"][pop] = sim.spikes(pop)
     if record_vsec:
         out["vsoma"] = {t["population"]: t for t in sim.traces() if t["variable"] == "v"}
+    out["rec_arrays"] = {a["label"]: sim.electrode_array(a["label"])
+                         for a in model.get("electrode_arrays", [])}
     return out
 
 
@@ -205,4 +207,7 @@ def simulate_dipole(net, tstop=None, dt=0.025, n_trials=None, record_vsec=False,
                 d.smooth(window_len=window)
             d.scale(factor)
     net.cell_response = _cell_response(net, results, dt, tstop, record_vsec)
+    for name, arr in net.rec_arrays.items():  # (n_trials, n_electrodes, n_times) [uV]
+        arr._data = np.array([r["rec_arrays"][name] for r in results])
+        arr._times = np.arange(arr._data.shape[-1]) * dt
     return dpls
