@@ -279,3 +279,14 @@ def test_history_table_lists_parameters_and_objective():
     assert "mu" in text and "-2.750000" in text and "-6.250000" in text
     assert "Target Dataset: S1" in text
     assert generate_opt_history_table([], "x").startswith("No optimization runs")
+
+
+def test_tstop_between_steps_runs_to_the_nearest_step(column):
+    """optimize_evoked.py takes tstop from data (169.826 ms); it runs to the nearest step."""
+    net, _ = column
+    net = net.copy()
+    add_drive(net, {"mu": 5.0})
+    odd = simulate_dipole(net, tstop=20.012)[0]
+    whole = simulate_dipole(net, tstop=20.0)[0]
+    assert odd.times[-1] == pytest.approx(20.0, abs=1e-9) and len(odd.times) == 801
+    np.testing.assert_array_equal(odd.data["agg"], whole.data["agg"])
