@@ -122,7 +122,6 @@ class Optimizer:
         self.net_ = net_
         self.obj_ = obj
         self.opt_params_ = opt_params
-        return self
 
     def plot_convergence(self, ax=None, show=True):
         """The lowest objective value against the number of calls; returns the
