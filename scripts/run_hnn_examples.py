@@ -2,14 +2,17 @@
 """Runs HNN-core's published examples on myelin.hnn with only their imports changed.
 
     /usr/bin/python3 scripts/run_hnn_examples.py EXAMPLES_DIR [--pythonpath build/python]
-        [--only NAME ...] [--timeout S] [--out DIR]
+        [--only NAME ...] [--timeout S] [--out DIR] [--data DIR]
 
 EXAMPLES_DIR holds HNN-core's example scripts (examples/**/*.py of a checkout of
 github.com/jonescompneurolab/hnn-core; fetched by you, never committed here). Each script
 is copied to --out with `hnn_core` replaced by `myelin.hnn` in its import lines (and
 `hnn_core.__file__`, which examples use to find HNN-core's parameter files, pointed at
 myelin.hnn's), then run with /usr/bin/python3 under a non-interactive matplotlib backend,
-in its own process, with a time limit. Prints one line per example: ok with the wall
+in its own process, with a time limit; its output is kept in --out as NAME.log. With
+--data, a file an example downloads with urllib.request.urlretrieve is copied from that
+folder instead when it holds a file of the URL's last name (for offline machines; the
+example itself is unchanged). Prints one line per example: ok with the wall
 time, or the last line of its error; exits 0 (a survey, not a test).
 """
 import argparse
@@ -37,6 +40,21 @@ def rewrite(text):
     return "\n".join(out) + "\n"
 
 
+# Loaded by Python's site module (usercustomize) in each example's process under --data.
+OFFLINE_HOOK = """import os, shutil, urllib.parse, urllib.request
+_fetch = urllib.request.urlretrieve
+def _local_first(url, filename=None, *args, **kwargs):
+    local = os.path.join(os.environ["HNN_EXAMPLES_DATA"],
+                         os.path.basename(urllib.parse.urlparse(url).path))
+    if os.path.isfile(local):
+        filename = filename or os.path.basename(local)
+        shutil.copyfile(local, filename)
+        return filename, None
+    return _fetch(url, filename, *args, **kwargs)
+urllib.request.urlretrieve = _local_first
+"""
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("examples")
@@ -45,9 +63,16 @@ def main():
     ap.add_argument("--only", nargs="*", default=None, help="example file names (no .py)")
     ap.add_argument("--timeout", type=float, default=600.0)
     ap.add_argument("--out", default="/tmp/myelin_hnn_examples")
+    ap.add_argument("--data", default=None, help="folder of files the examples download")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=a.pythonpath)
+    if a.data:
+        hook = pathlib.Path(a.out) / "_offline"
+        hook.mkdir(exist_ok=True)
+        (hook / "usercustomize.py").write_text(OFFLINE_HOOK)
+        env.update(PYTHONPATH=f"{a.pythonpath}{os.pathsep}{hook}",
+                   HNN_EXAMPLES_DATA=os.path.abspath(a.data))
     scripts = sorted(pathlib.Path(a.examples).rglob("*.py"))
     for src in scripts:
         if a.only and src.stem not in a.only:
@@ -59,6 +84,7 @@ def main():
             r = subprocess.run(["/usr/bin/python3", dst.name], cwd=a.out, env=env,
                                capture_output=True, text=True, timeout=a.timeout)
             dt = time.perf_counter() - t0
+            (pathlib.Path(a.out) / f"{src.stem}.log").write_text(r.stdout + r.stderr)
             if r.returncode == 0:
                 print(f"{src.stem:45s} ok    {dt:7.1f} s")
             else:

@@ -179,9 +179,15 @@ def _prepare(net, tstop, dt, n_trials, record_vsec, record_isec):
 def simulate_dipole(net, tstop=None, dt=0.025, n_trials=None, record_vsec=False,
                     record_isec=False, record_ca=False, postproc=False, verbose=True):
     """Simulates `net` n_trials times and returns one Dipole per trial [nAm]; fills
-    net.cell_response. tstop [ms] defaults to the params' 'tstop'. postproc (deprecated in
+    net.cell_response. tstop [ms] defaults to the params' 'tstop'; one that is not a
+    whole number of steps of dt is taken to the nearest step. postproc (deprecated in
     HNN-core): smooth by params' dipole_smooth_win [ms] and scale by dipole_scalefctr."""
     tstop, n_trials = _prepare(net, tstop, dt, n_trials, record_vsec, record_isec)
+    steps = round(tstop / dt)
+    if abs(tstop / dt - steps) > 1e-6 * max(1.0, steps):
+        # HNN-core's examples take tstop from data (e.g. 169.826 ms), which NEURON's
+        # fixed step accepts; the engine runs whole steps.
+        tstop = steps * dt
     if record_ca:
         raise ValueError(f"record_ca: myelin does not record calcium of HNN's cells "
                          f"(allowed: False), got {record_ca!r}")
