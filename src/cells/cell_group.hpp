@@ -75,6 +75,11 @@ class cell_group {
   /// ring-buffer slot (saves a pass over memory per step).
   virtual bool consumes_inputs() const { return false; }
 
+  /// Called by the build for each variable a recorder reads from this group, before it
+  /// takes the column's address: a group that keeps some columns current only on demand
+  /// (cable cells' section voltages, calcium, synaptic currents) fills it from now on.
+  virtual void will_record(const std::string& /*name*/) {}
+
   /// SpikeSourceArray: replaces each cell's spike times (n sorted lists [ms]); times at
   /// or before the end of the steps already taken are skipped. Only sources with spike
   /// times implement it (the caller checks the cell type).

@@ -566,6 +566,7 @@ class vp_builder {
         for (std::size_t k = 0; k < gids.size(); ++k) {
           if (!owns(gids[k])) continue;
           const group_slot& g = st_.groups[layout_.population_of(gids[k])];
+          g.cells->will_record(rec.variables[v]);
           const double* column = g.cells->column(rec.variables[v]);
           if (!column) throw internal_error("recordable '" + rec.variables[v] + "' has no column");
           tb.positions.push_back(static_cast<uint32_t>(k));
