@@ -173,8 +173,10 @@ def test_errors_of_simulate_dipole():
         hnn.simulate_dipole(net, tstop=10.0, n_trials=0)
     with pytest.raises(ValueError, match="Invalid value for the 'record_vsec' parameter"):
         hnn.simulate_dipole(net, tstop=10.0, record_vsec="dend")
-    with pytest.raises(ValueError, match="record_isec: myelin does not record"):
-        hnn.simulate_dipole(net, tstop=10.0, record_isec="soma")
+    with pytest.raises(ValueError, match="Invalid value for the 'record_isec' parameter"):
+        hnn.simulate_dipole(net, tstop=10.0, record_isec="dend")
+    with pytest.raises(ValueError, match="Invalid value for the 'record_ca' parameter"):
+        hnn.simulate_dipole(net, tstop=10.0, record_ca=True)
 
 
 @pytest.mark.skipif(MPIRUN is None or not myelin.built_with_mpi(), reason="no MPI")
@@ -269,3 +271,32 @@ def test_electrode_arrays_record_per_trial_what_the_engine_computes():
     clone = net.copy()
     assert clone.rec_arrays["shank"].positions == shank_arr.positions
     assert len(clone.rec_arrays["shank"]) == 0
+
+
+def test_section_voltages_currents_and_calcium_in_hnn_cores_layout():
+    net = small_net()
+    hnn.simulate_dipole(net, tstop=30.0, record_vsec="soma")
+    soma_only = net.cell_response.vsec[0]
+    net = small_net()
+    hnn.simulate_dipole(net, tstop=30.0, record_vsec="all", record_isec="soma",
+                        record_ca="all")
+    resp = net.cell_response
+    n_times = int(round(30.0 / 0.025)) + 1
+    gid = net.gid_ranges["L5_pyramidal"][0]
+    cell = net.cell_types["L5_pyramidal"]["cell_object"]
+    vsec, isec, ca = resp.vsec[0][gid], resp.isec[0][gid], resp.ca[0][gid]
+    assert set(vsec) == set(cell.sections)
+    assert all(x.shape == (n_times,) for x in vsec.values())
+    # The soma trace is the same in both modes, bit for bit.
+    assert np.array_equal(vsec["soma"], soma_only[gid]["soma"])
+    # isec='soma': the soma's synapses only, keyed as HNN-core keys them.
+    assert list(isec) == ["soma"] and set(isec["soma"]) == {"soma_gabaa", "soma_gabab"}
+    # Calcium where the template inserts cad: the keys are exactly those sections.
+    with_cad = {s["name"] for s in cell._template["sections"] if "cad" in s["mechanisms"]}
+    assert set(ca) == with_cad and with_cad
+    assert all(np.all(x > 0) for x in ca.values())
+    # Every cell of every type has its sections.
+    for name, rng in net.gid_ranges.items():
+        if name in net.cell_types:
+            secs = set(net.cell_types[name]["cell_object"].sections)
+            assert all(set(resp.vsec[0][g]) == secs for g in rng)

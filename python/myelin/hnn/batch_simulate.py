@@ -141,7 +141,7 @@ class BatchSimulate:
             for drive in nets[k].external_drives.values():
                 if "tstop" in drive["dynamics"] and drive["dynamics"]["tstop"] is None:
                     drive["dynamics"]["tstop"] = tstop
-            models.extend(to_model(nets[k], tstop, self.dt, t, self.record_vsec)
+            models.extend(to_model(nets[k], tstop, self.dt, t, self.record_vsec, self.record_isec)
                           for t in range(n_trials))
         # In chunks of a few runs per worker, so that each chunk's runs are kept on disk
         # before the next start (an interrupted batch loses at most one chunk).
@@ -172,7 +172,7 @@ class BatchSimulate:
             res["dpl"] = dpls
         if all("spikes" in r for r in raw):
             net.cell_response = _cell_response(net, raw, self.dt, float(self.tstop),
-                                               self.record_vsec and all(r.get("vsoma") for r in raw))
+                                               self.record_vsec, self.record_isec)
             if self.save_spiking:
                 res["spiking"] = {"spike_times": net.cell_response.spike_times,
                                   "spike_types": net.cell_response.spike_types,

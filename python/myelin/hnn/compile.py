@@ -172,6 +172,27 @@ def _drives(net, trial_idx, tstop):
     return out
 
 
+def _section_recorders(net, cells, record_vsec, record_isec, record_ca):
+    """Recorders of the engine's in-cell variables (v_<section>, i_<synapse>,
+    cai_<section>, docs/cable.md) for HNN-core's record_vsec='all', record_isec and
+    record_ca ('soma': the soma's only)."""
+    out = []
+    for name in cells:
+        tpl = net.cell_types[name]["cell_object"]._template
+
+        def wanted(section, what):
+            return what == "all" or (what in ("soma", True) and section == "soma")
+        variables = [f"v_{sec['name']}" for sec in tpl["sections"] if record_vsec == "all"]
+        variables += [f"i_{syn['name']}" for syn in tpl["synapses"]
+                      if record_isec and wanted(syn["section"], record_isec)]
+        variables += [f"cai_{sec['name']}" for sec in tpl["sections"]
+                      if record_ca and "cad" in sec["mechanisms"] and
+                      wanted(sec["name"], record_ca)]
+        if variables:
+            out.append({"label": f"sections_{name}", "target": name, "variables": variables})
+    return out
+
+
 def _edited_template(cell, engine_type):
     """The engine's template of `engine_type` (cell-template JSON, docs/cable.md) with the
     synapse kinetics (e, tau1, tau2 per receptor) edited in cell.synapses, as HNN-core
@@ -187,7 +208,8 @@ def _edited_template(cell, engine_type):
     return spec
 
 
-def to_model(net, tstop, dt=0.025, trial_idx=0, record_vsec=False):
+def to_model(net, tstop, dt=0.025, trial_idx=0, record_vsec=False, record_isec=False,
+             record_ca=False):
     """The myelin model dict of `net` for trial `trial_idx` (every drive's event_seed +
     trial_idx, as `myelin run --trials` derives its trials)."""
     cells = list(net.cell_types)
@@ -206,8 +228,9 @@ def to_model(net, tstop, dt=0.025, trial_idx=0, record_vsec=False):
                      "positions": {"kind": "list",
                                    "list": [[float(c) for c in p] for p in net.pos_dict[name]]}})
     recorders = [{"label": "spikes", "target": cells, "variables": ["spikes"]}]
-    if record_vsec:
+    if record_vsec == "soma" or record_vsec is True:
         recorders.append({"label": "vsoma", "target": cells, "variables": ["v"]})
+    recorders += _section_recorders(net, cells, record_vsec, record_isec, record_ca)
     model = {"name": "hnn_network",
              "description": "myelin.hnn Network (python/myelin/hnn/compile.py)",
              "dt": float(dt), "tstop": float(tstop), "seed": 1,

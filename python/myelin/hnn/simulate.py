@@ -75,8 +75,10 @@ def _run_one(model, threads, record_vsec):
     for pop in [p["label"] for p in model["populations"]] + \
             [d["label"] for d in model["drives"] if d["type"] != "tonic"]:
         out["spikes"][pop] = sim.spikes(pop)
-    if record_vsec:
-        out["vsoma"] = {t["population"]: t for t in sim.traces() if t["variable"] == "v"}
+    traces = sim.traces() if any(r["variables"] != ["spikes"] for r in model["recorders"]) \
+        else []
+    out["vsoma"] = {t["population"]: t for t in traces if t["variable"] == "v"} or None
+    out["sections"] = [t for t in traces if t["variable"] != "v"]
     out["rec_arrays"] = {a["label"]: sim.electrode_array(a["label"])
                          for a in model.get("electrode_arrays", [])}
     return out
@@ -117,7 +119,7 @@ def _dipole(result, dt):
     return Dipole(np.arange(n) * dt, data)
 
 
-def _cell_response(net, results, dt, tstop, record_vsec):
+def _cell_response(net, results, dt, tstop, record_vsec, record_isec=False, record_ca=False):
     from myelin.hnn.cell_response import CellResponse
     times, gids, types = [], [], []
     for r in results:
@@ -136,14 +138,35 @@ def _cell_response(net, results, dt, tstop, record_vsec):
     n = int(round(tstop / dt)) + 1
     resp = CellResponse(spike_times=times, spike_gids=gids, spike_types=types,
                         times=np.arange(n) * dt, cell_type_names=list(net.cell_types))
-    if record_vsec:
-        for r in results:
-            trial = {}
-            for pop, tr in r["vsoma"].items():
-                first = net.gid_ranges[pop][0]
-                for col, idx in enumerate(tr["ids"]):
-                    trial[int(first + idx)] = {"soma": tr["values"][:, col].copy()}
-            resp.vsec.append(trial)
+    section_of = {name: {syn["name"]: syn["section"]
+                         for syn in cell["cell_object"]._template["synapses"]}
+                  for name, cell in net.cell_types.items()}
+    for r in results:
+        # HNN-core's layout: vsec and ca gid -> {section: trace}, isec gid -> {section:
+        # {synapse: trace}} (synapse names like 'soma_gabaa').
+        vsec, isec, ca = {}, {}, {}
+        for pop, tr in (r.get("vsoma") or {}).items():
+            first = net.gid_ranges[pop][0]
+            for col, idx in enumerate(tr["ids"]):
+                vsec[int(first + idx)] = {"soma": tr["values"][:, col].copy()}
+        for tr in r.get("sections", []):
+            pop, var = tr["population"], tr["variable"]
+            first = net.gid_ranges[pop][0]
+            for col, idx in enumerate(tr["ids"]):
+                gid, x = int(first + idx), tr["values"][:, col].copy()
+                if var.startswith("v_"):
+                    vsec.setdefault(gid, {})[var[2:]] = x
+                elif var.startswith("cai_"):
+                    ca.setdefault(gid, {})[var[4:]] = x
+                elif var.startswith("i_"):
+                    syn = var[2:]
+                    isec.setdefault(gid, {}).setdefault(section_of[pop][syn], {})[syn] = x
+        if record_vsec:
+            resp.vsec.append(vsec)
+        if record_isec:
+            resp.isec.append(isec)
+        if record_ca:
+            resp.ca.append(ca)
     return resp
 
 
@@ -167,12 +190,6 @@ def _prepare(net, tstop, dt, n_trials, record_vsec, record_isec):
         if value not in ("all", "soma", False):
             raise ValueError(f"Invalid value for the '{opt}' parameter. Allowed values are "
                              f"'all', 'soma' and False, but got {value!r} instead.")
-    if record_vsec == "all":
-        raise ValueError("record_vsec: myelin records the soma voltage of HNN's cells "
-                         "('soma' or False), got 'all'")
-    if record_isec:
-        raise ValueError("record_isec: myelin does not record synaptic currents of HNN's "
-                         f"cells (allowed: False), got {record_isec!r}")
     return float(tstop), int(n_trials)
 
 
@@ -188,9 +205,9 @@ def simulate_dipole(net, tstop=None, dt=0.025, n_trials=None, record_vsec=False,
         # HNN-core's examples take tstop from data (e.g. 169.826 ms), which NEURON's
         # fixed step accepts; the engine runs whole steps.
         tstop = steps * dt
-    if record_ca:
-        raise ValueError(f"record_ca: myelin does not record calcium of HNN's cells "
-                         f"(allowed: False), got {record_ca!r}")
+    if record_ca not in ("all", "soma", False):
+        raise ValueError(f"Invalid value for the 'record_ca' parameter. Allowed values are "
+                         f"'all', 'soma' and False, but got {record_ca!r} instead.")
     if postproc:
         warnings.warn("The postproc-argument is deprecated and will be removed in a future "
                       "release of hnn-core. Please define smoothing and scaling explicitly "
@@ -198,7 +215,8 @@ def simulate_dipole(net, tstop=None, dt=0.025, n_trials=None, record_vsec=False,
     for drive in net.external_drives.values():
         if "tstop" in drive["dynamics"] and drive["dynamics"]["tstop"] is None:
             drive["dynamics"]["tstop"] = tstop
-    models = [to_model(net, tstop, dt, k, record_vsec) for k in range(n_trials)]
+    models = [to_model(net, tstop, dt, k, record_vsec, record_isec, record_ca)
+              for k in range(n_trials)]
     backend = _BACKEND or JoblibBackend(n_jobs=1)
     if verbose and _core.mpi_rank() == 0:
         print(f"myelin: simulating {n_trials} trial{'s' if n_trials > 1 else ''} of "
@@ -212,7 +230,8 @@ def simulate_dipole(net, tstop=None, dt=0.025, n_trials=None, record_vsec=False,
             if window > 0:
                 d.smooth(window_len=window)
             d.scale(factor)
-    net.cell_response = _cell_response(net, results, dt, tstop, record_vsec)
+    net.cell_response = _cell_response(net, results, dt, tstop, record_vsec, record_isec,
+                                       record_ca)
     for name, arr in net.rec_arrays.items():  # (n_trials, n_electrodes, n_times) [uV]
         arr._data = np.array([r["rec_arrays"][name] for r in results])
         arr._times = np.arange(arr._data.shape[-1]) * dt
