@@ -21,32 +21,6 @@
 namespace myelin::detail::eq {
 namespace {
 
-int arity_of(op k) {
-  switch (k) {
-    case op::num:
-    case op::sym:
-      return 0;
-    case op::clip:
-    case op::where:
-      return 3;
-    case op::neg:
-    case op::lnot:
-    case op::exp:
-    case op::log:
-    case op::sqrt:
-    case op::abs:
-    case op::sin:
-    case op::cos:
-    case op::tanh:
-    case op::floor:
-    case op::ceil:
-    case op::trunc:
-      return 1;
-    default:
-      return 2;
-  }
-}
-
 // The expression of one node over its operands' names: the interpreter's operations
 // (program.cpp), written the same way so that both compute the same bits.
 std::string expr_of(op k, const std::string& a, const std::string& b, const std::string& c) {
@@ -197,7 +171,7 @@ std::string step_source(const pool& p, const std::vector<std::pair<node_id, int>
       stack.push_back({i, true});
       const node& n = p[i];
       const node_id kids[3] = {n.a, n.b, n.c};
-      for (int c = arity_of(n.k) - 1; c >= 0; --c)
+      for (int c = arity(n.k) - 1; c >= 0; --c)
         if (!seen[kids[c]]) stack.push_back({kids[c], false});
     }
   }
@@ -235,7 +209,7 @@ std::string step_source(const pool& p, const std::vector<std::pair<node_id, int>
                                                  : n.value < 0 ? "-INFINITY"
                                                                : "NAN"));
     } else {
-      const int ar = arity_of(n.k);
+      const int ar = arity(n.k);
       o << expr_of(n.k, name(n.a), ar > 1 ? name(n.b) : "", ar > 2 ? name(n.c) : "");
     }
     o << ";\n";

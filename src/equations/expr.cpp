@@ -483,4 +483,30 @@ dims parse_unit_declaration(const std::string& text, const std::string& what) {
   return parse_quantity(text, what).second;
 }
 
+int arity(op k) {
+  switch (k) {
+    case op::num:
+    case op::sym:
+      return 0;
+    case op::neg:
+    case op::lnot:
+    case op::exp:
+    case op::log:
+    case op::sqrt:
+    case op::abs:
+    case op::sin:
+    case op::cos:
+    case op::tanh:
+    case op::floor:
+    case op::ceil:
+    case op::trunc:
+      return 1;
+    case op::clip:
+    case op::where:
+      return 3;
+    default:
+      return 2;
+  }
+}
+
 }  // namespace myelin::detail::eq

@@ -49,6 +49,9 @@ enum class op : uint8_t {
   where,  // a != 0 ? b : c (made by the integrators, not written by users)
 };
 
+/// How many operands a node of kind k has (0 for numbers and symbols).
+int arity(op k);
+
 using node_id = uint32_t;
 constexpr node_id no_node = ~node_id{0};
 

@@ -123,18 +123,8 @@ std::optional<unit> find_unit(const std::string& name) {
   return unit{si / internal_si(d), d};
 }
 
-std::string dims_name(const dims& d) {
-  static const std::pair<const char*, dims> named[] = {
-      {"volt", make(2, 1, -3, -1)},      {"amp", make(0, 0, 0, 1)},
-      {"siemens", make(-2, -1, 3, 2)},   {"farad", make(-2, -1, 4, 2)},
-      {"second", make(0, 0, 1, 0)},      {"hertz", make(0, 0, -1, 0)},
-      {"ohm", make(2, 1, -3, -2)},       {"coulomb", make(0, 0, 1, 1)},
-      {"metre", make(1, 0, 0, 0)},       {"volt/second", make(2, 1, -4, -1)},
-      {"amp/second", make(0, 0, -1, 1)}, {"siemens/second", make(-2, -1, 2, 2)}};
-  if (d.dimensionless()) return "1";
-  for (const auto& [n, nd] : named)
-    if (nd == d) return n;
-  static const char* base[7] = {"metre", "kilogram", "second", "amp", "kelvin", "mole", "candle"};
+// d as a product of powers of the seven base units named `base` ("metre^2 kilogram").
+static std::string product_of_powers(const dims& d, const char* const (&base)[7]) {
   std::string s;
   for (int i = 0; i < 7; ++i) {
     if (!d.half[i]) continue;
@@ -149,6 +139,21 @@ std::string dims_name(const dims& d) {
   return s;
 }
 
+std::string dims_name(const dims& d) {
+  static const std::pair<const char*, dims> named[] = {
+      {"volt", make(2, 1, -3, -1)},      {"amp", make(0, 0, 0, 1)},
+      {"siemens", make(-2, -1, 3, 2)},   {"farad", make(-2, -1, 4, 2)},
+      {"second", make(0, 0, 1, 0)},      {"hertz", make(0, 0, -1, 0)},
+      {"ohm", make(2, 1, -3, -2)},       {"coulomb", make(0, 0, 1, 1)},
+      {"metre", make(1, 0, 0, 0)},       {"volt/second", make(2, 1, -4, -1)},
+      {"amp/second", make(0, 0, -1, 1)}, {"siemens/second", make(-2, -1, 2, 2)}};
+  if (d.dimensionless()) return "1";
+  for (const auto& [n, nd] : named)
+    if (nd == d) return n;
+  static const char* base[7] = {"metre", "kilogram", "second", "amp", "kelvin", "mole", "candle"};
+  return product_of_powers(d, base);
+}
+
 std::string internal_unit_name(const dims& d) {
   static const std::pair<const char*, dims> named[] = {
       {"mV", make(2, 1, -3, -1)},    {"nA", make(0, 0, 0, 1)},       {"uS", make(-2, -1, 3, 2)},
@@ -161,18 +166,7 @@ std::string internal_unit_name(const dims& d) {
   for (const auto& [n, nd] : named)
     if (nd == d) return n;
   static const char* base[7] = {"um", "ug", "ms", "nA", "K", "mol", "cd"};
-  std::string s;
-  for (int i = 0; i < 7; ++i) {
-    if (!d.half[i]) continue;
-    if (!s.empty()) s += ' ';
-    s += base[i];
-    if (d.half[i] != 2) {
-      s += '^';
-      s += d.half[i] % 2 ? std::to_string(d.half[i] / 2.0).substr(0, 4)
-                         : std::to_string(d.half[i] / 2);
-    }
-  }
-  return s;
+  return product_of_powers(d, base);
 }
 
 }  // namespace myelin::detail::eq
