@@ -64,3 +64,13 @@ def test_beta(tmp_path):
     out = run_example("beta.py", tmp_path, "--small")
     assert "L5 pyramidal GABAb rise, decay (ms):" in out
     assert (tmp_path / "beta_event.png").exists() and (tmp_path / "beta_erp.png").exists()
+
+
+def test_extracellular(tmp_path):
+    out = run_example("extracellular.py", tmp_path, "--small")
+    assert "contacts: 26 samples: 3201" in out  # 80 ms at 0.025 ms, t = 0 included
+    # 10 mm from the column the field is a tiny fraction of the laminar contacts' (1/r
+    # of a nearly closed current distribution: faster than 1/r).
+    ratio = float(re.search(r"far / near: (\S+)", out).group(1))
+    assert 0.0 < ratio < 1e-3
+    assert (tmp_path / "extracellular.png").stat().st_size > 10000
