@@ -95,12 +95,13 @@ memory_estimate estimate_memory(const network& net) {
   }
   const double steps = std::round(max_delay / net.dt);
   double ring_rows = 0;  // receptors x cells
+  double cable_cells = 0;
   for (const auto& p : net.populations) {
     const cell_type_info* t = find_cell_type(net, p.cell_type);
     if (!t) continue;
     const double size = static_cast<double>(p.size);
-    const bool cable =
-        std::find(t->recordable.begin(), t->recordable.end(), "dipole") != t->recordable.end();
+    const bool cable = t->multi_compartment;  // basket cells too, not only dipole makers
+    if (cable) cable_cells += size;
     // Point cells: a column per parameter and state variable, plus propagators; cable
     // cells: dozens of compartments with their own columns (16 KiB is HNN's smallest).
     const double per_cell =
@@ -110,6 +111,14 @@ memory_estimate estimate_memory(const network& net) {
   }
   m.cells += steps <= 4096 ? 8.0 * ring_rows * (steps + 1)
                            : std::min(8.0 * ring_rows * (steps + 1), 32.0 * 1048576.0);
+  // Electrode arrays: a single-precision transfer weight per segment, cell and electrode
+  // (bounded by 64 segments a cell: HNN's L5 pyramidal has 55), and per electrode and
+  // step its potential and its fixed-point sum (8 + 16 bytes).
+  for (const electrode_array& a : net.electrode_arrays) {
+    const double n_el = static_cast<double>(a.positions.size());
+    m.cells += 4.0 * 64.0 * cable_cells * n_el;
+    m.recording += 24.0 * n_el * (std::round(net.tstop / net.dt) + 1);
+  }
   for (std::size_t i = 0; i < net.projections.size(); ++i) {
     const auto& pr = net.projections[i];
     const std::string f = "projections[" + std::to_string(i) + "]";

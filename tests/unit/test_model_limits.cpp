@@ -170,5 +170,22 @@ TEST(model_limits, the_estimate_counts_connectors_and_recording) {
   EXPECT_DOUBLE_EQ(m.recording, 1000.0 * 1001 * 8 + 500.0 * 100 * 16);
 }
 
+TEST(model_limits, the_estimate_counts_cable_cells_and_electrode_arrays) {
+  auto estimate = [](const std::string& arrays) {
+    return detail::estimate_memory(network_from_json_text(R"({"name": "x", "dt": 0.025,
+      "tstop": 100, "populations": [
+        {"label": "b", "size": 10, "cell_type": "L2_basket",
+         "positions": {"kind": "grid", "shape": [10, 1], "spacing": [10, 10]}}])" +
+                                                          arrays + "}"));
+  };
+  const memory_estimate none = estimate("");
+  // Basket cells (no dipole) are multi-compartment cells: 16 KiB each at least.
+  EXPECT_GE(none.cells, 10 * 16384.0);
+  const memory_estimate two = estimate(R"(, "electrode_arrays": [{"label": "e",
+      "positions": [[0, 0, 0], [0, 0, 100]]}])");
+  EXPECT_DOUBLE_EQ(two.cells - none.cells, 4.0 * 64 * 10 * 2);
+  EXPECT_DOUBLE_EQ(two.recording - none.recording, 24.0 * 2 * 4001);
+}
+
 }  // namespace
 }  // namespace myelin
