@@ -151,7 +151,7 @@ MYELIN_SIMD_CLONES void run_block(const instr* code, std::size_t n_code, double*
       case static_cast<uint8_t>(op::lnot):
         MYELIN_LOOP(a[i] == 0 ? 1.0 : 0.0)
       case static_cast<uint8_t>(op::exp):
-        MYELIN_LOOP(vexp(a[i]))
+        MYELIN_LOOP(vexp_estrin(a[i]))
       case static_cast<uint8_t>(op::sqrt):
         MYELIN_LOOP(std::sqrt(a[i]))
       case static_cast<uint8_t>(op::abs):

@@ -51,3 +51,18 @@ TEST(Vmath, LogWithinOneUlpOfLibm) {
   for (double cai = 1e-6; cai < 10.0; cai *= 1.01)
     EXPECT_LE(ulps(vlog(2.0 / cai), std::log(2.0 / cai)), 1);
 }
+
+TEST(Vmath, EstrinExpWithinTwoUlpOfLibm) {
+  using myelin::detail::vexp_estrin;
+  std::mt19937_64 rng(13);
+  std::uniform_real_distribution<double> u(-700.0, 700.0), small(-3.0, 0.5);
+  int64_t worst = 0;
+  for (int i = 0; i < 200000; ++i) {
+    const double x = i % 2 ? u(rng) : small(rng);
+    worst = std::max(worst, ulps(vexp_estrin(x), std::exp(x)));
+  }
+  EXPECT_LE(worst, 2);
+  EXPECT_EQ(vexp_estrin(0.0), 1.0);
+  EXPECT_TRUE(std::isfinite(vexp_estrin(1000.0)));
+  EXPECT_GT(vexp_estrin(-1000.0), 0.0);
+}
