@@ -152,29 +152,12 @@ std::string step_source(const pool& p, const std::vector<std::pair<node_id, int>
        "extern \"C\" MYELIN_SIMD_CLONES void myelin_eq_step(double* const* col, std::size_t "
        "begin, std::size_t end) {\n";
   std::vector<bool> used(n_columns, false);
-  // Post-order of the nodes, each once.
-  std::vector<node_id> order;
-  std::map<node_id, bool> seen;
-  std::vector<std::pair<node_id, bool>> stack;
+  std::vector<node_id> roots;
   for (const auto& [root, col] : outputs) {
     used[col] = true;
-    stack.push_back({root, false});
-    while (!stack.empty()) {
-      auto [i, done] = stack.back();
-      stack.pop_back();
-      if (done) {
-        order.push_back(i);
-        continue;
-      }
-      if (seen[i]) continue;
-      seen[i] = true;
-      stack.push_back({i, true});
-      const node& n = p[i];
-      const node_id kids[3] = {n.a, n.b, n.c};
-      for (int c = arity(n.k) - 1; c >= 0; --c)
-        if (!seen[kids[c]]) stack.push_back({kids[c], false});
-    }
+    roots.push_back(root);
   }
+  const std::vector<node_id> order = post_order(p, roots);
   for (node_id i : order)
     if (p[i].k == op::sym) used[column_of_symbol[p[i].sym]] = true;
   for (int k = 0; k < n_columns; ++k)

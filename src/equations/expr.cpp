@@ -509,4 +509,29 @@ int arity(op k) {
   }
 }
 
+std::vector<node_id> post_order(const pool& p, const std::vector<node_id>& roots) {
+  std::vector<node_id> order;
+  std::vector<bool> seen(p.size(), false);
+  std::vector<std::pair<node_id, bool>> stack;
+  for (node_id root : roots) {
+    stack.push_back({root, false});
+    while (!stack.empty()) {
+      auto [i, expanded] = stack.back();
+      stack.pop_back();
+      if (expanded) {
+        order.push_back(i);
+        continue;
+      }
+      if (seen[i]) continue;
+      seen[i] = true;
+      stack.push_back({i, true});
+      const node& n = p[i];
+      const node_id kids[3] = {n.a, n.b, n.c};
+      for (int c = arity(n.k) - 1; c >= 0; --c)
+        if (!seen[kids[c]]) stack.push_back({kids[c], false});
+    }
+  }
+  return order;
+}
+
 }  // namespace myelin::detail::eq

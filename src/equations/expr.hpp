@@ -98,6 +98,10 @@ struct symbol_ref {
   dims d;
 };
 
+/// Every node the roots need, each once, operands before the nodes that use them (the
+/// roots in their order, each after what it needs).
+std::vector<node_id> post_order(const pool& p, const std::vector<node_id>& roots);
+
 /// Parses `text` into `p`. `lookup` gives the symbols the expression may use; other
 /// identifiers are Brian2's unit names (constants) or an error. `what` names the
 /// equation in errors ("equation 'dv/dt = ...'"). Errors are myelin::error with one line

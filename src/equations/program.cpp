@@ -21,30 +21,15 @@ program::program(const pool& p, const std::vector<std::pair<node_id, int>>& outp
                  const std::function<int(int)>& column_of, int n_columns)
     : n_columns_(n_columns) {
   // Post-order of every node the outputs need, and how often each is used.
-  std::vector<node_id> order;
+  std::vector<node_id> roots;
+  for (const auto& [root, col] : outputs) roots.push_back(root);
+  const std::vector<node_id> order = post_order(p, roots);
   std::map<node_id, int> uses;
-  std::map<node_id, bool> seen;
-  std::vector<std::pair<node_id, bool>> stack;
-  for (const auto& [root, col] : outputs) {
-    ++uses[root];
-    stack.push_back({root, false});
-    while (!stack.empty()) {
-      auto [i, expanded] = stack.back();
-      stack.pop_back();
-      if (expanded) {
-        order.push_back(i);
-        continue;
-      }
-      if (seen[i]) continue;
-      seen[i] = true;
-      stack.push_back({i, true});
-      const node& n = p[i];
-      const node_id kids[3] = {n.a, n.b, n.c};
-      for (int c = arity(n.k) - 1; c >= 0; --c) {
-        ++uses[kids[c]];
-        if (!seen[kids[c]]) stack.push_back({kids[c], false});
-      }
-    }
+  for (node_id root : roots) ++uses[root];
+  for (node_id i : order) {
+    const node& n = p[i];
+    const node_id kids[3] = {n.a, n.b, n.c};
+    for (int c = 0; c < arity(n.k); ++c) ++uses[kids[c]];
   }
   // Slots: registers first (constants, then temporaries), columns after; columns are
   // numbered once the register count is known, so keep them symbolic until then.
