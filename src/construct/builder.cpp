@@ -17,6 +17,7 @@
 #include "construct/from_arrays.hpp"
 #include "construct/positions.hpp"
 #include "construct/synapses.hpp"
+#include "construct/targets.hpp"
 #include "construct/values.hpp"
 #include "equations/cell_type.hpp"
 #include "hnn/drives.hpp"
@@ -98,8 +99,8 @@ class vp_builder {
       if (!(reuse_ && (*reuse_)[j] != table_reuse::build && take_over(j, taken[j])))
         build_projection(j);
     build_drives();
-    build_stimuli();
-    build_traces();
+    build_stimulus_targets(net_, layout_, vp_, n_vp_, st_);
+    build_trace_targets(net_, layout_, vp_, n_vp_, st_);
     return taken;
   }
 
@@ -112,10 +113,7 @@ class vp_builder {
     return n;
   }
 
-  uint32_t local_index(uint64_t gid) const {
-    const group_slot& g = st_.groups[layout_.population_of(gid)];
-    return g.offset + static_cast<uint32_t>((gid - g.first_gid) / n_vp_);
-  }
+  uint32_t local_index(uint64_t gid) const { return vp_local_index(layout_, st_, n_vp_, gid); }
 
   void build_groups() {
     for (std::size_t p = 0; p < net_.populations.size(); ++p) {
@@ -535,46 +533,6 @@ class vp_builder {
       }
     }
     std::make_heap(st_.queue.begin(), st_.queue.end(), std::greater<>());
-  }
-
-  void build_stimuli() {
-    for (std::size_t s = 0; s < net_.stimuli.size(); ++s) {
-      const auto gids =
-          resolve(net_, layout_, net_.stimuli[s].target, "stimuli[" + std::to_string(s) + "]");
-      stimulus_targets st;
-      st.stimulus = s;
-      for (uint64_t g : gids)
-        if (owns(g)) {
-          st.cells.push_back(local_index(g));
-          st.gids.push_back(g);
-        }
-      st.value.assign(st.cells.size(), 0.0);
-      st_.stimuli.push_back(std::move(st));
-    }
-  }
-
-  void build_traces() {
-    for (std::size_t r = 0; r < net_.recorders.size(); ++r) {
-      const recorder& rec = net_.recorders[r];
-      const auto gids =
-          resolve(net_, layout_, rec.target, "recorders[" + std::to_string(r) + "].target");
-      for (std::size_t v = 0; v < rec.variables.size(); ++v) {
-        if (rec.variables[v] == "spikes") continue;
-        trace_buffer tb;
-        tb.recorder = r;
-        tb.variable = v;
-        for (std::size_t k = 0; k < gids.size(); ++k) {
-          if (!owns(gids[k])) continue;
-          const group_slot& g = st_.groups[layout_.population_of(gids[k])];
-          g.cells->will_record(rec.variables[v]);
-          const double* column = g.cells->column(rec.variables[v]);
-          if (!column) throw internal_error("recordable '" + rec.variables[v] + "' has no column");
-          tb.positions.push_back(static_cast<uint32_t>(k));
-          tb.sources.push_back(column + (local_index(gids[k]) - g.offset));
-        }
-        st_.traces.push_back(std::move(tb));
-      }
-    }
   }
 
   const network& net_;
