@@ -64,8 +64,12 @@ class connection_values {
   }
   double next(const double* dvars) {
     if (sampler_ && sampler_->is_uniform()) {
-      // The target's uniforms in bulk (batch_draws.hpp): the same values as drawing
-      // them one by one from rng_.
+      // A target's first few draws one by one (sparse connectors make only a few), the
+      // rest in bulk (batch_draws.hpp): the same values as drawing them all from rng_.
+      if (drawn_ < scalar_first) {
+        ++drawn_;
+        return (*sampler_)(*rng_);
+      }
       if (used_ == buffered_) refill();
       return sampler_->value_of_uniform(buffer_[used_++]);
     }
@@ -85,6 +89,7 @@ class connection_values {
   std::optional<philox_stream> rng_;
   // uniform: draws drawn_ - buffered_ ... drawn_ - 1 of the target's stream.
   static constexpr std::size_t chunk = 64;
+  static constexpr uint32_t scalar_first = 8;
   uint64_t target_ = 0;
   uint32_t drawn_ = 0;
   std::size_t used_ = 0, buffered_ = 0;
