@@ -9,12 +9,24 @@
 // natural logarithm (the Nernst potentials of the cable cells).
 
 #include <bit>
+#include <cmath>
 #include <cstdint>
 
 /// A per-step kernel compiled for AVX-512, AVX2 and baseline x86-64, the widest the CPU
 /// runs picked at load time. Without FMA contraction (-ffp-contract=off) every clone
 /// computes the same bits.
 #define MYELIN_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+
+/// As MYELIN_SIMD_CLONES for kernels that use std::fma (cell types from equations): the
+/// AVX-512 and AVX2 clones with FMA (x86-64-v4 and -v3), where std::fma is one
+/// instruction; the baseline clone calls libm's fma, which gives the same bits. GCC only
+/// (clang's target_clones takes no arch=): elsewhere one portable build.
+#if defined(__GNUC__) && !defined(__clang__)
+#define MYELIN_FMA_CLONES \
+  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define MYELIN_FMA_CLONES
+#endif
 
 namespace myelin::detail {
 
@@ -48,28 +60,37 @@ namespace myelin::detail {
   return p * std::bit_cast<double>(bits);
 }
 
-/// e^x as vexp, with the polynomial evaluated in Estrin's scheme instead of Horner's:
-/// the same terms in a tree 4 products deep instead of a chain of 13, so that a kernel
-/// with many independent exponentials is not bound by their latency (without FMA each
-/// Horner step waits for a multiply and an add). About 1 ulp as well, but not the same
-/// bits as vexp; used by cell types from equations (src/equations/).
+/// e^x as vexp, with the polynomial evaluated in Estrin's scheme instead of Horner's and
+/// every multiply-add fused (std::fma, one rounding): the same terms in a tree 4 products
+/// deep instead of a chain of 13, in about 25 instructions instead of 40, so that a kernel
+/// with many independent exponentials is bound neither by their latency nor by their
+/// count. Compiled for a CPU with FMA (MYELIN_FMA_CLONES) each fma is one instruction;
+/// elsewhere it is libm's fma, slower but exact too, so every machine computes the same
+/// bits. About 1 ulp, but not the same bits as vexp (and x is clamped to [-708, 708]);
+/// used by cell types from equations (src/equations/).
 [[gnu::always_inline]] inline double vexp_estrin(double x) {
-  x = x < -708.0 ? -708.0 : x;
-  x = x > 709.0 ? 709.0 : x;
+  // x clamped to [-708, 708] (no infinities, no denormals), NaN kept: |x| limited and its
+  // sign put back is one compare and blend, where clamping each side took GCC seven
+  // instructions (compares, mask logic and blends) in a vectorised loop.
+  double ax = std::fabs(x);
+  ax = ax > 708.0 ? 708.0 : ax;
+  x = std::copysign(ax, x);
   constexpr double shifter = 0x1.8p52;
-  const double t = x * 1.4426950408889634 + shifter;
+  const double t = std::fma(x, 1.4426950408889634, shifter);
   const double k = t - shifter;
-  const double r = (x - k * 0x1.62e42fefa3800p-1) - k * 0x1.ef35793c76730p-45;
+  const double r = std::fma(-k, 0x1.ef35793c76730p-45, std::fma(-k, 0x1.62e42fefa3800p-1, x));
   const double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
   // Taylor coefficients 1/n!, n = 0..13, pairwise, then in powers r^2, r^4, r^8.
-  const double p01 = 1.0 + r, p23 = 0.5 + r * (1.0 / 6.0);
-  const double p45 = 1.0 / 24.0 + r * (1.0 / 120.0), p67 = 1.0 / 720.0 + r * (1.0 / 5040.0);
-  const double p89 = 1.0 / 40320.0 + r * (1.0 / 362880.0);
-  const double p1011 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0);
-  const double p1213 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0);
-  const double q0 = p01 + r2 * p23, q1 = p45 + r2 * p67, q2 = p89 + r2 * p1011;
-  const double s0 = q0 + r4 * q1, s1 = q2 + r4 * p1213;
-  const double p = s0 + r8 * s1;
+  const double p01 = 1.0 + r, p23 = std::fma(r, 1.0 / 6.0, 0.5);
+  const double p45 = std::fma(r, 1.0 / 120.0, 1.0 / 24.0);
+  const double p67 = std::fma(r, 1.0 / 5040.0, 1.0 / 720.0);
+  const double p89 = std::fma(r, 1.0 / 362880.0, 1.0 / 40320.0);
+  const double p1011 = std::fma(r, 1.0 / 39916800.0, 1.0 / 3628800.0);
+  const double p1213 = std::fma(r, 1.0 / 6227020800.0, 1.0 / 479001600.0);
+  const double q0 = std::fma(r2, p23, p01), q1 = std::fma(r2, p67, p45);
+  const double q2 = std::fma(r2, p1011, p89);
+  const double s0 = std::fma(r4, q1, q0), s1 = std::fma(r4, p1213, q2);
+  const double p = std::fma(r8, s1, s0);
   const uint64_t bits = (std::bit_cast<uint64_t>(t) + 1023u) << 52;
   return p * std::bit_cast<double>(bits);
 }

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "cells/cell_group.hpp"
+#include "equations/rewrite.hpp"
 #include "myelin/error.hpp"
 
 namespace myelin::detail::eq {
@@ -66,6 +67,7 @@ std::shared_ptr<const compiled_type> compile_cell_type(const std::string& name,
   for (int k = 0; k < ct->n_states; ++k) out.push_back({dag.next[k], k});
   if (ct->col_spike >= 0) out.push_back({dag.spike, ct->col_spike});
   if (ct->col_nr >= 0) out.push_back({dag.not_refractory_next, ct->col_nr});
+  out = fuse_multiply_add(sys.p, combine_divisions(sys.p, out));
   ct->step = program(sys.p, out, column_of, n_cols);
   std::vector<bool> uniform(n_cols, false);
   uniform[ct->col_t] = uniform[ct->col_dt] = true;

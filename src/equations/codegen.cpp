@@ -83,6 +83,12 @@ std::string expr_of(op k, const std::string& a, const std::string& b, const std:
       return "std::fmin(std::fmax(" + a + ", " + b + "), " + c + ")";
     case op::where:
       return "(" + a + " != 0 ? " + b + " : " + c + ")";
+    case op::fma:
+      return "std::fma(" + a + ", " + b + ", " + c + ")";
+    case op::fms:
+      return "std::fma(" + a + ", " + b + ", -" + c + ")";
+    case op::fnma:
+      return "std::fma(-" + a + ", " + b + ", " + c + ")";
     default:
       return "0";
   }
@@ -149,7 +155,13 @@ std::string step_source(const pool& p, const std::vector<std::pair<node_id, int>
     << "\nusing myelin::detail::vexp_estrin;\nusing myelin::detail::vlog;\n"
        "static inline double eq_log(double x) {\n"
        "  return x >= DBL_MIN && x <= DBL_MAX ? vlog(x) : std::log(x);\n}\n"
-       "extern \"C\" MYELIN_SIMD_CLONES void myelin_eq_step(double* const* col, std::size_t "
+       // GCC's scheduler before register allocation, minding register pressure: the
+       // straight-line bodies of these kernels (an rk4 step of an HH model: ~700
+       // values) otherwise spill heavily (docs/equations.md, "Compiled kernels").
+       "#if defined(__GNUC__) && !defined(__clang__)\n"
+       "#pragma GCC optimize(\"schedule-insns\", \"sched-pressure\")\n"
+       "#endif\n"
+       "extern \"C\" MYELIN_FMA_CLONES void myelin_eq_step(double* const* col, std::size_t "
        "begin, std::size_t end) {\n";
   std::vector<bool> used(n_columns, false);
   std::vector<node_id> roots;

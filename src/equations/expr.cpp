@@ -82,6 +82,12 @@ double apply(op k, double a, double b, double c) {
       return std::fmax(a, b);
     case op::where:
       return a != 0 ? b : c;
+    case op::fma:
+      return std::fma(a, b, c);
+    case op::fms:
+      return std::fma(a, b, -c);
+    case op::fnma:
+      return std::fma(-a, b, c);
     case op::num:
     case op::sym:
       break;
@@ -503,6 +509,9 @@ int arity(op k) {
       return 1;
     case op::clip:
     case op::where:
+    case op::fma:
+    case op::fms:
+    case op::fnma:
       return 3;
     default:
       return 2;

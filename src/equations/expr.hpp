@@ -47,6 +47,10 @@ enum class op : uint8_t {
   min,
   max,
   where,  // a != 0 ? b : c (made by the integrators, not written by users)
+  // Fused multiply-adds, one rounding (made by fuse_multiply_add, not written by users):
+  fma,   // a * b + c
+  fms,   // a * b - c
+  fnma,  // c - a * b
 };
 
 /// How many operands a node of kind k has (0 for numbers and symbols).

@@ -95,8 +95,8 @@ void program::init_scratch(double* scratch) const {
 namespace {
 
 // One block of cells through the whole program. `ptr` holds the slot pointers.
-MYELIN_SIMD_CLONES void run_block(const instr* code, std::size_t n_code, double* const* ptr,
-                                  int len) {
+MYELIN_FMA_CLONES void run_block(const instr* code, std::size_t n_code, double* const* ptr,
+                                 int len) {
   for (std::size_t q = 0; q < n_code; ++q) {
     const instr& in = code[q];
     double* d = ptr[in.d];  // may be one of the operands: lane i reads before it writes
@@ -149,6 +149,12 @@ MYELIN_SIMD_CLONES void run_block(const instr* code, std::size_t n_code, double*
         MYELIN_LOOP(std::fmin(std::fmax(a[i], b[i]), c[i]))
       case static_cast<uint8_t>(op::where):
         MYELIN_LOOP(a[i] != 0 ? b[i] : c[i])
+      case static_cast<uint8_t>(op::fma):
+        MYELIN_LOOP(std::fma(a[i], b[i], c[i]))
+      case static_cast<uint8_t>(op::fms):
+        MYELIN_LOOP(std::fma(a[i], b[i], -c[i]))
+      case static_cast<uint8_t>(op::fnma):
+        MYELIN_LOOP(std::fma(-a[i], b[i], c[i]))
       case static_cast<uint8_t>(op::floor):
         MYELIN_LOOP(std::floor(a[i]))
       case static_cast<uint8_t>(op::ceil):
