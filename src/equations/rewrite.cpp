@@ -39,9 +39,51 @@ constexpr int max_deg = 2;
 // A carried denominator factor is at least this: two of them multiplied stay normal.
 constexpr double min_bound = 1e-100;
 
+// Lower bounds of node values from the DAG alone, whatever the symbols' values
+// (memoised): > 0 proven at least that, 0 proven >= 0 (or NaN only from NaN operands),
+// < 0 nothing known.
+class lower_bounds {
+ public:
+  explicit lower_bounds(const pool& p) : p_(p) {}
+
+  // Whether the node is at least min_bound: a denominator that may be carried.
+  bool carriable(node_id i) { return bound(i) >= min_bound; }
+
+  double bound(node_id i) {
+    if (auto it = bound_.find(i); it != bound_.end()) return it->second;
+    const node& n = p_[i];
+    double b = -1;
+    switch (n.k) {
+      case op::num:
+        b = std::isfinite(n.value) && n.value >= 0 ? n.value : -1;
+        break;
+      case op::exp:
+        b = 0;
+        break;
+      case op::add:
+      case op::mul: {
+        const double x = bound(n.a), y = bound(n.b);
+        b = x < 0 || y < 0 ? -1 : n.k == op::add ? x + y : x * y;
+        break;
+      }
+      case op::div:
+        b = bound(n.a) >= 0 && bound(n.b) > 0 ? 0 : -1;
+        break;
+      default:
+        break;
+    }
+    bound_[i] = b;
+    return b;
+  }
+
+ private:
+  const pool& p_;
+  std::unordered_map<node_id, double> bound_;
+};
+
 class division_combiner {
  public:
-  explicit division_combiner(pool& p) : p_(p) {}
+  explicit division_combiner(pool& p) : p_(p), bounds_(p) {}
 
   outputs run(const outputs& out) {
     const std::vector<node_id> order = post_order(p_, roots_of(out));
@@ -61,7 +103,7 @@ class division_combiner {
 
  private:
   pool& p_;
-  std::unordered_map<node_id, double> bound_;
+  lower_bounds bounds_;
 
   node_id mul(node_id a, node_id b) { return p_.bin(op::mul, a, b); }
   // The product of two optional denominators.
@@ -69,39 +111,7 @@ class division_combiner {
   node_id value(const frac& x) { return x.plain() ? x.n : p_.bin(op::div, x.n, x.d); }
   frac plain(const frac& x) { return {value(x), no_node, 0}; }
 
-  // A lower bound of the node's value: > 0 proven at least that, 0 proven >= 0 (or NaN
-  // only from NaN operands), < 0 nothing known.
-  double bound(node_id i) {
-    if (auto it = bound_.find(i); it != bound_.end()) return it->second;
-    const node n = p_[i];
-    double b = -1;
-    switch (n.k) {
-      case op::num:
-        b = std::isfinite(n.value) && n.value >= 0 ? n.value : -1;
-        break;
-      case op::exp:
-        b = 0;
-        break;
-      case op::add: {
-        const double x = bound(n.a), y = bound(n.b);
-        b = x >= 0 && y >= 0 ? x + y : -1;
-        break;
-      }
-      case op::mul: {
-        const double x = bound(n.a), y = bound(n.b);
-        b = x >= 0 && y >= 0 ? x * y : -1;
-        break;
-      }
-      case op::div:
-        b = bound(n.a) >= 0 && bound(n.b) > 0 ? 0 : -1;
-        break;
-      default:
-        break;
-    }
-    bound_[i] = b;
-    return b;
-  }
-  bool carriable(node_id i) { return bound(i) >= min_bound; }
+  bool carriable(node_id i) { return bounds_.carriable(i); }
 
   frac rewrite(node_id i, const std::unordered_map<node_id, frac>& f) {
     const node n = p_[i];  // a copy: the pool grows below

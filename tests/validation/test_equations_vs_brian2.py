@@ -8,9 +8,10 @@ agree within V_TOL at every step.
 
 V_TOL = 1e-6 mV. The two simulators evaluate the same formulas in the same order except
 for: myelin's exp (about 1 ulp from libm's), integer powers as products (Brian2: pow),
-and for exponential Euler sympy's rearrangement of B/A; measured differences are
-3e-11 mV (rk4) and 4e-10 mV (exponential Euler) at most, at the spikes, where the
-dynamics amplify rounding. The tolerance leaves a factor > 1000 for other machines
+fused multiply-adds and quotients combined into fewer divisions (src/equations/
+rewrite.cpp), and for exponential Euler sympy's rearrangement of B/A; measured
+differences are 2.6e-11 mV (rk4) and 2.6e-10 mV (exponential Euler) at most, at the
+spikes, where the dynamics amplify rounding. The tolerance leaves a factor > 1000 for other machines
 and still catches any change of scheme (euler vs rk2 vs rk4 differ by > 1e-3 mV).
 
 Brian2 runs with the numpy target (no compiler wait), both methods at once in two
