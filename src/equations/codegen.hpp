@@ -1,7 +1,7 @@
 #pragma once
 // Code generation for cell types from equations (docs/equations.md, "Compiled kernels"):
 // the step DAG as C++ over the group's columns (one straight-line body per cell in a
-// loop the compiler vectorises, built for AVX-512, AVX2 and baseline x86-64 and picked
+// loop the compiler vectorises, built for x86-64-v4, -v3 (both with FMA) and baseline and picked
 // at load time, so a cached object runs on any x86-64), compiled by the system compiler
 // into a shared object cached by a hash of its source, the compiler and its flags.
 // Parameters, initial values and sizes are columns: changing them never recompiles.
