@@ -7,6 +7,7 @@
 #include <cmath>
 #include <random>
 
+#include "eq_eval.hpp"
 #include "equations/cell_type.hpp"
 #include "equations/program.hpp"
 #include "test_util.hpp"
@@ -147,16 +148,8 @@ TEST(equations_methods, chosen_as_the_equations_allow) {
   }
 }
 
-// Recursive scalar evaluation of a node (the reference for the interpreter).
-double eval(const pool& p, node_id i, const std::vector<double>& vars) {
-  const node& n = p[i];
-  if (n.k == op::num) return n.value;
-  if (n.k == op::sym) return vars[n.sym];
-  const double a = eval(p, n.a, vars);
-  const double b = n.b == no_node ? 0 : eval(p, n.b, vars);
-  const double c = n.c == no_node ? 0 : eval(p, n.c, vars);
-  return apply(n.k, a, b, c);
-}
+// Recursive scalar evaluation of a node: the reference for the interpreter.
+using test::eval;
 
 TEST(equations_interpreter, blocks_give_the_scalar_values) {
   pool p;

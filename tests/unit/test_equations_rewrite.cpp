@@ -6,6 +6,7 @@
 #include <cmath>
 #include <random>
 
+#include "eq_eval.hpp"
 #include "equations/rewrite.hpp"
 
 namespace myelin {
@@ -13,15 +14,7 @@ namespace {
 
 using namespace detail::eq;
 
-double eval(const pool& p, node_id i, const std::vector<double>& vars) {
-  const node& n = p[i];
-  if (n.k == op::num) return n.value;
-  if (n.k == op::sym) return vars[n.sym];
-  const double a = eval(p, n.a, vars);
-  const double b = n.b == no_node ? 0 : eval(p, n.b, vars);
-  const double c = n.c == no_node ? 0 : eval(p, n.c, vars);
-  return apply(n.k, a, b, c);
-}
+using test::eval;
 
 int count(const pool& p, node_id root, op k) {
   int c = 0;
