@@ -200,6 +200,11 @@ cable_cells::cable_cells(cable_template t, std::size_t n_cells)
   cad_.decay_e.assign(cad_.span * nc_, 0.0);
   rt2f_ = cm::nernst_rt_2f();
   kernels_ = &cable_simd::best_kernels();
+  auto same_span = [](const span_set& a, const span_set& b) {
+    return a.span > 0 && a.n0 == b.n0 && a.span == b.span;
+  };
+  km_with_ca_ = same_span(km_, ca_);
+  cat_with_ar_ = same_span(cat_, ar_);
 
   const std::size_t nsyn = tpl_.synapses.size();
   for (const synapse_spec& syn : tpl_.synapses) {
@@ -491,15 +496,27 @@ MYELIN_SIMD_CLONES void cable_cells::advance(const double* const* port_weight, c
   for (std::size_t j = 0; j < nn_ * nc; ++j) v[j] += rhs[j];
   gather_segments();
 
-  // 3. States over dt at v(t+dt), NEURON's mechanism order (ar, ca, cad, cat, hh2, kca,
-  // km): cad before kca, so kca sees the new cai. Gates run over whole spans.
+  // 3. States over dt at v(t+dt). Of NEURON's mechanism order (ar, ca, cad, cat, hh2,
+  // kca, km) only cad before kca matters (kca sees the new cai): each gate's update reads
+  // only v and its own state. Gates run over whole spans; those of mechanisms that share
+  // a table grid (km and ca, cat and ar) in one call where their spans coincide.
   const cable_simd::kernels& kern = *kernels_;
   auto gates = [&](const span_set& set, const cable_simd::gate_table& t,
                    std::initializer_list<double*> x) {
     kern.gates[x.size() - 1](set.span * nc, v_seg_.data() + set.n0 * nc, t, x.begin(), dt);
   };
-  gates(ar_, cm::ar_gate_rows(), {ar_.s1.data()});
-  gates(ca_, cm::ca_gate_rows(), {ca_.s1.data(), ca_.s2.data()});
+  if (cat_with_ar_) {
+    gates(cat_, cm::cat_ar_gate_rows(), {cat_.s1.data(), cat_.s2.data(), ar_.s1.data()});
+  } else {
+    gates(ar_, cm::ar_gate_rows(), {ar_.s1.data()});
+    gates(cat_, cm::cat_gate_rows(), {cat_.s1.data(), cat_.s2.data()});
+  }
+  if (km_with_ca_) {
+    gates(ca_, cm::km_ca_gate_rows(), {km_.s1.data(), ca_.s1.data(), ca_.s2.data()});
+  } else {
+    gates(ca_, cm::ca_gate_rows(), {ca_.s1.data(), ca_.s2.data()});
+    gates(km_, cm::km_gate_rows(), {km_.s1.data()});
+  }
   {
     // cad: d ca/dt = drive + (cainf - ca)/taur, drive = max(0, -1e4 ica/(2 F depth)) from
     // the ica of this step's current phase; exact over dt with the drive held.
@@ -515,11 +532,9 @@ MYELIN_SIMD_CLONES void cable_cells::advance(const double* const* port_weight, c
       cai[j] += decay[j] * ((drive + cm::cai0 / taur[j]) * taur[j] - cai[j]);
     }
   }
-  gates(cat_, cm::cat_gate_rows(), {cat_.s1.data(), cat_.s2.data()});
   gates(hh2_, cm::hh2_gate_rows(), {hh2_.m.data(), hh2_.h.data(), hh2_.n.data()});
   kern.kca(kca_.span * nc, cai_.data() + kca_.n0 * nc, kca_.s1.data(), cm::kca_ra, cm::kca_rb,
            km_tadj_, dt);
-  gates(km_, cm::km_gate_rows(), {km_.s1.data()});
 
   // 4. Synapses decay over the step, then this step's events open them.
   {

@@ -218,6 +218,9 @@ class cable_cells {
     std::vector<double> taur_e;   // 1 where no cad
     std::vector<double> decay_e;  // 1 - exp(-dt/taur); 0 where no cad, so cai stays
   } cad_;
+  // km with ca, cat with ar: one gate kernel call each where their spans coincide (all
+  // four are in every section of HNN's L5 pyramidal cell).
+  bool km_with_ca_ = false, cat_with_ar_ = false;
   double km_tadj_ = 1.0;
   double rt2f_ = 0.0;
   const cable_simd::kernels* kernels_ = nullptr;  // gate updates for this CPU
