@@ -197,6 +197,8 @@ cable_cells::cable_cells(cable_template t, std::size_t n_cells)
   km_tadj_ = tadj;
   set_span(cad_);
   cad_.taur_e = cad_.spread(taur, nc_, 1.0);
+  cad_.rate_e.resize(cad_.taur_e.size());
+  for (std::size_t j = 0; j < cad_.taur_e.size(); ++j) cad_.rate_e[j] = cm::cai0 / cad_.taur_e[j];
   cad_.decay_e.assign(cad_.span * nc_, 0.0);
   rt2f_ = cm::nernst_rt_2f();
   kernels_ = &cable_simd::best_kernels();
@@ -467,6 +469,9 @@ MYELIN_SIMD_CLONES void cable_cells::advance(const double* const* port_weight, c
   for (std::size_t i = 1; i < nn_; ++i) {
     const std::size_t o = i * nc, op = tree_.parent[i] * nc;
     const double ai = a_[i], bi = b_[i];
+    // ivdep: rows o and op of one array never overlap; without it GCC checks at run time
+    // (per node, for loops of a few cells) and keeps a scalar copy of each loop.
+#pragma GCC ivdep
     for (std::size_t c = 0; c < nc; ++c) {
       const double dv = v[op + c] - v[o + c];
       rhs[o + c] -= bi * dv;
@@ -478,6 +483,7 @@ MYELIN_SIMD_CLONES void cable_cells::advance(const double* const* port_weight, c
   for (std::size_t i = nn_ - 1; i >= 1; --i) {
     const std::size_t o = i * nc, op = tree_.parent[i] * nc;
     const double ai = a_[i], bi = b_[i];
+#pragma GCC ivdep
     for (std::size_t c = 0; c < nc; ++c) {
       const double p = ai / d[o + c];
       d[op + c] -= p * bi;
@@ -488,6 +494,7 @@ MYELIN_SIMD_CLONES void cable_cells::advance(const double* const* port_weight, c
   for (std::size_t i = 1; i < nn_; ++i) {
     const std::size_t o = i * nc, op = tree_.parent[i] * nc;
     const double bi = b_[i];
+#pragma GCC ivdep
     for (std::size_t c = 0; c < nc; ++c) {
       rhs[o + c] -= bi * rhs[op + c];
       rhs[o + c] /= d[o + c];
@@ -523,13 +530,14 @@ MYELIN_SIMD_CLONES void cable_cells::advance(const double* const* port_weight, c
     const double k_drive = -10000.0 / (2.0 * cm::cad_faraday * cm::cad_depth);
     const std::size_t o = cad_.n0 * nc, len = cad_.span * nc;
     const double* __restrict taur = cad_.taur_e.data();
+    const double* __restrict rate = cad_.rate_e.data();  // cai0 / taur
     const double* __restrict decay = cad_.decay_e.data();
     const double* __restrict ica = ica_.data() + o;
     double* __restrict cai = cai_.data() + o;  // cad's state ca is cai itself
     for (std::size_t j = 0; j < len; ++j) {
       double drive = k_drive * ica[j];
       drive = drive <= 0.0 ? 0.0 : drive;
-      cai[j] += decay[j] * ((drive + cm::cai0 / taur[j]) * taur[j] - cai[j]);
+      cai[j] += decay[j] * ((drive + rate[j]) * taur[j] - cai[j]);
     }
   }
   gates(hh2_, cm::hh2_gate_rows(), {hh2_.m.data(), hh2_.h.data(), hh2_.n.data()});

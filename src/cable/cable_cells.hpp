@@ -216,6 +216,7 @@ class cable_cells {
   } km_, kca_, ar_, pas_, cat_, ca_;
   struct cad_set : span_set {     // its state ca is cai itself
     std::vector<double> taur_e;   // 1 where no cad
+    std::vector<double> rate_e;   // cai0 / taur (a division per value and step otherwise)
     std::vector<double> decay_e;  // 1 - exp(-dt/taur); 0 where no cad, so cai stays
   } cad_;
   // km with ca, cat with ar: one gate kernel call each where their spans coincide (all
