@@ -460,6 +460,19 @@ MYELIN_SIMD_CLONES void cable_cells::advance(const double* const* port_weight, c
       d[o + c] += g;
     }
   }
+  // Their decay over the step (phase 4 of the scheme, done here: nothing reads them in
+  // between, and the event loop below then finds these stores long retired instead of
+  // reloading them across store boundaries at once).
+  {
+    const double* __restrict d1 = syn_d1_e_.data();
+    const double* __restrict d2 = syn_d2_e_.data();
+    double* __restrict sa = syn_a_.data();
+    double* __restrict sb = syn_b_.data();
+    for (std::size_t j = 0; j < syn_a_.size(); ++j) {
+      sa[j] *= d1[j];
+      sb[j] *= d2[j];
+    }
+  }
   if (i_inj) {
     const std::size_t o = soma_node_ * nc;
     const double scale = inv_area_[soma_node_];
@@ -544,17 +557,7 @@ MYELIN_SIMD_CLONES void cable_cells::advance(const double* const* port_weight, c
   kern.kca(kca_.span * nc, cai_.data() + kca_.n0 * nc, kca_.s1.data(), cm::kca_ra, cm::kca_rb,
            km_tadj_, dt);
 
-  // 4. Synapses decay over the step, then this step's events open them.
-  {
-    const double* __restrict d1 = syn_d1_e_.data();
-    const double* __restrict d2 = syn_d2_e_.data();
-    double* __restrict sa = syn_a_.data();
-    double* __restrict sb = syn_b_.data();
-    for (std::size_t j = 0; j < syn_a_.size(); ++j) {
-      sa[j] *= d1[j];
-      sb[j] *= d2[j];
-    }
-  }
+  // 4. This step's events open the synapses (decayed over the step above).
   if (port_weight) {
     for (std::size_t r = 0; r < tpl_.ports.size(); ++r) {
       const double* __restrict w = port_weight[r];
