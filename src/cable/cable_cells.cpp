@@ -197,9 +197,16 @@ cable_cells::cable_cells(cable_template t, std::size_t n_cells)
   km_tadj_ = tadj;
   set_span(cad_);
   cad_.taur_e = cad_.spread(taur, nc_, 1.0);
+  cad_.rate_e.resize(cad_.taur_e.size());
+  for (std::size_t j = 0; j < cad_.taur_e.size(); ++j) cad_.rate_e[j] = cm::cai0 / cad_.taur_e[j];
   cad_.decay_e.assign(cad_.span * nc_, 0.0);
   rt2f_ = cm::nernst_rt_2f();
   kernels_ = &cable_simd::best_kernels();
+  auto same_span = [](const span_set& a, const span_set& b) {
+    return a.span > 0 && a.n0 == b.n0 && a.span == b.span;
+  };
+  km_with_ca_ = same_span(km_, ca_);
+  cat_with_ar_ = same_span(cat_, ar_);
 
   const std::size_t nsyn = tpl_.synapses.size();
   for (const synapse_spec& syn : tpl_.synapses) {
@@ -453,6 +460,19 @@ MYELIN_SIMD_CLONES void cable_cells::advance(const double* const* port_weight, c
       d[o + c] += g;
     }
   }
+  // Their decay over the step (phase 4 of the scheme, done here: nothing reads them in
+  // between, and the event loop below then finds these stores long retired instead of
+  // reloading them across store boundaries at once).
+  {
+    const double* __restrict d1 = syn_d1_e_.data();
+    const double* __restrict d2 = syn_d2_e_.data();
+    double* __restrict sa = syn_a_.data();
+    double* __restrict sb = syn_b_.data();
+    for (std::size_t j = 0; j < syn_a_.size(); ++j) {
+      sa[j] *= d1[j];
+      sb[j] *= d2[j];
+    }
+  }
   if (i_inj) {
     const std::size_t o = soma_node_ * nc;
     const double scale = inv_area_[soma_node_];
@@ -462,6 +482,9 @@ MYELIN_SIMD_CLONES void cable_cells::advance(const double* const* port_weight, c
   for (std::size_t i = 1; i < nn_; ++i) {
     const std::size_t o = i * nc, op = tree_.parent[i] * nc;
     const double ai = a_[i], bi = b_[i];
+    // ivdep: rows o and op of one array never overlap; without it GCC checks at run time
+    // (per node, for loops of a few cells) and keeps a scalar copy of each loop.
+#pragma GCC ivdep
     for (std::size_t c = 0; c < nc; ++c) {
       const double dv = v[op + c] - v[o + c];
       rhs[o + c] -= bi * dv;
@@ -473,6 +496,7 @@ MYELIN_SIMD_CLONES void cable_cells::advance(const double* const* port_weight, c
   for (std::size_t i = nn_ - 1; i >= 1; --i) {
     const std::size_t o = i * nc, op = tree_.parent[i] * nc;
     const double ai = a_[i], bi = b_[i];
+#pragma GCC ivdep
     for (std::size_t c = 0; c < nc; ++c) {
       const double p = ai / d[o + c];
       d[op + c] -= p * bi;
@@ -483,6 +507,7 @@ MYELIN_SIMD_CLONES void cable_cells::advance(const double* const* port_weight, c
   for (std::size_t i = 1; i < nn_; ++i) {
     const std::size_t o = i * nc, op = tree_.parent[i] * nc;
     const double bi = b_[i];
+#pragma GCC ivdep
     for (std::size_t c = 0; c < nc; ++c) {
       rhs[o + c] -= bi * rhs[op + c];
       rhs[o + c] /= d[o + c];
@@ -491,47 +516,48 @@ MYELIN_SIMD_CLONES void cable_cells::advance(const double* const* port_weight, c
   for (std::size_t j = 0; j < nn_ * nc; ++j) v[j] += rhs[j];
   gather_segments();
 
-  // 3. States over dt at v(t+dt), NEURON's mechanism order (ar, ca, cad, cat, hh2, kca,
-  // km): cad before kca, so kca sees the new cai. Gates run over whole spans.
+  // 3. States over dt at v(t+dt). Of NEURON's mechanism order (ar, ca, cad, cat, hh2,
+  // kca, km) only cad before kca matters (kca sees the new cai): each gate's update reads
+  // only v and its own state. Gates run over whole spans; those of mechanisms that share
+  // a table grid (km and ca, cat and ar) in one call where their spans coincide.
   const cable_simd::kernels& kern = *kernels_;
   auto gates = [&](const span_set& set, const cable_simd::gate_table& t,
                    std::initializer_list<double*> x) {
     kern.gates[x.size() - 1](set.span * nc, v_seg_.data() + set.n0 * nc, t, x.begin(), dt);
   };
-  gates(ar_, cm::ar_gate_rows(), {ar_.s1.data()});
-  gates(ca_, cm::ca_gate_rows(), {ca_.s1.data(), ca_.s2.data()});
+  if (cat_with_ar_) {
+    gates(cat_, cm::cat_ar_gate_rows(), {cat_.s1.data(), cat_.s2.data(), ar_.s1.data()});
+  } else {
+    gates(ar_, cm::ar_gate_rows(), {ar_.s1.data()});
+    gates(cat_, cm::cat_gate_rows(), {cat_.s1.data(), cat_.s2.data()});
+  }
+  if (km_with_ca_) {
+    gates(ca_, cm::km_ca_gate_rows(), {km_.s1.data(), ca_.s1.data(), ca_.s2.data()});
+  } else {
+    gates(ca_, cm::ca_gate_rows(), {ca_.s1.data(), ca_.s2.data()});
+    gates(km_, cm::km_gate_rows(), {km_.s1.data()});
+  }
   {
     // cad: d ca/dt = drive + (cainf - ca)/taur, drive = max(0, -1e4 ica/(2 F depth)) from
     // the ica of this step's current phase; exact over dt with the drive held.
     const double k_drive = -10000.0 / (2.0 * cm::cad_faraday * cm::cad_depth);
     const std::size_t o = cad_.n0 * nc, len = cad_.span * nc;
     const double* __restrict taur = cad_.taur_e.data();
+    const double* __restrict rate = cad_.rate_e.data();  // cai0 / taur
     const double* __restrict decay = cad_.decay_e.data();
     const double* __restrict ica = ica_.data() + o;
     double* __restrict cai = cai_.data() + o;  // cad's state ca is cai itself
     for (std::size_t j = 0; j < len; ++j) {
       double drive = k_drive * ica[j];
       drive = drive <= 0.0 ? 0.0 : drive;
-      cai[j] += decay[j] * ((drive + cm::cai0 / taur[j]) * taur[j] - cai[j]);
+      cai[j] += decay[j] * ((drive + rate[j]) * taur[j] - cai[j]);
     }
   }
-  gates(cat_, cm::cat_gate_rows(), {cat_.s1.data(), cat_.s2.data()});
   gates(hh2_, cm::hh2_gate_rows(), {hh2_.m.data(), hh2_.h.data(), hh2_.n.data()});
   kern.kca(kca_.span * nc, cai_.data() + kca_.n0 * nc, kca_.s1.data(), cm::kca_ra, cm::kca_rb,
            km_tadj_, dt);
-  gates(km_, cm::km_gate_rows(), {km_.s1.data()});
 
-  // 4. Synapses decay over the step, then this step's events open them.
-  {
-    const double* __restrict d1 = syn_d1_e_.data();
-    const double* __restrict d2 = syn_d2_e_.data();
-    double* __restrict sa = syn_a_.data();
-    double* __restrict sb = syn_b_.data();
-    for (std::size_t j = 0; j < syn_a_.size(); ++j) {
-      sa[j] *= d1[j];
-      sb[j] *= d2[j];
-    }
-  }
+  // 4. This step's events open the synapses (decayed over the step above).
   if (port_weight) {
     for (std::size_t r = 0; r < tpl_.ports.size(); ++r) {
       const double* __restrict w = port_weight[r];

@@ -216,8 +216,12 @@ class cable_cells {
   } km_, kca_, ar_, pas_, cat_, ca_;
   struct cad_set : span_set {     // its state ca is cai itself
     std::vector<double> taur_e;   // 1 where no cad
+    std::vector<double> rate_e;   // cai0 / taur (a division per value and step otherwise)
     std::vector<double> decay_e;  // 1 - exp(-dt/taur); 0 where no cad, so cai stays
   } cad_;
+  // km with ca, cat with ar: one gate kernel call each where their spans coincide (all
+  // four are in every section of HNN's L5 pyramidal cell).
+  bool km_with_ca_ = false, cat_with_ar_ = false;
   double km_tadj_ = 1.0;
   double rt2f_ = 0.0;
   const cable_simd::kernels* kernels_ = nullptr;  // gate updates for this CPU

@@ -88,6 +88,34 @@ template <int B>
   if constexpr (W > 4) transpose_stage<4>(m);
 }
 
+#if defined(__AVX512F__) && defined(__FMA__)
+/// The first four doubles at p[l] for the 8 lanes l, as four vectors: q[e][l] = p[l][e].
+/// Lanes l and l + 4 share a register, then a 4 x 4 transpose in each half (the two
+/// stages of transpose() for bits 1 and 2): a third of the shuffles of a full transpose.
+template <int B>
+[[gnu::always_inline]] inline void transpose4_stage(vd (&m)[W]) {
+  constexpr vm lo = lo_mask<B>(std::make_index_sequence<W>{});
+  constexpr vm hi = hi_mask<B>(std::make_index_sequence<W>{});
+  for (int i = 0; i < 4; ++i)
+    if ((i & B) == 0) {
+      const vd a = m[i], c = m[i + B];
+      m[i] = __builtin_shuffle(a, c, lo);
+      m[i + B] = __builtin_shuffle(a, c, hi);
+    }
+}
+[[gnu::always_inline]] inline void load_transpose4(const double* const (&p)[W], vd (&m)[W]) {
+  typedef double v4 __attribute__((vector_size(32)));
+  for (int l = 0; l < 4; ++l) {
+    v4 a, b;
+    std::memcpy(&a, p[l], sizeof a);
+    std::memcpy(&b, p[l + 4], sizeof b);
+    m[l] = __builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7);
+  }
+  transpose4_stage<1>(m);
+  transpose4_stage<2>(m);
+}
+#endif
+
 // 2^(j/16) for j = 0 .. 15 as a double and the rest (correctly rounded).
 alignas(64) constexpr double exp2_hi[16] = {
     0x1.0000000000000p+0, 0x1.0b5586cf9890fp+0, 0x1.172b83c7d517bp+0, 0x1.2387a6e756238p+0,
@@ -186,6 +214,15 @@ struct gate_step {
       // Each lane's row is contiguous: load it whole and transpose lanes into quantities.
       for (int b = 0; b < NB; ++b) {
         vd m[W];
+#if defined(__AVX512F__) && defined(__FMA__)
+        if (S % W == 4 && b == NB - 1) {  // a half block: four quantities
+          const double* p[W];
+          for (int l = 0; l < W; ++l) p[l] = rows + k[l] * S + b * W;
+          load_transpose4(p, m);
+          for (int e = 0; e < 4; ++e) q[u][b * W + e] = m[e];
+          continue;
+        }
+#endif
         for (int l = 0; l < W; ++l) m[l] = load(rows + k[l] * S + b * W);
         transpose(m);
         for (int e = 0; e < W; ++e) q[u][b * W + e] = m[e];

@@ -1,5 +1,7 @@
 #include "cable/mechanisms.hpp"
 
+#include "myelin/error.hpp"
+
 namespace myelin::detail::cable_mech {
 
 namespace {
@@ -85,12 +87,27 @@ const rate_table& ar_table() {
 
 gate_rows::gate_rows(const rate_table& t, std::initializer_list<int> inf,
                      std::initializer_list<int> tau) {
-  const std::size_t G = inf.size();
+  std::vector<part> parts;
+  for (std::size_t g = 0; g < inf.size(); ++g)
+    parts.push_back({&t, inf.begin()[g], tau.begin()[g]});
+  build(parts);
+}
+
+gate_rows::gate_rows(std::initializer_list<part> parts) {
+  build(parts);
+}
+
+void gate_rows::build(const std::vector<part>& parts) {
+  const rate_table& t = *parts.begin()->table;
+  for (const part& p : parts)
+    if (p.table->vmin != t.vmin || p.table->mfac != t.mfac || p.table->n != t.n)
+      throw internal_error("gate_rows: the tables of one row layout need the same grid");
   for (int k = 0; k < t.n; ++k)
-    for (std::size_t g = 0; g < G; ++g)
-      for (int q : {inf.begin()[g], tau.begin()[g]}) {
-        rows.push_back(t.q[q][k]);
-        rows.push_back(t.q[q][k + 1] - t.q[q][k]);
+    for (const part& p : parts)
+      for (int q : {p.inf, p.tau}) {
+        const std::vector<double>& x = p.table->q[q];
+        rows.push_back(x[k]);
+        rows.push_back(x[k + 1] - x[k]);
       }
   rows.resize(rows.size() + cable_simd::kPad, 0.0);  // the kernels load whole vectors
   view = {rows.data(), t.vmin, t.mfac, static_cast<double>(t.n), t.n - 1};
@@ -114,6 +131,15 @@ const cable_simd::gate_table& cat_gate_rows() {
 }
 const cable_simd::gate_table& ar_gate_rows() {
   static const gate_rows r(ar_table(), {0}, {1});
+  return r.view;
+}
+
+const cable_simd::gate_table& km_ca_gate_rows() {
+  static const gate_rows r({{&km_table(), 0, 1}, {&ca_table(), 0, 2}, {&ca_table(), 1, 3}});
+  return r.view;
+}
+const cable_simd::gate_table& cat_ar_gate_rows() {
+  static const gate_rows r({{&cat_table(), 0, 1}, {&cat_table(), 2, 3}, {&ar_table(), 0, 1}});
   return r.view;
 }
 

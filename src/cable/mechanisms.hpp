@@ -102,6 +102,15 @@ struct gate_rows {
   cable_simd::gate_table view;
   /// inf[g], tau[g]: the table's quantities for gate g.
   gate_rows(const rate_table& t, std::initializer_list<int> inf, std::initializer_list<int> tau);
+  /// One gate per part, from tables on the same voltage grid.
+  struct part {
+    const rate_table* table;
+    int inf, tau;
+  };
+  explicit gate_rows(std::initializer_list<part> parts);
+
+ private:
+  void build(const std::vector<part>& parts);
 };
 
 // --- rate functions, exact formulas (the tables sample them) -------------------------
@@ -130,6 +139,10 @@ const cable_simd::gate_table& km_gate_rows();
 const cable_simd::gate_table& ca_gate_rows();
 const cable_simd::gate_table& cat_gate_rows();
 const cable_simd::gate_table& ar_gate_rows();
+/// Mechanisms on one grid in one table, for spans that hold both: (km n, ca m, ca h) and
+/// (cat m, cat h, ar m).
+const cable_simd::gate_table& km_ca_gate_rows();
+const cable_simd::gate_table& cat_ar_gate_rows();
 
 inline double km_tadj() {
   return q10_factor(2.3, 23.0);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "engine/plasticity.hpp"
+#include "model/selection.hpp"
 #include "myelin/error.hpp"
 
 namespace myelin::detail {
@@ -77,6 +78,17 @@ void allocate_ring(vp_state& vp, int64_t horizon, int n_receptors) {
   vp.ring.assign(static_cast<std::size_t>(vp.n_slots) * n_receptors * vp.n_cells, 0.0);
 }
 
+void mark_inputs(const network& net, vp_state& vp) {
+  for (group_slot& g : vp.groups) g.receives.assign(vp.n_receptors, 0);
+  for (const projection_table& t : vp.tables)
+    for (std::size_t q : populations_of(net, net.projections[t.projection].post, "projection"))
+      for (group_slot& g : vp.groups)
+        if (g.population == q) g.receives[t.receptor] = 1;
+  for (const queued_event& e : vp.queue)
+    for (group_slot& g : vp.groups)
+      if (e.cell >= g.offset && e.cell - g.offset < g.cells->size()) g.receives[e.receptor] = 1;
+}
+
 void deliver(vp_state& vp, const std::vector<spike_event>& spikes, int64_t horizon) {
   // The row lookups are cache misses in large networks (offsets has one entry per
   // presynaptic cell): ask for the row of the spike `ahead` places on, and its first
@@ -128,6 +140,7 @@ void clear_slot(vp_state& vp, int64_t slot) {
   for (const auto& g : vp.groups) {
     if (g.cells->consumes_inputs()) continue;
     for (int r = 0; r < std::min(g.receptors, vp.n_receptors); ++r) {
+      if (!g.receives[r]) continue;  // never written
       double* row = vp.input(slot, r) + g.offset;
       std::fill(row, row + g.cells->size(), 0.0);
     }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/vp_state.hpp"
+#include "myelin/model.hpp"
 
 namespace myelin::detail {
 
@@ -20,6 +21,11 @@ int64_t ring_horizon(int64_t min_delay, int64_t max_delay, int n_receptors, uint
 
 /// Sizes vp's ring for `horizon` (horizon + 1 slots of n_receptors rows), all zero.
 void allocate_ring(vp_state& vp, int64_t horizon, int n_receptors);
+
+/// Sets each group's `receives`: the receptors its cells can get events on, from the
+/// target populations of vp's tables and the events queued at build (HNN drives). Call
+/// after allocate_ring, before the first step.
+void mark_inputs(const network& net, vp_state& vp);
 
 /// Adds the weights of every connection of vp's tables that `spikes` (sorted by
 /// (step, gid)) reach into the ring slot of step + delay, or queues them when the delay

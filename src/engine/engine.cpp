@@ -140,6 +140,7 @@ void engine::build(std::vector<vp_state>* prev, const std::vector<table_reuse>* 
   horizon = ring_horizon(min_delay, max_delay, n_receptors, layout.total());
   for (auto& vp : vps) {
     allocate_ring(vp, horizon, n_receptors);
+    mark_inputs(net, vp);
     vp.i_inj.assign(vp.n_cells, 0.0);
     vp.spiked.reserve(vp.n_cells);
     for (std::size_t g = 0; g < vp.groups.size(); ++g)
@@ -160,7 +161,8 @@ void engine::advance_step(vp_state& vp, int64_t s, int parity) {
   for (auto& g : vp.groups) {
     if (g.cells->size() == 0) continue;
     vp.spiked.clear();
-    for (int r = 0; r < vp.n_receptors; ++r) receptor[r] = vp.input(slot, r) + g.offset;
+    for (int r = 0; r < vp.n_receptors; ++r)
+      receptor[r] = g.receives[r] ? vp.input(slot, r) + g.offset : nullptr;
     double* exc = vp.input(slot, 0) + g.offset;
     double* inh = vp.input(slot, 1) + g.offset;
     const group_input in{exc, inh, vp.i_inj.data() + g.offset, receptor, vp.n_receptors};

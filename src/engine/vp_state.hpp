@@ -30,6 +30,10 @@ struct group_slot {
   uint32_t offset;     // VP-local index of the group's first cell
   uint64_t first_gid;  // gid of the group's first cell
   int receptors = 2;   // receptors of the cell type (ring rows the group can receive on)
+  /// Per receptor: whether any projection or queued drive event can reach the group's
+  /// cells on it (mark_inputs); the other rows stay zero, and are neither handed to the
+  /// group nor cleared (a cable type has dozens of ports, most of them unused).
+  std::vector<uint8_t> receives;
 };
 
 /// The cells of this VP that one current source feeds.

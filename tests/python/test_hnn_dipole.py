@@ -66,6 +66,29 @@ def test_smooth_equals_direct_sum_with_zero_padding():
         np.testing.assert_allclose(d.data[layer], direct, rtol=0, atol=1e-13)
 
 
+def test_smooth_is_computed_on_read_with_eager_bits():
+    """smooth() defers each layer's convolution to its first read; what is read is
+    bit for bit the eager smooth_waveform of the values at the time of the call, in
+    order with later operations, in copies and in writes."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(400, 3))
+    sm = {k: smooth_waveform(x[:, i], 12, 1000.0) for i, k in enumerate(("agg", "L2", "L5"))}
+    d = Dipole(ms_grid(400), x)
+    agg_before = d.data["agg"]
+    d.smooth(12)
+    agg_before[:] = 0.0  # the smoothing uses the values at the call
+    assert isinstance(d.data.raw("L2"), type(d.data.raw("agg")))
+    np.testing.assert_array_equal(d.data["agg"], sm["agg"])
+    assert not isinstance(d.data.raw("agg"), type(d.data.raw("L2")))  # only agg computed
+    c = d.copy().scale(2.0)
+    np.testing.assert_array_equal(c.data["L2"], sm["L2"] * 2.0)
+    twice = Dipole(ms_grid(400), x.copy()).smooth(12).smooth(5)
+    np.testing.assert_array_equal(twice.data["L5"], smooth_waveform(sm["L5"], 5, 1000.0))
+    np.testing.assert_array_equal(np.column_stack(list(d.data.values())),
+                                  np.column_stack([sm[k] for k in ("agg", "L2", "L5")]))
+    assert dict(d.data).keys() == {"agg", "L2", "L5"}
+
+
 def test_smooth_errors():
     d = Dipole(ms_grid(10), np.ones(10))
     with pytest.raises(ValueError, match="Window size is too long: 20 samples; data length is "

@@ -4,7 +4,9 @@ and their sum 'agg', nAm), smoothing, scaling, Savitzky-Golay filtering, plots, 
 trials and the RMSE against another dipole. docs/hnn-analysis.md describes them."""
 import os
 import warnings
+from collections.abc import Mapping, MutableMapping
 from copy import deepcopy
+from functools import partial
 from io import StringIO
 
 import numpy as np
@@ -24,9 +26,8 @@ def _hammfilt(x, winsz):
     return np.convolve(x, win / win.sum(), "same")
 
 
-def smooth_waveform(data, window_len, sfreq):
-    """A 1-D waveform convolved with a normalised Hamming window of
-    round(1e-3 * window_len * sfreq) samples (window_len in ms, sfreq in Hz)."""
+def _smooth_window(data, window_len, sfreq):
+    """The window size [samples] of smooth_waveform for data of this shape, or its error."""
     if (isinstance(data, np.ndarray) and data.ndim > 1) or (
             isinstance(data, list) and data and isinstance(data[0], list)):
         raise RuntimeError("Smoothing currently only supported for 1D-arrays")
@@ -44,7 +45,71 @@ def smooth_waveform(data, window_len, sfreq):
     if winsz > len(data):
         raise ValueError(f"Window size is too long: {winsz} samples; data length is "
                          f"{len(data)} samples")
-    return _hammfilt(data, winsz)
+    return winsz
+
+
+def smooth_waveform(data, window_len, sfreq):
+    """A 1-D waveform convolved with a normalised Hamming window of
+    round(1e-3 * window_len * sfreq) samples (window_len in ms, sfreq in Hz)."""
+    return _hammfilt(data, _smooth_window(data, window_len, sfreq))
+
+
+class _Pending:
+    """A layer not computed yet: `source` (an array) through `steps` (functions of one
+    array), in order. Only its length is known before."""
+
+    def __init__(self, source, steps):
+        self.source, self.steps = source, steps
+
+    def __len__(self):
+        return len(self.source)
+
+    def value(self):
+        x = self.source
+        for f in self.steps:
+            x = f(x)
+        return x
+
+
+class _Layers(MutableMapping):
+    """Dipole.data after smooth(): a dict of layers whose smoothing runs when a layer is
+    first read (a convolution of ~1200 by ~7000 samples per layer costs milliseconds, and
+    a summary often reads 'agg' only). Reading gives the same array an eager smooth
+    would have; writing stores as a dict does."""
+
+    def __init__(self, layers):
+        self._d = dict(layers)
+
+    def __getitem__(self, key):
+        x = self._d[key]
+        if isinstance(x, _Pending):
+            x = self._d[key] = x.value()
+        return x
+
+    def __setitem__(self, key, value):
+        self._d[key] = value
+
+    def __delitem__(self, key):
+        del self._d[key]
+
+    def __iter__(self):
+        return iter(self._d)
+
+    def __len__(self):
+        return len(self._d)
+
+    def __repr__(self):
+        return repr(dict(self))
+
+    def defer(self, key, step):
+        """Layer `key` becomes step(layer), computed when read."""
+        x = self._d[key]
+        self._d[key] = (_Pending(x.source, x.steps + [step]) if isinstance(x, _Pending)
+                        else _Pending(np.array(x), [step]))  # a copy: x may change
+
+    def raw(self, key):
+        """The stored value, pending or not (for checks on its length)."""
+        return self._d[key]
 
 
 def _savgol_filter(data, h_freq, sfreq):
@@ -309,7 +374,7 @@ class Dipole:
 
     def __init__(self, times, data, nave=1):
         self.times = np.array(times, dtype=float)
-        if isinstance(data, dict):
+        if isinstance(data, Mapping):
             self.data = data
         else:
             values = np.array(data, dtype=float)
@@ -372,8 +437,13 @@ class Dipole:
         """Convolve every layer in place with a normalised Hamming window of
         round(window_len [ms] * sfreq / 1000) samples (numpy 'same': zero padded, centred);
         self."""
+        if not isinstance(self.data, _Layers):
+            self.data = _Layers(self.data)
         for k in self.data:
-            self.data[k] = smooth_waveform(self.data[k], window_len, self.sfreq)
+            raw = self.data.raw(k)
+            winsz = _smooth_window(raw if not isinstance(raw, _Pending) else raw.source,
+                                   window_len, self.sfreq)
+            self.data.defer(k, partial(_hammfilt, winsz=winsz))
         return self
 
     def savgol_filter(self, h_freq):
