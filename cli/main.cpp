@@ -87,8 +87,10 @@ constexpr usage_entry usage_entries[] = {
       Write raster.png, rates.png and traces.png (with dipoles also dipole.png) from a
       run's outputs.
 )"},
-    {"info", R"(  myelin info
-      Version, build options, and every cell type with its parameters.
+    {"info", R"(  myelin info [MODEL.json [--set PATH=VALUE ...]]
+      Version, build options, and every cell type with its parameters; with a model,
+      also the cell types it defines by equations (their parameters, initial values,
+      recordables, receptors and integration method).
 )"},
 };
 
@@ -403,7 +405,32 @@ int cmd_plot(const options& o) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
-int cmd_info() {
+void print_cell_type(const myelin::cell_type_info& t) {
+  std::printf("\n%s  (synapses: %s)\n", t.name.c_str(), t.synapse_kind.c_str());
+  for (const auto& p : t.params)
+    std::printf("  %-14s %10g %-6s %s\n", p.name.c_str(), p.default_value, p.unit.c_str(),
+                p.doc.c_str());
+  if (!t.state.empty()) {
+    std::printf("  initial values:\n");
+    for (const auto& p : t.state)
+      std::printf("  %-14s %10g %-6s %s\n", p.name.c_str(), p.default_value, p.unit.c_str(),
+                  p.doc.c_str());
+  }
+  std::string rec;
+  for (const auto& r : t.recordable) rec += (rec.empty() ? "" : ", ") + r;
+  std::printf("  recordable: %s\n", rec.c_str());
+  if (t.receptors.empty() && t.synapse_kind != "none") {
+    std::printf("  receptors: none (projections cannot target it)\n");
+  } else if (t.receptors != std::vector<std::string>{"excitatory", "inhibitory"} &&
+             t.synapse_kind != "none") {
+    std::string ports;
+    for (const auto& r : t.receptors) ports += (ports.empty() ? "" : ", ") + r;
+    std::printf("  receptors (projection \"receptor\"): %s\n", ports.c_str());
+  }
+  if (!t.method.empty()) std::printf("  integration: %s\n", t.method.c_str());
+}
+
+int cmd_info(const options& o) {
   std::printf("myelin %s\n", myelin::version().c_str());
   std::printf("build: C++20, %s, threads: std::thread (%u cores here), MPI: %s\n",
 #ifdef NDEBUG
@@ -414,27 +441,7 @@ int cmd_info() {
               std::thread::hardware_concurrency(),
               myelin::mpi_session::built_with_mpi() ? "yes (OpenMPI)" : "no");
   std::printf("\ncell types (PyNN names and units):\n");
-  for (const auto& t : myelin::cell_types()) {
-    std::printf("\n%s  (synapses: %s)\n", t.name.c_str(), t.synapse_kind.c_str());
-    for (const auto& p : t.params)
-      std::printf("  %-14s %10g %-6s %s\n", p.name.c_str(), p.default_value, p.unit.c_str(),
-                  p.doc.c_str());
-    if (!t.state.empty()) {
-      std::printf("  initial values:\n");
-      for (const auto& p : t.state)
-        std::printf("  %-14s %10g %-6s %s\n", p.name.c_str(), p.default_value, p.unit.c_str(),
-                    p.doc.c_str());
-    }
-    std::string rec;
-    for (const auto& r : t.recordable) rec += (rec.empty() ? "" : ", ") + r;
-    std::printf("  recordable: %s\n", rec.c_str());
-    if (t.receptors != std::vector<std::string>{"excitatory", "inhibitory"} &&
-        t.synapse_kind != "none") {
-      std::string ports;
-      for (const auto& r : t.receptors) ports += (ports.empty() ? "" : ", ") + r;
-      std::printf("  receptors (projection \"receptor\"): %s\n", ports.c_str());
-    }
-  }
+  for (const auto& t : myelin::cell_types()) print_cell_type(t);
   // Everything else a model names, from the same catalogue validation reads.
   auto list = [](const char* title, const std::vector<myelin::component_info>& items) {
     std::printf("\n%s:\n", title);
@@ -454,6 +461,13 @@ int cmd_info() {
   list("synapse types", myelin::synapse_catalogue());
   list("current sources (\"stimuli\")", myelin::current_source_catalogue());
   list("distributions ({\"distribution\": ...})", myelin::distribution_catalogue());
+  if (!o.model.empty()) {
+    const myelin::network net = load(o);
+    std::printf("\ncell types defined by %s (docs/equations.md):\n", o.model.c_str());
+    if (net.cell_types.empty()) std::printf("  none\n");
+    for (const auto& [name, spec] : net.cell_types)
+      if (const myelin::cell_type_info* t = myelin::find_cell_type(net, name)) print_cell_type(*t);
+  }
   return 0;
 }
 
@@ -542,7 +556,7 @@ int main(int argc, char** argv) {
     }
     if (o.command == "validate") return cmd_validate(o, mpi);
     if (o.command == "plot") return cmd_plot(o);
-    if (o.command == "info") return cmd_info();
+    if (o.command == "info") return cmd_info(o);
     throw usage_error("unknown command '" + o.command + "'");
   } catch (const usage_error& e) {
     // One line and where to read more: the whole usage would bury the message.

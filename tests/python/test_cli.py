@@ -130,6 +130,18 @@ def test_validate_and_info(myelin_bin, root):
                  "beta                    1 Hz     rate of the ISI gamma distribution; mean rate is beta/alpha",
                  "tau_refrac              0 ms     dead time"):
         assert line in p.stdout, line
+    assert "defined by" not in p.stdout
+    # With a model: the types it defines by equations, with the method in use (the
+    # model's, or the one --set chooses) and their parameters in internal units.
+    model = root / "models/kenyon_hh.json"
+    p = run(myelin_bin, "info", model)
+    tail = p.stdout.split("cell types defined by")[1]
+    for line in ("KenyonHH  (synapses: conductance)", "gka                0.0581 uS",
+                 "Cm                  0.004 nF", "integration: rk4",
+                 "recordable: spikes, v, hka, mka"):
+        assert line in tail, line
+    p = run(myelin_bin, "info", model, "--set", "cell_types.KenyonHH.method=exponential_euler")
+    assert "integration: exponential_euler" in p.stdout
 
 
 @pytest.mark.parametrize("args", [["--help"], ["-h"], ["help"], ["run", "--help"],
