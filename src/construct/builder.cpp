@@ -8,6 +8,7 @@
 #include "construct/builder.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <functional>
 #include <optional>
@@ -253,6 +254,9 @@ class vp_builder {
     // Adds the connections onto post[k] from pre positions `sources` (canonical order).
     // DistanceDependentProbability: its sources' positions, boxed (construct/distance.hpp).
     std::optional<source_boxes> boxes;
+    // A delay expression of d alone: the step count per bin of d where the bin settles it.
+    distance_bins delay_bins;
+    std::vector<uint32_t> delay_by_bin;
     auto add_target = [&](std::size_t k, const std::vector<uint32_t>& sources,
                           const std::vector<std::size_t>* rows) {
       const uint64_t t = post[k];
@@ -268,7 +272,10 @@ class vp_builder {
         // The delay first: a connection that can never deliver is not made.
         uint32_t dd = 0;
         if (hetero_d) {
-          dd = delay_steps(rows ? c.list[(*rows)[m]][3] : delays.next(vars), delays.field());
+          const expression::range* e = delay_bins.find(vars[0]);
+          dd = e ? delay_by_bin[static_cast<std::size_t>(e - &delay_bins[0])] : unsettled;
+          if (dd == unsettled)
+            dd = delay_steps(rows ? c.list[(*rows)[m]][3] : delays.next(vars), delays.field());
           if (dd == never) continue;
         }
         src_rel.push_back(static_cast<uint32_t>(s - tab.pre_lo));
@@ -303,14 +310,38 @@ class vp_builder {
       if (hetero_d) d.reserve(n);
     }
     if (generated_per_target(kind)) {
-      std::optional<expression> pexpr;
+      std::optional<distance_rule> rule;
       std::vector<std::pair<uint64_t, uint32_t>> pre_sorted;  // (gid, index): self lookups
       if (kind == connector_kind::distance_dependent_probability) {
-        pexpr.emplace(c.d_expression, std::vector<std::string>{"d", "dx", "dy", "dz"},
-                      f + ".connector.d_expression");
         std::vector<std::array<double, 3>> where(n_pre);
         for (uint64_t i = 0; i < n_pre; ++i) where[i] = position(pre[i]);
         boxes.emplace(std::move(where));
+        // Bins of d up to the farthest a source can be from an owned target, about one
+        // per target (at least 256, at most 16384: a bin's enclosure costs an evaluation).
+        std::array<double, 3> tlo{0, 0, 0}, thi{0, 0, 0};
+        std::size_t owned = 0;
+        for (uint64_t t : post)
+          if (owns(t)) {
+            const auto x = position(t);
+            for (int a = 0; a < 3; ++a) {
+              tlo[a] = owned ? std::min(tlo[a], x[a]) : x[a];
+              thi[a] = owned ? std::max(thi[a], x[a]) : x[a];
+            }
+            ++owned;
+          }
+        double far = 0.0;
+        for (int a = 0; a < 3; ++a) {
+          const double x = std::max(boxes->upper()[a] - tlo[a], thi[a] - boxes->lower()[a]);
+          far += x * x;
+        }
+        const double d_max = std::sqrt(far) * (1 + 1e-9) + 1e-9;
+        const std::size_t n_bins = std::clamp<std::size_t>(std::bit_ceil(owned), 256, 16384);
+        rule.emplace(c.d_expression, f + ".connector.d_expression", d_max, n_bins);
+        if (const auto* e = std::get_if<expression_spec>(&pr.delay)) {
+          delay_bins = distance_bins(expression(e->text, {"d", "dx", "dy", "dz"}, delays.field()),
+                                     d_max, n_bins);
+          delay_by_bin = settled_steps(delay_bins, net_.dt);
+        }
         if (!c.allow_self_connections) {
           for (uint64_t i = 0; i < n_pre; ++i)
             pre_sorted.emplace_back(pre[i], static_cast<uint32_t>(i));
@@ -371,7 +402,7 @@ class vp_builder {
                                                std::pair<uint64_t, uint32_t>{t, 0});
               if (it != pre_sorted.end() && it->first == t) excluded = it->second;
             }
-            boxes->draw(rng, *pexpr, position(t), excluded, sources, f + ".connector.d_expression");
+            boxes->draw(rng, *rule, position(t), excluded, sources);
             break;
           }
           default:

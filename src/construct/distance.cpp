@@ -3,6 +3,7 @@
 #include "construct/distance.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 
@@ -21,6 +22,8 @@ source_boxes::source_boxes(std::vector<std::array<double, 3>> positions, std::si
       lo[a] = std::min(lo[a], p[a]);
       hi[a] = std::max(hi[a], p[a]);
     }
+  all_lo_ = lo;
+  all_hi_ = hi;
   // Boxes of about equal edge h over the axes with extent, about n / per_box of them.
   const double want = std::max(1.0, static_cast<double>(n) / static_cast<double>(per_box));
   int dims = 0;
@@ -76,22 +79,89 @@ source_boxes::source_boxes(std::vector<std::array<double, 3>> positions, std::si
   }
 }
 
-void source_boxes::draw(philox_stream& rng, const expression& p,
+const source_boxes::cached_bound& source_boxes::bound_of(const distance_rule& rule,
+                                                         const expression::range* box) {
+  // The slot of a range of d, by a hash of its bits (linear probing).
+  const uint64_t near = std::bit_cast<uint64_t>(box[0].lo),
+                 far = std::bit_cast<uint64_t>(box[0].hi);
+  if (cache_.empty()) cache_.resize(4096);
+  // The high bits of a product depend on every bit of the key (integral distances have
+  // only zeros in their low bits).
+  auto slot_of = [&](uint64_t a, uint64_t b) {
+    const uint64_t h = (a * 0x9E3779B97F4A7C15ull + b) * 0xC2B2AE3D27D4EB4Full;
+    return static_cast<std::size_t>(h >> (64 - std::countr_zero(cache_.size())));
+  };
+  std::size_t s = slot_of(near, far);
+  for (; cache_[s].used; s = (s + 1) & (cache_.size() - 1))
+    if (cache_[s].near == near && cache_[s].far == far) return cache_[s];
+  cached_bound c;
+  c.near = near;
+  c.far = far;
+  c.used = true;
+  c.r = rule.p.bounds(box);
+  c.log_q = (c.r.lo < 0.0 || !(c.r.hi < 1.0)) ? 0.0 : std::log1p(-c.r.hi);
+  // At most half full; past 2^18 slots (an irregular layout repeats few ranges) the
+  // newest entry replaces the one in its slot instead.
+  constexpr std::size_t max_slots = std::size_t{1} << 18;
+  if (2 * (cached_ + 1) > cache_.size() && cache_.size() < max_slots) {
+    std::vector<cached_bound> old(cache_.size() * 2);
+    old.swap(cache_);
+    for (const cached_bound& e : old)
+      if (e.used) {
+        std::size_t t = slot_of(e.near, e.far);
+        while (cache_[t].used) t = (t + 1) & (cache_.size() - 1);
+        cache_[t] = e;
+      }
+    s = slot_of(near, far);
+    while (cache_[s].used) s = (s + 1) & (cache_.size() - 1);
+  } else if (2 * (cached_ + 1) > cache_.size()) {
+    s = slot_of(near, far);
+    cache_[s] = c;
+    return cache_[s];
+  }
+  ++cached_;
+  cache_[s] = c;
+  return cache_[s];
+}
+
+void source_boxes::sort_from(std::vector<uint32_t>& out, std::size_t first) {
+  const std::size_t count = out.size() - first, words = (positions_.size() + 63) / 64;
+  // Many sources: a bit per source, read back in order, costs less than a sort.
+  if (count * 8 < words) {
+    std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end());
+    return;
+  }
+  seen_.assign(words, 0);
+  for (std::size_t m = first; m < out.size(); ++m)
+    seen_[out[m] >> 6] |= uint64_t{1} << (out[m] & 63);
+  std::size_t m = first;
+  for (std::size_t w = 0; w < words; ++w)
+    for (uint64_t bits = seen_[w]; bits != 0; bits &= bits - 1)
+      out[m++] = static_cast<uint32_t>(w * 64 + static_cast<std::size_t>(std::countr_zero(bits)));
+}
+
+void source_boxes::draw(philox_stream& rng, const distance_rule& rule,
                         const std::array<double, 3>& target, int64_t excluded,
-                        std::vector<uint32_t>& out, const std::string& field) const {
+                        std::vector<uint32_t>& out) {
   const std::size_t first = out.size();
-  double vars[4];
-  auto probability = [&](uint32_t i) {
+  // Whether x < p at source i; p is evaluated only where the enclosure of its bin of d
+  // leaves the answer open.
+  auto below_p = [&](uint32_t i, double x) {
     const auto& s = positions_[i];
+    double vars[4];
     vars[1] = s[0] - target[0];
     vars[2] = s[1] - target[1];
     vars[3] = s[2] - target[2];
     vars[0] = std::sqrt(vars[1] * vars[1] + vars[2] * vars[2] + vars[3] * vars[3]);
-    const double q = p(vars);
+    if (const expression::range* e = rule.bins.find(vars[0]); e && e->lo >= 0.0 && e->hi <= 1.0) {
+      if (x < e->lo) return true;
+      if (!(x < e->hi)) return false;
+    }
+    const double q = rule.p(vars);
     if (!(q >= 0.0 && q <= 1.0))
-      throw model_error(field, "probability " + fmt(q) + " at distance " + fmt(vars[0]) +
-                                   " um is outside [0, 1]");
-    return q;
+      throw model_error(rule.field, "probability " + fmt(q) + " at distance " + fmt(vars[0]) +
+                                        " um is outside [0, 1]");
+    return x < q;
   };
   for (std::size_t b = 0; b + 1 < starts_.size(); ++b) {
     // Each member's dx lies in [lo - target, hi - target] (subtraction rounds
@@ -108,7 +178,15 @@ void source_boxes::draw(philox_stream& rng, const expression& p,
       far += x * x;
     }
     box[0] = {std::sqrt(near), std::sqrt(far)};
-    const expression::range r = p.bounds(box);
+    expression::range r;
+    double log_q = 0.0;
+    if (rule.d_only) {
+      const cached_bound& c = bound_of(rule, box);
+      r = c.r;
+      log_q = c.log_q;
+    } else {
+      r = rule.p.bounds(box);
+    }
     if (r.hi <= 0.0 && r.lo >= 0.0) continue;  // p = 0 over the whole box
     // An interval reaching below 0 or above 1 may hide an invalid probability: evaluate
     // every member then, so that it is reported as the per-pair loop would.
@@ -118,11 +196,11 @@ void source_boxes::draw(philox_stream& rng, const expression& p,
       for (uint32_t m = b0; m < b1; ++m) {
         const uint32_t i = members_[m];
         if (static_cast<int64_t>(i) == excluded) continue;
-        if (rng.uniform() < probability(i)) out.push_back(i);
+        if (below_p(i, rng.uniform())) out.push_back(i);
       }
       continue;
     }
-    const double log_q = std::log1p(-bound);
+    if (!rule.d_only) log_q = std::log1p(-bound);
     double m = static_cast<double>(b0) - 1.0;
     while (true) {
       m += 1.0 + std::floor(std::log(rng.uniform()) / log_q);
@@ -132,10 +210,45 @@ void source_boxes::draw(philox_stream& rng, const expression& p,
       // Below the box's lower bound of p the candidate is kept without evaluating p:
       // the same decision, as p >= r.lo.
       const double x = rng.uniform() * bound;
-      if (x < r.lo || x < probability(i)) out.push_back(i);
+      if (x < r.lo || below_p(i, x)) out.push_back(i);
     }
   }
-  std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end());
+  sort_from(out, first);
+}
+
+distance_bins::distance_bins(const expression& e, double d_max, std::size_t n) {
+  if (e.uses(1) || e.uses(2) || e.uses(3) || n == 0 || !(d_max > 0.0) || !std::isfinite(d_max))
+    return;
+  const double width = d_max / static_cast<double>(n);
+  inv_width_ = static_cast<double>(n) / d_max;
+  edges_.resize(n + 1);
+  for (std::size_t k = 0; k <= n; ++k) edges_[k] = static_cast<double>(k) * width;
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  ranges_.resize(n);
+  for (std::size_t k = 0; k < n; ++k) {
+    const expression::range vars[4] = {
+        {edges_[k], edges_[k + 1]}, {-inf, inf}, {-inf, inf}, {-inf, inf}};
+    ranges_[k] = e.bounds(vars);
+  }
+}
+
+distance_rule::distance_rule(const std::string& text, const std::string& field_, double d_max,
+                             std::size_t n_bins)
+    : p(text, {"d", "dx", "dy", "dz"}, field_),
+      d_only(!p.uses(1) && !p.uses(2) && !p.uses(3)),
+      bins(p, d_max, n_bins),
+      field(field_) {}
+
+std::vector<uint32_t> settled_steps(const distance_bins& bins, double dt) {
+  std::vector<uint32_t> steps(bins.size(), unsettled);
+  for (std::size_t k = 0; k < bins.size(); ++k) {
+    // v / dt and rounding are monotone, so every v in [lo, hi] rounds to the same
+    // step count when lo and hi do.
+    const double lo = bins[k].lo / dt, hi = bins[k].hi / dt;
+    if (lo >= 1.0 - 1e-9 && hi < 2147483648.0 && std::round(lo) == std::round(hi))
+      steps[k] = static_cast<uint32_t>(std::round(lo));
+  }
+  return steps;
 }
 
 }  // namespace myelin::detail

@@ -5,6 +5,12 @@
 // (expression::bounds), candidates are drawn with geometric skips at that bound, and
 // each is kept with probability p(d) / bound. Every pair is still connected with
 // exactly probability p(d), independently.
+//
+// Two shortcuts give exactly what evaluating would, so they change no connection and no
+// draw: the enclosures of an expression of d alone over fine bins of distance
+// (distance_bins) settle most comparisons u < p(d) without calling exp or pow, and a
+// box's bound, which depends on its range of d alone for such an expression, is computed
+// once per range of d (grids repeat the same few thousand ranges) and then looked up.
 
 #include <array>
 #include <cstdint>
@@ -16,6 +22,41 @@
 
 namespace myelin::detail {
 
+/// Enclosures (expression::bounds) of an expression of d alone over `n` equal bins of
+/// [0, d_max]. Empty (every lookup misses) when the expression reads dx, dy or dz.
+class distance_bins {
+ public:
+  distance_bins() = default;
+  distance_bins(const expression& e, double d_max, std::size_t n);
+
+  /// The enclosure of the expression over a bin holding d, or nullptr (d outside the
+  /// bins, or NaN).
+  const expression::range* find(double d) const {
+    const double x = d * inv_width_;
+    if (!(x >= 0.0 && x < static_cast<double>(ranges_.size()))) return nullptr;
+    const auto k = static_cast<std::size_t>(x);
+    if (!(edges_[k] <= d && d <= edges_[k + 1])) return nullptr;  // rounding at an edge
+    return &ranges_[k];
+  }
+  std::size_t size() const { return ranges_.size(); }
+  const expression::range& operator[](std::size_t k) const { return ranges_[k]; }
+
+ private:
+  double inv_width_ = 0.0;
+  std::vector<double> edges_;  // bin k is [edges_[k], edges_[k + 1]]
+  std::vector<expression::range> ranges_;
+};
+
+/// A connection probability p(d, dx, dy, dz) with its bins (empty unless p reads d alone).
+struct distance_rule {
+  distance_rule(const std::string& text, const std::string& field, double d_max,
+                std::size_t n_bins);
+  expression p;
+  bool d_only;
+  distance_bins bins;
+  std::string field;
+};
+
 /// The positions of a projection's candidate sources, grouped into boxes.
 class source_boxes {
  public:
@@ -23,19 +64,44 @@ class source_boxes {
   explicit source_boxes(std::vector<std::array<double, 3>> positions, std::size_t per_box = 48);
 
   /// Appends to `out` the sources (ascending) connected to a target at `target`, each
-  /// with probability p(d, dx, dy, dz) (dx = source - target); `excluded` (or -1) is
-  /// never connected. Draws from `rng` only. Throws model_error(field) for a probability
-  /// outside [0, 1] at a candidate's distance.
-  void draw(philox_stream& rng, const expression& p, const std::array<double, 3>& target,
-            int64_t excluded, std::vector<uint32_t>& out, const std::string& field) const;
+  /// with probability rule.p(d, dx, dy, dz) (dx = source - target); `excluded` (or -1) is
+  /// never connected. Draws from `rng` only. Throws model_error(rule.field) for a
+  /// probability outside [0, 1] at a candidate's distance. One rule per source_boxes:
+  /// the boxes keep the bounds they computed for it.
+  void draw(philox_stream& rng, const distance_rule& rule, const std::array<double, 3>& target,
+            int64_t excluded, std::vector<uint32_t>& out);
 
   const std::array<double, 3>& position(uint32_t i) const { return positions_[i]; }
+  std::size_t size() const { return positions_.size(); }
+  /// The extent of the sources per axis.
+  const std::array<double, 3>& lower() const { return all_lo_; }
+  const std::array<double, 3>& upper() const { return all_hi_; }
 
  private:
   std::vector<std::array<double, 3>> positions_;
+  std::array<double, 3> all_lo_{0, 0, 0}, all_hi_{0, 0, 0};
   std::vector<uint32_t> members_;               // source indices, box by box, ascending
   std::vector<uint32_t> starts_;                // box b: members_[starts_[b], starts_[b+1])
   std::vector<std::array<double, 3>> lo_, hi_;  // per box: extent of its members
+  // A box's bound for a rule of d alone, by its range of d (open addressing).
+  struct cached_bound {
+    uint64_t near = 0, far = 0;  // bits of the range of d
+    bool used = false;
+    expression::range r{0, 0};
+    double log_q = 0;  // log1p(-bound) where the bound is below 1
+  };
+  std::vector<cached_bound> cache_;
+  std::size_t cached_ = 0;
+  std::vector<uint64_t> seen_;  // one bit per source: sorts a target's sources
+  const cached_bound& bound_of(const distance_rule& rule, const expression::range* box);
+  void sort_from(std::vector<uint32_t>& out, std::size_t first);
 };
+
+/// Per bin of `bins` (an enclosure of delays [ms]): the delay in whole steps of `dt`,
+/// round(v / dt), that every value v of the enclosure has, where the enclosure lies
+/// within [1 - 1e-9, 2^31) steps (the builder's delay_steps neither throws nor drops
+/// the connection there); otherwise `unsettled`.
+inline constexpr uint32_t unsettled = UINT32_MAX;
+std::vector<uint32_t> settled_steps(const distance_bins& bins, double dt);
 
 }  // namespace myelin::detail
