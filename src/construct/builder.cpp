@@ -256,7 +256,7 @@ class vp_builder {
     std::optional<source_boxes> boxes;
     // A delay expression of d alone: the step count per bin of d where the bin settles it.
     distance_bins delay_bins;
-    std::vector<uint32_t> delay_by_bin;
+    std::vector<uint32_t> delay_by_bin{unsettled};
     auto add_target = [&](std::size_t k, const std::vector<uint32_t>& sources,
                           const std::vector<std::size_t>* rows) {
       const uint64_t t = post[k];
@@ -272,8 +272,7 @@ class vp_builder {
         // The delay first: a connection that can never deliver is not made.
         uint32_t dd = 0;
         if (hetero_d) {
-          const expression::range* e = delay_bins.find(vars[0]);
-          dd = e ? delay_by_bin[static_cast<std::size_t>(e - &delay_bins[0])] : unsettled;
+          dd = delay_by_bin[delay_bins.index(vars[0])];
           if (dd == unsettled)
             dd = delay_steps(rows ? c.list[(*rows)[m]][3] : delays.next(vars), delays.field());
           if (dd == never) continue;
@@ -402,7 +401,8 @@ class vp_builder {
                                                std::pair<uint64_t, uint32_t>{t, 0});
               if (it != pre_sorted.end() && it->first == t) excluded = it->second;
             }
-            boxes->draw(rng, *rule, position(t), excluded, sources);
+            uniform_run run(seed, purpose::connectivity, proj, t);  // rng's draws, in bulk
+            boxes->draw(run, *rule, position(t), excluded, sources);
             break;
           }
           default:

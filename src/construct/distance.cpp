@@ -63,6 +63,8 @@ source_boxes::source_boxes(std::vector<std::array<double, 3>> positions, std::si
   members_.resize(n);
   std::vector<uint32_t> next(count.begin(), count.end() - 1);
   for (std::size_t i = 0; i < n; ++i) members_[next[box[i]]++] = static_cast<uint32_t>(i);
+  member_positions_.resize(n);
+  for (std::size_t m = 0; m < n; ++m) member_positions_[m] = positions_[members_[m]];
   // Keep the non-empty boxes only, with the extent of their members.
   starts_.push_back(0);
   for (std::size_t b = 0; b < n_boxes; ++b) {
@@ -79,89 +81,91 @@ source_boxes::source_boxes(std::vector<std::array<double, 3>> positions, std::si
   }
 }
 
-const source_boxes::cached_bound& source_boxes::bound_of(const distance_rule& rule,
-                                                         const expression::range* box) {
-  // The slot of a range of d, by a hash of its bits (linear probing).
+namespace {
+
+// What a box's enclosure [r.lo, r.hi] of p tells draw(): bound 0, skip the box (p = 0
+// throughout); bound >= 1, draw every member (an interval reaching below 0 or above 1 may
+// hide an invalid probability, to be reported as the per-pair loop would); otherwise
+// geometric skips at the bound, with log_q = log1p(-bound).
+source_boxes::box_plan plan_of(expression::range r) {
+  if (r.hi <= 0.0 && r.lo >= 0.0) return {0.0, 0.0, 0.0};
+  if (r.lo < 0.0 || !(r.hi < 1.0)) return {1.0, 0.0, r.lo};
+  return {r.hi, std::log1p(-r.hi), r.lo};
+}
+
+}  // namespace
+
+source_boxes::box_plan source_boxes::plan(const distance_rule& rule, const expression::range* box) {
+  if (!rule.d_only) return plan_of(rule.p.bounds(box));
+  // A rule of d alone: the plan of a range of d, looked up by a hash of its bits (linear
+  // probing). The high bits of a product depend on every bit of the key (integral
+  // distances have only zeros in their low bits).
   const uint64_t near = std::bit_cast<uint64_t>(box[0].lo),
                  far = std::bit_cast<uint64_t>(box[0].hi);
-  if (cache_.empty()) cache_.resize(4096);
-  // The high bits of a product depend on every bit of the key (integral distances have
-  // only zeros in their low bits).
+  if (far == empty_slot) return plan_of(rule.p.bounds(box));
+  if (cache_.empty()) cache_.assign(4096, cached_plan{});
   auto slot_of = [&](uint64_t a, uint64_t b) {
     const uint64_t h = (a * 0x9E3779B97F4A7C15ull + b) * 0xC2B2AE3D27D4EB4Full;
     return static_cast<std::size_t>(h >> (64 - std::countr_zero(cache_.size())));
   };
+  const std::size_t mask = cache_.size() - 1;
   std::size_t s = slot_of(near, far);
-  for (; cache_[s].used; s = (s + 1) & (cache_.size() - 1))
-    if (cache_[s].near == near && cache_[s].far == far) return cache_[s];
-  cached_bound c;
-  c.near = near;
-  c.far = far;
-  c.used = true;
-  c.r = rule.p.bounds(box);
-  c.log_q = (c.r.lo < 0.0 || !(c.r.hi < 1.0)) ? 0.0 : std::log1p(-c.r.hi);
+  for (; cache_[s].far != empty_slot; s = (s + 1) & mask)
+    if (cache_[s].far == far && cache_[s].near == near)
+      return {cache_[s].bound, cache_[s].log_q, 0.0};
+  // Not the box's lower bound of p: the bins of d give one per candidate.
+  const box_plan x = plan_of(rule.p.bounds(box));
+  const cached_plan c{near, far, x.bound, x.log_q};
   // At most half full; past 2^18 slots (an irregular layout repeats few ranges) the
-  // newest entry replaces the one in its slot instead.
+  // newest entry replaces the one in its home slot instead.
   constexpr std::size_t max_slots = std::size_t{1} << 18;
-  if (2 * (cached_ + 1) > cache_.size() && cache_.size() < max_slots) {
-    std::vector<cached_bound> old(cache_.size() * 2);
+  if (2 * (cached_ + 1) > cache_.size()) {
+    if (cache_.size() >= max_slots) {
+      cache_[slot_of(near, far)] = c;
+      return x;
+    }
+    std::vector<cached_plan> old(cache_.size() * 2, cached_plan{});
     old.swap(cache_);
-    for (const cached_bound& e : old)
-      if (e.used) {
+    for (const cached_plan& e : old)
+      if (e.far != empty_slot) {
         std::size_t t = slot_of(e.near, e.far);
-        while (cache_[t].used) t = (t + 1) & (cache_.size() - 1);
+        while (cache_[t].far != empty_slot) t = (t + 1) & (cache_.size() - 1);
         cache_[t] = e;
       }
     s = slot_of(near, far);
-    while (cache_[s].used) s = (s + 1) & (cache_.size() - 1);
-  } else if (2 * (cached_ + 1) > cache_.size()) {
-    s = slot_of(near, far);
-    cache_[s] = c;
-    return cache_[s];
+    while (cache_[s].far != empty_slot) s = (s + 1) & (cache_.size() - 1);
   }
   ++cached_;
   cache_[s] = c;
-  return cache_[s];
+  return x;
 }
 
-void source_boxes::sort_from(std::vector<uint32_t>& out, std::size_t first) {
-  const std::size_t count = out.size() - first, words = (positions_.size() + 63) / 64;
-  // Many sources: a bit per source, read back in order, costs less than a sort.
-  if (count * 8 < words) {
-    std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end());
-    return;
-  }
-  seen_.assign(words, 0);
-  for (std::size_t m = first; m < out.size(); ++m)
-    seen_[out[m] >> 6] |= uint64_t{1} << (out[m] & 63);
-  std::size_t m = first;
-  for (std::size_t w = 0; w < words; ++w)
-    for (uint64_t bits = seen_[w]; bits != 0; bits &= bits - 1)
-      out[m++] = static_cast<uint32_t>(w * 64 + static_cast<std::size_t>(std::countr_zero(bits)));
-}
-
-void source_boxes::draw(philox_stream& rng, const distance_rule& rule,
+void source_boxes::draw(uniform_run& rng, const distance_rule& rule,
                         const std::array<double, 3>& target, int64_t excluded,
                         std::vector<uint32_t>& out) {
-  const std::size_t first = out.size();
-  // Whether x < p at source i; p is evaluated only where the enclosure of its bin of d
-  // leaves the answer open.
-  auto below_p = [&](uint32_t i, double x) {
-    const auto& s = positions_[i];
+  if (seen_.empty()) seen_.assign((positions_.size() + 63) / 64 + 1, 0);
+  std::size_t count = 0;
+  // Marks source i when x < p at its distance; the bin of d decides where its enclosure
+  // of p lies wholly above or below x (without branching on the random outcome), p is
+  // evaluated otherwise. `lo` is another lower bound of p (the box's).
+  auto mark = [&](uint32_t i, const std::array<double, 3>& s, double x, double lo)
+      __attribute__((always_inline)) {
     double vars[4];
     vars[1] = s[0] - target[0];
     vars[2] = s[1] - target[1];
     vars[3] = s[2] - target[2];
     vars[0] = std::sqrt(vars[1] * vars[1] + vars[2] * vars[2] + vars[3] * vars[3]);
-    if (const expression::range* e = rule.bins.find(vars[0]); e && e->lo >= 0.0 && e->hi <= 1.0) {
-      if (x < e->lo) return true;
-      if (!(x < e->hi)) return false;
+    const expression::range& e = rule.settles[rule.bins.index(vars[0])];
+    bool keep = x < std::max(lo, e.lo);
+    if (!keep && x < e.hi) [[unlikely]] {
+      const double q = rule.p(vars);
+      if (!(q >= 0.0 && q <= 1.0))
+        throw model_error(rule.field, "probability " + fmt(q) + " at distance " + fmt(vars[0]) +
+                                          " um is outside [0, 1]");
+      keep = x < q;
     }
-    const double q = rule.p(vars);
-    if (!(q >= 0.0 && q <= 1.0))
-      throw model_error(rule.field, "probability " + fmt(q) + " at distance " + fmt(vars[0]) +
-                                        " um is outside [0, 1]");
-    return x < q;
+    seen_[i >> 6] |= uint64_t{keep} << (i & 63);
+    count += keep;
   };
   for (std::size_t b = 0; b + 1 < starts_.size(); ++b) {
     // Each member's dx lies in [lo - target, hi - target] (subtraction rounds
@@ -178,42 +182,37 @@ void source_boxes::draw(philox_stream& rng, const distance_rule& rule,
       far += x * x;
     }
     box[0] = {std::sqrt(near), std::sqrt(far)};
-    expression::range r;
-    double log_q = 0.0;
-    if (rule.d_only) {
-      const cached_bound& c = bound_of(rule, box);
-      r = c.r;
-      log_q = c.log_q;
-    } else {
-      r = rule.p.bounds(box);
-    }
-    if (r.hi <= 0.0 && r.lo >= 0.0) continue;  // p = 0 over the whole box
-    // An interval reaching below 0 or above 1 may hide an invalid probability: evaluate
-    // every member then, so that it is reported as the per-pair loop would.
-    const double bound = (r.lo < 0.0 || !(r.hi < 1.0)) ? 1.0 : r.hi;
+    const box_plan pl = plan(rule, box);
+    if (pl.bound == 0.0) continue;
     const uint32_t b0 = starts_[b], b1 = starts_[b + 1];
-    if (bound >= 1.0) {
+    if (pl.bound >= 1.0) {
       for (uint32_t m = b0; m < b1; ++m) {
         const uint32_t i = members_[m];
         if (static_cast<int64_t>(i) == excluded) continue;
-        if (below_p(i, rng.uniform())) out.push_back(i);
+        mark(i, member_positions_[m], rng.uniform(), -1.0);
       }
       continue;
     }
-    if (!rule.d_only) log_q = std::log1p(-bound);
     double m = static_cast<double>(b0) - 1.0;
     while (true) {
-      m += 1.0 + std::floor(std::log(rng.uniform()) / log_q);
+      m += 1.0 + std::floor(std::log(rng.uniform()) / pl.log_q);
       if (m >= static_cast<double>(b1)) break;
-      const uint32_t i = members_[static_cast<std::size_t>(m)];
+      const auto k = static_cast<std::size_t>(m);
+      const uint32_t i = members_[k];
       if (static_cast<int64_t>(i) == excluded) continue;
       // Below the box's lower bound of p the candidate is kept without evaluating p:
-      // the same decision, as p >= r.lo.
-      const double x = rng.uniform() * bound;
-      if (x < r.lo || below_p(i, x)) out.push_back(i);
+      // the same decision, as p >= lo.
+      mark(i, member_positions_[k], rng.uniform() * pl.bound, pl.lo);
     }
   }
-  sort_from(out, first);
+  // The marked sources in ascending order; the bitmap is left clear.
+  std::size_t m = out.size();
+  out.resize(m + count);
+  for (std::size_t w = 0; w < seen_.size(); ++w) {
+    for (uint64_t bits = seen_[w]; bits != 0; bits &= bits - 1)
+      out[m++] = static_cast<uint32_t>(w * 64 + static_cast<std::size_t>(std::countr_zero(bits)));
+    seen_[w] = 0;
+  }
 }
 
 distance_bins::distance_bins(const expression& e, double d_max, std::size_t n) {
@@ -221,13 +220,12 @@ distance_bins::distance_bins(const expression& e, double d_max, std::size_t n) {
     return;
   const double width = d_max / static_cast<double>(n);
   inv_width_ = static_cast<double>(n) / d_max;
-  edges_.resize(n + 1);
-  for (std::size_t k = 0; k <= n; ++k) edges_[k] = static_cast<double>(k) * width;
   constexpr double inf = std::numeric_limits<double>::infinity();
   ranges_.resize(n);
   for (std::size_t k = 0; k < n; ++k) {
-    const expression::range vars[4] = {
-        {edges_[k], edges_[k + 1]}, {-inf, inf}, {-inf, inf}, {-inf, inf}};
+    const double lo = static_cast<double>(k) * width * (1 - 1e-12),
+                 hi = static_cast<double>(k + 1) * width * (1 + 1e-12);
+    const expression::range vars[4] = {{lo, hi}, {-inf, inf}, {-inf, inf}, {-inf, inf}};
     ranges_[k] = e.bounds(vars);
   }
 }
@@ -237,10 +235,18 @@ distance_rule::distance_rule(const std::string& text, const std::string& field_,
     : p(text, {"d", "dx", "dy", "dz"}, field_),
       d_only(!p.uses(1) && !p.uses(2) && !p.uses(3)),
       bins(p, d_max, n_bins),
-      field(field_) {}
+      field(field_) {
+  // Per bin, the [lo, hi] that settles x < p without evaluating p: x < lo keeps, x >= hi
+  // drops. Where the enclosure is not within [0, 1] (p might be invalid there), or for a
+  // distance outside the bins (the last entry), nothing is settled.
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  settles.assign(bins.size() + 1, {-inf, inf});
+  for (std::size_t k = 0; k < bins.size(); ++k)
+    if (bins[k].lo >= 0.0 && bins[k].hi <= 1.0) settles[k] = bins[k];
+}
 
 std::vector<uint32_t> settled_steps(const distance_bins& bins, double dt) {
-  std::vector<uint32_t> steps(bins.size(), unsettled);
+  std::vector<uint32_t> steps(bins.size() + 1, unsettled);  // the last: outside the bins
   for (std::size_t k = 0; k < bins.size(); ++k) {
     // v / dt and rounding are monotone, so every v in [lo, hi] rounds to the same
     // step count when lo and hi do.

@@ -18,32 +18,31 @@
 #include <vector>
 
 #include "model/expression.hpp"
-#include "random/rng.hpp"
+#include "random/batch_draws.hpp"
 
 namespace myelin::detail {
 
 /// Enclosures (expression::bounds) of an expression of d alone over `n` equal bins of
-/// [0, d_max]. Empty (every lookup misses) when the expression reads dx, dy or dz.
+/// [0, d_max] (each widened by a relative 1e-12). Empty (every lookup misses) when the expression
+/// reads dx, dy or dz.
 class distance_bins {
  public:
   distance_bins() = default;
   distance_bins(const expression& e, double d_max, std::size_t n);
 
-  /// The enclosure of the expression over a bin holding d, or nullptr (d outside the
-  /// bins, or NaN).
-  const expression::range* find(double d) const {
+  /// The bin holding d, or size() (d outside the bins, or NaN).
+  std::size_t index(double d) const {
     const double x = d * inv_width_;
-    if (!(x >= 0.0 && x < static_cast<double>(ranges_.size()))) return nullptr;
-    const auto k = static_cast<std::size_t>(x);
-    if (!(edges_[k] <= d && d <= edges_[k + 1])) return nullptr;  // rounding at an edge
-    return &ranges_[k];
+    if (!(x >= 0.0 && x < static_cast<double>(ranges_.size()))) return ranges_.size();
+    return static_cast<std::size_t>(x);
   }
   std::size_t size() const { return ranges_.size(); }
   const expression::range& operator[](std::size_t k) const { return ranges_[k]; }
 
  private:
+  // Bin k holds the d with k <= d * inv_width_ < k + 1: d within a few ulp of
+  // [k, k + 1] * width, so its enclosure is taken over that, widened by 1e-12.
   double inv_width_ = 0.0;
-  std::vector<double> edges_;  // bin k is [edges_[k], edges_[k + 1]]
   std::vector<expression::range> ranges_;
 };
 
@@ -54,6 +53,7 @@ struct distance_rule {
   expression p;
   bool d_only;
   distance_bins bins;
+  std::vector<expression::range> settles;  // per bin, and one for outside the bins
   std::string field;
 };
 
@@ -68,7 +68,7 @@ class source_boxes {
   /// never connected. Draws from `rng` only. Throws model_error(rule.field) for a
   /// probability outside [0, 1] at a candidate's distance. One rule per source_boxes:
   /// the boxes keep the bounds they computed for it.
-  void draw(philox_stream& rng, const distance_rule& rule, const std::array<double, 3>& target,
+  void draw(uniform_run& rng, const distance_rule& rule, const std::array<double, 3>& target,
             int64_t excluded, std::vector<uint32_t>& out);
 
   const std::array<double, 3>& position(uint32_t i) const { return positions_[i]; }
@@ -80,27 +80,35 @@ class source_boxes {
  private:
   std::vector<std::array<double, 3>> positions_;
   std::array<double, 3> all_lo_{0, 0, 0}, all_hi_{0, 0, 0};
-  std::vector<uint32_t> members_;               // source indices, box by box, ascending
+  std::vector<uint32_t> members_;                        // source indices, box by box, ascending
+  std::vector<std::array<double, 3>> member_positions_;  // positions_[members_[m]]
   std::vector<uint32_t> starts_;                // box b: members_[starts_[b], starts_[b+1])
   std::vector<std::array<double, 3>> lo_, hi_;  // per box: extent of its members
-  // A box's bound for a rule of d alone, by its range of d (open addressing).
-  struct cached_bound {
-    uint64_t near = 0, far = 0;  // bits of the range of d
-    bool used = false;
-    expression::range r{0, 0};
-    double log_q = 0;  // log1p(-bound) where the bound is below 1
+  std::vector<uint64_t> seen_;  // one bit per source: the sources a target keeps, in order
+
+ public:
+  /// How draw() goes through a box (plan_of in distance.cpp).
+  struct box_plan {
+    double bound, log_q, lo;
   };
-  std::vector<cached_bound> cache_;
+
+ private:
+  box_plan plan(const distance_rule& rule, const expression::range* box);
+  // Plans of a rule of d alone, by the bits of the box's range of d (open addressing).
+  static constexpr uint64_t empty_slot = ~uint64_t{0};  // a NaN no distance is
+  struct cached_plan {
+    uint64_t near = 0, far = empty_slot;
+    double bound = 0, log_q = 0;
+  };
+  std::vector<cached_plan> cache_;
   std::size_t cached_ = 0;
-  std::vector<uint64_t> seen_;  // one bit per source: sorts a target's sources
-  const cached_bound& bound_of(const distance_rule& rule, const expression::range* box);
-  void sort_from(std::vector<uint32_t>& out, std::size_t first);
 };
 
 /// Per bin of `bins` (an enclosure of delays [ms]): the delay in whole steps of `dt`,
 /// round(v / dt), that every value v of the enclosure has, where the enclosure lies
 /// within [1 - 1e-9, 2^31) steps (the builder's delay_steps neither throws nor drops
-/// the connection there); otherwise `unsettled`.
+/// the connection there); otherwise `unsettled`, as in the entry after the last bin
+/// (distance_bins::index of a distance outside the bins).
 inline constexpr uint32_t unsettled = UINT32_MAX;
 std::vector<uint32_t> settled_steps(const distance_bins& bins, double dt);
 
