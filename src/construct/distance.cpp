@@ -257,4 +257,45 @@ std::vector<uint32_t> settled_steps(const distance_bins& bins, double dt) {
   return steps;
 }
 
+namespace {
+
+// The largest distance between a point of `a` and one of `b`, a little more.
+double farthest(const source_boxes& a, const std::vector<std::array<double, 3>>& b) {
+  if (a.size() == 0 || b.empty()) return 0.0;
+  std::array<double, 3> lo = b[0], hi = b[0];
+  for (const auto& x : b)
+    for (int k = 0; k < 3; ++k) {
+      lo[k] = std::min(lo[k], x[k]);
+      hi[k] = std::max(hi[k], x[k]);
+    }
+  double far = 0.0;
+  for (int k = 0; k < 3; ++k) {
+    const double x = std::max(a.upper()[k] - lo[k], hi[k] - a.lower()[k]);
+    far += x * x;
+  }
+  return std::sqrt(far) * (1 + 1e-9) + 1e-9;
+}
+
+// About one bin per target, at least 256, at most 16384 (a bin costs an evaluation of
+// the expression's bounds).
+std::size_t bins_for(std::size_t targets) {
+  return std::clamp<std::size_t>(std::bit_ceil(targets), 256, 16384);
+}
+
+}  // namespace
+
+distance_build::distance_build(std::vector<std::array<double, 3>> sources,
+                               const std::vector<std::array<double, 3>>& targets,
+                               const std::string& p, const std::string& p_field,
+                               const std::string* delay_expression,
+                               const std::string& delay_field, double dt)
+    : boxes(std::move(sources)),
+      rule(p, p_field, farthest(boxes, targets), bins_for(targets.size())) {
+  if (delay_expression) {
+    delay_bins = distance_bins(expression(*delay_expression, {"d", "dx", "dy", "dz"}, delay_field),
+                               farthest(boxes, targets), bins_for(targets.size()));
+    delay_steps = settled_steps(delay_bins, dt);
+  }
+}
+
 }  // namespace myelin::detail

@@ -112,4 +112,19 @@ class source_boxes {
 inline constexpr uint32_t unsettled = UINT32_MAX;
 std::vector<uint32_t> settled_steps(const distance_bins& bins, double dt);
 
+/// What the build of a DistanceDependentProbability projection uses: its sources in
+/// boxes, its rule with bins of d up to the farthest a source is from a target, and the
+/// delay in steps per bin where the delay is an expression of d alone (`delay_expression`
+/// or null).
+struct distance_build {
+  distance_build(std::vector<std::array<double, 3>> sources,
+                 const std::vector<std::array<double, 3>>& targets, const std::string& p,
+                 const std::string& p_field, const std::string* delay_expression,
+                 const std::string& delay_field, double dt);
+  source_boxes boxes;
+  distance_rule rule;
+  distance_bins delay_bins;
+  std::vector<uint32_t> delay_steps{unsettled};  // settled_steps(delay_bins, dt)
+};
+
 }  // namespace myelin::detail
