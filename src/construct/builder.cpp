@@ -216,6 +216,7 @@ class vp_builder {
     const bool hetero_w = !weights.homogeneous() || list_values;
     const bool hetero_d = !delays.homogeneous() || list_values;
     const bool want_distance = weights.needs_distance() || delays.needs_distance();
+    const bool want_direction = weights.needs_direction() || delays.needs_direction();
     const bool want_negative = negative_weights(net_, pr, f);
 
     projection_table tab;
@@ -265,7 +266,10 @@ class vp_builder {
       if (want_distance) pt = position(t);
       for (std::size_t m = 0; m < sources.size(); ++m) {
         const uint64_t s = pre[sources[m]];
-        if (want_distance)  // the boxes hold the sources' positions already
+        // The boxes hold the sources' positions already, and the distances draw() found.
+        if (dist && want_distance && !want_direction)
+          vars[0] = dist->boxes.distance(sources[m]);
+        else if (want_distance)
           distance_vars(dist ? dist->boxes.position(sources[m]) : position(s), pt, vars);
         // The delay first: a connection that can never deliver is not made.
         uint32_t dd = 0;
@@ -388,9 +392,10 @@ class vp_builder {
         // project, so that the vectors grow a few times rather than doubling 24 times.
         if (src_rel.size() + sources.size() > src_rel.capacity()) {
           const double so_far = static_cast<double>(src_rel.size() + sources.size());
-          const auto n = std::max(static_cast<std::size_t>(so_far * 1.1 * static_cast<double>(owned) /
-                                                           static_cast<double>(done + 1)),
-                                  src_rel.capacity() * 3 / 2 + sources.size());
+          const auto n =
+              std::max(static_cast<std::size_t>(so_far * 1.1 * static_cast<double>(owned) /
+                                                static_cast<double>(done + 1)),
+                       src_rel.capacity() * 3 / 2 + sources.size());
           src_rel.reserve(n);
           if (hetero_w) w.reserve(n);
           if (hetero_d) d.reserve(n);

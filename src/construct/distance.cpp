@@ -143,7 +143,10 @@ source_boxes::box_plan source_boxes::plan(const distance_rule& rule, const expre
 void source_boxes::draw(uniform_run& rng, const distance_rule& rule,
                         const std::array<double, 3>& target, int64_t excluded,
                         std::vector<uint32_t>& out) {
-  if (seen_.empty()) seen_.assign((positions_.size() + 63) / 64 + 1, 0);
+  if (seen_.empty()) {
+    seen_.assign((positions_.size() + 63) / 64 + 1, 0);
+    distances_.resize(positions_.size());
+  }
   std::size_t count = 0;
   // Marks source i when x < p at its distance; the bin of d decides where its enclosure
   // of p lies wholly above or below x (without branching on the random outcome), p is
@@ -165,6 +168,7 @@ void source_boxes::draw(uniform_run& rng, const distance_rule& rule,
       keep = x < q;
     }
     seen_[i >> 6] |= uint64_t{keep} << (i & 63);
+    distances_[i] = vars[0];
     count += keep;
   };
   for (std::size_t b = 0; b + 1 < starts_.size(); ++b) {
@@ -287,8 +291,8 @@ std::size_t bins_for(std::size_t targets) {
 distance_build::distance_build(std::vector<std::array<double, 3>> sources,
                                const std::vector<std::array<double, 3>>& targets,
                                const std::string& p, const std::string& p_field,
-                               const std::string* delay_expression,
-                               const std::string& delay_field, double dt)
+                               const std::string* delay_expression, const std::string& delay_field,
+                               double dt)
     : boxes(std::move(sources)),
       rule(p, p_field, farthest(boxes, targets), bins_for(targets.size())) {
   if (delay_expression) {

@@ -72,6 +72,9 @@ class source_boxes {
             int64_t excluded, std::vector<uint32_t>& out);
 
   const std::array<double, 3>& position(uint32_t i) const { return positions_[i]; }
+  /// The distance of source i from the target of the last draw(), bit for bit as
+  /// computed from position(i), where draw() returned i.
+  double distance(uint32_t i) const { return distances_[i]; }
   std::size_t size() const { return positions_.size(); }
   /// The extent of the sources per axis.
   const std::array<double, 3>& lower() const { return all_lo_; }
@@ -84,7 +87,8 @@ class source_boxes {
   std::vector<std::array<double, 3>> member_positions_;  // positions_[members_[m]]
   std::vector<uint32_t> starts_;                // box b: members_[starts_[b], starts_[b+1])
   std::vector<std::array<double, 3>> lo_, hi_;  // per box: extent of its members
-  std::vector<uint64_t> seen_;  // one bit per source: the sources a target keeps, in order
+  std::vector<uint64_t> seen_;     // one bit per source: the sources a target keeps, in order
+  std::vector<double> distances_;  // per source: its distance from the last target
 
  public:
   /// How draw() goes through a box (plan_of in distance.cpp).

@@ -53,6 +53,9 @@ class connection_values {
   bool homogeneous() const { return std::holds_alternative<double>(spec_); }
   double scalar() const { return std::get<double>(spec_); }
   bool needs_distance() const { return expr_.has_value(); }
+  bool needs_direction() const {
+    return expr_ && (expr_->uses(1) || expr_->uses(2) || expr_->uses(3));
+  }
   const std::string& field() const { return field_; }
 
   // Values for the connections onto target gid `t`, in canonical order.
@@ -88,7 +91,7 @@ class connection_values {
   std::optional<expression> expr_;
   std::optional<philox_stream> rng_;
   // uniform: draws drawn_ - buffered_ ... drawn_ - 1 of the target's stream.
-  static constexpr std::size_t chunk = 128;  // stream_uniforms' 64 blocks
+  static constexpr std::size_t chunk = 128;    // stream_uniforms' 64 blocks
   static constexpr uint32_t scalar_first = 8;  // even
   uint64_t target_ = 0;
   uint32_t drawn_ = 0;
