@@ -146,31 +146,12 @@ void source_boxes::draw(uniform_run& rng, const distance_rule& rule,
   if (seen_.empty()) {
     seen_.assign((positions_.size() + 63) / 64 + 1, 0);
     distances_.resize(positions_.size());
+    candidates_.resize(positions_.size());
   }
-  std::size_t count = 0;
-  // Marks source i when x < p at its distance; the bin of d decides where its enclosure
-  // of p lies wholly above or below x (without branching on the random outcome), p is
-  // evaluated otherwise. `lo` is another lower bound of p (the box's).
-  auto mark = [&](uint32_t i, const std::array<double, 3>& s, double x, double lo)
-      __attribute__((always_inline)) {
-    double vars[4];
-    vars[1] = s[0] - target[0];
-    vars[2] = s[1] - target[1];
-    vars[3] = s[2] - target[2];
-    vars[0] = std::sqrt(vars[1] * vars[1] + vars[2] * vars[2] + vars[3] * vars[3]);
-    const expression::range& e = rule.settles[rule.bins.index(vars[0])];
-    bool keep = x < std::max(lo, e.lo);
-    if (!keep && x < e.hi) [[unlikely]] {
-      const double q = rule.p(vars);
-      if (!(q >= 0.0 && q <= 1.0))
-        throw model_error(rule.field, "probability " + fmt(q) + " at distance " + fmt(vars[0]) +
-                                          " um is outside [0, 1]");
-      keep = x < q;
-    }
-    seen_[i >> 6] |= uint64_t{keep} << (i & 63);
-    distances_[i] = vars[0];
-    count += keep;
-  };
+  // First the candidates (member slot, x, a lower bound of p) in order, box by box:
+  // the draws alone, a chain of logarithms; then the decisions x < p, independent of each
+  // other, so that the processor overlaps them.
+  std::size_t n = 0;
   for (std::size_t b = 0; b + 1 < starts_.size(); ++b) {
     // Each member's dx lies in [lo - target, hi - target] (subtraction rounds
     // monotonically), and d, computed from the dx the same way, between the distances of
@@ -190,24 +171,47 @@ void source_boxes::draw(uniform_run& rng, const distance_rule& rule,
     if (pl.bound == 0.0) continue;
     const uint32_t b0 = starts_[b], b1 = starts_[b + 1];
     if (pl.bound >= 1.0) {
-      for (uint32_t m = b0; m < b1; ++m) {
-        const uint32_t i = members_[m];
-        if (static_cast<int64_t>(i) == excluded) continue;
-        mark(i, member_positions_[m], rng.uniform(), -1.0);
-      }
+      for (uint32_t m = b0; m < b1; ++m)
+        if (static_cast<int64_t>(members_[m]) != excluded)
+          candidates_[n++] = {m, rng.uniform(), -1.0};
       continue;
     }
     double m = static_cast<double>(b0) - 1.0;
     while (true) {
       m += 1.0 + std::floor(std::log(rng.uniform()) / pl.log_q);
       if (m >= static_cast<double>(b1)) break;
-      const auto k = static_cast<std::size_t>(m);
-      const uint32_t i = members_[k];
-      if (static_cast<int64_t>(i) == excluded) continue;
+      const auto k = static_cast<uint32_t>(m);
+      if (static_cast<int64_t>(members_[k]) == excluded) continue;
       // Below the box's lower bound of p the candidate is kept without evaluating p:
       // the same decision, as p >= lo.
-      mark(i, member_positions_[k], rng.uniform() * pl.bound, pl.lo);
+      candidates_[n++] = {k, rng.uniform() * pl.bound, pl.lo};
     }
+  }
+  // Marks source i when x < p at its distance; the bin of d decides where its enclosure
+  // of p lies wholly above or below x (without branching on the random outcome), p is
+  // evaluated otherwise, in the candidates' order (the first invalid p is reported).
+  std::size_t count = 0;
+  for (std::size_t c = 0; c < n; ++c) {
+    const auto [k, x, lo] = candidates_[c];
+    const uint32_t i = members_[k];
+    const auto& s = member_positions_[k];
+    double vars[4];
+    vars[1] = s[0] - target[0];
+    vars[2] = s[1] - target[1];
+    vars[3] = s[2] - target[2];
+    vars[0] = std::sqrt(vars[1] * vars[1] + vars[2] * vars[2] + vars[3] * vars[3]);
+    const expression::range& e = rule.settles[rule.bins.index(vars[0])];
+    bool keep = x < std::max(lo, e.lo);
+    if (!keep && x < e.hi) [[unlikely]] {
+      const double q = rule.p(vars);
+      if (!(q >= 0.0 && q <= 1.0))
+        throw model_error(rule.field, "probability " + fmt(q) + " at distance " + fmt(vars[0]) +
+                                          " um is outside [0, 1]");
+      keep = x < q;
+    }
+    seen_[i >> 6] |= uint64_t{keep} << (i & 63);
+    distances_[i] = vars[0];
+    count += keep;
   }
   // The marked sources in ascending order; the bitmap is left clear.
   std::size_t m = out.size();

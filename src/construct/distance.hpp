@@ -89,6 +89,11 @@ class source_boxes {
   std::vector<std::array<double, 3>> lo_, hi_;  // per box: extent of its members
   std::vector<uint64_t> seen_;     // one bit per source: the sources a target keeps, in order
   std::vector<double> distances_;  // per source: its distance from the last target
+  struct candidate {
+    uint32_t member;  // slot in members_
+    double x, lo;     // kept when x < p; lo <= p
+  };
+  std::vector<candidate> candidates_;  // of one draw(): at most one per source
 
  public:
   /// How draw() goes through a box (plan_of in distance.cpp).
