@@ -16,6 +16,7 @@
 #include "construct/distance.hpp"
 #include "construct/from_arrays.hpp"
 #include "construct/positions.hpp"
+#include "construct/prefault.hpp"
 #include "construct/synapses.hpp"
 #include "construct/targets.hpp"
 #include "construct/values.hpp"
@@ -305,9 +306,9 @@ class vp_builder {
                                     : 0.0;
         expected > 0) {
       const auto n = static_cast<std::size_t>(expected + 4 * std::sqrt(expected) + 16);
-      src_rel.reserve(n);
-      if (hetero_w) w.reserve(n);
-      if (hetero_d) d.reserve(n);
+      reserve_present(src_rel, n);
+      if (hetero_w) reserve_present(w, n);
+      if (hetero_d) reserve_present(d, n);
     }
     if (generated_per_target(kind)) {
       std::vector<std::pair<uint64_t, uint32_t>> pre_sorted;  // (gid, index): self lookups
@@ -396,9 +397,9 @@ class vp_builder {
               std::max(static_cast<std::size_t>(so_far * 1.1 * static_cast<double>(owned) /
                                                 static_cast<double>(done + 1)),
                        src_rel.capacity() * 3 / 2 + sources.size());
-          src_rel.reserve(n);
-          if (hetero_w) w.reserve(n);
-          if (hetero_d) d.reserve(n);
+          reserve_present(src_rel, n);
+          if (hetero_w) reserve_present(w, n);
+          if (hetero_d) reserve_present(d, n);
         }
         ++done;
         add_target(k, sources, nullptr);
@@ -482,8 +483,11 @@ class vp_builder {
     for (uint32_t s : src_rel) ++tab.offsets[s + 1];
     for (uint64_t s = 0; s < span; ++s) tab.offsets[s + 1] += tab.offsets[s];
     std::vector<uint64_t> fill(tab.offsets.begin(), tab.offsets.end() - 1);
+    reserve_present(tab.targets, src_rel.size());
     tab.targets.resize(src_rel.size());
+    if (hetero_w) reserve_present(tab.weights, src_rel.size());
     if (hetero_w) tab.weights.resize(src_rel.size());
+    if (hetero_d) reserve_present(tab.delays, src_rel.size());
     if (hetero_d) tab.delays.resize(src_rel.size());
     std::size_t m = 0;
     for (const auto& [tl, end] : runs)
