@@ -104,10 +104,7 @@ source_boxes::box_plan source_boxes::plan(const distance_rule& rule, const expre
                  far = std::bit_cast<uint64_t>(box[0].hi);
   if (far == empty_slot) return plan_of(rule.p.bounds(box));
   if (cache_.empty()) cache_.assign(4096, cached_plan{});
-  auto slot_of = [&](uint64_t a, uint64_t b) {
-    const uint64_t h = (a * 0x9E3779B97F4A7C15ull + b) * 0xC2B2AE3D27D4EB4Full;
-    return static_cast<std::size_t>(h >> (64 - std::countr_zero(cache_.size())));
-  };
+  auto slot_of = [&](uint64_t a, uint64_t b) { return slot(a, b); };
   const std::size_t mask = cache_.size() - 1;
   std::size_t s = slot_of(near, far);
   for (; cache_[s].far != empty_slot; s = (s + 1) & mask)
@@ -152,11 +149,10 @@ void source_boxes::draw(uniform_run& rng, const distance_rule& rule,
   // the draws alone, a chain of logarithms; then the decisions x < p, independent of each
   // other, so that the processor overlaps them.
   std::size_t n = 0;
-  for (std::size_t b = 0; b + 1 < starts_.size(); ++b) {
-    // Each member's dx lies in [lo - target, hi - target] (subtraction rounds
-    // monotonically), and d, computed from the dx the same way, between the distances of
-    // the box's nearest and farthest corners.
-    expression::range box[4];
+  // Each member's dx lies in [lo - target, hi - target] (subtraction rounds
+  // monotonically), and d, computed from the dx the same way, between the distances of
+  // the box's nearest and farthest corners.
+  auto ranges = [&](std::size_t b, expression::range* box) {
     double near = 0.0, far = 0.0;
     for (int a = 0; a < 3; ++a) {
       const double l = lo_[b][a] - target[a], h = hi_[b][a] - target[a];
@@ -167,6 +163,19 @@ void source_boxes::draw(uniform_run& rng, const distance_rule& rule,
       far += x * x;
     }
     box[0] = {std::sqrt(near), std::sqrt(far)};
+  };
+  const std::size_t n_boxes = starts_.size() - 1;
+  expression::range next[4];
+  if (n_boxes > 0) ranges(0, next);
+  for (std::size_t b = 0; b < n_boxes; ++b) {
+    expression::range box[4] = {next[0], next[1], next[2], next[3]};
+    // The next box's plan is fetched from memory while this one is drawn.
+    if (b + 1 < n_boxes) {
+      ranges(b + 1, next);
+      if (rule.d_only && !cache_.empty())
+        __builtin_prefetch(&cache_[slot(std::bit_cast<uint64_t>(next[0].lo),
+                                        std::bit_cast<uint64_t>(next[0].hi))]);
+    }
     const box_plan pl = plan(rule, box);
     if (pl.bound == 0.0) continue;
     const uint32_t b0 = starts_[b], b1 = starts_[b + 1];

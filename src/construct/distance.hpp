@@ -13,6 +13,7 @@
 // once per range of d (grids repeat the same few thousand ranges) and then looked up.
 
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -111,6 +112,12 @@ class source_boxes {
   };
   std::vector<cached_plan> cache_;
   std::size_t cached_ = 0;
+  // The home slot of a key: the high bits of a product depend on every bit of it
+  // (integral distances have only zeros in their low bits).
+  std::size_t slot(uint64_t near, uint64_t far) const {
+    const uint64_t h = (near * 0x9E3779B97F4A7C15ull + far) * 0xC2B2AE3D27D4EB4Full;
+    return static_cast<std::size_t>(h >> (64 - std::countr_zero(cache_.size())));
+  }
 };
 
 /// Per bin of `bins` (an enclosure of delays [ms]): the delay in whole steps of `dt`,
