@@ -143,7 +143,6 @@ void source_boxes::draw(uniform_run& rng, const distance_rule& rule,
   if (seen_.empty()) {
     seen_.assign((positions_.size() + 63) / 64 + 1, 0);
     distances_.resize(positions_.size());
-    candidates_.resize(positions_.size());
   }
   // First the candidates (member slot, x, a lower bound of p) in order, box by box:
   // the draws alone, a chain of logarithms; then the decisions x < p, independent of each
@@ -179,6 +178,8 @@ void source_boxes::draw(uniform_run& rng, const distance_rule& rule,
     const box_plan pl = plan(rule, box);
     if (pl.bound == 0.0) continue;
     const uint32_t b0 = starts_[b], b1 = starts_[b + 1];
+    // Room for every member (a target's candidates are usually far fewer than the sources).
+    if (candidates_.size() < n + (b1 - b0)) candidates_.resize(2 * (n + (b1 - b0)));
     if (pl.bound >= 1.0) {
       for (uint32_t m = b0; m < b1; ++m)
         if (static_cast<int64_t>(members_[m]) != excluded)
