@@ -16,6 +16,7 @@
 #include "construct/distance.hpp"
 #include "construct/from_arrays.hpp"
 #include "construct/positions.hpp"
+#include "construct/prefault.hpp"
 #include "construct/synapses.hpp"
 #include "construct/targets.hpp"
 #include "construct/values.hpp"
@@ -216,6 +217,7 @@ class vp_builder {
     const bool hetero_w = !weights.homogeneous() || list_values;
     const bool hetero_d = !delays.homogeneous() || list_values;
     const bool want_distance = weights.needs_distance() || delays.needs_distance();
+    const bool want_direction = weights.needs_direction() || delays.needs_direction();
     const bool want_negative = negative_weights(net_, pr, f);
 
     projection_table tab;
@@ -244,15 +246,17 @@ class vp_builder {
       return;
     }
 
-    // Connections in generation order (targets ascending in post order).
-    std::vector<uint32_t> src_rel, tgt;
+    // Connections in generation order (targets ascending in post order): their sources,
+    // and per target its local index and the end of its connections.
+    std::vector<uint32_t> src_rel;
+    std::vector<std::pair<uint32_t, std::size_t>> runs;
     std::vector<double> w;
     std::vector<uint32_t> d;
     double vars[4] = {0, 0, 0, 0};
 
     // Adds the connections onto post[k] from pre positions `sources` (canonical order).
     // DistanceDependentProbability: its sources' positions, boxed (construct/distance.hpp).
-    std::optional<source_boxes> boxes;
+    std::optional<distance_build> dist;
     auto add_target = [&](std::size_t k, const std::vector<uint32_t>& sources,
                           const std::vector<std::size_t>* rows) {
       const uint64_t t = post[k];
@@ -263,16 +267,20 @@ class vp_builder {
       if (want_distance) pt = position(t);
       for (std::size_t m = 0; m < sources.size(); ++m) {
         const uint64_t s = pre[sources[m]];
-        if (want_distance)  // the boxes hold the sources' positions already
-          distance_vars(boxes ? boxes->position(sources[m]) : position(s), pt, vars);
+        // The boxes hold the sources' positions already, and the distances draw() found.
+        if (dist && want_distance && !want_direction)
+          vars[0] = dist->boxes.distance(sources[m]);
+        else if (want_distance)
+          distance_vars(dist ? dist->boxes.position(sources[m]) : position(s), pt, vars);
         // The delay first: a connection that can never deliver is not made.
         uint32_t dd = 0;
         if (hetero_d) {
-          dd = delay_steps(rows ? c.list[(*rows)[m]][3] : delays.next(vars), delays.field());
+          dd = dist ? dist->delay_steps[dist->delay_bins.index(vars[0])] : unsettled;
+          if (dd == unsettled)
+            dd = delay_steps(rows ? c.list[(*rows)[m]][3] : delays.next(vars), delays.field());
           if (dd == never) continue;
         }
         src_rel.push_back(static_cast<uint32_t>(s - tab.pre_lo));
-        tgt.push_back(tl);
         if (hetero_w) {
           const double x = rows ? c.list[(*rows)[m]][2] : weights.next(vars);
           if (!std::isfinite(x) || (want_negative ? x > 0 : x < 0))
@@ -284,6 +292,7 @@ class vp_builder {
         }
         if (hetero_d) d.push_back(dd);
       }
+      runs.emplace_back(tl, src_rel.size());
     };
 
     std::vector<uint32_t> sources, scratch;
@@ -297,20 +306,20 @@ class vp_builder {
                                     : 0.0;
         expected > 0) {
       const auto n = static_cast<std::size_t>(expected + 4 * std::sqrt(expected) + 16);
-      src_rel.reserve(n);
-      tgt.reserve(n);
-      if (hetero_w) w.reserve(n);
-      if (hetero_d) d.reserve(n);
+      reserve_present(src_rel, n);
+      if (hetero_w) reserve_present(w, n);
+      if (hetero_d) reserve_present(d, n);
     }
     if (generated_per_target(kind)) {
-      std::optional<expression> pexpr;
       std::vector<std::pair<uint64_t, uint32_t>> pre_sorted;  // (gid, index): self lookups
       if (kind == connector_kind::distance_dependent_probability) {
-        pexpr.emplace(c.d_expression, std::vector<std::string>{"d", "dx", "dy", "dz"},
-                      f + ".connector.d_expression");
-        std::vector<std::array<double, 3>> where(n_pre);
+        std::vector<std::array<double, 3>> where(n_pre), at;
         for (uint64_t i = 0; i < n_pre; ++i) where[i] = position(pre[i]);
-        boxes.emplace(std::move(where));
+        for (uint64_t t : post)
+          if (owns(t)) at.push_back(position(t));
+        const auto* e = std::get_if<expression_spec>(&pr.delay);
+        dist.emplace(std::move(where), at, c.d_expression, f + ".connector.d_expression",
+                     e ? &e->text : nullptr, delays.field(), net_.dt);
         if (!c.allow_self_connections) {
           for (uint64_t i = 0; i < n_pre; ++i)
             pre_sorted.emplace_back(pre[i], static_cast<uint32_t>(i));
@@ -319,6 +328,8 @@ class vp_builder {
       }
       const double log_q =
           kind == connector_kind::fixed_probability && c.p > 0 && c.p < 1 ? std::log1p(-c.p) : 0;
+      const std::size_t owned = owned_targets(post);
+      std::size_t done = 0;
       for (std::size_t k = 0; k < post.size(); ++k) {
         const uint64_t t = post[k];
         if (!owns(t)) continue;
@@ -371,12 +382,26 @@ class vp_builder {
                                                std::pair<uint64_t, uint32_t>{t, 0});
               if (it != pre_sorted.end() && it->first == t) excluded = it->second;
             }
-            boxes->draw(rng, *pexpr, position(t), excluded, sources, f + ".connector.d_expression");
+            uniform_run run(seed, purpose::connectivity, proj, t);  // rng's draws, in bulk
+            dist->boxes.draw(run, dist->rule, position(t), excluded, sources);
             break;
           }
           default:
             throw internal_error("connector '" + c.type + "' is not generated per target");
         }
+        // No estimate up front for a distance rule: room for what the targets so far
+        // project, so that the vectors grow a few times rather than doubling 24 times.
+        if (src_rel.size() + sources.size() > src_rel.capacity()) {
+          const double so_far = static_cast<double>(src_rel.size() + sources.size());
+          const auto n =
+              std::max(static_cast<std::size_t>(so_far * 1.1 * static_cast<double>(owned) /
+                                                static_cast<double>(done + 1)),
+                       src_rel.capacity() * 3 / 2 + sources.size());
+          reserve_present(src_rel, n);
+          if (hetero_w) reserve_present(w, n);
+          if (hetero_d) reserve_present(d, n);
+        }
+        ++done;
         add_target(k, sources, nullptr);
       }
     } else {
@@ -458,15 +483,20 @@ class vp_builder {
     for (uint32_t s : src_rel) ++tab.offsets[s + 1];
     for (uint64_t s = 0; s < span; ++s) tab.offsets[s + 1] += tab.offsets[s];
     std::vector<uint64_t> fill(tab.offsets.begin(), tab.offsets.end() - 1);
-    tab.targets.resize(tgt.size());
-    if (hetero_w) tab.weights.resize(tgt.size());
-    if (hetero_d) tab.delays.resize(tgt.size());
-    for (std::size_t m = 0; m < tgt.size(); ++m) {
-      const uint64_t pos = fill[src_rel[m]]++;
-      tab.targets[pos] = tgt[m];
-      if (hetero_w) tab.weights[pos] = w[m];
-      if (hetero_d) tab.delays[pos] = d[m];
-    }
+    reserve_present(tab.targets, src_rel.size());
+    tab.targets.resize(src_rel.size());
+    if (hetero_w) reserve_present(tab.weights, src_rel.size());
+    if (hetero_w) tab.weights.resize(src_rel.size());
+    if (hetero_d) reserve_present(tab.delays, src_rel.size());
+    if (hetero_d) tab.delays.resize(src_rel.size());
+    std::size_t m = 0;
+    for (const auto& [tl, end] : runs)
+      for (; m < end; ++m) {
+        const uint64_t pos = fill[src_rel[m]]++;
+        tab.targets[pos] = tl;
+        if (hetero_w) tab.weights[pos] = w[m];
+        if (hetero_d) tab.delays[pos] = d[m];
+      }
     tab.finish_rows();
     setup_synapses(net_, pr, f, st_, tab);
     st_.tables.push_back(std::move(tab));

@@ -3,6 +3,7 @@
 #include "construct/distance.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 
@@ -21,6 +22,8 @@ source_boxes::source_boxes(std::vector<std::array<double, 3>> positions, std::si
       lo[a] = std::min(lo[a], p[a]);
       hi[a] = std::max(hi[a], p[a]);
     }
+  all_lo_ = lo;
+  all_hi_ = hi;
   // Boxes of about equal edge h over the axes with extent, about n / per_box of them.
   const double want = std::max(1.0, static_cast<double>(n) / static_cast<double>(per_box));
   int dims = 0;
@@ -60,6 +63,8 @@ source_boxes::source_boxes(std::vector<std::array<double, 3>> positions, std::si
   members_.resize(n);
   std::vector<uint32_t> next(count.begin(), count.end() - 1);
   for (std::size_t i = 0; i < n; ++i) members_[next[box[i]]++] = static_cast<uint32_t>(i);
+  member_positions_.resize(n);
+  for (std::size_t m = 0; m < n; ++m) member_positions_[m] = positions_[members_[m]];
   // Keep the non-empty boxes only, with the extent of their members.
   starts_.push_back(0);
   for (std::size_t b = 0; b < n_boxes; ++b) {
@@ -76,28 +81,77 @@ source_boxes::source_boxes(std::vector<std::array<double, 3>> positions, std::si
   }
 }
 
-void source_boxes::draw(philox_stream& rng, const expression& p,
+namespace {
+
+// What a box's enclosure [r.lo, r.hi] of p tells draw(): bound 0, skip the box (p = 0
+// throughout); bound >= 1, draw every member (an interval reaching below 0 or above 1 may
+// hide an invalid probability, to be reported as the per-pair loop would); otherwise
+// geometric skips at the bound, with log_q = log1p(-bound).
+source_boxes::box_plan plan_of(expression::range r) {
+  if (r.hi <= 0.0 && r.lo >= 0.0) return {0.0, 0.0, 0.0};
+  if (r.lo < 0.0 || !(r.hi < 1.0)) return {1.0, 0.0, r.lo};
+  return {r.hi, std::log1p(-r.hi), r.lo};
+}
+
+}  // namespace
+
+source_boxes::box_plan source_boxes::plan(const distance_rule& rule, const expression::range* box) {
+  if (!rule.d_only) return plan_of(rule.p.bounds(box));
+  // A rule of d alone: the plan of a range of d, looked up by a hash of its bits (linear
+  // probing). The high bits of a product depend on every bit of the key (integral
+  // distances have only zeros in their low bits).
+  const uint64_t near = std::bit_cast<uint64_t>(box[0].lo),
+                 far = std::bit_cast<uint64_t>(box[0].hi);
+  if (far == empty_slot) return plan_of(rule.p.bounds(box));
+  if (cache_.empty()) cache_.assign(4096, cached_plan{});
+  auto slot_of = [&](uint64_t a, uint64_t b) { return slot(a, b); };
+  const std::size_t mask = cache_.size() - 1;
+  std::size_t s = slot_of(near, far);
+  for (; cache_[s].far != empty_slot; s = (s + 1) & mask)
+    if (cache_[s].far == far && cache_[s].near == near)
+      return {cache_[s].bound, cache_[s].log_q, 0.0};
+  // Not the box's lower bound of p: the bins of d give one per candidate.
+  const box_plan x = plan_of(rule.p.bounds(box));
+  const cached_plan c{near, far, x.bound, x.log_q};
+  // At most half full; past 2^18 slots (an irregular layout repeats few ranges) the
+  // newest entry replaces the one in its home slot instead.
+  constexpr std::size_t max_slots = std::size_t{1} << 18;
+  if (2 * (cached_ + 1) > cache_.size()) {
+    if (cache_.size() >= max_slots) {
+      cache_[slot_of(near, far)] = c;
+      return x;
+    }
+    std::vector<cached_plan> old(cache_.size() * 2, cached_plan{});
+    old.swap(cache_);
+    for (const cached_plan& e : old)
+      if (e.far != empty_slot) {
+        std::size_t t = slot_of(e.near, e.far);
+        while (cache_[t].far != empty_slot) t = (t + 1) & (cache_.size() - 1);
+        cache_[t] = e;
+      }
+    s = slot_of(near, far);
+    while (cache_[s].far != empty_slot) s = (s + 1) & (cache_.size() - 1);
+  }
+  ++cached_;
+  cache_[s] = c;
+  return x;
+}
+
+void source_boxes::draw(uniform_run& rng, const distance_rule& rule,
                         const std::array<double, 3>& target, int64_t excluded,
-                        std::vector<uint32_t>& out, const std::string& field) const {
-  const std::size_t first = out.size();
-  double vars[4];
-  auto probability = [&](uint32_t i) {
-    const auto& s = positions_[i];
-    vars[1] = s[0] - target[0];
-    vars[2] = s[1] - target[1];
-    vars[3] = s[2] - target[2];
-    vars[0] = std::sqrt(vars[1] * vars[1] + vars[2] * vars[2] + vars[3] * vars[3]);
-    const double q = p(vars);
-    if (!(q >= 0.0 && q <= 1.0))
-      throw model_error(field, "probability " + fmt(q) + " at distance " + fmt(vars[0]) +
-                                   " um is outside [0, 1]");
-    return q;
-  };
-  for (std::size_t b = 0; b + 1 < starts_.size(); ++b) {
-    // Each member's dx lies in [lo - target, hi - target] (subtraction rounds
-    // monotonically), and d, computed from the dx the same way, between the distances of
-    // the box's nearest and farthest corners.
-    expression::range box[4];
+                        std::vector<uint32_t>& out) {
+  if (seen_.empty()) {
+    seen_.assign((positions_.size() + 63) / 64 + 1, 0);
+    distances_.resize(positions_.size());
+  }
+  // First the candidates (member slot, x, a lower bound of p) in order, box by box:
+  // the draws alone, a chain of logarithms; then the decisions x < p, independent of each
+  // other, so that the processor overlaps them.
+  std::size_t n = 0;
+  // Each member's dx lies in [lo - target, hi - target] (subtraction rounds
+  // monotonically), and d, computed from the dx the same way, between the distances of
+  // the box's nearest and farthest corners.
+  auto ranges = [&](std::size_t b, expression::range* box) {
     double near = 0.0, far = 0.0;
     for (int a = 0; a < 3; ++a) {
       const double l = lo_[b][a] - target[a], h = hi_[b][a] - target[a];
@@ -108,34 +162,158 @@ void source_boxes::draw(philox_stream& rng, const expression& p,
       far += x * x;
     }
     box[0] = {std::sqrt(near), std::sqrt(far)};
-    const expression::range r = p.bounds(box);
-    if (r.hi <= 0.0 && r.lo >= 0.0) continue;  // p = 0 over the whole box
-    // An interval reaching below 0 or above 1 may hide an invalid probability: evaluate
-    // every member then, so that it is reported as the per-pair loop would.
-    const double bound = (r.lo < 0.0 || !(r.hi < 1.0)) ? 1.0 : r.hi;
+  };
+  const std::size_t n_boxes = starts_.size() - 1;
+  expression::range next[4];
+  if (n_boxes > 0) ranges(0, next);
+  for (std::size_t b = 0; b < n_boxes; ++b) {
+    expression::range box[4] = {next[0], next[1], next[2], next[3]};
+    // The next box's plan is fetched from memory while this one is drawn.
+    if (b + 1 < n_boxes) {
+      ranges(b + 1, next);
+      if (rule.d_only && !cache_.empty())
+        __builtin_prefetch(&cache_[slot(std::bit_cast<uint64_t>(next[0].lo),
+                                        std::bit_cast<uint64_t>(next[0].hi))]);
+    }
+    const box_plan pl = plan(rule, box);
+    if (pl.bound == 0.0) continue;
     const uint32_t b0 = starts_[b], b1 = starts_[b + 1];
-    if (bound >= 1.0) {
-      for (uint32_t m = b0; m < b1; ++m) {
-        const uint32_t i = members_[m];
-        if (static_cast<int64_t>(i) == excluded) continue;
-        if (rng.uniform() < probability(i)) out.push_back(i);
-      }
+    // Room for every member (a target's candidates are usually far fewer than the sources).
+    if (candidates_.size() < n + (b1 - b0)) candidates_.resize(2 * (n + (b1 - b0)));
+    if (pl.bound >= 1.0) {
+      for (uint32_t m = b0; m < b1; ++m)
+        if (static_cast<int64_t>(members_[m]) != excluded)
+          candidates_[n++] = {m, rng.uniform(), -1.0};
       continue;
     }
-    const double log_q = std::log1p(-bound);
     double m = static_cast<double>(b0) - 1.0;
     while (true) {
-      m += 1.0 + std::floor(std::log(rng.uniform()) / log_q);
+      m += 1.0 + std::floor(std::log(rng.uniform()) / pl.log_q);
       if (m >= static_cast<double>(b1)) break;
-      const uint32_t i = members_[static_cast<std::size_t>(m)];
-      if (static_cast<int64_t>(i) == excluded) continue;
+      const auto k = static_cast<uint32_t>(m);
+      if (static_cast<int64_t>(members_[k]) == excluded) continue;
       // Below the box's lower bound of p the candidate is kept without evaluating p:
-      // the same decision, as p >= r.lo.
-      const double x = rng.uniform() * bound;
-      if (x < r.lo || x < probability(i)) out.push_back(i);
+      // the same decision, as p >= lo.
+      candidates_[n++] = {k, rng.uniform() * pl.bound, pl.lo};
     }
   }
-  std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end());
+  // Marks source i when x < p at its distance; the bin of d decides where its enclosure
+  // of p lies wholly above or below x (without branching on the random outcome), p is
+  // evaluated otherwise, in the candidates' order (the first invalid p is reported).
+  std::size_t count = 0;
+  for (std::size_t c = 0; c < n; ++c) {
+    const auto [k, x, lo] = candidates_[c];
+    const uint32_t i = members_[k];
+    const auto& s = member_positions_[k];
+    double vars[4];
+    vars[1] = s[0] - target[0];
+    vars[2] = s[1] - target[1];
+    vars[3] = s[2] - target[2];
+    vars[0] = std::sqrt(vars[1] * vars[1] + vars[2] * vars[2] + vars[3] * vars[3]);
+    const expression::range& e = rule.settles[rule.bins.index(vars[0])];
+    bool keep = x < std::max(lo, e.lo);
+    if (!keep && x < e.hi) [[unlikely]] {
+      const double q = rule.p(vars);
+      if (!(q >= 0.0 && q <= 1.0))
+        throw model_error(rule.field, "probability " + fmt(q) + " at distance " + fmt(vars[0]) +
+                                          " um is outside [0, 1]");
+      keep = x < q;
+    }
+    seen_[i >> 6] |= uint64_t{keep} << (i & 63);
+    distances_[i] = vars[0];
+    count += keep;
+  }
+  // The marked sources in ascending order; the bitmap is left clear.
+  std::size_t m = out.size();
+  out.resize(m + count);
+  for (std::size_t w = 0; w < seen_.size(); ++w) {
+    for (uint64_t bits = seen_[w]; bits != 0; bits &= bits - 1)
+      out[m++] = static_cast<uint32_t>(w * 64 + static_cast<std::size_t>(std::countr_zero(bits)));
+    seen_[w] = 0;
+  }
+}
+
+distance_bins::distance_bins(const expression& e, double d_max, std::size_t n) {
+  if (e.uses(1) || e.uses(2) || e.uses(3) || n == 0 || !(d_max > 0.0) || !std::isfinite(d_max))
+    return;
+  const double width = d_max / static_cast<double>(n);
+  inv_width_ = static_cast<double>(n) / d_max;
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  ranges_.resize(n);
+  for (std::size_t k = 0; k < n; ++k) {
+    const double lo = static_cast<double>(k) * width * (1 - 1e-12),
+                 hi = static_cast<double>(k + 1) * width * (1 + 1e-12);
+    const expression::range vars[4] = {{lo, hi}, {-inf, inf}, {-inf, inf}, {-inf, inf}};
+    ranges_[k] = e.bounds(vars);
+  }
+}
+
+distance_rule::distance_rule(const std::string& text, const std::string& field_, double d_max,
+                             std::size_t n_bins)
+    : p(text, {"d", "dx", "dy", "dz"}, field_),
+      d_only(!p.uses(1) && !p.uses(2) && !p.uses(3)),
+      bins(p, d_max, n_bins),
+      field(field_) {
+  // Per bin, the [lo, hi] that settles x < p without evaluating p: x < lo keeps, x >= hi
+  // drops. Where the enclosure is not within [0, 1] (p might be invalid there), or for a
+  // distance outside the bins (the last entry), nothing is settled.
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  settles.assign(bins.size() + 1, {-inf, inf});
+  for (std::size_t k = 0; k < bins.size(); ++k)
+    if (bins[k].lo >= 0.0 && bins[k].hi <= 1.0) settles[k] = bins[k];
+}
+
+std::vector<uint32_t> settled_steps(const distance_bins& bins, double dt) {
+  std::vector<uint32_t> steps(bins.size() + 1, unsettled);  // the last: outside the bins
+  for (std::size_t k = 0; k < bins.size(); ++k) {
+    // v / dt and rounding are monotone, so every v in [lo, hi] rounds to the same
+    // step count when lo and hi do.
+    const double lo = bins[k].lo / dt, hi = bins[k].hi / dt;
+    if (lo >= 1.0 - 1e-9 && hi < 2147483648.0 && std::round(lo) == std::round(hi))
+      steps[k] = static_cast<uint32_t>(std::round(lo));
+  }
+  return steps;
+}
+
+namespace {
+
+// The largest distance between a point of `a` and one of `b`, a little more.
+double farthest(const source_boxes& a, const std::vector<std::array<double, 3>>& b) {
+  if (a.size() == 0 || b.empty()) return 0.0;
+  std::array<double, 3> lo = b[0], hi = b[0];
+  for (const auto& x : b)
+    for (int k = 0; k < 3; ++k) {
+      lo[k] = std::min(lo[k], x[k]);
+      hi[k] = std::max(hi[k], x[k]);
+    }
+  double far = 0.0;
+  for (int k = 0; k < 3; ++k) {
+    const double x = std::max(a.upper()[k] - lo[k], hi[k] - a.lower()[k]);
+    far += x * x;
+  }
+  return std::sqrt(far) * (1 + 1e-9) + 1e-9;
+}
+
+// About one bin per target, at least 256, at most 16384 (a bin costs an evaluation of
+// the expression's bounds).
+std::size_t bins_for(std::size_t targets) {
+  return std::clamp<std::size_t>(std::bit_ceil(targets), 256, 16384);
+}
+
+}  // namespace
+
+distance_build::distance_build(std::vector<std::array<double, 3>> sources,
+                               const std::vector<std::array<double, 3>>& targets,
+                               const std::string& p, const std::string& p_field,
+                               const std::string* delay_expression, const std::string& delay_field,
+                               double dt)
+    : boxes(std::move(sources)),
+      rule(p, p_field, farthest(boxes, targets), bins_for(targets.size())) {
+  if (delay_expression) {
+    delay_bins = distance_bins(expression(*delay_expression, {"d", "dx", "dy", "dz"}, delay_field),
+                               farthest(boxes, targets), bins_for(targets.size()));
+    delay_steps = settled_steps(delay_bins, dt);
+  }
 }
 
 }  // namespace myelin::detail

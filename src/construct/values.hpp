@@ -53,6 +53,9 @@ class connection_values {
   bool homogeneous() const { return std::holds_alternative<double>(spec_); }
   double scalar() const { return std::get<double>(spec_); }
   bool needs_distance() const { return expr_.has_value(); }
+  bool needs_direction() const {
+    return expr_ && (expr_->uses(1) || expr_->uses(2) || expr_->uses(3));
+  }
   const std::string& field() const { return field_; }
 
   // Values for the connections onto target gid `t`, in canonical order.
@@ -88,20 +91,15 @@ class connection_values {
   std::optional<expression> expr_;
   std::optional<philox_stream> rng_;
   // uniform: draws drawn_ - buffered_ ... drawn_ - 1 of the target's stream.
-  static constexpr std::size_t chunk = 64;
-  static constexpr uint32_t scalar_first = 8;
+  static constexpr std::size_t chunk = 128;    // stream_uniforms' 64 blocks
+  static constexpr uint32_t scalar_first = 8;  // even
   uint64_t target_ = 0;
   uint32_t drawn_ = 0;
   std::size_t used_ = 0, buffered_ = 0;
   double buffer_[chunk];
   void refill() {
-    uint64_t ids[chunk];
-    uint32_t draws[chunk];
-    for (std::size_t m = 0; m < chunk; ++m) {
-      ids[m] = target_;
-      draws[m] = drawn_ + static_cast<uint32_t>(m);
-    }
-    uniform_draws(seed_, purpose_, projection_, ids, draws, chunk, buffer_);
+    // drawn_ is even: scalar_first, then whole chunks.
+    stream_uniforms(seed_, purpose_, projection_, target_, drawn_ / 2, buffer_);
     drawn_ += chunk;
     used_ = 0;
     buffered_ = chunk;

@@ -360,6 +360,12 @@ expression::expression(const std::string& text, const std::vector<std::string>& 
                                  " allowed; simplify it (fewer nested parentheses)");
 }
 
+bool expression::uses(std::size_t i) const {
+  return std::any_of(program_.begin(), program_.end(), [i](const op& o) {
+    return o.code == op_var && static_cast<std::size_t>(o.value) == i;
+  });
+}
+
 double expression::operator()(const double* vars) const {
   double s[stack_size];
   std::size_t n = 0;  // number of values on the stack

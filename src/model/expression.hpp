@@ -30,6 +30,9 @@ class expression {
   /// interval holding 0, a NaN).
   range bounds(const range* vars) const;
 
+  /// Whether the program reads variables[i].
+  bool uses(std::size_t i) const;
+
  private:
   struct op {
     int code;

@@ -80,7 +80,29 @@ MYELIN_SIMD_CLONES void uniform_chunk(uint32_t k0, uint32_t k1, uint32_t c1, con
     out[m] = half[m] ? uniform_of(x2[m], x3[m]) : uniform_of(x0[m], x1[m]);
 }
 
+MYELIN_SIMD_CLONES void stream_chunk(uint32_t k0, uint32_t k1, uint32_t c1, uint64_t id,
+                                     uint32_t block, double* out) {
+  uint32_t x0[lanes], x1[lanes], x2[lanes], x3[lanes];
+  for (std::size_t m = 0; m < lanes; ++m) {
+    x0[m] = block + static_cast<uint32_t>(m);
+    x1[m] = c1;
+    x2[m] = static_cast<uint32_t>(id);
+    x3[m] = static_cast<uint32_t>(id >> 32);
+  }
+  philox_lanes(k0, k1, x0, x1, x2, x3);
+  for (std::size_t m = 0; m < lanes; ++m) {
+    out[2 * m] = uniform_of(x0[m], x1[m]);
+    out[2 * m + 1] = uniform_of(x2[m], x3[m]);
+  }
+}
+
 }  // namespace
+
+void stream_uniforms(uint64_t seed, purpose p, uint32_t object, uint64_t id, uint32_t block,
+                     double* out) {
+  stream_chunk(static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32),
+               static_cast<uint32_t>(p) << 24 ^ object, id, block, out);
+}
 
 void normal_pairs(uint64_t seed, purpose p, uint32_t object, const uint64_t* ids, std::size_t n,
                   uint32_t block, double* z0, double* z1) {

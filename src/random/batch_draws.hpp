@@ -24,4 +24,34 @@ void normal_pairs(uint64_t seed, purpose p, uint32_t object, const uint64_t* ids
 void uniform_draws(uint64_t seed, purpose p, uint32_t object, const uint64_t* ids,
                    const uint32_t* draws, std::size_t n, double* out);
 
+/// out[j] = draw 2 * block + j of philox_stream::uniform() on the stream
+/// (seed, p, object, id), j < 128: 64 consecutive blocks at once, both halves of each.
+void stream_uniforms(uint64_t seed, purpose p, uint32_t object, uint64_t id, uint32_t block,
+                     double* out);
+
+/// The uniforms of one stream in order, 128 at a time (stream_uniforms): the values
+/// philox_stream::uniform() gives, for streams that draw many.
+class uniform_run {
+ public:
+  uniform_run(uint64_t seed, purpose p, uint32_t object, uint64_t id)
+      : seed_(seed), purpose_(p), object_(object), id_(id) {}
+  double uniform() {
+    if (used_ == 128) {
+      stream_uniforms(seed_, purpose_, object_, id_, block_, buffer_);
+      block_ += 64;
+      used_ = 0;
+    }
+    return buffer_[used_++];
+  }
+
+ private:
+  uint64_t seed_;
+  purpose purpose_;
+  uint32_t object_;
+  uint64_t id_;
+  uint32_t block_ = 0;
+  std::size_t used_ = 128;
+  double buffer_[128];
+};
+
 }  // namespace myelin::detail

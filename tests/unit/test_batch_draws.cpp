@@ -82,3 +82,12 @@ TEST(BatchDraws, UniformDrawsEqualTheStreamsUniformsBitForBit) {
     EXPECT_EQ(out[m], u) << m;
   }
 }
+
+TEST(BatchDraws, UniformRunEqualsTheStreamsUniformsBitForBit) {
+  // Past two refills of 128, on an id above 2^32 (its high word in the counter).
+  for (const uint64_t id : {uint64_t{5}, (uint64_t{1} << 40) + 3}) {
+    uniform_run run(42, purpose::connectivity, 3, id);
+    philox_stream rng(42, purpose::connectivity, 3, id);
+    for (int j = 0; j < 300; ++j) ASSERT_EQ(run.uniform(), rng.uniform()) << id << " " << j;
+  }
+}
