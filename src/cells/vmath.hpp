@@ -17,17 +17,6 @@
 /// computes the same bits.
 #define MYELIN_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 
-/// As MYELIN_SIMD_CLONES for kernels that use std::fma (cell types from equations): the
-/// AVX-512 and AVX2 clones with FMA (x86-64-v4 and -v3), where std::fma is one
-/// instruction; the baseline clone calls libm's fma, which gives the same bits. GCC only
-/// (clang's target_clones takes no arch=): elsewhere one portable build.
-#if defined(__GNUC__) && !defined(__clang__)
-#define MYELIN_FMA_CLONES \
-  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define MYELIN_FMA_CLONES
-#endif
-
 namespace myelin::detail {
 
 /// e^x for x in [-708, 709] (clamped outside: no infinities, no denormals).
@@ -60,14 +49,39 @@ namespace myelin::detail {
   return p * std::bit_cast<double>(bits);
 }
 
-/// e^x as vexp, with the polynomial evaluated in Estrin's scheme instead of Horner's and
-/// every multiply-add fused (std::fma, one rounding): the same terms in a tree 4 products
-/// deep instead of a chain of 13, in about 25 instructions instead of 40, so that a kernel
-/// with many independent exponentials is bound neither by their latency nor by their
-/// count. Compiled for a CPU with FMA (MYELIN_FMA_CLONES) each fma is one instruction;
-/// elsewhere it is libm's fma, slower but exact too, so every machine computes the same
-/// bits. About 1 ulp, but not the same bits as vexp (and x is clamped to [-708, 708]);
-/// used by cell types from equations (src/equations/).
+/// a b + c with one rounding (std::fma) when Fused, else two. The kernels of cell types
+/// from equations are built both ways (src/equations/): fused for CPUs with FMA, where
+/// std::fma is one instruction, unfused for the others, where it would be a libm call
+/// per operation (about 30 times slower).
+template <bool Fused>
+[[gnu::always_inline]] inline double fmadd(double a, double b, double c) {
+  if constexpr (Fused)
+    return std::fma(a, b, c);
+  else
+    return a * b + c;
+}
+
+/// The widest instruction set with FMA this CPU runs: 4 (x86-64-v4: AVX-512), 3
+/// (x86-64-v3: AVX2 and FMA) or 0 (no FMA, or a compiler other than GCC).
+inline int fma_level() {
+#if defined(__GNUC__) && !defined(__clang__)
+  static const int level = __builtin_cpu_supports("x86-64-v4")   ? 4
+                           : __builtin_cpu_supports("x86-64-v3") ? 3
+                                                                 : 0;
+  return level;
+#else
+  return 0;
+#endif
+}
+
+/// e^x as vexp, with the polynomial evaluated in Estrin's scheme instead of Horner's and,
+/// when Fused, every multiply-add fused: the same terms in a tree 4 products deep
+/// instead of a chain of 13, in about 25 instructions instead of 40 with FMA, so that a
+/// kernel with many independent exponentials is bound neither by their latency nor by
+/// their count. About 1 ulp, but not the same bits as vexp, and Fused and unfused differ
+/// in the last bits; x is clamped to [-708, 708]. Used by cell types from equations
+/// (src/equations/).
+template <bool Fused = true>
 [[gnu::always_inline]] inline double vexp_estrin(double x) {
   // x clamped to [-708, 708] (no infinities, no denormals), NaN kept: |x| limited and its
   // sign put back is one compare and blend, where clamping each side took GCC seven
@@ -76,21 +90,22 @@ namespace myelin::detail {
   ax = ax > 708.0 ? 708.0 : ax;
   x = std::copysign(ax, x);
   constexpr double shifter = 0x1.8p52;
-  const double t = std::fma(x, 1.4426950408889634, shifter);
+  const double t = fmadd<Fused>(x, 1.4426950408889634, shifter);
   const double k = t - shifter;
-  const double r = std::fma(-k, 0x1.ef35793c76730p-45, std::fma(-k, 0x1.62e42fefa3800p-1, x));
+  const double r =
+      fmadd<Fused>(-k, 0x1.ef35793c76730p-45, fmadd<Fused>(-k, 0x1.62e42fefa3800p-1, x));
   const double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
   // Taylor coefficients 1/n!, n = 0..13, pairwise, then in powers r^2, r^4, r^8.
-  const double p01 = 1.0 + r, p23 = std::fma(r, 1.0 / 6.0, 0.5);
-  const double p45 = std::fma(r, 1.0 / 120.0, 1.0 / 24.0);
-  const double p67 = std::fma(r, 1.0 / 5040.0, 1.0 / 720.0);
-  const double p89 = std::fma(r, 1.0 / 362880.0, 1.0 / 40320.0);
-  const double p1011 = std::fma(r, 1.0 / 39916800.0, 1.0 / 3628800.0);
-  const double p1213 = std::fma(r, 1.0 / 6227020800.0, 1.0 / 479001600.0);
-  const double q0 = std::fma(r2, p23, p01), q1 = std::fma(r2, p67, p45);
-  const double q2 = std::fma(r2, p1011, p89);
-  const double s0 = std::fma(r4, q1, q0), s1 = std::fma(r4, p1213, q2);
-  const double p = std::fma(r8, s1, s0);
+  const double p01 = 1.0 + r, p23 = fmadd<Fused>(r, 1.0 / 6.0, 0.5);
+  const double p45 = fmadd<Fused>(r, 1.0 / 120.0, 1.0 / 24.0);
+  const double p67 = fmadd<Fused>(r, 1.0 / 5040.0, 1.0 / 720.0);
+  const double p89 = fmadd<Fused>(r, 1.0 / 362880.0, 1.0 / 40320.0);
+  const double p1011 = fmadd<Fused>(r, 1.0 / 39916800.0, 1.0 / 3628800.0);
+  const double p1213 = fmadd<Fused>(r, 1.0 / 6227020800.0, 1.0 / 479001600.0);
+  const double q0 = fmadd<Fused>(r2, p23, p01), q1 = fmadd<Fused>(r2, p67, p45);
+  const double q2 = fmadd<Fused>(r2, p1011, p89);
+  const double s0 = fmadd<Fused>(r4, q1, q0), s1 = fmadd<Fused>(r4, p1213, q2);
+  const double p = fmadd<Fused>(r8, s1, s0);
   const uint64_t bits = (std::bit_cast<uint64_t>(t) + 1023u) << 52;
   return p * std::bit_cast<double>(bits);
 }

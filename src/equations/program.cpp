@@ -94,9 +94,11 @@ void program::init_scratch(double* scratch) const {
 
 namespace {
 
-// One block of cells through the whole program. `ptr` holds the slot pointers.
-MYELIN_FMA_CLONES void run_block(const instr* code, std::size_t n_code, double* const* ptr,
-                                 int len) {
+// One block of cells through the whole program, fused multiply-adds fused or not (the
+// compiled kernel's F). `ptr` holds the slot pointers.
+template <bool F>
+[[gnu::always_inline]] inline void run_block_as(const instr* code, std::size_t n_code,
+                                                double* const* ptr, int len) {
   for (std::size_t q = 0; q < n_code; ++q) {
     const instr& in = code[q];
     double* d = ptr[in.d];  // may be one of the operands: lane i reads before it writes
@@ -136,7 +138,7 @@ MYELIN_FMA_CLONES void run_block(const instr* code, std::size_t n_code, double* 
       case static_cast<uint8_t>(op::lnot):
         MYELIN_LOOP(a[i] == 0 ? 1.0 : 0.0)
       case static_cast<uint8_t>(op::exp):
-        MYELIN_LOOP(vexp_estrin(a[i]))
+        MYELIN_LOOP(vexp_estrin<F>(a[i]))
       case static_cast<uint8_t>(op::sqrt):
         MYELIN_LOOP(std::sqrt(a[i]))
       case static_cast<uint8_t>(op::abs):
@@ -150,11 +152,11 @@ MYELIN_FMA_CLONES void run_block(const instr* code, std::size_t n_code, double* 
       case static_cast<uint8_t>(op::where):
         MYELIN_LOOP(a[i] != 0 ? b[i] : c[i])
       case static_cast<uint8_t>(op::fma):
-        MYELIN_LOOP(std::fma(a[i], b[i], c[i]))
+        MYELIN_LOOP(fmadd<F>(a[i], b[i], c[i]))
       case static_cast<uint8_t>(op::fms):
-        MYELIN_LOOP(std::fma(a[i], b[i], -c[i]))
+        MYELIN_LOOP(fmadd<F>(a[i], b[i], -c[i]))
       case static_cast<uint8_t>(op::fnma):
-        MYELIN_LOOP(std::fma(-a[i], b[i], c[i]))
+        MYELIN_LOOP(fmadd<F>(-a[i], b[i], c[i]))
       case static_cast<uint8_t>(op::floor):
         MYELIN_LOOP(std::floor(a[i]))
       case static_cast<uint8_t>(op::ceil):
@@ -189,6 +191,30 @@ MYELIN_FMA_CLONES void run_block(const instr* code, std::size_t n_code, double* 
   }
 }
 
+using block_fn = void (*)(const instr*, std::size_t, double* const*, int);
+void run_block_base(const instr* code, std::size_t n, double* const* ptr, int len) {
+  run_block_as<false>(code, n, ptr, len);
+}
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((target("arch=x86-64-v4"))) void run_block_v4(const instr* code, std::size_t n,
+                                                            double* const* ptr, int len) {
+  run_block_as<true>(code, n, ptr, len);
+}
+__attribute__((target("arch=x86-64-v3"))) void run_block_v3(const instr* code, std::size_t n,
+                                                            double* const* ptr, int len) {
+  run_block_as<true>(code, n, ptr, len);
+}
+#endif
+
+// The build for this CPU, picked as the compiled kernels pick theirs (codegen.cpp).
+block_fn run_block_for_cpu() {
+#if defined(__GNUC__) && !defined(__clang__)
+  return fma_level() == 4 ? run_block_v4 : fma_level() == 3 ? run_block_v3 : run_block_base;
+#else
+  return run_block_base;
+#endif
+}
+
 }  // namespace
 
 void program::run(const column_ref* cols, std::size_t begin, std::size_t end,
@@ -203,6 +229,7 @@ void program::run(const column_ref* cols, std::size_t begin, std::size_t end,
     big.resize(slots);
     ptr = big.data();
   }
+  static const block_fn run_block = run_block_for_cpu();
   for (int r = 0; r < registers_; ++r) ptr[r] = scratch + static_cast<std::size_t>(r) * block;
   for (std::size_t start = begin; start < end; start += block) {
     for (int k = 0; k < n_columns_; ++k)

@@ -1,10 +1,14 @@
 """A cell type from equations defined and run from Python (docs/equations.md, "From
 Python and C++"): a leaky integrator written as equations, its time constant set per
 cell from a NumPy array between run segments, against its closed form."""
-import numpy as np
-import pytest
+import sys
 
-myelin = pytest.importorskip("myelin")
+import numpy as np
+
+from conftest import BUILD
+
+sys.path.insert(0, str(BUILD / "python"))
+import myelin  # noqa: E402  (built by make build; a missing module fails, never skips)
 
 TAUS = np.array([5.0, 10.0, 20.0, 40.0])  # [ms]
 I0, R, EL = 0.2, 100.0, -70.0  # nA, Mohm, mV: v rises by R I0 = 20 mV at most
