@@ -28,3 +28,12 @@ def net3x3(tmp_path_factory):
     subprocess.run(["/usr/bin/python3", str(ROOT / "models" / "generate_hnn.py"), "--grid", "3",
                     "3", "--drives", "evprox1", "--tstop", "60", "-o", str(path)], check=True)
     return path
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Figures a test leaves open are closed after it (matplotlib warns past 20 open)."""
+    yield
+    import sys
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")

@@ -19,12 +19,6 @@ from myelin.hnn.viz_network import connectivity_matrix, drive_strength_matrix  #
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
 def test_plot_cells_draws_every_cell_at_its_pos_dict_position():
     net = hnn.neymotin_2020_model(mesh_shape=(3, 3))
     net.set_cell_positions(inplane_distance=50.0)
