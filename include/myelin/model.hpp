@@ -361,6 +361,9 @@ struct cell_type_info {
   std::vector<parameter_info> params;
   std::vector<parameter_info> state;  // state variables with default initial values
   std::vector<std::string> recordable;
+  /// Recordable quantities computed from the state, with their units (the
+  /// subexpressions of cell types from equations); also in `recordable`.
+  std::vector<parameter_info> derived;
   /// Cells with membrane segments (cable cells): electrode arrays record their
   /// transmembrane currents.
   bool multi_compartment = false;

@@ -55,6 +55,12 @@ std::shared_ptr<const compiled_type> compile_cell_type(const std::string& name,
   if (dag.lastspike >= 0) ct->col_lastspike = ct->column_of_symbol[dag.lastspike];
   for (std::size_t k = 0; k < dag.coef.size(); ++k)
     ct->col_coef.push_back(add_col("_coef_" + std::to_string(k)));
+  std::vector<int> subs;  // symbol ids of the subexpressions, in declaration order
+  for (std::size_t s = 0; s < sys.syms.size(); ++s)
+    if (sys.syms[s].kind == sym_kind::sub) {
+      subs.push_back(static_cast<int>(s));
+      ct->col_sub.push_back(add_col(sys.syms[s].name));
+    }
   for (int s : dag.prop_e) ct->col_prop_e.push_back(ct->column_of_symbol[s]);
   for (int s : dag.prop_g) ct->col_prop_g.push_back(ct->column_of_symbol[s]);
   const int n_cols = static_cast<int>(ct->column_names.size());
@@ -78,6 +84,10 @@ std::shared_ptr<const compiled_type> compile_cell_type(const std::string& name,
   out.clear();
   for (std::size_t k = 0; k < dag.coef.size(); ++k) out.push_back({dag.coef[k], ct->col_coef[k]});
   ct->coefficients = program(sys.p, out, column_of, n_cols);
+  out.clear();
+  for (std::size_t k = 0; k < subs.size(); ++k)
+    out.push_back({sys.inline_subs(sys.syms[subs[k]].def), ct->col_sub[k]});
+  ct->subexpressions = program(sys.p, out, column_of, n_cols);
 
   cell_type_info& t = ct->info;
   t.name = name;
@@ -95,6 +105,11 @@ std::shared_ptr<const compiled_type> compile_cell_type(const std::string& name,
   for (std::size_t k = 0; k < sys.states.size(); ++k) {
     const symbol& s = sys.syms[sys.states[k]];
     t.state.push_back({s.name, internal_unit_name(s.d), sys.state_default[k], "state variable"});
+    t.recordable.push_back(s.name);
+  }
+  for (int k : subs) {
+    const symbol& s = sys.syms[k];
+    t.derived.push_back({s.name, internal_unit_name(s.d), 0.0, "subexpression"});
     t.recordable.push_back(s.name);
   }
   return ct;

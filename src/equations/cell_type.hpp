@@ -31,6 +31,10 @@ struct compiled_type {
   std::vector<int> col_coef;                // exact: n*n coefficient columns
   std::vector<int> col_prop_e, col_prop_g;  // exact: propagator columns
   program step, reset, coefficients;
+  /// Every subexpression into its column (col_sub), from the state after a step: run by
+  /// a group only once one of them is recorded.
+  program subexpressions;
+  std::vector<int> col_sub;
   cell_type_info info;
   /// The step as C++ (codegen.hpp), and its compiled form, loaded on first use by a
   /// group (not by validation); nullptr: the interpreter runs `step`.

@@ -86,7 +86,37 @@ class equation_group final : public cell_group {
         for (std::size_t c = 0; c < n_; ++c) g[c] += f * w[c];
       }
     }
-    if (ct.col_spike < 0) return;
+    if (ct.col_spike >= 0) spikes_and_resets(t, spiked);
+    if (subs_on_) fill_subexpressions();
+  }
+
+  void will_record(const std::string& name) override {
+    const compiled_type& ct = *type_;
+    for (int c : ct.col_sub)
+      if (ct.column_names[c] == name && !subs_on_) {
+        subs_on_ = true;
+        fill_subexpressions();  // the sample at t = 0 reads it before any step
+      }
+  }
+
+ private:
+  // The subexpressions from the present state (and the current of the last step; none
+  // before the first).
+  void fill_subexpressions() {
+    const compiled_type& ct = *type_;
+    if (ct.col_current >= 0 && !cols_[ct.col_current].data) {
+      no_current_.assign(n_, 0.0);
+      cols_[ct.col_current].data = no_current_.data();
+    }
+    if (sub_scratch_.empty()) {
+      sub_scratch_.assign(ct.subexpressions.scratch_size(), 0.0);
+      ct.subexpressions.init_scratch(sub_scratch_.data());
+    }
+    ct.subexpressions.run(cols_.data(), 0, n_, sub_scratch_.data());
+  }
+
+  void spikes_and_resets(double t, std::vector<uint32_t>& spiked) {
+    const compiled_type& ct = *type_;
     const double* spike = cols_[ct.col_spike].data;
     double* last = ct.col_lastspike >= 0 ? cols_[ct.col_lastspike].data : nullptr;
     double* nr = ct.col_nr >= 0 ? cols_[ct.col_nr].data : nullptr;
@@ -100,7 +130,6 @@ class equation_group final : public cell_group {
     }
   }
 
- private:
   void bind() {
     const compiled_type& ct = *type_;
     cols_.assign(ct.column_names.size(), column_ref{});
@@ -126,6 +155,9 @@ class equation_group final : public cell_group {
   std::vector<double> receptor_scale_;
   std::vector<double> step_scratch_, reset_scratch_;
   std::array<double, block> t_, dt_;  // uniform columns: the same value in every lane
+  bool subs_on_ = false;              // a subexpression is recorded: fill them every step
+  std::vector<double> no_current_;    // the current before the first step
+  std::vector<double> sub_scratch_;   // the subexpressions program's registers
 };
 
 }  // namespace

@@ -56,6 +56,8 @@ void recording::setup(const network& net, const gid_layout& layout, int rank) {
         const cell_type_info* t = find_cell_type(net, net.populations[p].cell_type);
         for (const auto& q : t->state)
           if (q.name == info.variable) info.unit = q.unit;
+        for (const auto& q : t->derived)
+          if (q.name == info.variable) info.unit = q.unit;
         if (info.unit.empty() && info.variable == "v") info.unit = "mV";  // cable cells' soma v
         if (info.variable == "dipole") info.unit = "fAm";
         table_source src{r, v, {}};

@@ -19,6 +19,7 @@ def model():
         "name": "eq_api", "dt": 0.1, "tstop": 60.0, "seed": 1,
         "cell_types": {"LeakyEq": {
             "equations": ["dv/dt = (el - v + R*I)/tau : volt",
+                          "i_leak = (el - v)/R : amp",
                           "R : ohm (constant)", "el : volt", "tau : second"],
             "parameters": {"R": f"{R}*Mohm", "el": f"{EL}*mV", "tau": "20*ms"},
             "initial": {"v": f"{EL}*mV"},
@@ -27,7 +28,7 @@ def model():
         "populations": [{"label": "p", "size": len(TAUS), "cell_type": "LeakyEq"}],
         "stimuli": [{"label": "step", "type": "StepCurrentSource", "target": "p",
                      "times": [0.0], "amplitudes": [I0]}],
-        "recorders": [{"label": "v", "target": "p", "variables": ["v"]}],
+        "recorders": [{"label": "v", "target": "p", "variables": ["v", "i_leak"]}],
     }
 
 
@@ -46,3 +47,15 @@ def test_equation_type_from_python_follows_its_closed_form():
     np.testing.assert_allclose(v, want, rtol=0, atol=1e-9)
     # Each cell its own tau: at 5 ms the fastest cell is furthest along.
     assert np.all(np.diff(v[50]) < 0)
+
+
+def test_subexpressions_are_recorded_from_the_state():
+    sim = myelin.Simulation(model(), threads=1)
+    sim.run(20.0)
+    tr = {t["variable"]: t for t in sim.traces()}
+    v, i = tr["v"]["values"], tr["i_leak"]["values"]
+    assert tr["i_leak"]["unit"] == "nA"
+    assert i.shape == v.shape == (201, len(TAUS))
+    # i_leak = (el - v)/R at every sample, t = 0 included: 0, then -R I0 (1 - e^-t/tau)/R.
+    np.testing.assert_allclose(i, (EL - v) / R, rtol=1e-12, atol=1e-15)
+    assert i[0].tolist() == [0.0] * len(TAUS) and np.all(i[-1] < -0.1 * I0)
