@@ -24,6 +24,8 @@ namespace {
 // The expression of one node over its operands' names: the interpreter's operations
 // (program.cpp), written the same way so that both compute the same bits.
 std::string expr_of(op k, const std::string& a, const std::string& b, const std::string& c) {
+  // A condition as the interpreter's 1.0 or 0.0.
+  auto flag = [](const std::string& cond) { return "(" + cond + " ? 1.0 : 0.0)"; };
   switch (k) {
     case op::neg:
       return "-" + a;
@@ -38,23 +40,23 @@ std::string expr_of(op k, const std::string& a, const std::string& b, const std:
     case op::pow:
       return "std::pow(" + a + ", " + b + ")";
     case op::lt:
-      return "(" + a + " < " + b + " ? 1.0 : 0.0)";
+      return flag(a + " < " + b);
     case op::le:
-      return "(" + a + " <= " + b + " ? 1.0 : 0.0)";
+      return flag(a + " <= " + b);
     case op::gt:
-      return "(" + a + " > " + b + " ? 1.0 : 0.0)";
+      return flag(a + " > " + b);
     case op::ge:
-      return "(" + a + " >= " + b + " ? 1.0 : 0.0)";
+      return flag(a + " >= " + b);
     case op::eq:
-      return "(" + a + " == " + b + " ? 1.0 : 0.0)";
+      return flag(a + " == " + b);
     case op::ne:
-      return "(" + a + " != " + b + " ? 1.0 : 0.0)";
+      return flag(a + " != " + b);
     case op::land:
-      return "((" + a + " != 0) & (" + b + " != 0) ? 1.0 : 0.0)";
+      return flag("(" + a + " != 0) & (" + b + " != 0)");
     case op::lor:
-      return "((" + a + " != 0) | (" + b + " != 0) ? 1.0 : 0.0)";
+      return flag("(" + a + " != 0) | (" + b + " != 0)");
     case op::lnot:
-      return "(" + a + " == 0 ? 1.0 : 0.0)";
+      return flag(a + " == 0");
     case op::exp:
       return "vexp_estrin<F>(" + a + ")";
     case op::log:

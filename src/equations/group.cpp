@@ -105,7 +105,7 @@ class equation_group final : public cell_group {
   void fill_subexpressions() {
     const compiled_type& ct = *type_;
     if (ct.col_current >= 0 && !cols_[ct.col_current].data) {
-      no_current_.assign(n_, 0.0);
+      if (no_current_.size() != n_) no_current_.assign(n_, 0.0);
       cols_[ct.col_current].data = no_current_.data();
     }
     if (sub_scratch_.empty()) {
