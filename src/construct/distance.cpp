@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 
+#include "cells/vmath.hpp"
 #include "model/format.hpp"
 #include "myelin/error.hpp"
 
@@ -63,8 +64,14 @@ source_boxes::source_boxes(std::vector<std::array<double, 3>> positions, std::si
   members_.resize(n);
   std::vector<uint32_t> next(count.begin(), count.end() - 1);
   for (std::size_t i = 0; i < n; ++i) members_[next[box[i]]++] = static_cast<uint32_t>(i);
-  member_positions_.resize(n);
-  for (std::size_t m = 0; m < n; ++m) member_positions_[m] = positions_[members_[m]];
+  member_x_.resize(n);
+  member_y_.resize(n);
+  member_z_.resize(n);
+  for (std::size_t m = 0; m < n; ++m) {
+    member_x_[m] = positions_[members_[m]][0];
+    member_y_[m] = positions_[members_[m]][1];
+    member_z_[m] = positions_[members_[m]][2];
+  }
   // Keep the non-empty boxes only, with the extent of their members.
   starts_.push_back(0);
   for (std::size_t b = 0; b < n_boxes; ++b) {
@@ -82,6 +89,38 @@ source_boxes::source_boxes(std::vector<std::array<double, 3>> positions, std::si
 }
 
 namespace {
+
+// The verdicts of the decision pass.
+constexpr uint8_t kept = 1, unsettled_p = 2;
+
+// The decision pass over n candidates, lane by lane: each one's distance d from the
+// target (computed as distance_vars does, bit for bit) and its verdict: kept when x is
+// below the larger of its lower bound and its bin's settled lower bound, unsettled_p
+// when x is also below the bin's settled upper bound (p must be evaluated), else dropped.
+// Bins as distance_bins::index: outside [0, n_bins) (or NaN) the last entry, which
+// settles nothing. Plain loops that GCC vectorises (gathers of the positions and bounds).
+MYELIN_SIMD_CLONES void decide_candidates(std::size_t n, const uint32_t* __restrict member,
+                                          const double* __restrict x, const double* __restrict lo,
+                                          const double* __restrict mx, const double* __restrict my,
+                                          const double* __restrict mz, double tx, double ty,
+                                          double tz, double inv_width, int32_t n_bins,
+                                          const double* __restrict settle_lo,
+                                          const double* __restrict settle_hi, double* __restrict d,
+                                          uint8_t* __restrict verdict) {
+  const double nb = n_bins;
+  for (std::size_t c = 0; c < n; ++c) {
+    const uint32_t k = member[c];
+    const double v1 = mx[k] - tx, v2 = my[k] - ty, v3 = mz[k] - tz;
+    const double dist = std::sqrt(v1 * v1 + v2 * v2 + v3 * v3);
+    d[c] = dist;
+    double b = dist * inv_width;
+    b = b >= 0.0 && b < nb ? b : nb;  // NaN fails both comparisons
+    const auto bin = static_cast<int32_t>(b);
+    const double l = settle_lo[bin], h = settle_hi[bin];
+    const bool keep = x[c] < (lo[c] > l ? lo[c] : l);
+    verdict[c] = static_cast<uint8_t>(keep ? kept : (x[c] < h ? unsettled_p : 0));
+  }
+}
 
 // What a box's enclosure [r.lo, r.hi] of p tells draw(): bound 0, skip the box (p = 0
 // throughout); bound >= 1, draw every member (an interval reaching below 0 or above 1 may
@@ -179,11 +218,22 @@ void source_boxes::draw(uniform_run& rng, const distance_rule& rule,
     if (pl.bound == 0.0) continue;
     const uint32_t b0 = starts_[b], b1 = starts_[b + 1];
     // Room for every member (a target's candidates are usually far fewer than the sources).
-    if (candidates_.size() < n + (b1 - b0)) candidates_.resize(2 * (n + (b1 - b0)));
+    if (cand_member_.size() < n + (b1 - b0)) {
+      const std::size_t room = 2 * (n + (b1 - b0));
+      cand_member_.resize(room);
+      cand_x_.resize(room);
+      cand_lo_.resize(room);
+    }
+    uint32_t* __restrict cm = cand_member_.data();
+    double* __restrict cx = cand_x_.data();
+    double* __restrict cl = cand_lo_.data();
     if (pl.bound >= 1.0) {
       for (uint32_t m = b0; m < b1; ++m)
-        if (static_cast<int64_t>(members_[m]) != excluded)
-          candidates_[n++] = {m, rng.uniform(), -1.0};
+        if (static_cast<int64_t>(members_[m]) != excluded) {
+          cm[n] = m;
+          cx[n] = rng.uniform();
+          cl[n++] = -1.0;
+        }
       continue;
     }
     double m = static_cast<double>(b0) - 1.0;
@@ -194,33 +244,42 @@ void source_boxes::draw(uniform_run& rng, const distance_rule& rule,
       if (static_cast<int64_t>(members_[k]) == excluded) continue;
       // Below the box's lower bound of p the candidate is kept without evaluating p:
       // the same decision, as p >= lo.
-      candidates_[n++] = {k, rng.uniform() * pl.bound, pl.lo};
+      cm[n] = k;
+      cx[n] = rng.uniform() * pl.bound;
+      cl[n++] = pl.lo;
     }
   }
-  // Marks source i when x < p at its distance; the bin of d decides where its enclosure
-  // of p lies wholly above or below x (without branching on the random outcome), p is
-  // evaluated otherwise, in the candidates' order (the first invalid p is reported).
+  // Marks source i when x < p at its distance: the bin of d decides where its enclosure
+  // of p lies wholly above or below x (decide_candidates, lane by lane), p is evaluated
+  // otherwise, in the candidates' order (the first invalid p is reported).
+  if (cand_d_.size() < n) {
+    cand_d_.resize(cand_member_.size());
+    cand_verdict_.resize(cand_member_.size());
+  }
+  decide_candidates(n, cand_member_.data(), cand_x_.data(), cand_lo_.data(), member_x_.data(),
+                    member_y_.data(), member_z_.data(), target[0], target[1], target[2],
+                    rule.bins.inverse_width(), static_cast<int32_t>(rule.bins.size()),
+                    rule.settle_lo.data(), rule.settle_hi.data(), cand_d_.data(),
+                    cand_verdict_.data());
   std::size_t count = 0;
   for (std::size_t c = 0; c < n; ++c) {
-    const auto [k, x, lo] = candidates_[c];
+    const uint32_t k = cand_member_[c];
     const uint32_t i = members_[k];
-    const auto& s = member_positions_[k];
-    double vars[4];
-    vars[1] = s[0] - target[0];
-    vars[2] = s[1] - target[1];
-    vars[3] = s[2] - target[2];
-    vars[0] = std::sqrt(vars[1] * vars[1] + vars[2] * vars[2] + vars[3] * vars[3]);
-    const expression::range& e = rule.settles[rule.bins.index(vars[0])];
-    bool keep = x < std::max(lo, e.lo);
-    if (!keep && x < e.hi) [[unlikely]] {
+    bool keep = cand_verdict_[c] == kept;
+    if (cand_verdict_[c] == unsettled_p) [[unlikely]] {
+      double vars[4];
+      vars[1] = member_x_[k] - target[0];
+      vars[2] = member_y_[k] - target[1];
+      vars[3] = member_z_[k] - target[2];
+      vars[0] = cand_d_[c];
       const double q = rule.p(vars);
       if (!(q >= 0.0 && q <= 1.0))
         throw model_error(rule.field, "probability " + fmt(q) + " at distance " + fmt(vars[0]) +
                                           " um is outside [0, 1]");
-      keep = x < q;
+      keep = cand_x_[c] < q;
     }
     seen_[i >> 6] |= uint64_t{keep} << (i & 63);
-    distances_[i] = vars[0];
+    distances_[i] = cand_d_[c];
     count += keep;
   }
   // The marked sources in ascending order; the bitmap is left clear.
@@ -258,9 +317,13 @@ distance_rule::distance_rule(const std::string& text, const std::string& field_,
   // drops. Where the enclosure is not within [0, 1] (p might be invalid there), or for a
   // distance outside the bins (the last entry), nothing is settled.
   constexpr double inf = std::numeric_limits<double>::infinity();
-  settles.assign(bins.size() + 1, {-inf, inf});
+  settle_lo.assign(bins.size() + 1, -inf);
+  settle_hi.assign(bins.size() + 1, inf);
   for (std::size_t k = 0; k < bins.size(); ++k)
-    if (bins[k].lo >= 0.0 && bins[k].hi <= 1.0) settles[k] = bins[k];
+    if (bins[k].lo >= 0.0 && bins[k].hi <= 1.0) {
+      settle_lo[k] = bins[k].lo;
+      settle_hi[k] = bins[k].hi;
+    }
 }
 
 std::vector<uint32_t> settled_steps(const distance_bins& bins, double dt) {

@@ -38,6 +38,8 @@ class distance_bins {
     return static_cast<std::size_t>(x);
   }
   std::size_t size() const { return ranges_.size(); }
+  /// Bins per um (index(d) is floor(d * inverse_width()) inside the bins).
+  double inverse_width() const { return inv_width_; }
   const expression::range& operator[](std::size_t k) const { return ranges_[k]; }
 
  private:
@@ -54,7 +56,9 @@ struct distance_rule {
   expression p;
   bool d_only;
   distance_bins bins;
-  std::vector<expression::range> settles;  // per bin, and one for outside the bins
+  // Per bin, and one for outside the bins: x below settle_lo keeps, x at or above
+  // settle_hi drops, without evaluating p.
+  std::vector<double> settle_lo, settle_hi;
   std::string field;
 };
 
@@ -84,17 +88,20 @@ class source_boxes {
  private:
   std::vector<std::array<double, 3>> positions_;
   std::array<double, 3> all_lo_{0, 0, 0}, all_hi_{0, 0, 0};
-  std::vector<uint32_t> members_;                        // source indices, box by box, ascending
-  std::vector<std::array<double, 3>> member_positions_;  // positions_[members_[m]]
+  std::vector<uint32_t> members_;  // source indices, box by box, ascending
+  // positions_[members_[m]] by axis (member_x_[m], ...): the decision pass reads them
+  // lane by lane.
+  std::vector<double> member_x_, member_y_, member_z_;
   std::vector<uint32_t> starts_;                // box b: members_[starts_[b], starts_[b+1])
   std::vector<std::array<double, 3>> lo_, hi_;  // per box: extent of its members
   std::vector<uint64_t> seen_;     // one bit per source: the sources a target keeps, in order
   std::vector<double> distances_;  // per source: its distance from the last target
-  struct candidate {
-    uint32_t member;  // slot in members_
-    double x, lo;     // kept when x < p; lo <= p
-  };
-  std::vector<candidate> candidates_;  // of one draw(): at most one per source
+  // The candidates of one draw() (at most one per source), by field: slot in members_,
+  // x (kept when x < p) and lo <= p; then per candidate its distance and the decision
+  // pass's verdict (decide_candidates in distance.cpp).
+  std::vector<uint32_t> cand_member_;
+  std::vector<double> cand_x_, cand_lo_, cand_d_;
+  std::vector<uint8_t> cand_verdict_;
 
  public:
   /// How draw() goes through a box (plan_of in distance.cpp).
