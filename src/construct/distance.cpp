@@ -90,6 +90,11 @@ source_boxes::source_boxes(std::vector<std::array<double, 3>> positions, std::si
 
 namespace {
 
+// From this bound up, a box's members are drawn one by one instead of by skips: a skip
+// costs two uniforms and a logarithm per candidate, a member one uniform, and the
+// decision pass is about as cheap as a draw (seed004: 4x fewer logarithms, build -10 %).
+constexpr double kDense = 0.25;
+
 // The verdicts of the decision pass.
 constexpr uint8_t kept = 1, unsettled_p = 2;
 
@@ -227,12 +232,16 @@ void source_boxes::draw(uniform_run& rng, const distance_rule& rule,
     uint32_t* __restrict cm = cand_member_.data();
     double* __restrict cx = cand_x_.data();
     double* __restrict cl = cand_lo_.data();
-    if (pl.bound >= 1.0) {
+    if (pl.bound >= kDense) {
+      // Every member a candidate, kept when its uniform is below p (one draw each,
+      // where skips would take two and a logarithm per candidate). A bound of 1 (or an
+      // enclosure reaching outside [0, 1]) carries no lower bound: p is checked.
+      const double lo = pl.bound >= 1.0 ? -1.0 : pl.lo;
       for (uint32_t m = b0; m < b1; ++m)
         if (static_cast<int64_t>(members_[m]) != excluded) {
           cm[n] = m;
           cx[n] = rng.uniform();
-          cl[n++] = -1.0;
+          cl[n++] = lo;
         }
       continue;
     }

@@ -3,7 +3,8 @@
 // candidate sources are grouped into spatial boxes; for each target, a box's
 // probability is bounded from above by interval arithmetic over d_expression
 // (expression::bounds), candidates are drawn with geometric skips at that bound, and
-// each is kept with probability p(d) / bound. Every pair is still connected with
+// each is kept with probability p(d) / bound; in a box whose bound is 1/4 or more every
+// member is a candidate, kept with probability p(d). Every pair is still connected with
 // exactly probability p(d), independently.
 //
 // Two shortcuts give exactly what evaluating would, so they change no connection and no

@@ -2,12 +2,18 @@
 
 The build of such projections takes shortcuts that must not change a single connection,
 weight or delay (src/construct/distance.hpp: enclosures over bins of d decide most
-comparisons and delays, box bounds are looked up, sources are ordered by a bitmap). The
-digests below are those of main at 6f03dce, before the shortcuts, which evaluated the
-expressions for every candidate; each projection exercises another path: a grid with
-seed004's rule (pow, exp) onto two grids, steps of d with a delay that often falls on a
-half step, random 3-D positions without self-connections, a probability reaching 1 (every
-member evaluated), and a rule of dx (no bins).
+comparisons and delays, box bounds are looked up, the decisions are taken lane by lane,
+sources are ordered by a bitmap). The digests below pin the connections of the build
+that draws the members of a box bounded by 1/4 or more one by one (commit "distance
+connector: dense boxes member by member"); before it, every box bounded below 1 was
+drawn by skips, and the digests were those of main at 6f03dce, which evaluated the
+expressions for every candidate. That the connections follow p(d) is tested
+statistically, independently of these digests: tests/unit/test_distance_connector.cpp
+(check_profile, both drawing paths) and test_pynn_native.py (against PyNN's own
+connector). Each projection here exercises another path: a grid with seed004's rule
+(pow, exp) onto two grids, steps of d with a delay that often falls on a half step,
+random 3-D positions without self-connections, a probability reaching 1 (every member
+evaluated), and a rule of dx (no bins).
 """
 import hashlib
 import json
@@ -57,11 +63,11 @@ MODEL = {
 
 # (connections, sha256 of pre, post, weight, delay arrays, first 16 hex digits)
 EXPECTED = {
-    "seed004": (562504, "4ab4a146f4482953"),
-    "steps": (12456, "faeb976b65d230bc"),
-    "random3d": (40073, "d58f9050b39dbb57"),
-    "reaches1": (54451, "37cb975cba06a50d"),
-    "direction": (33645, "17b3757b8a18e9a8"),
+    "seed004": (561747, "8b7297b1a1566597"),
+    "steps": (12559, "ef1c8c4f21f0bc8b"),
+    "random3d": (39528, "ab171d5ca7547b5e"),
+    "reaches1": (54553, "90b22a2f85ba008b"),
+    "direction": (33648, "c0ae6afffd5cf8c3"),
 }
 
 
