@@ -17,6 +17,7 @@
 #include "construct/from_arrays.hpp"
 #include "construct/positions.hpp"
 #include "construct/prefault.hpp"
+#include "construct/rows.hpp"
 #include "construct/synapses.hpp"
 #include "construct/targets.hpp"
 #include "construct/values.hpp"
@@ -248,21 +249,47 @@ class vp_builder {
 
     // Connections in generation order (targets ascending in post order): their sources,
     // and per target its local index and the end of its connections.
-    std::vector<uint32_t> src_rel;
-    std::vector<std::pair<uint32_t, std::size_t>> runs;
-    std::vector<double> w;
-    std::vector<uint32_t> d;
+    generated_connections gen;
+    auto& [src_rel, runs, run_gids, w, d] = gen;
     double vars[4] = {0, 0, 0, 0};
 
     // Adds the connections onto post[k] from pre positions `sources` (canonical order).
     // DistanceDependentProbability: its sources' positions, boxed (construct/distance.hpp).
     std::optional<distance_build> dist;
+    // Set with dist: every target's connections are added in bulk, and weights (then from
+    // a distribution) drawn only in the transposition, straight into the rows.
+    bool bulk = false, late_w = false;
     auto add_target = [&](std::size_t k, const std::vector<uint32_t>& sources,
                           const std::vector<std::size_t>* rows) {
       const uint64_t t = post[k];
       const uint32_t tl = local_index(t);
       weights.begin_target(t);
       delays.begin_target(t);
+      // The common case in bulk: sources from the boxes, delays of d alone (settled by
+      // their bins, the rest decided here), weights that need no distance.
+      if (bulk) {
+        const std::size_t base = src_rel.size();
+        std::size_t n = sources.size();
+        if (dist->append(sources, pre.data(), tab.pre_lo, hetero_d, src_rel, d) > 0) {
+          std::size_t kept = 0;  // connections that can never deliver are not made
+          for (std::size_t m = 0; m < n; ++m) {
+            uint32_t dd = d[base + m];
+            if (dd == unsettled) {
+              vars[0] = dist->boxes.distance(sources[m]);
+              dd = delay_steps(delays.next(vars), delays.field());
+              if (dd == never) continue;
+            }
+            src_rel[base + kept] = src_rel[base + m];
+            d[base + kept++] = dd;
+          }
+          n = kept;
+          src_rel.resize(base + n);
+          d.resize(base + n);
+        }
+        if (late_w) run_gids.push_back(t);  // weights: in transpose_rows
+        runs.emplace_back(tl, src_rel.size());
+        return;
+      }
       std::array<double, 3> pt{};
       if (want_distance) pt = position(t);
       for (std::size_t m = 0; m < sources.size(); ++m) {
@@ -283,11 +310,7 @@ class vp_builder {
         src_rel.push_back(static_cast<uint32_t>(s - tab.pre_lo));
         if (hetero_w) {
           const double x = rows ? c.list[(*rows)[m]][2] : weights.next(vars);
-          if (!std::isfinite(x) || (want_negative ? x > 0 : x < 0))
-            throw model_error(weights.field(), "weight " + fmt(x) + " from gid " +
-                                                   std::to_string(s) + " to gid " +
-                                                   std::to_string(t) + " must be " +
-                                                   (want_negative ? "<= 0" : ">= 0"));
+          check_weight(x, want_negative, s, t, weights.field());
           w.push_back(x);
         }
         if (hetero_d) d.push_back(dd);
@@ -307,7 +330,7 @@ class vp_builder {
         expected > 0) {
       const auto n = static_cast<std::size_t>(expected + 4 * std::sqrt(expected) + 16);
       reserve_present(src_rel, n);
-      if (hetero_w) reserve_present(w, n);
+      if (hetero_w && !late_w) reserve_present(w, n);
       if (hetero_d) reserve_present(d, n);
     }
     if (generated_per_target(kind)) {
@@ -320,6 +343,8 @@ class vp_builder {
         const auto* e = std::get_if<expression_spec>(&pr.delay);
         dist.emplace(std::move(where), at, c.d_expression, f + ".connector.d_expression",
                      e ? &e->text : nullptr, delays.field(), net_.dt);
+        bulk = !weights.needs_distance() && (!hetero_d || delays.needs_distance());
+        late_w = bulk && hetero_w;
         if (!c.allow_self_connections) {
           for (uint64_t i = 0; i < n_pre; ++i)
             pre_sorted.emplace_back(pre[i], static_cast<uint32_t>(i));
@@ -398,7 +423,7 @@ class vp_builder {
                                                 static_cast<double>(done + 1)),
                        src_rel.capacity() * 3 / 2 + sources.size());
           reserve_present(src_rel, n);
-          if (hetero_w) reserve_present(w, n);
+          if (hetero_w && !late_w) reserve_present(w, n);
           if (hetero_d) reserve_present(d, n);
         }
         ++done;
@@ -478,25 +503,7 @@ class vp_builder {
     }
 
     // Transpose to rows by source (counting sort, stable: keeps canonical order).
-    const uint64_t span = tab.pre_hi - tab.pre_lo;
-    tab.offsets.assign(span + 1, 0);
-    for (uint32_t s : src_rel) ++tab.offsets[s + 1];
-    for (uint64_t s = 0; s < span; ++s) tab.offsets[s + 1] += tab.offsets[s];
-    std::vector<uint64_t> fill(tab.offsets.begin(), tab.offsets.end() - 1);
-    reserve_present(tab.targets, src_rel.size());
-    tab.targets.resize(src_rel.size());
-    if (hetero_w) reserve_present(tab.weights, src_rel.size());
-    if (hetero_w) tab.weights.resize(src_rel.size());
-    if (hetero_d) reserve_present(tab.delays, src_rel.size());
-    if (hetero_d) tab.delays.resize(src_rel.size());
-    std::size_t m = 0;
-    for (const auto& [tl, end] : runs)
-      for (; m < end; ++m) {
-        const uint64_t pos = fill[src_rel[m]]++;
-        tab.targets[pos] = tl;
-        if (hetero_w) tab.weights[pos] = w[m];
-        if (hetero_d) tab.delays[pos] = d[m];
-      }
+    transpose_rows(gen, hetero_w, hetero_d, late_w ? &weights : nullptr, want_negative, tab);
     tab.finish_rows();
     setup_synapses(net_, pr, f, st_, tab);
     st_.tables.push_back(std::move(tab));

@@ -388,4 +388,25 @@ distance_build::distance_build(std::vector<std::array<double, 3>> sources,
   }
 }
 
+std::size_t distance_build::append(const std::vector<uint32_t>& sources, const uint64_t* pre,
+                                   uint64_t pre_lo, bool with_delays,
+                                   std::vector<uint32_t>& src_rel,
+                                   std::vector<uint32_t>& delays) const {
+  const std::size_t n = sources.size(), base = src_rel.size();
+  const uint32_t* __restrict from = sources.data();
+  std::size_t missed = 0;
+  if (with_delays) {
+    delays.resize(base + n);
+    uint32_t* __restrict out = delays.data() + base;
+    for (std::size_t m = 0; m < n; ++m) {
+      out[m] = delay_steps[delay_bins.index(boxes.distance(from[m]))];
+      missed += out[m] == unsettled;
+    }
+  }
+  src_rel.resize(base + n);
+  uint32_t* __restrict rel = src_rel.data() + base;
+  for (std::size_t m = 0; m < n; ++m) rel[m] = static_cast<uint32_t>(pre[from[m]] - pre_lo);
+  return missed;
+}
+
 }  // namespace myelin::detail

@@ -149,6 +149,15 @@ struct distance_build {
   distance_rule rule;
   distance_bins delay_bins;
   std::vector<uint32_t> delay_steps{unsettled};  // settled_steps(delay_bins, dt)
+
+  /// Appends the connections from `sources` (the last draw()'s, as indices into `pre`, the
+  /// projection's source gids) to `src_rel` (gid - pre_lo) and, with `with_delays`, their
+  /// delays in steps from the bins to `delays`: lane by lane, the values the per
+  /// connection path computes, or `unsettled` where the bin does not settle the delay
+  /// (the caller decides those). Returns how many are unsettled.
+  std::size_t append(const std::vector<uint32_t>& sources, const uint64_t* pre, uint64_t pre_lo,
+                     bool with_delays, std::vector<uint32_t>& src_rel,
+                     std::vector<uint32_t>& delays) const;
 };
 
 }  // namespace myelin::detail

@@ -3,6 +3,7 @@
 // connection (weights, delays) from a value_spec: a scalar, an array, a distribution drawn
 // from a keyed stream, or an expression of distance.
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <variant>
@@ -79,6 +80,23 @@ class connection_values {
     if (sampler_) return (*sampler_)(*rng_);
     if (expr_) return (*expr_)(dvars);
     return std::get<double>(spec_);
+  }
+  /// n values of next(nullptr) into out (values that need no distance), uniform ones
+  /// transformed a buffer at a time.
+  void next_n(double* out, std::size_t n) {
+    std::size_t j = 0;
+    if (sampler_ && sampler_->is_uniform()) {
+      for (; j < n && drawn_ < scalar_first; ++j, ++drawn_) out[j] = (*sampler_)(*rng_);
+      while (j < n) {
+        if (used_ == buffered_) refill();
+        const std::size_t k = std::min(n - j, buffered_ - used_);
+        for (std::size_t i = 0; i < k; ++i)
+          out[j + i] = sampler_->value_of_uniform(buffer_[used_ + i]);
+        used_ += k;
+        j += k;
+      }
+    }
+    for (; j < n; ++j) out[j] = next(nullptr);
   }
 
  private:

@@ -119,6 +119,45 @@ TEST(connectors, distance_dependent_steps_direction_and_self) {
       [](double d, double dx) { return dx > 0 ? 0.3 * std::exp(-d / 30) : 0.05; }, true);
 }
 
+// The bulk path (delays of d from their bins, weights drawn in the transposition): a
+// delay that can never deliver drops the connection, one on a bin edge is still rounded
+// as delay_steps rounds it, and weights that could take the wrong sign are refused.
+TEST(connectors, distance_dependent_drops_undeliverable_and_reports_bad_weights) {
+  network net;
+  net.tstop = 1.0;
+  net.populations = {test::make_population("a", 400, "IF_cond_exp")};
+  net.populations[0].positions =
+      positions_spec{.kind = "grid", .shape = {20, 20}, .spacing = {1, 1, 1}};
+  // d = 5 (a 3-4-5 neighbour) gives 0.55 ms: 5.5 steps, rounded up to 6.
+  net.projections = {test::make_projection(
+      "p", "a", "a", {.type = "DistanceDependentProbability", .d_expression = "d < 9 ? 0.5 : 0"},
+      0.01, 0.1)};
+  net.projections[0].delay = expression_spec{"d <= 5 ? 0.5 + 0.01 * d : 1e12"};
+  net.projections[0].weight = distribution{"uniform", {{"low", 0.01}, {"high", 0.02}}};
+  simulation sim(net, {.threads = 2});
+  const auto c = sim.connections("p");
+  ASSERT_GT(c.size(), 2000u);
+  std::size_t at5 = 0;
+  for (const auto& x : c) {
+    const double dx = double(x.pre % 20) - double(x.post % 20);
+    const double dy = double(x.pre / 20) - double(x.post / 20);
+    const double d = std::hypot(dx, dy);
+    ASSERT_LE(d, 5.0);
+    EXPECT_DOUBLE_EQ(x.delay, 0.1 * std::round((0.5 + 0.01 * d) / 0.1)) << d;
+    EXPECT_GE(x.weight, 0.01);
+    EXPECT_LE(x.weight, 0.02);
+    at5 += d == 5.0;
+  }
+  EXPECT_GT(at5, 100u);
+  net.projections[0].weight = distribution{"uniform", {{"low", -0.02}, {"high", 0.01}}};
+  try {
+    simulation bad(net, {.threads = 1});
+    FAIL() << "a negative excitatory weight was accepted";
+  } catch (const model_error& e) {
+    EXPECT_EQ(e.field(), "projections[0].weight") << e.what();
+  }
+}
+
 TEST(connectors, distance_dependent_is_the_same_for_any_layout) {
   network net;
   net.tstop = 1.0;
