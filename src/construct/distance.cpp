@@ -237,12 +237,18 @@ void source_boxes::draw(uniform_run& rng, const distance_rule& rule,
       // where skips would take two and a logarithm per candidate). A bound of 1 (or an
       // enclosure reaching outside [0, 1]) carries no lower bound: p is checked.
       const double lo = pl.bound >= 1.0 ? -1.0 : pl.lo;
-      for (uint32_t m = b0; m < b1; ++m)
-        if (static_cast<int64_t>(members_[m]) != excluded) {
-          cm[n] = m;
-          cx[n] = rng.uniform();
-          cl[n++] = lo;
+      for (uint32_t m = b0; m < b1;) {
+        // The members up to the excluded one (if in the box) in one go.
+        uint32_t e = m;
+        while (e < b1 && static_cast<int64_t>(members_[e]) != excluded) ++e;
+        rng.take(cx + n, e - m);
+        for (uint32_t k = m; k < e; ++k) {
+          cm[n + (k - m)] = k;
+          cl[n + (k - m)] = lo;
         }
+        n += e - m;
+        m = e + 1;  // past the excluded member: it draws nothing
+      }
       continue;
     }
     double m = static_cast<double>(b0) - 1.0;

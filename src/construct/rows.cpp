@@ -2,20 +2,16 @@
 
 #include "construct/rows.hpp"
 
-#include <cmath>
-
 #include "construct/prefault.hpp"
 #include "model/format.hpp"
 #include "myelin/error.hpp"
 
 namespace myelin::detail {
 
-void check_weight(double x, bool negative, uint64_t source, uint64_t target,
+void weight_error(double x, bool negative, uint64_t source, uint64_t target,
                   const std::string& field) {
-  if (!std::isfinite(x) || (negative ? x > 0 : x < 0))
-    throw model_error(field, "weight " + fmt(x) + " from gid " + std::to_string(source) +
-                                 " to gid " + std::to_string(target) + " must be " +
-                                 (negative ? "<= 0" : ">= 0"));
+  throw model_error(field, "weight " + fmt(x) + " from gid " + std::to_string(source) + " to gid " +
+                               std::to_string(target) + " must be " + (negative ? "<= 0" : ">= 0"));
 }
 
 void transpose_rows(const generated_connections& g, bool hetero_w, bool hetero_d,
@@ -41,7 +37,9 @@ void transpose_rows(const generated_connections& g, bool hetero_w, bool hetero_d
       drawn.resize(n);
       late->begin_target(g.run_gids[r]);
       late->next_n(drawn.data(), n);
-      for (std::size_t j = 0; j < n; ++j)
+      bool bad = false;
+      for (std::size_t j = 0; j < n; ++j) bad |= bad_weight(drawn[j], negative);
+      for (std::size_t j = 0; bad && j < n; ++j)
         check_weight(drawn[j], negative, tab.pre_lo + src_rel[m + j], g.run_gids[r], late->field());
       for (std::size_t j = 0; j < n; ++j) {
         const uint64_t pos = fill[src_rel[m + j]]++;

@@ -2,6 +2,7 @@
 // A projection's connections as the builder generates them, target by target, and their
 // transposition into the rows by source that delivery reads (projection_table).
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -13,10 +14,19 @@
 
 namespace myelin::detail {
 
-/// Throws model_error(field) for a weight that is not finite or has the wrong sign for
-/// its receptor (`negative`: an inhibitory receptor of a current-based cell wants <= 0).
-void check_weight(double x, bool negative, uint64_t source, uint64_t target,
-                  const std::string& field);
+/// Whether a weight is not finite or has the wrong sign for its receptor (`negative`: an
+/// inhibitory receptor of a current-based cell wants <= 0).
+inline bool bad_weight(double x, bool negative) {
+  return !std::isfinite(x) || (negative ? x > 0 : x < 0);
+}
+/// Throws model_error(field) naming the connection of a bad weight (bad_weight).
+[[noreturn]] void weight_error(double x, bool negative, uint64_t source, uint64_t target,
+                               const std::string& field);
+inline void check_weight(double x, bool negative, uint64_t source, uint64_t target,
+                         const std::string& field) {
+  if (bad_weight(x, negative)) [[unlikely]]
+    weight_error(x, negative, source, target, field);
+}
 
 /// Connections in generation order: targets ascending, each target's sources ascending.
 struct generated_connections {

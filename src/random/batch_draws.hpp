@@ -43,6 +43,21 @@ class uniform_run {
     }
     return buffer_[used_++];
   }
+  /// n values of uniform() into out.
+  void take(double* out, std::size_t n) {
+    while (n > 0) {
+      if (used_ == 128) {
+        stream_uniforms(seed_, purpose_, object_, id_, block_, buffer_);
+        block_ += 64;
+        used_ = 0;
+      }
+      const std::size_t k = n < 128 - used_ ? n : 128 - used_;
+      for (std::size_t i = 0; i < k; ++i) out[i] = buffer_[used_ + i];
+      used_ += k;
+      out += k;
+      n -= k;
+    }
+  }
 
  private:
   uint64_t seed_;
