@@ -2,6 +2,8 @@
 
 #include "construct/rows.hpp"
 
+#include <algorithm>
+
 #include "construct/prefault.hpp"
 #include "model/format.hpp"
 #include "myelin/error.hpp"
@@ -28,34 +30,35 @@ void transpose_rows(const generated_connections& g, bool hetero_w, bool hetero_d
   if (hetero_w) tab.weights.resize(src_rel.size());
   if (hetero_d) reserve_present(tab.delays, src_rel.size());
   if (hetero_d) tab.delays.resize(src_rel.size());
+  // One pass per array: each pass keeps one row end per source open for writing (a
+  // few hundred KB for 10,000 sources, within L2), where one pass writing all three
+  // arrays kept three and missed the cache on most stores.
+  auto scatter = [&](auto&& put) {
+    std::copy(tab.offsets.begin(), tab.offsets.end() - 1, fill.begin());
+    std::size_t m = 0;
+    for (std::size_t r = 0; r < g.runs.size(); ++r)
+      for (const std::size_t end = g.runs[r].second; m < end; ++m) put(fill[src_rel[m]]++, m, r);
+  };
+  scatter([&](uint64_t pos, std::size_t, std::size_t r) { tab.targets[pos] = g.runs[r].first; });
+  if (hetero_d)
+    scatter([&](uint64_t pos, std::size_t m, std::size_t) { tab.delays[pos] = g.d[m]; });
+  if (hetero_w && !late)
+    scatter([&](uint64_t pos, std::size_t m, std::size_t) { tab.weights[pos] = g.w[m]; });
+  if (!late) return;
+  std::copy(tab.offsets.begin(), tab.offsets.end() - 1, fill.begin());
+  std::vector<double> drawn;  // one target's weights
   std::size_t m = 0;
-  std::vector<double> drawn;  // late: one target's weights
   for (std::size_t r = 0; r < g.runs.size(); ++r) {
-    const auto [tl, end] = g.runs[r];
-    if (late) {
-      const std::size_t n = end - m;
-      drawn.resize(n);
-      late->begin_target(g.run_gids[r]);
-      late->next_n(drawn.data(), n);
-      bool bad = false;
-      for (std::size_t j = 0; j < n; ++j) bad |= bad_weight(drawn[j], negative);
-      for (std::size_t j = 0; bad && j < n; ++j)
-        check_weight(drawn[j], negative, tab.pre_lo + src_rel[m + j], g.run_gids[r], late->field());
-      for (std::size_t j = 0; j < n; ++j) {
-        const uint64_t pos = fill[src_rel[m + j]]++;
-        tab.targets[pos] = tl;
-        tab.weights[pos] = drawn[j];
-        if (hetero_d) tab.delays[pos] = g.d[m + j];
-      }
-      m = end;
-      continue;
-    }
-    for (; m < end; ++m) {
-      const uint64_t pos = fill[src_rel[m]]++;
-      tab.targets[pos] = tl;
-      if (hetero_w) tab.weights[pos] = g.w[m];
-      if (hetero_d) tab.delays[pos] = g.d[m];
-    }
+    const std::size_t n = g.runs[r].second - m;
+    drawn.resize(n);
+    late->begin_target(g.run_gids[r]);
+    late->next_n(drawn.data(), n);
+    bool bad = false;
+    for (std::size_t j = 0; j < n; ++j) bad |= bad_weight(drawn[j], negative);
+    for (std::size_t j = 0; bad && j < n; ++j)
+      check_weight(drawn[j], negative, tab.pre_lo + src_rel[m + j], g.run_gids[r], late->field());
+    for (std::size_t j = 0; j < n; ++j) tab.weights[fill[src_rel[m + j]]++] = drawn[j];
+    m += n;
   }
 }
 
