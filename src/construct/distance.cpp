@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "cells/vmath.hpp"
@@ -185,7 +186,7 @@ void source_boxes::draw(uniform_run& rng, const distance_rule& rule,
                         const std::array<double, 3>& target, int64_t excluded,
                         std::vector<uint32_t>& out) {
   if (seen_.empty()) {
-    seen_.assign((positions_.size() + 63) / 64 + 1, 0);
+    seen_.assign((positions_.size() + 63) / 64 * 64, 0);
     distances_.resize(positions_.size());
   }
   // First the candidates (member slot, x, a lower bound of p) in order, box by box:
@@ -293,17 +294,26 @@ void source_boxes::draw(uniform_run& rng, const distance_rule& rule,
                                           " um is outside [0, 1]");
       keep = cand_x_[c] < q;
     }
-    seen_[i >> 6] |= uint64_t{keep} << (i & 63);
+    seen_[i] = keep;  // a plain store: no chain through a shared word
     distances_[i] = cand_d_[c];
     count += keep;
   }
   // The marked sources in ascending order; the bitmap is left clear.
   std::size_t m = out.size();
   out.resize(m + count);
-  for (std::size_t w = 0; w < seen_.size(); ++w) {
-    for (uint64_t bits = seen_[w]; bits != 0; bits &= bits - 1)
-      out[m++] = static_cast<uint32_t>(w * 64 + static_cast<std::size_t>(std::countr_zero(bits)));
-    seen_[w] = 0;
+  for (std::size_t w = 0; w < seen_.size(); w += 64) {
+    // 64 flags (0 or 1 bytes) to 64 bits, 8 at a time: the product gathers the low bit of
+    // each byte into the top byte (no carries: each partial product lands on its own bit).
+    uint64_t bits = 0;
+    for (std::size_t b = 0; b < 64; b += 8) {
+      uint64_t x;
+      std::memcpy(&x, seen_.data() + w + b, 8);
+      bits |= ((x * 0x0102040810204080ull) >> 56) << b;
+    }
+    if (bits == 0) continue;
+    for (; bits != 0; bits &= bits - 1)
+      out[m++] = static_cast<uint32_t>(w + static_cast<std::size_t>(std::countr_zero(bits)));
+    std::memset(seen_.data() + w, 0, 64);
   }
 }
 
