@@ -278,11 +278,19 @@ void source_boxes::draw(uniform_run& rng, const distance_rule& rule,
                     rule.settle_lo.data(), rule.settle_hi.data(), cand_d_.data(),
                     cand_verdict_.data());
   std::size_t count = 0;
+  // Local pointers: the flags are bytes, which may alias anything, so members read through
+  // `this` would be reloaded after every store.
+  const uint32_t* __restrict slot = cand_member_.data();
+  const uint32_t* __restrict source = members_.data();
+  const uint8_t* __restrict verdict = cand_verdict_.data();
+  const double* __restrict cd = cand_d_.data();
+  uint8_t* __restrict flag = seen_.data();
+  double* __restrict dist = distances_.data();
   for (std::size_t c = 0; c < n; ++c) {
-    const uint32_t k = cand_member_[c];
-    const uint32_t i = members_[k];
-    bool keep = cand_verdict_[c] == kept;
-    if (cand_verdict_[c] == unsettled_p) [[unlikely]] {
+    const uint32_t k = slot[c];
+    const uint32_t i = source[k];
+    bool keep = verdict[c] == kept;
+    if (verdict[c] == unsettled_p) [[unlikely]] {
       double vars[4];
       vars[1] = member_x_[k] - target[0];
       vars[2] = member_y_[k] - target[1];
@@ -294,8 +302,8 @@ void source_boxes::draw(uniform_run& rng, const distance_rule& rule,
                                           " um is outside [0, 1]");
       keep = cand_x_[c] < q;
     }
-    seen_[i] = keep;  // a plain store: no chain through a shared word
-    distances_[i] = cand_d_[c];
+    flag[i] = keep;  // a plain store: no chain through a shared word
+    dist[i] = cd[c];
     count += keep;
   }
   // The marked sources in ascending order; the bitmap is left clear.
