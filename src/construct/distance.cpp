@@ -133,14 +133,30 @@ MYELIN_SIMD_CLONES void decide_candidates(std::size_t n, const uint32_t* __restr
 // hide an invalid probability, to be reported as the per-pair loop would); otherwise
 // geometric skips at the bound, with log_q = log1p(-bound).
 source_boxes::box_plan plan_of(expression::range r) {
-  if (r.hi <= 0.0 && r.lo >= 0.0) return {0.0, 0.0, 0.0};
-  if (r.lo < 0.0 || !(r.hi < 1.0)) return {1.0, 0.0, r.lo};
-  return {r.hi, std::log1p(-r.hi), r.lo};
+  if (r.hi <= 0.0 && r.lo >= 0.0) return {0.0, 0.0, 0.0, 0.0};
+  if (r.lo < 0.0 || !(r.hi < 1.0)) return {1.0, 0.0, r.lo, 0.0};
+  return {r.hi, std::log1p(-r.hi), r.lo, 0.0};
+}
+
+// A box of `members` members whose first skip, drawn from u, is floor(log(u) / log_q):
+// the draw leaves the box when that is at least `members`, i.e. for u up to about
+// q^members = exp(members log_q). Every u below that times (1 - 2^-30) leaves as
+// computed, so the draw needs no logarithm there: below it the exact logarithm is beyond
+// the boundary's by more than 9e-10, and the quotient by more than 9e-10 / |log_q|, where
+// the roundings of log, exp and the quotient are below 2e-13 and 2e-13 / |log_q| (their
+// arguments stay within |log u| <= 745). 0 (never taken) where nothing is below it.
+double exit_below(double log_q, uint32_t members) {
+  if (!(log_q < 0.0) || members == 0) return 0.0;
+  const double t = std::exp(static_cast<double>(members) * log_q) * (1.0 - 0x1p-30);
+  // The margin's claim, checked where it matters (a failure would only cost speed).
+  if (!(t > 0.0) || std::floor(std::log(t) / log_q) < static_cast<double>(members)) return 0.0;
+  return t;
 }
 
 }  // namespace
 
-source_boxes::box_plan source_boxes::plan(const distance_rule& rule, const expression::range* box) {
+source_boxes::box_plan source_boxes::plan(const distance_rule& rule, const expression::range* box,
+                                          uint32_t members) {
   if (!rule.d_only) return plan_of(rule.p.bounds(box));
   // A rule of d alone: the plan of a range of d, looked up by a hash of its bits (linear
   // probing). The high bits of a product depend on every bit of the key (integral
@@ -153,11 +169,13 @@ source_boxes::box_plan source_boxes::plan(const distance_rule& rule, const expre
   const std::size_t mask = cache_.size() - 1;
   std::size_t s = slot_of(near, far);
   for (; cache_[s].far != empty_slot; s = (s + 1) & mask)
-    if (cache_[s].far == far && cache_[s].near == near)
-      return {cache_[s].bound, cache_[s].log_q, 0.0};
+    if (cache_[s].far == far && cache_[s].near == near && cache_[s].members == members)
+      return {cache_[s].bound, cache_[s].log_q, 0.0, cache_[s].u_exit};
   // Not the box's lower bound of p: the bins of d give one per candidate.
-  const box_plan x = plan_of(rule.p.bounds(box));
-  const cached_plan c{near, far, x.bound, x.log_q};
+  box_plan x = plan_of(rule.p.bounds(box));
+  x.lo = 0.0;
+  if (x.bound < kDense) x.u_exit = exit_below(x.log_q, members);
+  const cached_plan c{near, far, x.bound, x.log_q, x.u_exit, members};
   // At most half full; past 2^18 slots (an irregular layout repeats few ranges) the
   // newest entry replaces the one in its home slot instead.
   constexpr std::size_t max_slots = std::size_t{1} << 18;
@@ -220,9 +238,9 @@ void source_boxes::draw(uniform_run& rng, const distance_rule& rule,
         __builtin_prefetch(&cache_[slot(std::bit_cast<uint64_t>(next[0].lo),
                                         std::bit_cast<uint64_t>(next[0].hi))]);
     }
-    const box_plan pl = plan(rule, box);
-    if (pl.bound == 0.0) continue;
     const uint32_t b0 = starts_[b], b1 = starts_[b + 1];
+    const box_plan pl = plan(rule, box, b1 - b0);
+    if (pl.bound == 0.0) continue;
     // Room for every member (a target's candidates are usually far fewer than the sources).
     if (cand_member_.size() < n + (b1 - b0)) {
       const std::size_t room = 2 * (n + (b1 - b0));
@@ -252,17 +270,22 @@ void source_boxes::draw(uniform_run& rng, const distance_rule& rule,
       }
       continue;
     }
+    // The skips' uniforms alternate with the candidates' (none for an excluded one).
+    double u = rng.uniform();
+    if (u < pl.u_exit) continue;  // the first skip leaves the box (exit_below)
     double m = static_cast<double>(b0) - 1.0;
     while (true) {
-      m += 1.0 + std::floor(std::log(rng.uniform()) / pl.log_q);
+      m += 1.0 + std::floor(std::log(u) / pl.log_q);
       if (m >= static_cast<double>(b1)) break;
       const auto k = static_cast<uint32_t>(m);
-      if (static_cast<int64_t>(members_[k]) == excluded) continue;
-      // Below the box's lower bound of p the candidate is kept without evaluating p:
-      // the same decision, as p >= lo.
-      cm[n] = k;
-      cx[n] = rng.uniform() * pl.bound;
-      cl[n++] = pl.lo;
+      if (static_cast<int64_t>(members_[k]) != excluded) {
+        // Below the box's lower bound of p the candidate is kept without evaluating p:
+        // the same decision, as p >= lo.
+        cm[n] = k;
+        cx[n] = rng.uniform() * pl.bound;
+        cl[n++] = pl.lo;
+      }
+      u = rng.uniform();
     }
   }
   // Marks source i when x < p at its distance: the bin of d decides where its enclosure

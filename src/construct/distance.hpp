@@ -95,8 +95,8 @@ class source_boxes {
   std::vector<double> member_x_, member_y_, member_z_;
   std::vector<uint32_t> starts_;                // box b: members_[starts_[b], starts_[b+1])
   std::vector<std::array<double, 3>> lo_, hi_;  // per box: extent of its members
-  std::vector<uint8_t> seen_;      // one flag per source: the sources a target keeps
-  std::vector<double> distances_;  // per source: its distance from the last target
+  std::vector<uint8_t> seen_;                   // one flag per source: the sources a target keeps
+  std::vector<double> distances_;               // per source: its distance from the last target
   // The candidates of one draw() (at most one per source), by field: slot in members_,
   // x (kept when x < p) and lo <= p; then per candidate its distance and the decision
   // pass's verdict (decide_candidates in distance.cpp).
@@ -108,15 +108,17 @@ class source_boxes {
   /// How draw() goes through a box (plan_of in distance.cpp).
   struct box_plan {
     double bound, log_q, lo;
+    double u_exit;  // a first skip drawn below this leaves the box (exit_below in distance.cpp)
   };
 
  private:
-  box_plan plan(const distance_rule& rule, const expression::range* box);
+  box_plan plan(const distance_rule& rule, const expression::range* box, uint32_t members);
   // Plans of a rule of d alone, by the bits of the box's range of d (open addressing).
   static constexpr uint64_t empty_slot = ~uint64_t{0};  // a NaN no distance is
   struct cached_plan {
     uint64_t near = 0, far = empty_slot;
-    double bound = 0, log_q = 0;
+    double bound = 0, log_q = 0, u_exit = 0;
+    uint32_t members = 0;
   };
   std::vector<cached_plan> cache_;
   std::size_t cached_ = 0;
