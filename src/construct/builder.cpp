@@ -30,6 +30,7 @@
 #include "model/schema.hpp"
 #include "model/selection.hpp"
 #include "myelin/error.hpp"
+#include "random/choose.hpp"
 #include "random/distributions.hpp"
 
 namespace myelin::detail {
@@ -52,40 +53,6 @@ bool generated_per_target(connector_kind kind) {
       return false;
   }
   return false;
-}
-
-// Chooses `n` of `pool` indices (excluding `excluded` if >= 0), ascending.
-void choose(philox_stream& rng, uint64_t pool, int64_t n, bool replacement, int64_t excluded,
-            std::vector<uint32_t>& out, std::vector<uint32_t>& scratch) {
-  out.clear();
-  const uint64_t avail = pool - (excluded >= 0 ? 1 : 0);
-  auto draw = [&]() -> uint32_t {
-    // Uniform over the pool without `excluded`: draw from avail and skip over it.
-    uint64_t i = rng.below(avail);
-    if (excluded >= 0 && i >= static_cast<uint64_t>(excluded)) ++i;
-    return static_cast<uint32_t>(i);
-  };
-  if (replacement) {
-    for (int64_t k = 0; k < n; ++k) out.push_back(draw());
-  } else if (static_cast<uint64_t>(n) * 4 < avail) {
-    // Sparse: rejection of repeats.
-    std::unordered_set<uint32_t> seen;
-    while (static_cast<int64_t>(out.size()) < n) {
-      const uint32_t i = draw();
-      if (seen.insert(i).second) out.push_back(i);
-    }
-  } else {
-    // Dense: partial Fisher–Yates over the candidates.
-    scratch.clear();
-    for (uint64_t i = 0; i < pool; ++i)
-      if (static_cast<int64_t>(i) != excluded) scratch.push_back(static_cast<uint32_t>(i));
-    for (int64_t k = 0; k < n; ++k) {
-      const uint64_t j = k + rng.below(scratch.size() - k);
-      std::swap(scratch[k], scratch[j]);
-      out.push_back(scratch[k]);
-    }
-  }
-  std::sort(out.begin(), out.end());
 }
 
 class vp_builder {
@@ -355,6 +322,39 @@ class vp_builder {
           kind == connector_kind::fixed_probability && c.p > 0 && c.p < 1 ? std::log1p(-c.p) : 0;
       const std::size_t owned = owned_targets(post);
       std::size_t done = 0;
+      // The sources of target t of a distance rule (its draws are a function of t alone).
+      auto draw_distance = [&](uint64_t t, std::vector<uint32_t>& out) {
+        int64_t excluded = -1;
+        if (!c.allow_self_connections) {
+          const auto it = std::lower_bound(pre_sorted.begin(), pre_sorted.end(),
+                                           std::pair<uint64_t, uint32_t>{t, 0});
+          if (it != pre_sorted.end() && it->first == t) excluded = it->second;
+        }
+        uniform_run run(seed, purpose::connectivity, proj, t);  // rng's draws, in bulk
+        dist->boxes.draw(run, dist->rule, position(t), excluded, out);
+      };
+      if (dist) {
+        // Room up front for about what 16 targets spread over the owned ones project
+        // (drawn once more below: the same sources), so that the vectors are not filled
+        // and copied on the way, as from the first target alone (a corner of a grid).
+        std::vector<uint64_t> mine;
+        for (uint64_t t : post)
+          if (owns(t)) mine.push_back(t);
+        const std::size_t samples = std::min<std::size_t>(16, mine.size());
+        double sum = 0.0;
+        for (std::size_t i = 0; i < samples; ++i) {
+          sources.clear();
+          draw_distance(mine[(2 * i + 1) * mine.size() / (2 * samples)], sources);
+          sum += static_cast<double>(sources.size());
+        }
+        if (samples > 0) {
+          const double expected = sum / static_cast<double>(samples) * static_cast<double>(owned);
+          const auto n = static_cast<std::size_t>(expected * 1.05) + 1024;
+          reserve_present(src_rel, n);
+          if (hetero_w && !late_w) reserve_present(w, n);
+          if (hetero_d) reserve_present(d, n);
+        }
+      }
       for (std::size_t k = 0; k < post.size(); ++k) {
         const uint64_t t = post[k];
         if (!owns(t)) continue;
@@ -400,22 +400,14 @@ class vp_builder {
             choose(rng, n_pre, c.n, repl, excluded, sources, scratch);
             break;
           }
-          case connector_kind::distance_dependent_probability: {
-            int64_t excluded = -1;
-            if (!c.allow_self_connections) {
-              const auto it = std::lower_bound(pre_sorted.begin(), pre_sorted.end(),
-                                               std::pair<uint64_t, uint32_t>{t, 0});
-              if (it != pre_sorted.end() && it->first == t) excluded = it->second;
-            }
-            uniform_run run(seed, purpose::connectivity, proj, t);  // rng's draws, in bulk
-            dist->boxes.draw(run, dist->rule, position(t), excluded, sources);
+          case connector_kind::distance_dependent_probability:
+            draw_distance(t, sources);
             break;
-          }
           default:
             throw internal_error("connector '" + c.type + "' is not generated per target");
         }
-        // No estimate up front for a distance rule: room for what the targets so far
-        // project, so that the vectors grow a few times rather than doubling 24 times.
+        // Past the estimate (or without one): room for what the targets so far project,
+        // so that the vectors grow a few times rather than doubling 24 times.
         if (src_rel.size() + sources.size() > src_rel.capacity()) {
           const double so_far = static_cast<double>(src_rel.size() + sources.size());
           const auto n =
