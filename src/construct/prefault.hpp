@@ -16,8 +16,8 @@ namespace myelin::detail {
 
 /// v.reserve(n), then the whole pages of the room past v's elements made present (a
 /// hint: a refusal changes nothing). For arrays about to be filled, of a MiB or more.
-template <class T>
-void reserve_present(std::vector<T>& v, std::size_t n) {
+template <class T, class A>
+void reserve_present(std::vector<T, A>& v, std::size_t n) {
   v.reserve(n);
 #if defined(__linux__) && defined(MADV_POPULATE_WRITE)
   constexpr std::uintptr_t page = 4096;

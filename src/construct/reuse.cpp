@@ -154,7 +154,7 @@ std::vector<table_reuse> plan_table_reuse(const network& prev, const network& ne
 }
 
 bool redraw_weights(const network& net, std::size_t j, const projection_table& table,
-                    const vp_state& st, bool negative, std::vector<double>& out) {
+                    const vp_state& st, bool negative, column<double>& out) {
   const sampler draw(std::get<distribution>(net.projections[j].weight),
                      "projections[" + std::to_string(j) + "].weight");
   out.resize(table.targets.size());

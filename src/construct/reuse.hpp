@@ -44,7 +44,7 @@ std::vector<table_reuse> plan_table_reuse(const network& prev, const network& ne
 /// receptor forbids or is not finite: the projection is then built anew, which reports
 /// it.
 bool redraw_weights(const network& net, std::size_t j, const projection_table& table,
-                    const vp_state& st, bool negative, std::vector<double>& out);
+                    const vp_state& st, bool negative, column<double>& out);
 
 /// A table with everything of `prev` but its connections and weights (offsets, targets,
 /// weights and delays empty; the homogeneous weight 0).

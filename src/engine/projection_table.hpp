@@ -3,9 +3,39 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
+#include <new>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace myelin::detail {
+
+/// std::allocator whose value-initialisation of a new element (as resize() does) leaves a
+/// trivial type uninitialised: the build resizes a table's columns (hundreds of MB for
+/// large projections) and then writes every element, so zero-filling them first is a
+/// wasted pass over memory. Every other construction is std::allocator's.
+template <class T>
+struct uninit_allocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = uninit_allocator<U>;
+  };
+  uninit_allocator() = default;
+  template <class U>
+  uninit_allocator(const uninit_allocator<U>&) noexcept {}
+  template <class U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... A>
+  void construct(U* p, A&&... a) {
+    ::new (static_cast<void*>(p)) U(std::forward<A>(a)...);
+  }
+};
+/// A table column (uninit_allocator: resize() leaves new elements to be written).
+template <class T>
+using column = std::vector<T, uninit_allocator<T>>;
 
 /// How a table's synapses act on a spike. Delivery (delivery.cpp) switches on it once
 /// per table and spike, never per connection: each kind has its own loop there
@@ -80,9 +110,9 @@ struct projection_table {
   int receptor = 0;  // index in the target cell type's receptor list
   uint64_t pre_lo = 0, pre_hi = 0;
   std::vector<uint64_t> offsets;  // pre_hi - pre_lo + 1 entries
-  std::vector<uint32_t> targets;  // VP-local cell index
-  std::vector<double> weights;    // per synapse, or empty: `weight` for all
-  std::vector<uint32_t> delays;   // per synapse [steps], or empty: `delay` for all
+  column<uint32_t> targets;       // VP-local cell index
+  column<double> weights;         // per synapse, or empty: `weight` for all
+  column<uint32_t> delays;        // per synapse [steps], or empty: `delay` for all
   double weight = 0.0;
   uint32_t delay = 1;
   uint32_t min_delay = UINT32_MAX, max_delay = 0;
