@@ -435,20 +435,38 @@ distance_build::distance_build(std::vector<std::array<double, 3>> sources,
   }
 }
 
+namespace {
+
+// out[m] = steps[bin of dist[from[m]]] (bins as distance_bins::index: outside them, or
+// NaN, the last entry); returns how many are `unsettled`. Lane by lane.
+MYELIN_SIMD_CLONES std::size_t steps_of(std::size_t n, const uint32_t* __restrict from,
+                                        const double* __restrict dist, double inv_width,
+                                        int32_t n_bins, const uint32_t* __restrict steps,
+                                        uint32_t* __restrict out) {
+  const double nb = n_bins;
+  std::size_t missed = 0;
+  for (std::size_t m = 0; m < n; ++m) {
+    double b = dist[from[m]] * inv_width;
+    b = b >= 0.0 && b < nb ? b : nb;
+    out[m] = steps[static_cast<int32_t>(b)];
+    missed += out[m] == unsettled;
+  }
+  return missed;
+}
+
+}  // namespace
+
 std::size_t distance_build::append(const std::vector<uint32_t>& sources, const uint64_t* pre,
-                                   uint64_t pre_lo, bool with_delays,
-                                   std::vector<uint32_t>& src_rel,
-                                   std::vector<uint32_t>& delays) const {
+                                   uint64_t pre_lo, bool with_delays, column<uint32_t>& src_rel,
+                                   column<uint32_t>& delays) const {
   const std::size_t n = sources.size(), base = src_rel.size();
   const uint32_t* __restrict from = sources.data();
   std::size_t missed = 0;
   if (with_delays) {
     delays.resize(base + n);
-    uint32_t* __restrict out = delays.data() + base;
-    for (std::size_t m = 0; m < n; ++m) {
-      out[m] = delay_steps[delay_bins.index(boxes.distance(from[m]))];
-      missed += out[m] == unsettled;
-    }
+    missed =
+        steps_of(n, from, boxes.distances(), delay_bins.inverse_width(),
+                 static_cast<int32_t>(delay_bins.size()), delay_steps.data(), delays.data() + base);
   }
   src_rel.resize(base + n);
   uint32_t* __restrict rel = src_rel.data() + base;

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/projection_table.hpp"
 #include "model/expression.hpp"
 #include "random/batch_draws.hpp"
 
@@ -81,6 +82,7 @@ class source_boxes {
   /// The distance of source i from the target of the last draw(), bit for bit as
   /// computed from position(i), where draw() returned i.
   double distance(uint32_t i) const { return distances_[i]; }
+  const double* distances() const { return distances_.data(); }
   std::size_t size() const { return positions_.size(); }
   /// The extent of the sources per axis.
   const std::array<double, 3>& lower() const { return all_lo_; }
@@ -158,8 +160,7 @@ struct distance_build {
   /// connection path computes, or `unsettled` where the bin does not settle the delay
   /// (the caller decides those). Returns how many are unsettled.
   std::size_t append(const std::vector<uint32_t>& sources, const uint64_t* pre, uint64_t pre_lo,
-                     bool with_delays, std::vector<uint32_t>& src_rel,
-                     std::vector<uint32_t>& delays) const;
+                     bool with_delays, column<uint32_t>& src_rel, column<uint32_t>& delays) const;
 };
 
 }  // namespace myelin::detail

@@ -18,7 +18,7 @@ void weight_error(double x, bool negative, uint64_t source, uint64_t target,
 
 void transpose_rows(const generated_connections& g, bool hetero_w, bool hetero_d,
                     connection_values* late, bool negative, projection_table& tab) {
-  const std::vector<uint32_t>& src_rel = g.src_rel;
+  const column<uint32_t>& src_rel = g.src_rel;
   const uint64_t span = tab.pre_hi - tab.pre_lo;
   tab.offsets.assign(span + 1, 0);
   for (uint32_t s : src_rel) ++tab.offsets[s + 1];
@@ -46,7 +46,7 @@ void transpose_rows(const generated_connections& g, bool hetero_w, bool hetero_d
     scatter([&](uint64_t pos, std::size_t m, std::size_t) { tab.weights[pos] = g.w[m]; });
   if (!late) return;
   std::copy(tab.offsets.begin(), tab.offsets.end() - 1, fill.begin());
-  std::vector<double> drawn;  // one target's weights
+  column<double> drawn;  // one target's weights
   std::size_t m = 0;
   for (std::size_t r = 0; r < g.runs.size(); ++r) {
     const std::size_t n = g.runs[r].second - m;

@@ -30,11 +30,11 @@ inline void check_weight(double x, bool negative, uint64_t source, uint64_t targ
 
 /// Connections in generation order: targets ascending, each target's sources ascending.
 struct generated_connections {
-  std::vector<uint32_t> src_rel;                       // source gid - table's pre_lo
+  column<uint32_t> src_rel;                            // source gid - table's pre_lo
   std::vector<std::pair<uint32_t, std::size_t>> runs;  // per target: local index, end
   std::vector<uint64_t> run_gids;  // per target its gid, where weights are drawn late
-  std::vector<double> w;           // per connection, unless homogeneous or drawn late
-  std::vector<uint32_t> d;         // per connection [steps], unless homogeneous
+  column<double> w;                // per connection, unless homogeneous or drawn late
+  column<uint32_t> d;              // per connection [steps], unless homogeneous
 };
 
 /// Fills tab's offsets, targets, weights (hetero_w) and delays (hetero_d) from `g` by a
