@@ -216,7 +216,14 @@ class vp_builder {
 
     // Connections in generation order (targets ascending in post order): their sources,
     // and per target its local index and the end of its connections.
-    generated_connections gen;
+    // The builder's own (cleared, not freed): a later projection writes into the pages
+    // an earlier one made present.
+    generated_connections& gen = gen_;
+    gen.src_rel.clear();
+    gen.runs.clear();
+    gen.run_gids.clear();
+    gen.w.clear();
+    gen.d.clear();
     auto& [src_rel, runs, run_gids, w, d] = gen;
     double vars[4] = {0, 0, 0, 0};
 
@@ -570,6 +577,7 @@ class vp_builder {
   vp_state& st_;
   const std::vector<projection_table>* prev_;
   const std::vector<table_reuse>* reuse_;
+  generated_connections gen_;  // build_projection's connections, in generation order
 };
 
 }  // namespace
