@@ -80,19 +80,51 @@ MYELIN_SIMD_CLONES void uniform_chunk(uint32_t k0, uint32_t k1, uint32_t c1, con
     out[m] = half[m] ? uniform_of(x2[m], x3[m]) : uniform_of(x0[m], x1[m]);
 }
 
+typedef uint64_t u64x8 __attribute__((vector_size(64)));
+typedef double f64x8 __attribute__((vector_size(64)));
+
+// The 128 uniforms of 64 consecutive blocks: Philox in 64-bit lanes holding 32-bit words
+// (the products are then plain 32 x 32 -> 64 multiplies, no widening or narrowing), four
+// vectors of 8 blocks at a time kept in registers through the 10 rounds.
 MYELIN_SIMD_CLONES void stream_chunk(uint32_t k0, uint32_t k1, uint32_t c1, uint64_t id,
                                      uint32_t block, double* out) {
-  uint32_t x0[lanes], x1[lanes], x2[lanes], x3[lanes];
-  for (std::size_t m = 0; m < lanes; ++m) {
-    x0[m] = block + static_cast<uint32_t>(m);
-    x1[m] = c1;
-    x2[m] = static_cast<uint32_t>(id);
-    x3[m] = static_cast<uint32_t>(id >> 32);
-  }
-  philox_lanes(k0, k1, x0, x1, x2, x3);
-  for (std::size_t m = 0; m < lanes; ++m) {
-    out[2 * m] = uniform_of(x0[m], x1[m]);
-    out[2 * m + 1] = uniform_of(x2[m], x3[m]);
+  constexpr int G = 4;
+  const u64x8 lo32 = u64x8{} + 0xFFFFFFFFull;
+  const u64x8 exponent = u64x8{} + 0x4330000000000000ull;  // as in uniform_of
+  for (std::size_t g0 = 0; g0 < lanes; g0 += 8 * G) {
+    u64x8 x0[G], x1[G], x2[G], x3[G];
+    for (int g = 0; g < G; ++g) {
+      x1[g] = u64x8{} + c1;
+      x2[g] = u64x8{} + static_cast<uint32_t>(id);
+      x3[g] = u64x8{} + static_cast<uint32_t>(id >> 32);
+      for (int l = 0; l < 8; ++l) x0[g][l] = static_cast<uint32_t>(block + g0 + 8 * g + l);
+    }
+    uint64_t key0 = k0, key1 = k1;
+    for (int round = 0; round < 10; ++round) {
+      for (int g = 0; g < G; ++g) {
+        // The masks tell the compiler the words are 32-bit: one 32 x 32 -> 64 multiply each.
+        const u64x8 p0 = (x0[g] & lo32) * 0xD2511F53ull, p1 = (x2[g] & lo32) * 0xCD9E8D57ull;
+        x0[g] = (p1 >> 32) ^ x1[g] ^ key0;
+        x2[g] = (p0 >> 32) ^ x3[g] ^ key1;
+        x1[g] = p1 & lo32;
+        x3[g] = p0 & lo32;
+      }
+      key0 = (key0 + 0x9E3779B9u) & 0xFFFFFFFFull;
+      key1 = (key1 + 0xBB67AE85u) & 0xFFFFFFFFull;
+    }
+    // uniform_of, lane by lane.
+    for (int g = 0; g < G; ++g) {
+      const f64x8 h0 = reinterpret_cast<f64x8>(x0[g] | exponent) - 0x1p52,
+                  l0 = reinterpret_cast<f64x8>((x1[g] >> 11) | exponent) - 0x1p52,
+                  h1 = reinterpret_cast<f64x8>(x2[g] | exponent) - 0x1p52,
+                  l1 = reinterpret_cast<f64x8>((x3[g] >> 11) | exponent) - 0x1p52;
+      const f64x8 a = (h0 * 0x1p21 + l0 + 0.5) * 0x1.0p-53,
+                  b = (h1 * 0x1p21 + l1 + 0.5) * 0x1.0p-53;
+      for (int l = 0; l < 8; ++l) {
+        out[2 * (g0 + 8 * g + l)] = a[l];
+        out[2 * (g0 + 8 * g + l) + 1] = b[l];
+      }
+    }
   }
 }
 
