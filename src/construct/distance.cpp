@@ -87,6 +87,13 @@ source_boxes::source_boxes(std::vector<std::array<double, 3>> positions, std::si
     hi_.push_back(bhi);
     starts_.push_back(count[b + 1]);
   }
+  for (int a = 0; a < 3; ++a)
+    for (std::size_t b = 0; b < lo_.size(); ++b) {
+      box_lo_[a].push_back(lo_[b][a]);
+      box_hi_[a].push_back(hi_[b][a]);
+    }
+  near_.resize(lo_.size());
+  far_.resize(lo_.size());
 }
 
 namespace {
@@ -125,6 +132,30 @@ MYELIN_SIMD_CLONES void decide_candidates(std::size_t n, const uint32_t* __restr
     const double l = settle_lo[bin], h = settle_hi[bin];
     const bool keep = x[c] < (lo[c] > l ? lo[c] : l);
     verdict[c] = static_cast<uint8_t>(keep ? kept : (x[c] < h ? unsettled_p : 0));
+  }
+}
+
+// The distances from the target t of each box's nearest and farthest corner, lane by lane:
+// per axis l = lo - t, h = hi - t (subtraction rounds monotonically, so every member's dx
+// lies in [l, h]), then the sums of squares over the axes in order and their roots, as
+// d is computed from the dx.
+MYELIN_SIMD_CLONES void box_distances(std::size_t n, const double* __restrict lx,
+                                      const double* __restrict ly, const double* __restrict lz,
+                                      const double* __restrict hx, const double* __restrict hy,
+                                      const double* __restrict hz, double tx, double ty, double tz,
+                                      double* __restrict near, double* __restrict far) {
+  for (std::size_t b = 0; b < n; ++b) {
+    const double l[3] = {lx[b] - tx, ly[b] - ty, lz[b] - tz};
+    const double h[3] = {hx[b] - tx, hy[b] - ty, hz[b] - tz};
+    double sn = 0.0, sf = 0.0;
+    for (int a = 0; a < 3; ++a) {
+      const double m = l[a] > 0.0 ? l[a] : (h[a] < 0.0 ? -h[a] : 0.0);
+      const double x = -l[a] < h[a] ? h[a] : -l[a];
+      sn += m * m;
+      sf += x * x;
+    }
+    near[b] = std::sqrt(sn);
+    far[b] = std::sqrt(sf);
   }
 }
 
@@ -211,35 +242,39 @@ void source_boxes::draw(uniform_run& rng, const distance_rule& rule,
   // the draws alone, a chain of logarithms; then the decisions x < p, independent of each
   // other, so that the processor overlaps them.
   std::size_t n = 0;
-  // Each member's dx lies in [lo - target, hi - target] (subtraction rounds
-  // monotonically), and d, computed from the dx the same way, between the distances of
-  // the box's nearest and farthest corners.
-  auto ranges = [&](std::size_t b, expression::range* box) {
-    double near = 0.0, far = 0.0;
-    for (int a = 0; a < 3; ++a) {
-      const double l = lo_[b][a] - target[a], h = hi_[b][a] - target[a];
-      box[a + 1] = {l, h};
-      const double m = l > 0.0 ? l : (h < 0.0 ? -h : 0.0);
-      const double x = std::max(-l, h);
-      near += m * m;
-      far += x * x;
-    }
-    box[0] = {std::sqrt(near), std::sqrt(far)};
-  };
   const std::size_t n_boxes = starts_.size() - 1;
-  expression::range next[4];
-  if (n_boxes > 0) ranges(0, next);
+  box_distances(n_boxes, box_lo_[0].data(), box_lo_[1].data(), box_lo_[2].data(), box_hi_[0].data(),
+                box_hi_[1].data(), box_hi_[2].data(), target[0], target[1], target[2], near_.data(),
+                far_.data());
+  auto slot_of_box = [&](std::size_t b) {
+    return slot(std::bit_cast<uint64_t>(near_[b]), std::bit_cast<uint64_t>(far_[b]));
+  };
   for (std::size_t b = 0; b < n_boxes; ++b) {
-    expression::range box[4] = {next[0], next[1], next[2], next[3]};
+    // The range of d, and for rules of dx, dy, dz the ranges of those (box_distances).
+    expression::range box[4];
+    box[0] = {near_[b], far_[b]};
+    if (!rule.d_only)
+      for (int a = 0; a < 3; ++a) box[a + 1] = {lo_[b][a] - target[a], hi_[b][a] - target[a]};
     // The next box's plan is fetched from memory while this one is drawn.
-    if (b + 1 < n_boxes) {
-      ranges(b + 1, next);
-      if (rule.d_only && !cache_.empty())
-        __builtin_prefetch(&cache_[slot(std::bit_cast<uint64_t>(next[0].lo),
-                                        std::bit_cast<uint64_t>(next[0].hi))]);
-    }
+    const bool cached = rule.d_only && !cache_.empty();
+    if (cached && b + 1 < n_boxes) __builtin_prefetch(&cache_[slot_of_box(b + 1)]);
     const uint32_t b0 = starts_[b], b1 = starts_[b + 1];
-    const box_plan pl = plan(rule, box, b1 - b0);
+    // A cached plan found here (the common case), else plan() computes and keeps it.
+    box_plan pl;
+    const cached_plan* hit = nullptr;
+    if (cached) {
+      const uint64_t nb = std::bit_cast<uint64_t>(near_[b]), fb = std::bit_cast<uint64_t>(far_[b]);
+      for (std::size_t s = slot_of_box(b); cache_[s].far != empty_slot;
+           s = (s + 1) & (cache_.size() - 1))
+        if (cache_[s].far == fb && cache_[s].near == nb && cache_[s].members == b1 - b0) {
+          hit = &cache_[s];
+          break;
+        }
+    }
+    if (hit)
+      pl = {hit->bound, hit->log_q, 0.0, hit->u_exit};
+    else
+      pl = plan(rule, box, b1 - b0);
     if (pl.bound == 0.0) continue;
     // Room for every member (a target's candidates are usually far fewer than the sources).
     if (cand_member_.size() < n + (b1 - b0)) {

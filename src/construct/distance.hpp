@@ -97,8 +97,10 @@ class source_boxes {
   std::vector<double> member_x_, member_y_, member_z_;
   std::vector<uint32_t> starts_;                // box b: members_[starts_[b], starts_[b+1])
   std::vector<std::array<double, 3>> lo_, hi_;  // per box: extent of its members
-  std::vector<uint8_t> seen_;                   // one flag per source: the sources a target keeps
-  std::vector<double> distances_;               // per source: its distance from the last target
+  std::vector<double> box_lo_[3], box_hi_[3];   // the same by axis (box_distances)
+  std::vector<double> near_, far_;  // per box: its range of d from the last draw's target
+  std::vector<uint8_t> seen_;       // one flag per source: the sources a target keeps
+  std::vector<double> distances_;   // per source: its distance from the last target
   // The candidates of one draw() (at most one per source), by field: slot in members_,
   // x (kept when x < p) and lo <= p; then per candidate its distance and the decision
   // pass's verdict (decide_candidates in distance.cpp).
