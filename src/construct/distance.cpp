@@ -106,27 +106,42 @@ constexpr double kDense = 0.25;
 // The verdicts of the decision pass.
 constexpr uint8_t kept = 1, unsettled_p = 2;
 
-// The decision pass over n candidates, lane by lane: each one's distance d from the
-// target (computed as distance_vars does, bit for bit) and its verdict: kept when x is
-// below the larger of its lower bound and its bin's settled lower bound, unsettled_p
-// when x is also below the bin's settled upper bound (p must be evaluated), else dropped.
-// Bins as distance_bins::index: outside [0, n_bins) (or NaN) the last entry, which
-// settles nothing. Plain loops that GCC vectorises (gathers of the positions and bounds).
-MYELIN_SIMD_CLONES void decide_candidates(std::size_t n, const uint32_t* __restrict member,
-                                          const double* __restrict x, const double* __restrict lo,
-                                          const double* __restrict mx, const double* __restrict my,
-                                          const double* __restrict mz, double tx, double ty,
-                                          double tz, double inv_width, int32_t n_bins,
+// Distances from the target t of sources at (x[k], y[k], z[k]), computed as distance_vars
+// does, bit for bit (dx = x - t per axis, the squares summed in order, the root): of n
+// consecutive ones into d[j], or of candidates idx[j] (member slot[idx[j]]) into d[idx[j]].
+MYELIN_SIMD_CLONES void distances_of(std::size_t n, const double* __restrict x,
+                                     const double* __restrict y, const double* __restrict z,
+                                     double tx, double ty, double tz, double* __restrict d) {
+  for (std::size_t j = 0; j < n; ++j) {
+    const double v1 = x[j] - tx, v2 = y[j] - ty, v3 = z[j] - tz;
+    d[j] = std::sqrt(v1 * v1 + v2 * v2 + v3 * v3);
+  }
+}
+MYELIN_SIMD_CLONES void distances_at(std::size_t n, const uint32_t* __restrict idx,
+                                     const uint32_t* __restrict slot, const double* __restrict x,
+                                     const double* __restrict y, const double* __restrict z,
+                                     double tx, double ty, double tz, double* __restrict d) {
+  for (std::size_t j = 0; j < n; ++j) {
+    const uint32_t k = slot[idx[j]];
+    const double v1 = x[k] - tx, v2 = y[k] - ty, v3 = z[k] - tz;
+    d[idx[j]] = std::sqrt(v1 * v1 + v2 * v2 + v3 * v3);
+  }
+}
+
+// The decision pass over n candidates at distances d, lane by lane: kept when x is below
+// the larger of its lower bound and its bin's settled lower bound, unsettled_p when x is
+// also below the bin's settled upper bound (p must be evaluated), else dropped. Bins as
+// distance_bins::index: outside [0, n_bins) (or NaN) the last entry, which settles
+// nothing.
+MYELIN_SIMD_CLONES void decide_candidates(std::size_t n, const double* __restrict x,
+                                          const double* __restrict lo, const double* __restrict d,
+                                          double inv_width, int32_t n_bins,
                                           const double* __restrict settle_lo,
-                                          const double* __restrict settle_hi, double* __restrict d,
+                                          const double* __restrict settle_hi,
                                           uint8_t* __restrict verdict) {
   const double nb = n_bins;
   for (std::size_t c = 0; c < n; ++c) {
-    const uint32_t k = member[c];
-    const double v1 = mx[k] - tx, v2 = my[k] - ty, v3 = mz[k] - tz;
-    const double dist = std::sqrt(v1 * v1 + v2 * v2 + v3 * v3);
-    d[c] = dist;
-    double b = dist * inv_width;
+    double b = d[c] * inv_width;
     b = b >= 0.0 && b < nb ? b : nb;  // NaN fails both comparisons
     const auto bin = static_cast<int32_t>(b);
     const double l = settle_lo[bin], h = settle_hi[bin];
@@ -282,6 +297,8 @@ void source_boxes::draw(uniform_run& rng, const distance_rule& rule,
       cand_member_.resize(room);
       cand_x_.resize(room);
       cand_lo_.resize(room);
+      cand_d_.resize(room);
+      cand_verdict_.resize(room);
     }
     uint32_t* __restrict cm = cand_member_.data();
     double* __restrict cx = cand_x_.data();
@@ -296,6 +313,9 @@ void source_boxes::draw(uniform_run& rng, const distance_rule& rule,
         uint32_t e = m;
         while (e < b1 && static_cast<int64_t>(members_[e]) != excluded) ++e;
         rng.take(cx + n, e - m);
+        // Their positions are consecutive: distances without gathers.
+        distances_of(e - m, member_x_.data() + m, member_y_.data() + m, member_z_.data() + m,
+                     target[0], target[1], target[2], cand_d_.data() + n);
         for (uint32_t k = m; k < e; ++k) {
           cm[n + (k - m)] = k;
           cl[n + (k - m)] = lo;
@@ -316,6 +336,7 @@ void source_boxes::draw(uniform_run& rng, const distance_rule& rule,
       if (static_cast<int64_t>(members_[k]) != excluded) {
         // Below the box's lower bound of p the candidate is kept without evaluating p:
         // the same decision, as p >= lo.
+        skipped_.push_back(static_cast<uint32_t>(n));  // its distance: distances_at below
         cm[n] = k;
         cx[n] = rng.uniform() * pl.bound;
         cl[n++] = pl.lo;
@@ -326,15 +347,12 @@ void source_boxes::draw(uniform_run& rng, const distance_rule& rule,
   // Marks source i when x < p at its distance: the bin of d decides where its enclosure
   // of p lies wholly above or below x (decide_candidates, lane by lane), p is evaluated
   // otherwise, in the candidates' order (the first invalid p is reported).
-  if (cand_d_.size() < n) {
-    cand_d_.resize(cand_member_.size());
-    cand_verdict_.resize(cand_member_.size());
-  }
-  decide_candidates(n, cand_member_.data(), cand_x_.data(), cand_lo_.data(), member_x_.data(),
-                    member_y_.data(), member_z_.data(), target[0], target[1], target[2],
-                    rule.bins.inverse_width(), static_cast<int32_t>(rule.bins.size()),
-                    rule.settle_lo.data(), rule.settle_hi.data(), cand_d_.data(),
-                    cand_verdict_.data());
+  distances_at(skipped_.size(), skipped_.data(), cand_member_.data(), member_x_.data(),
+               member_y_.data(), member_z_.data(), target[0], target[1], target[2], cand_d_.data());
+  skipped_.clear();
+  decide_candidates(n, cand_x_.data(), cand_lo_.data(), cand_d_.data(), rule.bins.inverse_width(),
+                    static_cast<int32_t>(rule.bins.size()), rule.settle_lo.data(),
+                    rule.settle_hi.data(), cand_verdict_.data());
   std::size_t count = 0;
   // Local pointers: the flags are bytes, which may alias anything, so members read through
   // `this` would be reloaded after every store.

@@ -107,6 +107,7 @@ class source_boxes {
   std::vector<uint32_t> cand_member_;
   std::vector<double> cand_x_, cand_lo_, cand_d_;
   std::vector<uint8_t> cand_verdict_;
+  std::vector<uint32_t> skipped_;  // the candidates drawn by skips (their distances gathered)
 
  public:
   /// How draw() goes through a box (plan_of in distance.cpp).
