@@ -317,7 +317,8 @@ class vp_builder {
         const auto* e = std::get_if<expression_spec>(&pr.delay);
         dist.emplace(std::move(where), at, c.d_expression, f + ".connector.d_expression",
                      e ? &e->text : nullptr, delays.field(), net_.dt);
-        bulk = !weights.needs_distance() && (!hetero_d || delays.needs_distance());
+        bulk = !weights.needs_distance() &&
+               (!hetero_d || (delays.needs_distance() && !delays.needs_direction()));
         late_w = bulk && hetero_w;
         if (!c.allow_self_connections) {
           for (uint64_t i = 0; i < n_pre; ++i)

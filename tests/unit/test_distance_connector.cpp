@@ -158,6 +158,28 @@ TEST(connectors, distance_dependent_drops_undeliverable_and_reports_bad_weights)
   }
 }
 
+// A delay of dx (not of d alone) leaves the bulk path: each connection's own dx.
+TEST(connectors, distance_dependent_delay_of_direction) {
+  network net;
+  net.tstop = 1.0;
+  net.populations = {test::make_population("a", 225, "IF_cond_exp")};
+  net.populations[0].positions =
+      positions_spec{.kind = "grid", .shape = {15, 15}, .spacing = {1, 1, 1}};
+  net.projections = {test::make_projection(
+      "p", "a", "a", {.type = "DistanceDependentProbability", .d_expression = "d < 6 ? 0.5 : 0"},
+      0.01, 0.1)};
+  net.projections[0].delay = expression_spec{"dx > 0 ? 0.1 + 0.1 * dx : 0.1"};
+  const auto c = simulation(net, {.threads = 1}).connections("p");
+  ASSERT_GT(c.size(), 1000u);
+  std::size_t ahead = 0;
+  for (const auto& x : c) {
+    const double dx = double(x.pre % 15) - double(x.post % 15);
+    EXPECT_NEAR(x.delay, dx > 0 ? 0.1 + 0.1 * dx : 0.1, 1e-9) << x.pre << " -> " << x.post;
+    ahead += dx > 0;
+  }
+  EXPECT_GT(ahead, 300u);
+}
+
 TEST(connectors, distance_dependent_is_the_same_for_any_layout) {
   network net;
   net.tstop = 1.0;
