@@ -135,6 +135,9 @@ TEST(io_transaction, interrupt_removes_temporary_files_and_directories) {
     const fs::path dir = base / "new" / "out";
     const pid_t pid = fork();
     if (pid == 0) {
+      // A shell starting the tests in the background has SIGINT ignored, and the cleanup
+      // (rightly) leaves an ignored signal alone: the default disposition first.
+      ::signal(sig, SIG_DFL);
       install_interrupt_cleanup();
       output_transaction tx(dir.string());
       write_text_atomic(tx.path("summary.json"), "partial");
