@@ -1,11 +1,18 @@
 import os
 import pathlib
+import signal
 import subprocess
 
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BUILD = pathlib.Path(os.environ.get("MYELIN_BUILD_DIR", ROOT / "build"))
+
+# A shell that starts the tests in the background leaves SIGINT ignored, children
+# inherit that, and the engine (rightly) keeps an ignored SIGINT ignored: the interrupt
+# tests would then wait in vain. With a handler here, every child starts with the default.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
