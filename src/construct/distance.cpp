@@ -382,7 +382,7 @@ void source_boxes::draw(uniform_run& rng, const distance_rule& rule,
     dist[i] = cd[c];
     count += keep;
   }
-  // The marked sources in ascending order; the bitmap is left clear.
+  // The flagged sources in ascending order; the flags are left clear.
   std::size_t m = out.size();
   out.resize(m + count);
   for (std::size_t w = 0; w < seen_.size(); w += 64) {
