@@ -56,16 +56,27 @@ struct post_spike {
   double k_minus;
 };
 
-/// The spike history of one target cell of an STDP table (64 bytes: one cache line).
-/// Entries [head, size) are live. A synapse joins (n_in) at its first presynaptic
-/// spike; an entry is dropped once every joined synapse has read it (docs/numerics.md).
-/// `last` is the cell's latest spike (live or not), `pruned` the latest dropped one,
-/// so that most deliveries need not touch `spikes` at all.
-struct alignas(64) post_history {
+/// The latest spikes of one target cell of an STDP table, read by every delivery to it:
+/// 16 bytes, four to a cache line, contiguous over the VP's cells. A delivery to a
+/// synapse whose target has not fired since the synapse's last presynaptic spike (most
+/// of them), or has fired once (`prev` before that spike), needs nothing else.
+struct post_recent {
+  int32_t step = -1;     ///< the cell's latest spike (-1: none yet)
+  int32_t prev = -1;     ///< the one before it (-1: none)
+  double k_minus = 0.0;  ///< the postsynaptic trace K- just after `step`
+};
+
+/// The spike history of one target cell of an STDP table, touched only when the cell
+/// has fired since a synapse's last presynaptic spike. Entries [head, size) are live. A
+/// synapse joins (n_in) at its first presynaptic spike; an entry is dropped once every
+/// joined synapse has read it (docs/numerics.md). `pruned` is the latest dropped entry
+/// (for the trace). The reads of the latest spike (the last entry) are split: those
+/// counted here plus the table's `recent_reads` of the cell, which fast deliveries
+/// count without touching the history.
+struct post_history {
   std::vector<post_spike> spikes;
   uint32_t head = 0;
   uint32_t n_in = 0;
-  post_spike last{-1, 0, 0.0};
   post_spike pruned{-1, 0, 0.0};
 };
 
@@ -92,6 +103,9 @@ struct projection_table {
   synapse_params syn;
   std::vector<row_state> rows;     // TM, STDP: one per presynaptic gid
   std::vector<post_history> post;  // STDP: one per VP-local cell
+  // STDP: one per VP-local cell, sized by prepare_stdp (plasticity.hpp).
+  std::vector<post_recent> recent;
+  std::vector<uint32_t> recent_reads;
   // STDP: exp(-n dt / tau_minus) and exp(-n dt / tau_plus) for n = 0, 1, ... steps,
   // the same doubles as the rule's exp() gives when the interval is n whole steps.
   std::vector<double> decay_minus, decay_plus;
@@ -124,6 +138,8 @@ struct projection_table {
     std::size_t b = offsets.capacity() * sizeof(uint64_t) + targets.capacity() * sizeof(uint32_t) +
                     weights.capacity() * sizeof(double) + delays.capacity() * sizeof(uint32_t) +
                     rows.capacity() * sizeof(row_state) + post.capacity() * sizeof(post_history) +
+                    recent.capacity() * sizeof(post_recent) +
+                    recent_reads.capacity() * sizeof(uint32_t) +
                     (decay_minus.capacity() + decay_plus.capacity()) * sizeof(double) +
                     target_gids.capacity() * sizeof(uint64_t);
     for (const auto& h : post) b += h.spikes.capacity() * sizeof(post_spike);
