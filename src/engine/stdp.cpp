@@ -236,6 +236,20 @@ void deliver_stdp_whole(projection_table& t, uint64_t b, uint64_t end, double* b
         later[n_later++] = static_cast<uint32_t>(m - c0);
       }
     }
+    // The synapses whose target fired more than once since the row's last spike read
+    // the newest entries of its history: ask for them before the updates.
+    for (std::size_t j = 0; j < n_later; ++j) {
+      const uint32_t cell = tg[c0 + later[j]];
+      const post_recent p = rec[cell];
+      if (p.prev > lo || p.step >= hi) {
+        const post_history& h = post[cell];
+        const std::size_t n = h.spikes.size();
+        if (n > h.head) {
+          __builtin_prefetch(&h.spikes[n - 1]);
+          __builtin_prefetch(&h.spikes[n - 1 - std::min<std::size_t>(n - 1 - h.head, 3)]);
+        }
+      }
+    }
     for (std::size_t j = 0; j < n_later; ++j) {
       const uint64_t m = c0 + later[j];
       const uint32_t cell = tg[m];
