@@ -48,11 +48,11 @@ struct row_state {
 };
 
 /// One postsynaptic spike of an STDP table's history: its step (runs are limited to
-/// 2^31 steps), how many of the cell's synapses in the table have read it, and the
-/// postsynaptic trace K- just after it.
+/// 2^31 steps), how many of the cell's joined synapses in the table have yet to read it,
+/// and the postsynaptic trace K- just after it.
 struct post_spike {
   int32_t step;
-  uint32_t reads;
+  uint32_t unread;
   double k_minus;
 };
 
@@ -67,12 +67,13 @@ struct post_recent {
 };
 
 /// The spike history of one target cell of an STDP table, touched only when the cell
-/// has fired since a synapse's last presynaptic spike. Entries [head, size) are live. A
-/// synapse joins (n_in) at its first presynaptic spike; an entry is dropped once every
-/// joined synapse has read it (docs/numerics.md). `pruned` is the latest dropped entry
-/// (for the trace). The reads of the latest spike (the last entry) are split: those
-/// counted here plus the table's `recent_reads` of the cell, which fast deliveries
-/// count without touching the history.
+/// has fired more than once since a synapse's last presynaptic spike, and at a
+/// synapse's first one. Entries [head, size) are live. A synapse joins (n_in) at its
+/// first presynaptic spike; an entry is dropped once every joined synapse has read it
+/// (docs/numerics.md). `pruned` is the latest dropped entry (for the trace). The
+/// synapses that still have to read the latest spike (the last entry) are its `unread`
+/// less the table's `recent_reads` of the cell, the reads that deliveries counted there
+/// without touching the history.
 struct post_history {
   std::vector<post_spike> spikes;
   uint32_t head = 0;

@@ -2,6 +2,7 @@
 // the cost of this delivery in docs/numerics.md, "Plastic synapses").
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <utility>
 
@@ -51,10 +52,10 @@ inline double depress(const synapse_params& q, double w, double k) {
   return std::clamp(w - dw, q.w_min, q.w_max);
 }
 
-// How many joined synapses have read entry i of h; `recent_reads`: the table's count
-// for h's cell, which belongs to the last entry (post_history).
-inline uint32_t reads_of(const post_history& h, std::size_t i, uint32_t recent_reads) {
-  return h.spikes[i].reads + (i + 1 == h.spikes.size() ? recent_reads : 0);
+// How many joined synapses have yet to read entry i of h; `recent_reads`: the table's
+// count for h's cell, which belongs to the last entry (post_history).
+inline uint32_t unread_of(const post_history& h, std::size_t i, uint32_t recent_reads) {
+  return h.spikes[i].unread - (i + 1 == h.spikes.size() ? recent_reads : 0);
 }
 
 // Compacts a history whose dead front has grown to half of it.
@@ -68,7 +69,7 @@ inline void compact(post_history& h) {
 // Drops the front entries every joined synapse of the table onto this cell has read,
 // keeping the latest dropped one in h.pruned (for the trace).
 inline void prune(post_history& h, uint32_t recent_reads) {
-  while (h.head < h.spikes.size() && reads_of(h, h.head, recent_reads) >= h.n_in)
+  while (h.head < h.spikes.size() && unread_of(h, h.head, recent_reads) == 0)
     h.pruned = h.spikes[h.head++];
   compact(h);
 }
@@ -106,25 +107,33 @@ double update_from_history(projection_table& t, uint32_t c, double w, double k_p
                            double hi, bool first, bool whole) {
   const synapse_params& q = t.syn;
   post_history& h = t.post[c];
-  if (first) ++h.n_in;  // the synapse joins: it reads from here on
   post_spike* sp = h.spikes.data();
   const std::size_t n = h.spikes.size();
-  std::size_t i = h.head;
-  if (!first) {
+  std::size_t i = n;
+  if (first) {
+    // The synapse joins: it is to read the entries after hi.
+    ++h.n_in;
+    while (i > h.head && static_cast<double>(sp[i - 1].step) > hi + step_eps) ++sp[--i].unread;
+    // It pairs with each of the entries [head, i) with K+ = 0: facilitate() of the same
+    // weight and trace, once each; once its result is the weight it was given, it would
+    // stay so, so stop there (within a few turns).
+    for (std::size_t r = h.head; r < i; ++r) {
+      const double v = facilitate<W>(q, w, 0.0);
+      if (std::bit_cast<uint64_t>(v) == std::bit_cast<uint64_t>(w)) break;
+      w = v;
+    }
+  } else {
     // The spikes this synapse has not read are the last few: scan back to them.
-    i = n;
     while (i > h.head && static_cast<double>(sp[i - 1].step) > lo + step_eps) --i;
   }
-  // Facilitation: each paired with the presynaptic trace (none before the first
-  // presynaptic spike: K+ = 0).
-  const std::size_t i0 = i;
-  for (; i < n && static_cast<double>(sp[i].step) <= hi + step_eps; ++i) {
+  // Facilitation: each paired with the presynaptic trace.
+  const std::size_t i0 = first ? h.head : i;
+  for (; !first && i < n && static_cast<double>(sp[i].step) <= hi + step_eps; ++i) {
     const double x = lo - static_cast<double>(sp[i].step);
     w = facilitate<W>(q, w,
-                      first   ? 0.0
-                      : whole ? k_plus * decay(t.decay_plus, -x, q.dt, q.tau_plus)
-                              : k_plus * std::exp(x * q.dt / q.tau_plus));
-    ++sp[i].reads;
+                      whole ? k_plus * decay(t.decay_plus, -x, q.dt, q.tau_plus)
+                            : k_plus * std::exp(x * q.dt / q.tau_plus));
+    --sp[i].unread;
   }
   std::size_t j = i;
   while (j > h.head && static_cast<double>(sp[j - 1].step) >= hi - step_eps) --j;
@@ -134,8 +143,9 @@ double update_from_history(projection_table& t, uint32_t c, double w, double k_p
   else if (h.pruned.step >= 0 && static_cast<double>(h.pruned.step) < hi - step_eps)
     before = h.pruned;
   // Only the entries this synapse has just read changed their count: drop the front
-  // ones if it read the front one and that one is done.
-  if (i0 == h.head && i > i0 && reads_of(h, h.head, t.recent_reads[c]) >= h.n_in)
+  // ones if it read the front one and that one is done (a joining synapse: if the front
+  // one was already).
+  if (i0 == h.head && i > i0 && unread_of(h, h.head, t.recent_reads[c]) == 0)
     prune(h, t.recent_reads[c]);
   return depress<W>(q, w, trace(t, before.step, before.k_minus, hi, whole));
 }
@@ -347,11 +357,12 @@ void note_post_spikes(vp_state& vp, uint32_t first, const std::vector<uint32_t>&
       // K- just after this spike: the last one's decayed, plus one.
       const double k =
           1.0 + (p.step >= 0 ? p.k_minus * decay_minus(t, static_cast<double>(s - p.step)) : 0.0);
-      // The last entry stops being the latest spike: its reads move into it.
-      if (!h.spikes.empty()) h.spikes.back().reads += t.recent_reads[c];
+      // The last entry stops being the latest spike: its reads move into it. Every
+      // joined synapse is to read the new one.
+      if (!h.spikes.empty()) h.spikes.back().unread -= t.recent_reads[c];
       t.recent_reads[c] = 0;
       p = {static_cast<int32_t>(s), p.step, k};
-      h.spikes.push_back({static_cast<int32_t>(s), 0, k});
+      h.spikes.push_back({static_cast<int32_t>(s), h.n_in, k});
       if (h.n_in == 0) {
         // No synapse has joined yet: one that joins later (at a presynaptic spike of
         // step >= s - max_delay, not yet delivered) reads from s - 2 max_delay - 1
