@@ -181,10 +181,21 @@ void deliver_stdp_any(vp_state& vp, projection_table& t, const spike_event& e, u
     const bool whole = hd ? c == std::nearbyint(c) && !t.decay_minus.empty() : whole0;
     const double hi = static_cast<double>(e.step) + c;
     const double lo = static_cast<double>(r.last) + c;
-    if (m + kFar < end) __builtin_prefetch(&rec[tg[m + kFar]]);
+    // Ask for each target's post_recent and history header kFar synapses ahead and,
+    // when the history is to be read (the row's first spike, or the target fired since
+    // its last one: about this synapse's `lo`), for the history's last entry kNear ahead,
+    // once the header has come.
+    if (m + kFar < end) {
+      __builtin_prefetch(&rec[tg[m + kFar]]);
+      __builtin_prefetch(&t.post[tg[m + kFar]]);
+    }
     if (m + kNear < end) {
-      __builtin_prefetch(&t.post[tg[m + kNear]]);
-      if (buf0) __builtin_prefetch(&buf0[tg[m + kNear]], 1);
+      const uint32_t a = tg[m + kNear];
+      if (first || static_cast<double>(rec[a].step) > lo) {
+        const post_history& h = t.post[a];
+        if (h.spikes.size() > h.head) __builtin_prefetch(&h.spikes.back());
+      }
+      if (buf0) __builtin_prefetch(&buf0[a], 1);
     }
     const uint32_t cell = tg[m];
     const post_recent p = rec[cell];
