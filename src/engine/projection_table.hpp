@@ -66,18 +66,23 @@ struct post_recent {
   double k_minus = 0.0;  ///< the postsynaptic trace K- just after `step`
 };
 
+/// Counts of one target cell of an STDP table: its synapses in the table that have
+/// joined (at their first presynaptic spike), and the reads of its latest spike that
+/// deliveries counted here instead of in the history (post_history).
+struct post_count {
+  uint32_t n_in = 0;
+  uint32_t recent_reads = 0;
+};
+
 /// The spike history of one target cell of an STDP table, touched only when the cell
-/// has fired more than once since a synapse's last presynaptic spike, and at a
-/// synapse's first one. Entries [head, size) are live. A synapse joins (n_in) at its
-/// first presynaptic spike; an entry is dropped once every joined synapse has read it
-/// (docs/numerics.md). `pruned` is the latest dropped entry (for the trace). The
-/// synapses that still have to read the latest spike (the last entry) are its `unread`
-/// less the table's `recent_reads` of the cell, the reads that deliveries counted there
-/// without touching the history.
+/// has fired more than once since a synapse's last presynaptic spike (and at some
+/// first ones). Entries [head, size) are live. An entry is dropped once every joined
+/// synapse has read it (docs/numerics.md). `pruned` is the latest dropped entry (for
+/// the trace). The synapses that still have to read the latest spike (the last entry)
+/// are its `unread` less the cell's `recent_reads` (post_count).
 struct post_history {
   std::vector<post_spike> spikes;
   uint32_t head = 0;
-  uint32_t n_in = 0;
   post_spike pruned{-1, 0, 0.0};
 };
 
@@ -106,7 +111,7 @@ struct projection_table {
   std::vector<post_history> post;  // STDP: one per VP-local cell
   // STDP: one per VP-local cell, sized by prepare_stdp (plasticity.hpp).
   std::vector<post_recent> recent;
-  std::vector<uint32_t> recent_reads;
+  std::vector<post_count> counts;
   // STDP: exp(-n dt / tau_minus) and exp(-n dt / tau_plus) for n = 0, 1, ... steps,
   // the same doubles as the rule's exp() gives when the interval is n whole steps.
   std::vector<double> decay_minus, decay_plus;
@@ -140,7 +145,7 @@ struct projection_table {
                     weights.capacity() * sizeof(double) + delays.capacity() * sizeof(uint32_t) +
                     rows.capacity() * sizeof(row_state) + post.capacity() * sizeof(post_history) +
                     recent.capacity() * sizeof(post_recent) +
-                    recent_reads.capacity() * sizeof(uint32_t) +
+                    counts.capacity() * sizeof(post_count) +
                     (decay_minus.capacity() + decay_plus.capacity()) * sizeof(double) +
                     target_gids.capacity() * sizeof(uint64_t);
     for (const auto& h : post) b += h.spikes.capacity() * sizeof(post_spike);

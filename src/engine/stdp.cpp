@@ -52,8 +52,8 @@ inline double depress(const synapse_params& q, double w, double k) {
   return std::clamp(w - dw, q.w_min, q.w_max);
 }
 
-// How many joined synapses have yet to read entry i of h; `recent_reads`: the table's
-// count for h's cell, which belongs to the last entry (post_history).
+// How many joined synapses have yet to read entry i of h; `recent_reads`: the cell's
+// count (post_count), which belongs to the last entry.
 inline uint32_t unread_of(const post_history& h, std::size_t i, uint32_t recent_reads) {
   return h.spikes[i].unread - (i + 1 == h.spikes.size() ? recent_reads : 0);
 }
@@ -112,7 +112,7 @@ double update_from_history(projection_table& t, uint32_t c, double w, double k_p
   std::size_t i = n;
   if (first) {
     // The synapse joins: it is to read the entries after hi.
-    ++h.n_in;
+    ++t.counts[c].n_in;
     while (i > h.head && static_cast<double>(sp[i - 1].step) > hi + step_eps) ++sp[--i].unread;
     // It pairs with each of the entries [head, i) with K+ = 0: facilitate() of the same
     // weight and trace, once each; once its result is the weight it was given, it would
@@ -145,8 +145,8 @@ double update_from_history(projection_table& t, uint32_t c, double w, double k_p
   // Only the entries this synapse has just read changed their count: drop the front
   // ones if it read the front one and that one is done (a joining synapse: if the front
   // one was already).
-  if (i0 == h.head && i > i0 && unread_of(h, h.head, t.recent_reads[c]) == 0)
-    prune(h, t.recent_reads[c]);
+  if (i0 == h.head && i > i0 && unread_of(h, h.head, t.counts[c].recent_reads) == 0)
+    prune(h, t.counts[c].recent_reads);
   return depress<W>(q, w, trace(t, before.step, before.k_minus, hi, whole));
 }
 
@@ -230,7 +230,7 @@ void deliver_stdp_whole(projection_table& t, uint64_t b, uint64_t end, double* b
   double* wcol = t.weights.data();
   const uint32_t* tg = t.targets.data();
   const post_recent* rec = t.recent.data();
-  uint32_t* rr = t.recent_reads.data();
+  post_count* cnt = t.counts.data();
   const post_history* post = t.post.data();
   constexpr uint64_t chunk = 64, ahead = 16;
   uint32_t later[chunk];
@@ -253,7 +253,7 @@ void deliver_stdp_whole(projection_table& t, uint64_t b, uint64_t end, double* b
         buf[cell] += w;
       } else {
         __builtin_prefetch(&post[cell]);
-        __builtin_prefetch(&rr[cell], 1);
+        __builtin_prefetch(&cnt[cell], 1);
         later[n_later++] = static_cast<uint32_t>(m - c0);
       }
     }
@@ -279,9 +279,9 @@ void deliver_stdp_whole(projection_table& t, uint64_t b, uint64_t end, double* b
       if (p.prev <= lo && p.step < hi) {
         // One postsynaptic spike since the row's last spike, reaching the synapse
         // before this one: the pair's facilitation, then depression by its trace. The
-        // read is counted in recent_reads (the history's last entry is this spike).
+        // read is counted in post_count (the history's last entry is this spike).
         w = facilitate<W>(q, w, k_plus * decay_steps(t.decay_plus, p.step - lo, q.dt, q.tau_plus));
-        ++rr[cell];
+        ++cnt[cell].recent_reads;
         w = depress<W>(q, w,
                        p.k_minus * decay_steps(t.decay_minus, hi - p.step, q.dt, q.tau_minus));
       } else {
@@ -291,6 +291,44 @@ void deliver_stdp_whole(projection_table& t, uint64_t b, uint64_t end, double* b
       wcol[m] = w;
       buf[cell] += w;
     }
+  }
+}
+
+// The row's first spike, on the terms of deliver_stdp_whole: each synapse joins its
+// target's history. When the target's latest spike reached the synapse before this
+// one (or it has none), the synapse has no entry of the history left to read, and its
+// pairings with the entries before (K+ = 0) leave the weight as it is if one does
+// (facilitate() of it gives it back): then only post_recent and post_count are
+// touched. The others go through the history (update_from_history).
+template <wd W>
+void deliver_stdp_join(projection_table& t, uint64_t b, uint64_t end, double* buf, int64_t hi) {
+  const synapse_params& q = t.syn;
+  double* wcol = t.weights.data();
+  const uint32_t* tg = t.targets.data();
+  const post_recent* rec = t.recent.data();
+  post_count* cnt = t.counts.data();
+  constexpr uint64_t ahead = 16;
+  for (uint64_t m = b; m < end; ++m) {
+    if (m + ahead < end) {
+      __builtin_prefetch(&rec[tg[m + ahead]]);
+      __builtin_prefetch(&cnt[tg[m + ahead]], 1);
+      __builtin_prefetch(&buf[tg[m + ahead]], 1);
+    }
+    const uint32_t cell = tg[m];
+    const post_recent p = rec[cell];
+    double w = wcol[m];
+    const double v = facilitate<W>(q, w, 0.0);
+    if (p.step < hi && std::bit_cast<uint64_t>(v) == std::bit_cast<uint64_t>(w)) {
+      ++cnt[cell].n_in;
+      w = depress<W>(q, w,
+                     p.step >= 0
+                         ? p.k_minus * decay_steps(t.decay_minus, hi - p.step, q.dt, q.tau_minus)
+                         : 0.0);
+    } else {
+      w = update_from_history<W>(t, cell, w, 0.0, -1.0, static_cast<double>(hi), true, true);
+    }
+    wcol[m] = w;
+    buf[cell] += w;
   }
 }
 
@@ -309,9 +347,12 @@ void deliver_stdp_rule(vp_state& vp, projection_table& t, const spike_event& e, 
                                  vp.n_cells
           : nullptr;
   const double c0 = (1.0 - 2.0 * t.syn.dendritic_fraction) * d0;
-  if (buf0 && r.last >= 0 && c0 == std::nearbyint(c0) && !t.decay_minus.empty()) {
+  if (buf0 && c0 == std::nearbyint(c0) && !t.decay_minus.empty()) {
     const auto c = static_cast<int64_t>(c0);
-    deliver_stdp_whole<W>(t, b, end, buf0, r.last + c, e.step + c, r.a);
+    if (r.last >= 0)
+      deliver_stdp_whole<W>(t, b, end, buf0, r.last + c, e.step + c, r.a);
+    else
+      deliver_stdp_join<W>(t, b, end, buf0, e.step + c);
   } else {
     deliver_stdp_any<W>(vp, t, e, b, end, horizon, buf0);
   }
@@ -354,7 +395,7 @@ void prepare_stdp(vp_state& vp) {
         for (std::size_t n = table->size(); n < kDecaySteps; ++n)
           table->push_back(std::exp(-static_cast<double>(n) * q.dt / tau));
     t.recent.assign(t.post.size(), post_recent{});
-    t.recent_reads.assign(t.post.size(), 0);
+    t.counts.assign(t.post.size(), post_count{});
   }
 }
 
@@ -370,11 +411,12 @@ void note_post_spikes(vp_state& vp, uint32_t first, const std::vector<uint32_t>&
           1.0 + (p.step >= 0 ? p.k_minus * decay_minus(t, static_cast<double>(s - p.step)) : 0.0);
       // The last entry stops being the latest spike: its reads move into it. Every
       // joined synapse is to read the new one.
-      if (!h.spikes.empty()) h.spikes.back().unread -= t.recent_reads[c];
-      t.recent_reads[c] = 0;
+      post_count& n = t.counts[c];
+      if (!h.spikes.empty()) h.spikes.back().unread -= n.recent_reads;
+      n.recent_reads = 0;
       p = {static_cast<int32_t>(s), p.step, k};
-      h.spikes.push_back({static_cast<int32_t>(s), h.n_in, k});
-      if (h.n_in == 0) {
+      h.spikes.push_back({static_cast<int32_t>(s), n.n_in, k});
+      if (n.n_in == 0) {
         // No synapse has joined yet: one that joins later (at a presynaptic spike of
         // step >= s - max_delay, not yet delivered) reads from s - 2 max_delay - 1
         // on; older entries are no use to anyone but for the trace.
@@ -383,7 +425,7 @@ void note_post_spikes(vp_state& vp, uint32_t first, const std::vector<uint32_t>&
           h.pruned = h.spikes[h.head++];
         compact(h);
       } else {
-        // Reads counted in recent_reads drop entries only here.
+        // Reads counted in post_count drop entries only here.
         prune(h, 0);
       }
     }
