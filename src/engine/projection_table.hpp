@@ -9,9 +9,10 @@ namespace myelin::detail {
 
 /// How a table's synapses act on a spike. Delivery (delivery.cpp) switches on it once
 /// per table and spike, never per connection: each kind has its own loop there
-/// (plastic kinds in plasticity.cpp). State that depends only on the presynaptic train
-/// (Tsodyks-Markram's u and x, STDP's presynaptic trace) lives per row (`rows`), state
-/// per synapse (STDP's weight) in the table's columns, in the order of `targets`.
+/// (plastic kinds in plasticity.cpp and stdp.cpp). State that depends only on the
+/// presynaptic train (Tsodyks-Markram's u and x, STDP's presynaptic trace) lives per row
+/// (`rows`), state per synapse (STDP's weight) in the table's columns, in the order of
+/// `targets`.
 enum class synapse_kind : uint8_t {
   static_synapse,   ///< a fixed weight, added to the target's input after the delay
   tsodyks_markram,  ///< the weight scaled by u x of the row (short-term plasticity)
