@@ -98,6 +98,8 @@ void engine::build(std::vector<vp_state>* prev, const std::vector<table_reuse>* 
         if (taken[t][j] != table_reuse::build) n_reused += vps[t].tables[j].size();
     }
 
+  for (auto& vp : vps) prepare_stdp(vp);
+
   int64_t lo = INT64_MAX, hi = 0;
   for (const auto& vp : vps)
     for (const auto& t : vp.tables)

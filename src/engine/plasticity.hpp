@@ -1,18 +1,32 @@
 #pragma once
 // Delivery of plastic synapses (projection_table.hpp's plastic kinds): Tsodyks-Markram
-// short-term plasticity, SimpleStochasticSynapse and pair-based STDP in NEST's scheme
-// (the weight updated when a presynaptic spike is delivered, from the presynaptic trace
-// of its row and the postsynaptic cell's spike history). The numerics are stated in
-// docs/numerics.md ("Plastic synapses").
+// short-term plasticity, SimpleStochasticSynapse (plasticity.cpp) and pair-based STDP
+// in NEST's scheme (stdp.cpp: the weight updated when a presynaptic spike is delivered,
+// from the presynaptic trace of its row and the postsynaptic cell's latest spikes and
+// spike history). The numerics are stated in docs/numerics.md ("Plastic synapses").
 
+#include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "engine/vp_state.hpp"
 
 namespace myelin::detail {
 
-struct spike_event;
+/// Adds weight w to `cell`'s input on t's receptor at step `step` + d: the ring slot
+/// when d is within the horizon, else the VP's queue (as the static path does).
+inline void add_input(vp_state& vp, const projection_table& t, int64_t step, uint32_t d,
+                      uint32_t cell, double w, int64_t horizon) {
+  if (d <= horizon) {
+    const auto slot = static_cast<std::size_t>((step + d) % vp.n_slots);
+    vp.ring[(slot * static_cast<std::size_t>(vp.n_receptors) + t.receptor) * vp.n_cells + cell] +=
+        w;
+  } else {
+    vp.queue.push_back({step + d, vp.queue_seq++, cell, t.receptor, w});
+    std::push_heap(vp.queue.begin(), vp.queue.end(), std::greater<>());
+  }
+}
 
 /// Delivers spike `e` through row [b, end) of plastic table `t`, adding each weight to
 /// its target's ring slot of step e.step + delay (or the VP's queue beyond `horizon`),
@@ -23,6 +37,10 @@ void deliver_stochastic(vp_state& vp, const projection_table& t, const spike_eve
                         uint64_t end, int64_t horizon);
 void deliver_stdp(vp_state& vp, projection_table& t, const spike_event& e, uint64_t b, uint64_t end,
                   int64_t horizon);
+
+/// Sizes the STDP tables' per-cell `recent` state (no spikes yet); after the tables
+/// are built, before the first step.
+void prepare_stdp(vp_state& vp);
 
 /// Appends the spikes of this VP's cells `first + cells[i]` at step `s` to the histories
 /// of every STDP table that reaches them (vp.stdp_tables).

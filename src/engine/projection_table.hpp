@@ -39,9 +39,10 @@ using column = std::vector<T, uninit_allocator<T>>;
 
 /// How a table's synapses act on a spike. Delivery (delivery.cpp) switches on it once
 /// per table and spike, never per connection: each kind has its own loop there
-/// (plastic kinds in plasticity.cpp). State that depends only on the presynaptic train
-/// (Tsodyks-Markram's u and x, STDP's presynaptic trace) lives per row (`rows`), state
-/// per synapse (STDP's weight) in the table's columns, in the order of `targets`.
+/// (plastic kinds in plasticity.cpp and stdp.cpp). State that depends only on the
+/// presynaptic train (Tsodyks-Markram's u and x, STDP's presynaptic trace) lives per row
+/// (`rows`), state per synapse (STDP's weight) in the table's columns, in the order of
+/// `targets`.
 enum class synapse_kind : uint8_t {
   static_synapse,   ///< a fixed weight, added to the target's input after the delay
   tsodyks_markram,  ///< the weight scaled by u x of the row (short-term plasticity)
@@ -78,24 +79,41 @@ struct row_state {
 };
 
 /// One postsynaptic spike of an STDP table's history: its step (runs are limited to
-/// 2^31 steps), how many of the cell's synapses in the table have read it, and the
-/// postsynaptic trace K- just after it.
+/// 2^31 steps), how many of the cell's joined synapses in the table have yet to read it,
+/// and the postsynaptic trace K- just after it.
 struct post_spike {
   int32_t step;
-  uint32_t reads;
+  uint32_t unread;
   double k_minus;
 };
 
-/// The spike history of one target cell of an STDP table (64 bytes: one cache line).
-/// Entries [head, size) are live. A synapse joins (n_in) at its first presynaptic
-/// spike; an entry is dropped once every joined synapse has read it (docs/numerics.md).
-/// `last` is the cell's latest spike (live or not), `pruned` the latest dropped one,
-/// so that most deliveries need not touch `spikes` at all.
-struct alignas(64) post_history {
+/// The latest spikes of one target cell of an STDP table, read by every delivery to it:
+/// 16 bytes, four to a cache line, contiguous over the VP's cells. A delivery to a
+/// synapse whose target has not fired since the synapse's last presynaptic spike (most
+/// of them), or has fired once (`prev` before that spike), needs nothing else.
+struct post_recent {
+  int32_t step = -1;     ///< the cell's latest spike (-1: none yet)
+  int32_t prev = -1;     ///< the one before it (-1: none)
+  double k_minus = 0.0;  ///< the postsynaptic trace K- just after `step`
+};
+
+/// Counts of one target cell of an STDP table: its synapses in the table that have
+/// joined (at their first presynaptic spike), and the reads of its latest spike that
+/// deliveries counted here instead of in the history (post_history).
+struct post_count {
+  uint32_t n_in = 0;
+  uint32_t recent_reads = 0;
+};
+
+/// The spike history of one target cell of an STDP table, touched only when the cell
+/// has fired more than once since a synapse's last presynaptic spike (and at some
+/// first ones). Entries [head, size) are live. An entry is dropped once every joined
+/// synapse has read it (docs/numerics.md). `pruned` is the latest dropped entry (for
+/// the trace). The synapses that still have to read the latest spike (the last entry)
+/// are its `unread` less the cell's `recent_reads` (post_count).
+struct post_history {
   std::vector<post_spike> spikes;
   uint32_t head = 0;
-  uint32_t n_in = 0;
-  post_spike last{-1, 0, 0.0};
   post_spike pruned{-1, 0, 0.0};
 };
 
@@ -122,6 +140,9 @@ struct projection_table {
   synapse_params syn;
   std::vector<row_state> rows;     // TM, STDP: one per presynaptic gid
   std::vector<post_history> post;  // STDP: one per VP-local cell
+  // STDP: one per VP-local cell, sized by prepare_stdp (plasticity.hpp).
+  std::vector<post_recent> recent;
+  std::vector<post_count> counts;
   // STDP: exp(-n dt / tau_minus) and exp(-n dt / tau_plus) for n = 0, 1, ... steps,
   // the same doubles as the rule's exp() gives when the interval is n whole steps.
   std::vector<double> decay_minus, decay_plus;
@@ -154,6 +175,8 @@ struct projection_table {
     std::size_t b = offsets.capacity() * sizeof(uint64_t) + targets.capacity() * sizeof(uint32_t) +
                     weights.capacity() * sizeof(double) + delays.capacity() * sizeof(uint32_t) +
                     rows.capacity() * sizeof(row_state) + post.capacity() * sizeof(post_history) +
+                    recent.capacity() * sizeof(post_recent) +
+                    counts.capacity() * sizeof(post_count) +
                     (decay_minus.capacity() + decay_plus.capacity()) * sizeof(double) +
                     target_gids.capacity() * sizeof(uint64_t);
     for (const auto& h : post) b += h.spikes.capacity() * sizeof(post_spike);

@@ -320,6 +320,42 @@ TEST(plasticity, layout_independent) {
   }
 }
 
+// STDP has a fast delivery for tables with one delay (whole steps between a spike's
+// arrival at the synapse and at the soma) and a general one (a delay per synapse): the
+// same delay given per synapse must give the same spikes and weights, bit for bit, for
+// each weight dependence.
+TEST(plasticity, stdp_one_delay_and_per_synapse_delays_agree) {
+  for (const char* wd : {"AdditiveWeightDependence", "MultiplicativeWeightDependence",
+                         "AdditivePotentiationMultiplicativeDepression", "GutigWeightDependence"})
+    for (const double f : {1.0, 0.5}) {
+      network net = test::small_random_network(7, 300.0);
+      net.projections[0].synapse =
+          synapse_spec{"STDPMechanism",
+                       {{"dendritic_delay_fraction", f}},
+                       {"SpikePairRule", {{"A_plus", 0.05}, {"A_minus", 0.06}}},
+                       {wd, {{"w_max", 0.02}}}};
+      auto run = [&](const value_spec& delay) {
+        net.projections[0].delay = delay;
+        simulation sim(net, {.threads = 1});
+        sim.run();
+        return std::pair{sim.spikes("exc"), sim.connections("ee")};
+      };
+      const auto [s1, c1] = run(1.0);
+      const auto [s2, c2] = run(distribution{"uniform", {{"low", 1.0}, {"high", 1.0}}});
+      ASSERT_GT(s1.times.size(), 1000u) << wd << " f " << f;
+      EXPECT_EQ(s1.times, s2.times) << wd << " f " << f;
+      EXPECT_EQ(s1.node_ids, s2.node_ids) << wd << " f " << f;
+      ASSERT_EQ(c1.size(), c2.size());
+      std::size_t changed = 0, differ = 0;
+      for (std::size_t k = 0; k < c1.size(); ++k) {
+        changed += c1[k].weight != 0.004;
+        differ += c1[k].weight != c2[k].weight;
+      }
+      EXPECT_GT(changed, c1.size() / 4) << wd << " f " << f;
+      EXPECT_EQ(differ, 0u) << wd << " f " << f;
+    }
+}
+
 TEST(plasticity, model_file_round_trip_and_errors) {
   const std::string text = R"({"populations": [
       {"label": "a", "size": 2, "cell_type": "SpikeSourcePoisson", "params": {"rate": 5}},
