@@ -70,10 +70,10 @@ void setup_synapses(const network& net, const projection& pr, const std::string&
   if (tab.weights.empty()) tab.weights.assign(tab.targets.size(), tab.weight);
   tab.rows.assign(span, row_state{0.0, 1.0, -1});  // a = K+ = 0
   tab.post.assign(st.n_cells, post_history{});     // synapses join at their first spike
-  // The traces decay over whole steps (f = 1, 0.5, ...: plasticity.cpp) from tables
-  // instead of an exp() per synaptic event: 2048 steps (~10 tau at dt = 0.1, tau = 20 ms).
-  tab.decay_minus.resize(2048);
-  tab.decay_plus.resize(2048);
+  // The traces decay over whole steps (f = 1, 0.5, ...: stdp.cpp) from tables instead
+  // of an exp() per synaptic event.
+  tab.decay_minus.resize(stdp_decay_steps);
+  tab.decay_plus.resize(stdp_decay_steps);
   for (std::size_t n = 0; n < tab.decay_minus.size(); ++n) {
     tab.decay_minus[n] = std::exp(-static_cast<double>(n) * q.dt / q.tau_minus);
     tab.decay_plus[n] = std::exp(-static_cast<double>(n) * q.dt / q.tau_plus);

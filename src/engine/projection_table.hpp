@@ -37,6 +37,11 @@ struct uninit_allocator : std::allocator<T> {
 template <class T>
 using column = std::vector<T, uninit_allocator<T>>;
 
+/// Length of an STDP table's trace-decay tables: 16384 steps (1.6 s at dt = 0.1 ms),
+/// as intervals since a target's last spike are often longer than 10 tau (a cell firing
+/// at a few Hz); each entry beyond costs an exp() per synaptic event instead of a load.
+inline constexpr std::size_t stdp_decay_steps = 16384;
+
 /// How a table's synapses act on a spike. Delivery (delivery.cpp) switches on it once
 /// per table and spike, never per connection: each kind has its own loop there
 /// (plastic kinds in plasticity.cpp and stdp.cpp). State that depends only on the
@@ -144,7 +149,8 @@ struct projection_table {
   std::vector<post_recent> recent;
   std::vector<post_count> counts;
   // STDP: exp(-n dt / tau_minus) and exp(-n dt / tau_plus) for n = 0, 1, ... steps,
-  // the same doubles as the rule's exp() gives when the interval is n whole steps.
+  // the same doubles as the rule's exp() gives when the interval is n whole steps
+  // (stdp_decay_steps of them; longer intervals call exp()).
   std::vector<double> decay_minus, decay_plus;
   std::vector<uint64_t> target_gids;  // stochastic: the gid of each VP-local cell
 

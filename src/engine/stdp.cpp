@@ -150,9 +150,6 @@ double update_from_history(projection_table& t, uint32_t c, double w, double k_p
   return depress<W>(q, w, trace(t, before.step, before.k_minus, hi, whole));
 }
 
-// Length of the trace-decay tables (prepare_stdp).
-constexpr std::size_t kDecaySteps = 16384;
-
 // Prefetch distances in synapses (deliver_stdp_any).
 constexpr uint64_t kFar = 32, kNear = 16;
 
@@ -386,14 +383,6 @@ void deliver_stdp(vp_state& vp, projection_table& t, const spike_event& e, uint6
 void prepare_stdp(vp_state& vp) {
   for (const uint32_t ti : vp.stdp_tables) {
     projection_table& t = vp.tables[ti];
-    // The trace-decay tables cover 2048 steps as built (synapses.cpp); intervals since
-    // a target's last spike are often longer (a cell that fires at a few Hz), so extend
-    // them to kDecaySteps with the same expression: the same doubles exp() gives.
-    const synapse_params& q = t.syn;
-    for (auto [table, tau] : {std::pair{&t.decay_minus, q.tau_minus}, {&t.decay_plus, q.tau_plus}})
-      if (!table->empty())
-        for (std::size_t n = table->size(); n < kDecaySteps; ++n)
-          table->push_back(std::exp(-static_cast<double>(n) * q.dt / tau));
     t.recent.assign(t.post.size(), post_recent{});
     t.counts.assign(t.post.size(), post_count{});
   }
