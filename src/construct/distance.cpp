@@ -184,7 +184,10 @@ source_boxes::box_plan plan_of(expression::range r) {
   return {r.hi, std::log1p(-r.hi), r.lo, 0.0};
 }
 
-// A box of `members` members whose first skip, drawn from u, is floor(log(u) / log_q):
+}  // namespace
+
+// exit_below (distance.hpp): a box of `members` members whose first skip, drawn from u,
+// is floor(log(u) / log_q):
 // the draw leaves the box when that is at least `members`, i.e. for u up to about
 // q^members = exp(members log_q). Every u below that times (1 - 2^-30) leaves as
 // computed, so the draw needs no logarithm there: below it the exact logarithm is beyond
@@ -198,8 +201,6 @@ double exit_below(double log_q, uint32_t members) {
   if (!(t > 0.0) || std::floor(std::log(t) / log_q) < static_cast<double>(members)) return 0.0;
   return t;
 }
-
-}  // namespace
 
 source_boxes::box_plan source_boxes::plan(const distance_rule& rule, const expression::range* box,
                                           uint32_t members) {

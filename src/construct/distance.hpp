@@ -135,6 +135,11 @@ class source_boxes {
   }
 };
 
+/// A threshold below which a uniform u drawn as a box's first geometric skip,
+/// floor(log(u) / log_q), leaves a box of `members` members (the skip is >= members) as
+/// computed, so that draw() needs no logarithm there; 0 where none is safe.
+double exit_below(double log_q, uint32_t members);
+
 /// Per bin of `bins` (an enclosure of delays [ms]): the delay in whole steps of `dt`,
 /// round(v / dt), that every value v of the enclosure has, where the enclosure lies
 /// within [1 - 1e-9, 2^31) steps (the builder's delay_steps neither throws nor drops

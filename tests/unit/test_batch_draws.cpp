@@ -83,6 +83,18 @@ TEST(BatchDraws, UniformDrawsEqualTheStreamsUniformsBitForBit) {
   }
 }
 
+TEST(BatchDraws, UniformRunTakeEqualsOneByOne) {
+  // Blocks of several sizes across refills, mixed with single draws.
+  uniform_run a(9, purpose::connectivity, 1, 77), b(9, purpose::connectivity, 1, 77);
+  double buf[300];
+  for (const std::size_t n : {std::size_t{5}, std::size_t{130}, std::size_t{0}, std::size_t{1},
+                              std::size_t{257}, std::size_t{3}}) {
+    a.take(buf, n);
+    for (std::size_t j = 0; j < n; ++j) ASSERT_EQ(buf[j], b.uniform()) << n << " " << j;
+    ASSERT_EQ(a.uniform(), b.uniform()) << n;
+  }
+}
+
 TEST(BatchDraws, UniformRunEqualsTheStreamsUniformsBitForBit) {
   // Past two refills of 128, on an id above 2^32 (its high word in the counter).
   for (const uint64_t id : {uint64_t{5}, (uint64_t{1} << 40) + 3}) {

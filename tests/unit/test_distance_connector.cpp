@@ -198,6 +198,40 @@ TEST(connectors, distance_dependent_is_the_same_for_any_layout) {
   }
 }
 
+// Below exit_below's threshold every uniform leaves the box as the logarithm computes it,
+// and the threshold is close to the boundary (within 1e-6 relative), for bounds from
+// 1e-12 to 1/4 and boxes of 1 to 200 members; near the boundary some u do not leave.
+TEST(distance_bins, exit_below_is_below_every_leaving_draw) {
+  std::mt19937_64 gen(11);
+  std::uniform_real_distribution<double> e(-12.0, std::log10(0.25));
+  for (int trial = 0; trial < 2000; ++trial) {
+    const double bound = std::pow(10.0, e(gen));
+    const double log_q = std::log1p(-bound);
+    const auto members = static_cast<uint32_t>(1 + gen() % 200);
+    const double t = detail::exit_below(log_q, members);
+    const double boundary = std::exp(members * log_q);
+    if (t == 0.0) {
+      EXPECT_LT(boundary, 1e-300) << bound << " " << members;  // nothing safe to skip
+      continue;
+    }
+    ASSERT_LT(t, boundary) << bound << " " << members;
+    EXPECT_GT(t, boundary * (1 - 1e-6)) << bound << " " << members;
+    auto leaves = [&](double u) { return std::floor(std::log(u) / log_q) >= members; };
+    std::uniform_real_distribution<double> below(0.0, t);
+    for (int k = 0; k < 50; ++k) {
+      const double u = below(gen);
+      if (u > 0.0) ASSERT_TRUE(leaves(u)) << u << " " << bound << " " << members;
+    }
+    for (double u = t; u < t * (1 + 1e-9); u = std::nextafter(u, 1.0)) {
+      ASSERT_TRUE(leaves(u)) << "just below the threshold's margin: " << u;
+      if (u > t * (1 + 1e-12)) break;
+    }
+    // Past the boundary the skip stays in the box: the threshold is not too generous.
+    if (const double u = boundary * (1 + 1e-9); u < 1.0)
+      EXPECT_FALSE(leaves(u)) << bound << " " << members;
+  }
+}
+
 TEST(distance_bins, enclose_the_value_at_every_distance_of_a_bin) {
   const expression p("exp(-pow(d, 2.0)/400)", {"d", "dx", "dy", "dz"}, "p");
   const detail::distance_bins bins(p, 150.0, 1024);
