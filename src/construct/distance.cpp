@@ -83,17 +83,14 @@ source_boxes::source_boxes(std::vector<std::array<double, 3>> positions, std::si
         blo[a] = std::min(blo[a], positions_[members_[m]][a]);
         bhi[a] = std::max(bhi[a], positions_[members_[m]][a]);
       }
-    lo_.push_back(blo);
-    hi_.push_back(bhi);
+    for (int a = 0; a < 3; ++a) {
+      box_lo_[a].push_back(blo[a]);
+      box_hi_[a].push_back(bhi[a]);
+    }
     starts_.push_back(count[b + 1]);
   }
-  for (int a = 0; a < 3; ++a)
-    for (std::size_t b = 0; b < lo_.size(); ++b) {
-      box_lo_[a].push_back(lo_[b][a]);
-      box_hi_[a].push_back(hi_[b][a]);
-    }
-  near_.resize(lo_.size());
-  far_.resize(lo_.size());
+  near_.resize(starts_.size() - 1);
+  far_.resize(starts_.size() - 1);
 }
 
 namespace {
@@ -202,6 +199,15 @@ double exit_below(double log_q, uint32_t members) {
   return t;
 }
 
+const source_boxes::cached_plan* source_boxes::find_plan(std::size_t s, const expression::range& d,
+                                                         uint32_t members) const {
+  const uint64_t near = std::bit_cast<uint64_t>(d.lo), far = std::bit_cast<uint64_t>(d.hi);
+  for (; cache_[s].far != empty_slot; s = (s + 1) & (cache_.size() - 1))
+    if (cache_[s].far == far && cache_[s].near == near && cache_[s].members == members)
+      return &cache_[s];
+  return nullptr;
+}
+
 source_boxes::box_plan source_boxes::plan(const distance_rule& rule, const expression::range* box,
                                           uint32_t members) {
   if (!rule.d_only) return plan_of(rule.p.bounds(box));
@@ -212,12 +218,10 @@ source_boxes::box_plan source_boxes::plan(const distance_rule& rule, const expre
                  far = std::bit_cast<uint64_t>(box[0].hi);
   if (far == empty_slot) return plan_of(rule.p.bounds(box));
   if (cache_.empty()) cache_.assign(4096, cached_plan{});
-  auto slot_of = [&](uint64_t a, uint64_t b) { return slot(a, b); };
-  const std::size_t mask = cache_.size() - 1;
-  std::size_t s = slot_of(near, far);
-  for (; cache_[s].far != empty_slot; s = (s + 1) & mask)
-    if (cache_[s].far == far && cache_[s].near == near && cache_[s].members == members)
-      return {cache_[s].bound, cache_[s].log_q, 0.0, cache_[s].u_exit};
+  if (const cached_plan* hit = find_plan(slot(near, far), box[0], members))
+    return {hit->bound, hit->log_q, 0.0, hit->u_exit};
+  std::size_t s = slot(near, far);
+  while (cache_[s].far != empty_slot) s = (s + 1) & (cache_.size() - 1);
   // Not the box's lower bound of p: the bins of d give one per candidate.
   box_plan x = plan_of(rule.p.bounds(box));
   x.lo = 0.0;
@@ -228,18 +232,18 @@ source_boxes::box_plan source_boxes::plan(const distance_rule& rule, const expre
   constexpr std::size_t max_slots = std::size_t{1} << 18;
   if (2 * (cached_ + 1) > cache_.size()) {
     if (cache_.size() >= max_slots) {
-      cache_[slot_of(near, far)] = c;
+      cache_[slot(near, far)] = c;
       return x;
     }
     std::vector<cached_plan> old(cache_.size() * 2, cached_plan{});
     old.swap(cache_);
     for (const cached_plan& e : old)
       if (e.far != empty_slot) {
-        std::size_t t = slot_of(e.near, e.far);
+        std::size_t t = slot(e.near, e.far);
         while (cache_[t].far != empty_slot) t = (t + 1) & (cache_.size() - 1);
         cache_[t] = e;
       }
-    s = slot_of(near, far);
+    s = slot(near, far);
     while (cache_[s].far != empty_slot) s = (s + 1) & (cache_.size() - 1);
   }
   ++cached_;
@@ -270,27 +274,16 @@ void source_boxes::draw(uniform_run& rng, const distance_rule& rule,
     expression::range box[4];
     box[0] = {near_[b], far_[b]};
     if (!rule.d_only)
-      for (int a = 0; a < 3; ++a) box[a + 1] = {lo_[b][a] - target[a], hi_[b][a] - target[a]};
+      for (int a = 0; a < 3; ++a)
+        box[a + 1] = {box_lo_[a][b] - target[a], box_hi_[a][b] - target[a]};
     // The next box's plan is fetched from memory while this one is drawn.
     const bool cached = rule.d_only && !cache_.empty();
     if (cached && b + 1 < n_boxes) __builtin_prefetch(&cache_[slot_of_box(b + 1)]);
     const uint32_t b0 = starts_[b], b1 = starts_[b + 1];
-    // A cached plan found here (the common case), else plan() computes and keeps it.
-    box_plan pl;
-    const cached_plan* hit = nullptr;
-    if (cached) {
-      const uint64_t nb = std::bit_cast<uint64_t>(near_[b]), fb = std::bit_cast<uint64_t>(far_[b]);
-      for (std::size_t s = slot_of_box(b); cache_[s].far != empty_slot;
-           s = (s + 1) & (cache_.size() - 1))
-        if (cache_[s].far == fb && cache_[s].near == nb && cache_[s].members == b1 - b0) {
-          hit = &cache_[s];
-          break;
-        }
-    }
-    if (hit)
-      pl = {hit->bound, hit->log_q, 0.0, hit->u_exit};
-    else
-      pl = plan(rule, box, b1 - b0);
+    // A cached plan (the common case), else plan() computes and keeps it.
+    const cached_plan* hit = cached ? find_plan(slot_of_box(b), box[0], b1 - b0) : nullptr;
+    const box_plan pl =
+        hit ? box_plan{hit->bound, hit->log_q, 0.0, hit->u_exit} : plan(rule, box, b1 - b0);
     if (pl.bound == 0.0) continue;
     // Room for every member (a target's candidates are usually far fewer than the sources).
     if (cand_member_.size() < n + (b1 - b0)) {

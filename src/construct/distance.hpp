@@ -95,9 +95,8 @@ class source_boxes {
   // positions_[members_[m]] by axis (member_x_[m], ...): the decision pass reads them
   // lane by lane.
   std::vector<double> member_x_, member_y_, member_z_;
-  std::vector<uint32_t> starts_;                // box b: members_[starts_[b], starts_[b+1])
-  std::vector<std::array<double, 3>> lo_, hi_;  // per box: extent of its members
-  std::vector<double> box_lo_[3], box_hi_[3];   // the same by axis (box_distances)
+  std::vector<uint32_t> starts_;               // box b: members_[starts_[b], starts_[b+1])
+  std::vector<double> box_lo_[3], box_hi_[3];  // per axis and box: extent of its members
   std::vector<double> near_, far_;  // per box: its range of d from the last draw's target
   std::vector<uint8_t> seen_;       // one flag per source: the sources a target keeps
   std::vector<double> distances_;   // per source: its distance from the last target
@@ -127,6 +126,9 @@ class source_boxes {
   };
   std::vector<cached_plan> cache_;
   std::size_t cached_ = 0;
+  // The cached plan of a box with this range of d and member count, probing from slot s
+  // (the cache is not empty), or nullptr.
+  const cached_plan* find_plan(std::size_t s, const expression::range& d, uint32_t members) const;
   // The home slot of a key: the high bits of a product depend on every bit of it
   // (integral distances have only zeros in their low bits).
   std::size_t slot(uint64_t near, uint64_t far) const {
