@@ -233,6 +233,12 @@ class vp_builder {
     // Set with dist: every target's connections are added in bulk, and weights (then from
     // a distribution) drawn only in the transposition, straight into the rows.
     bool bulk = false, late_w = false;
+    // Room for n connections in the arrays this projection fills.
+    auto reserve = [&](std::size_t n) {
+      reserve_present(src_rel, n);
+      if (hetero_w && !late_w) reserve_present(w, n);
+      if (hetero_d) reserve_present(d, n);
+    };
     auto add_target = [&](std::size_t k, const std::vector<uint32_t>& sources,
                           const std::vector<std::size_t>* rows) {
       const uint64_t t = post[k];
@@ -303,9 +309,7 @@ class vp_builder {
                                     : 0.0;
         expected > 0) {
       const auto n = static_cast<std::size_t>(expected + 4 * std::sqrt(expected) + 16);
-      reserve_present(src_rel, n);
-      if (hetero_w && !late_w) reserve_present(w, n);
-      if (hetero_d) reserve_present(d, n);
+      reserve(n);
     }
     if (generated_per_target(kind)) {
       std::vector<std::pair<uint64_t, uint32_t>> pre_sorted;  // (gid, index): self lookups
@@ -358,9 +362,7 @@ class vp_builder {
         if (samples > 0) {
           const double expected = sum / static_cast<double>(samples) * static_cast<double>(owned);
           const auto n = static_cast<std::size_t>(expected * 1.05) + 1024;
-          reserve_present(src_rel, n);
-          if (hetero_w && !late_w) reserve_present(w, n);
-          if (hetero_d) reserve_present(d, n);
+          reserve(n);
         }
       }
       for (std::size_t k = 0; k < post.size(); ++k) {
@@ -422,9 +424,7 @@ class vp_builder {
               std::max(static_cast<std::size_t>(so_far * 1.1 * static_cast<double>(owned) /
                                                 static_cast<double>(done + 1)),
                        src_rel.capacity() * 3 / 2 + sources.size());
-          reserve_present(src_rel, n);
-          if (hetero_w && !late_w) reserve_present(w, n);
-          if (hetero_d) reserve_present(d, n);
+          reserve(n);
         }
         ++done;
         add_target(k, sources, nullptr);
@@ -503,7 +503,7 @@ class vp_builder {
     }
 
     // Transpose to rows by source (counting sort, stable: keeps canonical order).
-    transpose_rows(gen, hetero_w, hetero_d, late_w ? &weights : nullptr, want_negative, tab);
+    transpose_rows(gen, hetero_w, hetero_d, late_w ? &weights : nullptr, tab);
     tab.finish_rows();
     setup_synapses(net_, pr, f, st_, tab);
     st_.tables.push_back(std::move(tab));

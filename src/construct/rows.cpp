@@ -5,25 +5,17 @@
 #include <algorithm>
 
 #include "construct/prefault.hpp"
-#include "model/format.hpp"
-#include "myelin/error.hpp"
 
 namespace myelin::detail {
 
-void weight_error(double x, bool negative, uint64_t source, uint64_t target,
-                  const std::string& field) {
-  throw model_error(field, "weight " + fmt(x) + " from gid " + std::to_string(source) + " to gid " +
-                               std::to_string(target) + " must be " + (negative ? "<= 0" : ">= 0"));
-}
-
 void transpose_rows(const generated_connections& g, bool hetero_w, bool hetero_d,
-                    connection_values* late, bool negative, projection_table& tab) {
+                    connection_values* late, projection_table& tab) {
   const column<uint32_t>& src_rel = g.src_rel;
   const uint64_t span = tab.pre_hi - tab.pre_lo;
   tab.offsets.assign(span + 1, 0);
   for (uint32_t s : src_rel) ++tab.offsets[s + 1];
   for (uint64_t s = 0; s < span; ++s) tab.offsets[s + 1] += tab.offsets[s];
-  std::vector<uint64_t> fill(tab.offsets.begin(), tab.offsets.end() - 1);
+  std::vector<uint64_t> fill(span);  // each pass starts it at the rows' offsets
   reserve_present(tab.targets, src_rel.size());
   tab.targets.resize(src_rel.size());
   if (hetero_w) reserve_present(tab.weights, src_rel.size());
@@ -53,10 +45,6 @@ void transpose_rows(const generated_connections& g, bool hetero_w, bool hetero_d
     drawn.resize(n);
     late->begin_target(g.run_gids[r]);
     late->next_n(drawn.data(), n);
-    bool bad = false;
-    for (std::size_t j = 0; j < n; ++j) bad |= bad_weight(drawn[j], negative);
-    for (std::size_t j = 0; bad && j < n; ++j)
-      check_weight(drawn[j], negative, tab.pre_lo + src_rel[m + j], g.run_gids[r], late->field());
     for (std::size_t j = 0; j < n; ++j) tab.weights[fill[src_rel[m + j]]++] = drawn[j];
     m += n;
   }

@@ -4,12 +4,15 @@
 // from a keyed stream, or an expression of distance.
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "model/expression.hpp"
+#include "model/format.hpp"
+#include "myelin/error.hpp"
 #include "myelin/model.hpp"
 #include "random/batch_draws.hpp"
 #include "random/distributions.hpp"
@@ -123,5 +126,15 @@ class connection_values {
     buffered_ = chunk;
   }
 };
+
+/// Throws model_error(field) for a weight that is not finite or has the wrong sign for its
+/// receptor (`negative`: an inhibitory receptor of a current-based cell wants <= 0).
+inline void check_weight(double x, bool negative, uint64_t source, uint64_t target,
+                         const std::string& field) {
+  if (!std::isfinite(x) || (negative ? x > 0 : x < 0)) [[unlikely]]
+    throw model_error(field, "weight " + fmt(x) + " from gid " + std::to_string(source) +
+                                 " to gid " + std::to_string(target) + " must be " +
+                                 (negative ? "<= 0" : ">= 0"));
+}
 
 }  // namespace myelin::detail

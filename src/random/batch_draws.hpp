@@ -36,21 +36,13 @@ class uniform_run {
   uniform_run(uint64_t seed, purpose p, uint32_t object, uint64_t id)
       : seed_(seed), purpose_(p), object_(object), id_(id) {}
   double uniform() {
-    if (used_ == 128) {
-      stream_uniforms(seed_, purpose_, object_, id_, block_, buffer_);
-      block_ += 64;
-      used_ = 0;
-    }
+    if (used_ == 128) refill();
     return buffer_[used_++];
   }
   /// n values of uniform() into out.
   void take(double* out, std::size_t n) {
     while (n > 0) {
-      if (used_ == 128) {
-        stream_uniforms(seed_, purpose_, object_, id_, block_, buffer_);
-        block_ += 64;
-        used_ = 0;
-      }
+      if (used_ == 128) refill();
       const std::size_t k = n < 128 - used_ ? n : 128 - used_;
       for (std::size_t i = 0; i < k; ++i) out[i] = buffer_[used_ + i];
       used_ += k;
@@ -60,6 +52,11 @@ class uniform_run {
   }
 
  private:
+  void refill() {
+    stream_uniforms(seed_, purpose_, object_, id_, block_, buffer_);
+    block_ += 64;
+    used_ = 0;
+  }
   uint64_t seed_;
   purpose purpose_;
   uint32_t object_;
