@@ -12,24 +12,47 @@ namespace {
 
 constexpr std::size_t lanes = 64;  // counters per chunk: they stay in L1
 
+typedef uint64_t u64x8 __attribute__((vector_size(64)));
+
 // Philox4x32-10 (Salmon et al. 2011, as Random123 computes it) on `lanes` counters
-// (x0..x3) at once under the key (k0, k1); every operation is lane-wise, so the compiler
-// vectorises the rounds.
+// (x0..x3) at once under the key (k0, k1). The words go through the rounds in 64-bit
+// lanes (the products are then plain 32 x 32 -> 64 multiplies, no widening or narrowing),
+// four vectors of 8 counters at a time kept in registers through the 10 rounds.
 [[gnu::always_inline]] inline void philox_lanes(uint32_t k0, uint32_t k1, uint32_t* x0,
                                                 uint32_t* x1, uint32_t* x2, uint32_t* x3) {
-  for (int round = 0; round < 10; ++round) {
-    for (std::size_t m = 0; m < lanes; ++m) {
-      const uint64_t p0 = uint64_t{0xD2511F53u} * x0[m];
-      const uint64_t p1 = uint64_t{0xCD9E8D57u} * x2[m];
-      const uint32_t y0 = static_cast<uint32_t>(p1 >> 32) ^ x1[m] ^ k0;
-      const uint32_t y2 = static_cast<uint32_t>(p0 >> 32) ^ x3[m] ^ k1;
-      x1[m] = static_cast<uint32_t>(p1);
-      x3[m] = static_cast<uint32_t>(p0);
-      x0[m] = y0;
-      x2[m] = y2;
+  constexpr int G = 4;
+  const u64x8 lo32 = u64x8{} + 0xFFFFFFFFull;
+  for (std::size_t g0 = 0; g0 < lanes; g0 += 8 * G) {
+    u64x8 w0[G], w1[G], w2[G], w3[G];
+    for (int g = 0; g < G; ++g)
+      for (int l = 0; l < 8; ++l) {
+        const std::size_t m = g0 + 8 * g + l;
+        w0[g][l] = x0[m];
+        w1[g][l] = x1[m];
+        w2[g][l] = x2[m];
+        w3[g][l] = x3[m];
+      }
+    uint64_t key0 = k0, key1 = k1;
+    for (int round = 0; round < 10; ++round) {
+      for (int g = 0; g < G; ++g) {
+        // The masks tell the compiler the words are 32-bit: one 32 x 32 -> 64 multiply each.
+        const u64x8 p0 = (w0[g] & lo32) * 0xD2511F53ull, p1 = (w2[g] & lo32) * 0xCD9E8D57ull;
+        w0[g] = (p1 >> 32) ^ w1[g] ^ key0;
+        w2[g] = (p0 >> 32) ^ w3[g] ^ key1;
+        w1[g] = p1 & lo32;
+        w3[g] = p0 & lo32;
+      }
+      key0 = (key0 + 0x9E3779B9u) & 0xFFFFFFFFull;
+      key1 = (key1 + 0xBB67AE85u) & 0xFFFFFFFFull;
     }
-    k0 += 0x9E3779B9u;
-    k1 += 0xBB67AE85u;
+    for (int g = 0; g < G; ++g)
+      for (int l = 0; l < 8; ++l) {
+        const std::size_t m = g0 + 8 * g + l;
+        x0[m] = static_cast<uint32_t>(w0[g][l]);
+        x1[m] = static_cast<uint32_t>(w1[g][l]);
+        x2[m] = static_cast<uint32_t>(w2[g][l]);
+        x3[m] = static_cast<uint32_t>(w3[g][l]);
+      }
   }
 }
 
@@ -80,51 +103,19 @@ MYELIN_SIMD_CLONES void uniform_chunk(uint32_t k0, uint32_t k1, uint32_t c1, con
     out[m] = half[m] ? uniform_of(x2[m], x3[m]) : uniform_of(x0[m], x1[m]);
 }
 
-typedef uint64_t u64x8 __attribute__((vector_size(64)));
-typedef double f64x8 __attribute__((vector_size(64)));
-
-// The 128 uniforms of 64 consecutive blocks: Philox in 64-bit lanes holding 32-bit words
-// (the products are then plain 32 x 32 -> 64 multiplies, no widening or narrowing), four
-// vectors of 8 blocks at a time kept in registers through the 10 rounds.
 MYELIN_SIMD_CLONES void stream_chunk(uint32_t k0, uint32_t k1, uint32_t c1, uint64_t id,
                                      uint32_t block, double* out) {
-  constexpr int G = 4;
-  const u64x8 lo32 = u64x8{} + 0xFFFFFFFFull;
-  const u64x8 exponent = u64x8{} + 0x4330000000000000ull;  // as in uniform_of
-  for (std::size_t g0 = 0; g0 < lanes; g0 += 8 * G) {
-    u64x8 x0[G], x1[G], x2[G], x3[G];
-    for (int g = 0; g < G; ++g) {
-      x1[g] = u64x8{} + c1;
-      x2[g] = u64x8{} + static_cast<uint32_t>(id);
-      x3[g] = u64x8{} + static_cast<uint32_t>(id >> 32);
-      for (int l = 0; l < 8; ++l) x0[g][l] = static_cast<uint32_t>(block + g0 + 8 * g + l);
-    }
-    uint64_t key0 = k0, key1 = k1;
-    for (int round = 0; round < 10; ++round) {
-      for (int g = 0; g < G; ++g) {
-        // The masks tell the compiler the words are 32-bit: one 32 x 32 -> 64 multiply each.
-        const u64x8 p0 = (x0[g] & lo32) * 0xD2511F53ull, p1 = (x2[g] & lo32) * 0xCD9E8D57ull;
-        x0[g] = (p1 >> 32) ^ x1[g] ^ key0;
-        x2[g] = (p0 >> 32) ^ x3[g] ^ key1;
-        x1[g] = p1 & lo32;
-        x3[g] = p0 & lo32;
-      }
-      key0 = (key0 + 0x9E3779B9u) & 0xFFFFFFFFull;
-      key1 = (key1 + 0xBB67AE85u) & 0xFFFFFFFFull;
-    }
-    // uniform_of, lane by lane.
-    for (int g = 0; g < G; ++g) {
-      const f64x8 h0 = reinterpret_cast<f64x8>(x0[g] | exponent) - 0x1p52,
-                  l0 = reinterpret_cast<f64x8>((x1[g] >> 11) | exponent) - 0x1p52,
-                  h1 = reinterpret_cast<f64x8>(x2[g] | exponent) - 0x1p52,
-                  l1 = reinterpret_cast<f64x8>((x3[g] >> 11) | exponent) - 0x1p52;
-      const f64x8 a = (h0 * 0x1p21 + l0 + 0.5) * 0x1.0p-53,
-                  b = (h1 * 0x1p21 + l1 + 0.5) * 0x1.0p-53;
-      for (int l = 0; l < 8; ++l) {
-        out[2 * (g0 + 8 * g + l)] = a[l];
-        out[2 * (g0 + 8 * g + l) + 1] = b[l];
-      }
-    }
+  uint32_t x0[lanes], x1[lanes], x2[lanes], x3[lanes];
+  for (std::size_t m = 0; m < lanes; ++m) {
+    x0[m] = block + static_cast<uint32_t>(m);
+    x1[m] = c1;
+    x2[m] = static_cast<uint32_t>(id);
+    x3[m] = static_cast<uint32_t>(id >> 32);
+  }
+  philox_lanes(k0, k1, x0, x1, x2, x3);
+  for (std::size_t m = 0; m < lanes; ++m) {
+    out[2 * m] = uniform_of(x0[m], x1[m]);
+    out[2 * m + 1] = uniform_of(x2[m], x3[m]);
   }
 }
 
