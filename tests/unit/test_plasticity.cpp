@@ -6,8 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
+#include "engine/projection_table.hpp"
 #include "test_util.hpp"
 
 namespace myelin {
@@ -91,10 +93,10 @@ struct pair_result {
 
 pair_result stdp_pair(const std::string& wdep, double f, double delay, std::vector<double> pre,
                       double t_drive, double w0, std::vector<double> other = {},
-                      double t_drive2 = 0) {
+                      double t_drive2 = 0, double tau_minus = 25.0) {
   network net;
   net.dt = dt;
-  net.tstop = 400.0;
+  net.tstop = std::max(400.0, pre.back() + 50.0);
   // `other`: the spikes of a second presynaptic cell onto the same target.
   population pre_pop = train("pre", pre);
   if (!other.empty()) {
@@ -107,12 +109,12 @@ pair_result stdp_pair(const std::string& wdep, double f, double delay, std::vect
                      make_population("post", 1, "IF_curr_exp",
                                      {{"cm", 0.01}, {"tau_syn_E", 0.5}, {"tau_refrac", 100.0}})};
   projection p = make_projection("stdp", "pre", "post", {.type = "AllToAll"}, w0, delay);
-  p.synapse =
-      synapse_spec{"STDPMechanism",
-                   {{"dendritic_delay_fraction", f}},
-                   {"SpikePairRule",
-                    {{"tau_plus", 15.0}, {"tau_minus", 25.0}, {"A_plus", 0.1}, {"A_minus", 0.12}}},
-                   {wdep, {{"w_min", 0.0}, {"w_max", 1e-3}, {"mu_plus", 0.4}, {"mu_minus", 0.7}}}};
+  p.synapse = synapse_spec{
+      "STDPMechanism",
+      {{"dendritic_delay_fraction", f}},
+      {"SpikePairRule",
+       {{"tau_plus", 15.0}, {"tau_minus", tau_minus}, {"A_plus", 0.1}, {"A_minus", 0.12}}},
+      {wdep, {{"w_min", 0.0}, {"w_max", 1e-3}, {"mu_plus", 0.4}, {"mu_minus", 0.7}}}};
   if (wdep != "GutigWeightDependence") p.synapse->weight_dependence.params = {{"w_max", 1e-3}};
   net.projections = {p, make_projection("drive", "drive", "post", {.type = "OneToOne"}, 50.0, 0.1)};
   net.recorders = {make_recorder("sp", "pre", {"spikes"}), make_recorder("so", "post", {"spikes"})};
@@ -184,21 +186,22 @@ TEST(plasticity, stdp_pre_before_post_potentiates) {
 
 TEST(plasticity, stdp_post_before_pre_depresses) {
   // f = 0.62 puts the pairs off the step grid (the traces' decay by exp(), not from the
-  // per-step tables); a presynaptic spike at 280 ms meets a trace older than the tables
-  // (2048 steps).
+  // per-step tables); the last presynaptic spike meets a trace older than the tables
+  // (stdp_decay_steps steps: exp() again), with tau_minus long enough to leave a mark.
+  const double beyond = 14.0 + static_cast<double>(detail::stdp_decay_steps + 100) * dt;
   for (const auto& wd : dependences)
     for (double f : {1.0, 0.5, 0.75, 0.62})
-      for (double t_pre : {20.0, 280.0}) {
+      for (const auto& [t_pre, tau] : {std::pair{20.0, 25.0}, {280.0, 25.0}, {beyond, 1000.0}}) {
         const double d = 2.0, w0 = 4e-4;
-        const auto r = stdp_pair(wd, f, d, {t_pre}, 13.5, w0);
+        const auto r = stdp_pair(wd, f, d, {t_pre}, 13.5, w0, {}, 0, tau);
         const double a1 = r.t_pre + (1 - f) * d, b = r.t_post + f * d;
         ASSERT_GT(a1, b);
-        const double w = down(wd, w0, std::exp(-(a1 - b) / 25.0));
+        const double w = down(wd, w0, std::exp(-(a1 - b) / tau));
         EXPECT_NEAR(r.w, w, 1e-15) << wd << " f=" << f << " t_pre=" << t_pre;
         if (t_pre < 100)
           EXPECT_LT(r.w, w0 * 0.99) << wd << " f=" << f;
         else
-          EXPECT_LT(r.w, w0 - 1e-10) << wd << " f=" << f;
+          EXPECT_LT(r.w, w0 - 1e-10) << wd << " f=" << f << " t_pre=" << t_pre;
       }
 }
 
