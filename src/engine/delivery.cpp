@@ -103,15 +103,16 @@ void deliver(vp_state& vp, const std::vector<spike_event>& spikes, int64_t horiz
     }
     // STDP rows: the row's state, and the start of its targets and weights, of the spike
     // half as far on (its offsets asked for above).
-    if (i + ahead / 2 < spikes.size()) {
+    if (!vp.stdp_tables.empty() && i + ahead / 2 < spikes.size()) {
       const uint64_t g = spikes[i + ahead / 2].gid;
-      for (const projection_table& t : vp.tables)
-        if (t.kind == synapse_kind::stdp && g >= t.pre_lo && g < t.pre_hi) {
-          const uint64_t b = t.offsets[g - t.pre_lo];
-          __builtin_prefetch(&t.rows[g - t.pre_lo]);
-          __builtin_prefetch(t.targets.data() + b);
-          __builtin_prefetch(t.weights.data() + b);
-        }
+      for (const uint32_t ti : vp.stdp_tables) {
+        const projection_table& t = vp.tables[ti];
+        if (g < t.pre_lo || g >= t.pre_hi) continue;
+        const uint64_t b = t.offsets[g - t.pre_lo];
+        __builtin_prefetch(&t.rows[g - t.pre_lo]);
+        __builtin_prefetch(t.targets.data() + b);
+        __builtin_prefetch(t.weights.data() + b);
+      }
     }
     for (projection_table& t : vp.tables) {
       if (e.gid < t.pre_lo || e.gid >= t.pre_hi) continue;

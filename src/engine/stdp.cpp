@@ -168,14 +168,14 @@ void deliver_stdp_any(vp_state& vp, projection_table& t, const spike_event& e, u
   const post_recent* rec = t.recent.data();
   const uint32_t d0 = t.delay;
   const double c0 = shift * d0;
-  const bool whole0 = c0 == std::nearbyint(c0) && !t.decay_minus.empty();
+  const bool whole0 = c0 == std::nearbyint(c0);
   for (uint64_t m = b; m < end; ++m) {
     const uint32_t d = hd ? t.delays[m] : d0;
     // The presynaptic spike reaches the synapse at t + (1-f) d, a postsynaptic one
     // (step s) at s + f d: in postsynaptic steps, this spike meets those up to `hi`,
     // the row's last spike met those up to `lo`.
     const double c = hd ? shift * d : c0;
-    const bool whole = hd ? c == std::nearbyint(c) && !t.decay_minus.empty() : whole0;
+    const bool whole = hd ? c == std::nearbyint(c) : whole0;
     const double hi = static_cast<double>(e.step) + c;
     const double lo = static_cast<double>(r.last) + c;
     // Ask for each target's post_recent and history header kFar synapses ahead and,
@@ -344,7 +344,7 @@ void deliver_stdp_rule(vp_state& vp, projection_table& t, const spike_event& e, 
                                  vp.n_cells
           : nullptr;
   const double c0 = (1.0 - 2.0 * t.syn.dendritic_fraction) * d0;
-  if (buf0 && c0 == std::nearbyint(c0) && !t.decay_minus.empty()) {
+  if (buf0 && c0 == std::nearbyint(c0)) {
     const auto c = static_cast<int64_t>(c0);
     if (r.last >= 0)
       deliver_stdp_whole<W>(t, b, end, buf0, r.last + c, e.step + c, r.a);
@@ -355,11 +355,7 @@ void deliver_stdp_rule(vp_state& vp, projection_table& t, const spike_event& e, 
   }
   // K+ just after this spike (a table entry is the double exp() gives, as above).
   const int64_t gap = e.step - r.last;
-  r.a = r.last < 0 ? 1.0
-                   : r.a * (t.decay_plus.empty()
-                                ? std::exp(-static_cast<double>(gap) * t.syn.dt / t.syn.tau_plus)
-                                : decay_steps(t.decay_plus, gap, t.syn.dt, t.syn.tau_plus)) +
-                         1.0;
+  r.a = r.last < 0 ? 1.0 : r.a * decay_steps(t.decay_plus, gap, t.syn.dt, t.syn.tau_plus) + 1.0;
   r.last = e.step;
 }
 
