@@ -44,6 +44,9 @@ class equation_group final : public cell_group {
 
   void prepare(double h) override {
     dt_.fill(h);
+    // The sample at t = 0 is taken after this, and the state or parameters may have been
+    // set since the network was built.
+    if (subs_on_ && !stepped_) fill_subexpressions();
     const compiled_type& ct = *type_;
     if (ct.col_coef.empty()) return;
     // The exact method's propagators from this segment's parameters, per cell.
@@ -87,16 +90,18 @@ class equation_group final : public cell_group {
       }
     }
     if (ct.col_spike >= 0) spikes_and_resets(t, spiked);
-    if (subs_on_) fill_subexpressions();
+    stepped_ = true;
+    if (subs_on_) {
+      // From the state at the end of the step, where its sample is stamped.
+      t_.fill(static_cast<double>(s.step + 1) * s.dt);
+      fill_subexpressions();
+    }
   }
 
   void will_record(const std::string& name) override {
     const compiled_type& ct = *type_;
     for (int c : ct.col_sub)
-      if (ct.column_names[c] == name && !subs_on_) {
-        subs_on_ = true;
-        fill_subexpressions();  // the sample at t = 0 reads it before any step
-      }
+      if (ct.column_names[c] == name) subs_on_ = true;  // filled from prepare() on
   }
 
  private:
@@ -156,6 +161,7 @@ class equation_group final : public cell_group {
   std::vector<double> step_scratch_, reset_scratch_;
   std::array<double, block> t_, dt_;  // uniform columns: the same value in every lane
   bool subs_on_ = false;              // a subexpression is recorded: fill them every step
+  bool stepped_ = false;              // a step has been taken (the t = 0 sample is past)
   std::vector<double> no_current_;    // the current before the first step
   std::vector<double> sub_scratch_;   // the subexpressions program's registers
 };

@@ -59,3 +59,23 @@ def test_subexpressions_are_recorded_from_the_state():
     # i_leak = (el - v)/R at every sample, t = 0 included: 0, then -R I0 (1 - e^-t/tau)/R.
     np.testing.assert_allclose(i, (EL - v) / R, rtol=1e-12, atol=1e-15)
     assert i[0].tolist() == [0.0] * len(TAUS) and np.all(i[-1] < -0.1 * I0)
+
+
+def test_subexpressions_follow_state_set_before_the_run_and_the_time_of_their_sample():
+    # v set after the build and before the run: the t = 0 sample of i_leak is computed
+    # from it. A subexpression of t is stamped with the time of the state it was computed
+    # from (the end of each step).
+    m = model()
+    m["cell_types"]["LeakyEq"]["equations"].append("clock = t*(1*amp/second) : amp")
+    m["recorders"][0]["variables"].append("clock")
+    sim = myelin.Simulation(m, threads=1)
+    v0 = np.array([-60.0, -65.0, -70.0, -75.0])
+    sim.set_state("p", "v", v0)
+    sim.run(5.0)
+    tr = {t["variable"]: t for t in sim.traces()}
+    np.testing.assert_allclose(tr["i_leak"]["values"][0], (EL - v0) / R, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(tr["v"]["values"][0], v0)
+    clock = tr["clock"]["values"][:, 0]  # t in ms times 1 nA/ms ... in the trace's unit
+    steps = np.arange(clock.size)
+    np.testing.assert_allclose(clock[1:] / clock[1], steps[1:], rtol=1e-12)
+
