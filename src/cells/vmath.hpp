@@ -11,6 +11,8 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 
 /// A per-step kernel compiled for AVX-512, AVX2 and baseline x86-64, the widest the CPU
 /// runs picked at load time. Without FMA contraction (-ffp-contract=off) every clone
@@ -52,7 +54,7 @@ namespace myelin::detail {
 /// a b + c with one rounding (std::fma) when Fused, else two. The kernels of cell types
 /// from equations are built both ways (src/equations/): fused for CPUs with FMA, where
 /// std::fma is one instruction, unfused for the others, where it would be a libm call
-/// per operation (about 30 times slower).
+/// per operation (docs/equations.md, "Speed").
 template <bool Fused>
 [[gnu::always_inline]] inline double fmadd(double a, double b, double c) {
   if constexpr (Fused)
@@ -62,12 +64,22 @@ template <bool Fused>
 }
 
 /// The widest instruction set with FMA this CPU runs: 4 (x86-64-v4: AVX-512), 3
-/// (x86-64-v3: AVX2 and FMA) or 0 (no FMA, or a compiler other than GCC).
+/// (x86-64-v3: AVX2 and FMA) or 0 (no FMA, or a compiler other than GCC). MYELIN_SIMD
+/// (baseline, avx2 or avx512, as for the cable kernels) lowers it, for tests and
+/// comparisons: baseline runs the unfused builds on any CPU.
 inline int fma_level() {
 #if defined(__GNUC__) && !defined(__clang__)
-  static const int level = __builtin_cpu_supports("x86-64-v4")   ? 4
-                           : __builtin_cpu_supports("x86-64-v3") ? 3
-                                                                 : 0;
+  static const int level = [] {
+    const int cpu = __builtin_cpu_supports("x86-64-v4")   ? 4
+                    : __builtin_cpu_supports("x86-64-v3") ? 3
+                                                          : 0;
+    const char* want = std::getenv("MYELIN_SIMD");
+    if (!want) return cpu;
+    const int asked = std::strcmp(want, "baseline") == 0 ? 0
+                      : std::strcmp(want, "avx2") == 0   ? 3
+                                                         : 4;
+    return asked < cpu ? asked : cpu;
+  }();
   return level;
 #else
   return 0;
