@@ -34,7 +34,9 @@ struct group_input {
   double* inh;
   const double* i_inj;
   /// Every receptor of the cell type, in the order of cell_type_info::receptors
-  /// (receptor[0] == exc, receptor[1] == inh for point neurons); n_receptors entries.
+  /// (receptor[0] == exc, receptor[1] == inh for point neurons); n_receptors entries. An
+  /// entry is nullptr where no projection or drive can send on it (vp_state's
+  /// `receives`): a kernel with several receptors skips those.
   const double* const* receptor = nullptr;
   int n_receptors = 0;
 };

@@ -518,6 +518,18 @@ int arity(op k) {
   }
 }
 
+std::vector<int> use_counts(const pool& p, const std::vector<node_id>& order,
+                            const std::vector<node_id>& roots) {
+  std::vector<int> uses(p.size(), 0);
+  for (node_id r : roots) ++uses[r];
+  for (node_id i : order) {
+    const node& n = p[i];
+    const node_id kids[3] = {n.a, n.b, n.c};
+    for (int c = 0; c < arity(n.k); ++c) ++uses[kids[c]];
+  }
+  return uses;
+}
+
 std::vector<node_id> post_order(const pool& p, const std::vector<node_id>& roots) {
   std::vector<node_id> order;
   std::vector<bool> seen(p.size(), false);

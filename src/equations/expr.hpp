@@ -106,6 +106,11 @@ struct symbol_ref {
 /// roots in their order, each after what it needs).
 std::vector<node_id> post_order(const pool& p, const std::vector<node_id>& roots);
 
+/// How often each node of `p` is a root or an operand of a node in `order` (a post_order
+/// of `roots`): the uses a value has before its slot can be reused or it can be fused.
+std::vector<int> use_counts(const pool& p, const std::vector<node_id>& order,
+                            const std::vector<node_id>& roots);
+
 /// Parses `text` into `p`. `lookup` gives the symbols the expression may use; other
 /// identifiers are Brian2's unit names (constants) or an error. `what` names the
 /// equation in errors ("equation 'dv/dt = ...'"). Errors are myelin::error with one line

@@ -24,13 +24,7 @@ program::program(const pool& p, const std::vector<std::pair<node_id, int>>& outp
   std::vector<node_id> roots;
   for (const auto& [root, col] : outputs) roots.push_back(root);
   const std::vector<node_id> order = post_order(p, roots);
-  std::map<node_id, int> uses;
-  for (node_id root : roots) ++uses[root];
-  for (node_id i : order) {
-    const node& n = p[i];
-    const node_id kids[3] = {n.a, n.b, n.c};
-    for (int c = 0; c < arity(n.k); ++c) ++uses[kids[c]];
-  }
+  std::vector<int> uses = use_counts(p, order, roots);
   // Slots: registers first (constants, then temporaries), columns after; columns are
   // numbered once the register count is known, so keep them symbolic until then.
   constexpr int column_tag = 1 << 20;

@@ -9,18 +9,6 @@
 namespace myelin::detail::eq {
 namespace {
 
-// How often each node is an operand or an output, over the nodes the outputs need.
-std::vector<int> use_counts(const pool& p, const std::vector<node_id>& order, const outputs& out) {
-  std::vector<int> uses(p.size(), 0);
-  for (const auto& o : out) ++uses[o.first];
-  for (node_id i : order) {
-    const node& n = p[i];
-    const node_id kids[3] = {n.a, n.b, n.c};
-    for (int c = 0; c < arity(n.k); ++c) ++uses[kids[c]];
-  }
-  return uses;
-}
-
 std::vector<node_id> roots_of(const outputs& out) {
   std::vector<node_id> roots;
   for (const auto& o : out) roots.push_back(o.first);
@@ -86,8 +74,9 @@ class division_combiner {
   explicit division_combiner(pool& p) : p_(p), bounds_(p) {}
 
   outputs run(const outputs& out) {
-    const std::vector<node_id> order = post_order(p_, roots_of(out));
-    const std::vector<int> uses = use_counts(p_, order, out);
+    const std::vector<node_id> roots = roots_of(out);
+    const std::vector<node_id> order = post_order(p_, roots);
+    const std::vector<int> uses = use_counts(p_, order, roots);
     std::unordered_map<node_id, frac> f;
     for (node_id i : order) {
       frac r = rewrite(i, f);
@@ -167,8 +156,9 @@ outputs combine_divisions(pool& p, const outputs& out) {
 }
 
 outputs fuse_multiply_add(pool& p, const outputs& out) {
-  const std::vector<node_id> order = post_order(p, roots_of(out));
-  const std::vector<int> uses = use_counts(p, order, out);
+  const std::vector<node_id> roots = roots_of(out);
+  const std::vector<node_id> order = post_order(p, roots);
+  const std::vector<int> uses = use_counts(p, order, roots);
   // Bottom-up: every node's operands are rewritten before it (post order).
   std::vector<node_id> to(p.size(), no_node);
   auto single_product = [&](node_id i) { return p[i].k == op::mul && uses[i] == 1; };
