@@ -99,6 +99,9 @@ void engine::build(std::vector<vp_state>* prev, const std::vector<table_reuse>* 
     }
 
   for (auto& vp : vps) prepare_stdp(vp);
+  has_stdp = std::any_of(net.projections.begin(), net.projections.end(), [](const projection& p) {
+    return p.synapse && p.synapse->type == "STDPMechanism";
+  });
 
   int64_t lo = INT64_MAX, hi = 0;
   for (const auto& vp : vps)
@@ -116,19 +119,7 @@ void engine::build(std::vector<vp_state>* prev, const std::vector<table_reuse>* 
   dist->sum(syn);
   total_synapses = syn[0];
   reused_synapses = syn[1];
-  double bytes = 0;
-  for (const auto& vp : vps)
-    for (const auto& t : vp.tables) bytes += static_cast<double>(t.bytes());
-  total_synapse_bytes = dist->sum(bytes);
-  // Per projection: synapses, then table bytes (plastic state included), over all ranks.
-  const std::size_t n_proj = net.projections.size();
-  projection_synapses.assign(2 * n_proj, 0);
-  for (const auto& vp : vps)
-    for (const auto& t : vp.tables) {
-      projection_synapses[t.projection] += t.size();
-      projection_synapses[n_proj + t.projection] += t.bytes();
-    }
-  dist->sum(projection_synapses);
+  count_synapse_bytes();
   // Without connections the epoch length only sets how often spikes are exchanged.
   min_delay = total_synapses == 0 ? 10 : lo;
   max_delay = total_synapses == 0 ? 1 : hi;
@@ -191,6 +182,22 @@ void engine::advance_step(vp_state& vp, int64_t s, int parity) {
 // spikes of every VP of every rank into merged[parity], count and record them (and
 // flush the recording's buffers when it streams to disk: recording.hpp).
 // Returns false if this or another rank failed.
+void engine::count_synapse_bytes() {
+  double bytes = 0;
+  for (const auto& vp : vps)
+    for (const auto& t : vp.tables) bytes += static_cast<double>(t.bytes());
+  total_synapse_bytes = dist->sum(bytes);
+  // Per projection: synapses, then table bytes (plastic state included), over all ranks.
+  const std::size_t n_proj = net.projections.size();
+  projection_synapses.assign(2 * n_proj, 0);
+  for (const auto& vp : vps)
+    for (const auto& t : vp.tables) {
+      projection_synapses[t.projection] += t.size();
+      projection_synapses[n_proj + t.projection] += t.bytes();
+    }
+  dist->sum(projection_synapses);
+}
+
 bool engine::finish_epoch(int parity, bool ok) {
   auto& lists = merge_lists;  // reused: no allocation per epoch
   lists.clear();
@@ -269,7 +276,12 @@ void engine::run(double duration) {
   const int64_t n_epochs = (n_steps + min_delay - 1) / min_delay;
   auto work = [&](int v, int64_t p) {
     vp_state& vp = vps[v];
-    if (p > 0) deliver(vp, merged[(p - 1) & 1], horizon);
+    if (p > 0) {
+      deliver(vp, merged[(p - 1) & 1], horizon);
+      // Every spike before `done` is delivered and noted: silent STDP rows catch up.
+      const int64_t done = std::min(last, first + p * min_delay);
+      if (!vp.stdp_tables.empty() && done >= vp.stdp_catch_up_at) catch_up_stdp(vp, done, false);
+    }
     if (p == n_epochs) return;
     const int parity = static_cast<int>(p & 1);
     const int64_t s0 = first + p * min_delay, s1 = std::min(last, s0 + min_delay);
@@ -291,6 +303,8 @@ void engine::run(double duration) {
   };
   agree(run_epochs(team, n_epochs, work, close), "running");
   step = last;
+  // STDP histories change size as a run goes: the bytes as they now are (collective).
+  if (has_stdp) count_synapse_bytes();
   run_s += seconds_since(t0);
   if (opt.progress && rank == 0)
     opt.progress(static_cast<double>(step) * net.dt, static_cast<double>(last) * net.dt);

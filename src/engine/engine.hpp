@@ -62,12 +62,15 @@ struct engine {
   int64_t min_delay = 1, max_delay = 1;
   int64_t horizon = 1;  // longest delay delivered straight into the ring [steps]
   double build_s = 0, run_s = 0;
+  bool has_stdp = false;  // some projection is plastic with STDP (the same on every rank)
 
  private:
   int vp_of_thread(int t) const { return rank + t * n_ranks; }
   void agree(const std::vector<std::exception_ptr>& errors, const char* what);
   void advance_step(vp_state& vp, int64_t s, int parity);
   bool finish_epoch(int parity, bool ok);
+  /// total_synapse_bytes and projection_synapses' bytes, from the tables (collective).
+  void count_synapse_bytes();
   void check_finite(vp_state& vp, int64_t step_now) const;
 
   // Spikes of an epoch from every VP of every rank, in (step, gid) order; by epoch

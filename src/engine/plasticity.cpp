@@ -22,7 +22,7 @@ void deliver_tsodyks_markram(vp_state& vp, projection_table& t, const spike_even
   const double u_decay = q.tau_facil > 0 ? std::exp(-h / q.tau_facil) : 0.0;
   r.b = 1.0 + (r.b - r.b * r.a - 1.0) * x_decay;
   r.a = q.U + r.a * (1.0 - q.U) * u_decay;
-  r.last = e.step;
+  r.last = static_cast<int32_t>(e.step);
   const double scale = r.a * r.b;
   const bool hw = !t.weights.empty(), hd = !t.delays.empty();
   for (uint64_t m = b; m < end; ++m)

@@ -42,6 +42,14 @@ using column = std::vector<T, uninit_allocator<T>>;
 /// at a few Hz); each entry beyond costs an exp() per synaptic event instead of a load.
 inline constexpr std::size_t stdp_decay_steps = 16384;
 
+/// An STDP row silent this long [ms] has its synapses read the postsynaptic spikes that
+/// reached them since (their facilitation, applied early: stdp.cpp, catch_up_stdp), so
+/// that those spikes can leave the histories: a silent presynaptic cell would keep its
+/// targets' histories growing at their firing rate. A history then holds about the
+/// spikes of the last one or two periods; shorter periods keep less but cost more
+/// catch-ups (docs/numerics.md, "Plastic synapses": 100-400 ms measured).
+inline constexpr double stdp_catch_up_ms = 400.0;
+
 /// How a table's synapses act on a spike. Delivery (delivery.cpp) switches on it once
 /// per table and spike, never per connection: each kind has its own loop there
 /// (plastic kinds in plasticity.cpp and stdp.cpp). State that depends only on the
@@ -77,10 +85,13 @@ struct synapse_params {
 
 /// Per-row state. Tsodyks-Markram: a = u, b = x (after the row's last spike);
 /// STDP: a = the presynaptic trace K+ just after the last spike. `last`: that spike's
-/// step (-1: none yet).
+/// step (-1: none yet). STDP `caught`: the step s of the row's last catch-up since that
+/// spike (-1: none; stdp.cpp): its synapses have read the postsynaptic spikes that
+/// reached them up to step min(s - 1, s + (1 - 2f) d).
 struct row_state {
   double a = 0.0, b = 1.0;
-  int64_t last = -1;
+  int32_t last = -1;  // (runs are limited to 2^31 steps)
+  int32_t caught = -1;
 };
 
 /// One postsynaptic spike of an STDP table's history: its step (runs are limited to

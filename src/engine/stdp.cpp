@@ -58,11 +58,15 @@ inline uint32_t unread_of(const post_history& h, std::size_t i, uint32_t recent_
   return h.spikes[i].unread - (i + 1 == h.spikes.size() ? recent_reads : 0);
 }
 
-// Compacts a history whose dead front has grown to half of it.
+// Compacts a history whose dead front has grown to half of it, and gives back room a
+// burst of spikes once took when the rest is under a quarter of it (a history's
+// entries are read within a few catch-up periods: catch_up_stdp).
 inline void compact(post_history& h) {
-  if (h.head >= 32 && 2 * h.head >= h.spikes.size()) {
+  if (h.head >= 4 && 2 * h.head >= h.spikes.size()) {
     h.spikes.erase(h.spikes.begin(), h.spikes.begin() + h.head);
     h.head = 0;
+    if (h.spikes.capacity() >= 16 && 4 * h.spikes.size() <= h.spikes.capacity())
+      std::vector<post_spike>(h.spikes.begin(), h.spikes.end()).swap(h.spikes);
   }
 }
 
@@ -98,13 +102,45 @@ inline double trace(const projection_table& t, int64_t step, double k, double hi
   return k * (whole ? decay_minus(t, -x) : std::exp(x * t.syn.dt / t.syn.tau_minus));
 }
 
+// Where a synapse of row r with (1 - 2f) d = c, whose row's last spike reached it at
+// `lo` (postsynaptic steps), has read its target's spikes up to: lo, or later after a
+// catch-up of the row (catch_up_stdp).
+inline double read_up_to(const row_state& r, double lo, double c) {
+  if (r.caught < 0) return lo;
+  const auto s = static_cast<double>(r.caught);
+  return std::max(lo, std::min(s - 1.0, s + c));
+}
+
+// Facilitation of weight w by the entries of h from index i on that reached the
+// synapse by step `up` (postsynaptic steps), in order, each paired with the presynaptic
+// trace k_plus decayed from lo; marks them read. Returns the index after the last one.
+template <wd W>
+[[gnu::always_inline]] inline std::size_t facilitate_from(const projection_table& t,
+                                                          post_history& h, std::size_t i, double& w,
+                                                          double k_plus, double lo, double up,
+                                                          bool whole) {
+  const synapse_params& q = t.syn;
+  post_spike* sp = h.spikes.data();
+  const std::size_t n = h.spikes.size();
+  for (; i < n && static_cast<double>(sp[i].step) <= up + step_eps; ++i) {
+    const double x = lo - static_cast<double>(sp[i].step);
+    w = facilitate<W>(q, w,
+                      whole ? k_plus * decay(t.decay_plus, -x, q.dt, q.tau_plus)
+                            : k_plus * std::exp(x * q.dt / q.tau_plus));
+    --sp[i].unread;
+  }
+  return i;
+}
+
 // The synapse m's update from the target's history (the target fired since the row's
 // last spike at `lo`, or this is the row's first spike): facilitation by each
-// postsynaptic spike that reached the synapse in (lo, hi], in order, then depression
-// by the trace of the latest one before hi. Returns the new weight.
+// postsynaptic spike that reached the synapse in (rlo, hi], in order, with the
+// presynaptic trace decayed from lo (rlo = read_up_to(...) >= lo: the spikes up to rlo
+// were read by a catch-up), then depression by the trace of the latest one before hi.
+// Returns the new weight.
 template <wd W>
 double update_from_history(projection_table& t, uint32_t c, double w, double k_plus, double lo,
-                           double hi, bool first, bool whole) {
+                           double rlo, double hi, bool first, bool whole) {
   const synapse_params& q = t.syn;
   post_history& h = t.post[c];
   post_spike* sp = h.spikes.data();
@@ -124,17 +160,11 @@ double update_from_history(projection_table& t, uint32_t c, double w, double k_p
     }
   } else {
     // The spikes this synapse has not read are the last few: scan back to them.
-    while (i > h.head && static_cast<double>(sp[i - 1].step) > lo + step_eps) --i;
+    while (i > h.head && static_cast<double>(sp[i - 1].step) > rlo + step_eps) --i;
   }
   // Facilitation: each paired with the presynaptic trace.
   const std::size_t i0 = first ? h.head : i;
-  for (; !first && i < n && static_cast<double>(sp[i].step) <= hi + step_eps; ++i) {
-    const double x = lo - static_cast<double>(sp[i].step);
-    w = facilitate<W>(q, w,
-                      whole ? k_plus * decay(t.decay_plus, -x, q.dt, q.tau_plus)
-                            : k_plus * std::exp(x * q.dt / q.tau_plus));
-    --sp[i].unread;
-  }
+  if (!first) i = facilitate_from<W>(t, h, i, w, k_plus, lo, hi, whole);
   std::size_t j = i;
   while (j > h.head && static_cast<double>(sp[j - 1].step) >= hi - step_eps) --j;
   post_spike before{-1, 0, 0.0};
@@ -178,6 +208,7 @@ void deliver_stdp_any(vp_state& vp, projection_table& t, const spike_event& e, u
     const bool whole = hd ? c == std::nearbyint(c) : whole0;
     const double hi = static_cast<double>(e.step) + c;
     const double lo = static_cast<double>(r.last) + c;
+    const double rlo = read_up_to(r, lo, c);
     // Ask for each target's post_recent and history header kFar synapses ahead and,
     // when the history is to be read (the row's first spike, or the target fired since
     // its last one: about this synapse's `lo`), for the history's last entry kNear ahead,
@@ -188,7 +219,7 @@ void deliver_stdp_any(vp_state& vp, projection_table& t, const spike_event& e, u
     }
     if (m + kNear < end) {
       const uint32_t a = tg[m + kNear];
-      if (first || static_cast<double>(rec[a].step) > lo) {
+      if (first || static_cast<double>(rec[a].step) > rlo) {
         const post_history& h = t.post[a];
         if (h.spikes.size() > h.head) __builtin_prefetch(&h.spikes.back());
       }
@@ -197,12 +228,14 @@ void deliver_stdp_any(vp_state& vp, projection_table& t, const spike_event& e, u
     const uint32_t cell = tg[m];
     const post_recent p = rec[cell];
     double w = wcol[m];
-    if (!first && static_cast<double>(p.step) <= lo + step_eps)
-      // No postsynaptic spike since the last presynaptic one: the trace comes from the
-      // cell's latest spike; its history is not touched.
+    if (!first && static_cast<double>(p.step) <= rlo + step_eps &&
+        static_cast<double>(p.step) < hi - step_eps)
+      // No postsynaptic spike since the synapse last read (the row's last spike, or a
+      // catch-up), none at hi: the trace comes from the cell's latest spike; its history
+      // is not touched.
       w = depress<W>(q, w, trace(t, p.step, p.k_minus, hi, whole));
     else
-      w = update_from_history<W>(t, cell, w, k_plus, lo, hi, first, whole);
+      w = update_from_history<W>(t, cell, w, k_plus, lo, rlo, hi, first, whole);
     wcol[m] = w;
     if (buf0)
       buf0[cell] += w;
@@ -213,16 +246,16 @@ void deliver_stdp_any(vp_state& vp, projection_table& t, const spike_event& e, u
 
 // One delay for the table, a whole number of steps between a spike's arrival at the
 // synapse and at the soma (f = 1, 0.5, ...), the ring row `buf` within the horizon, and
-// not the row's first spike: lo and hi are whole steps. Two passes per chunk of the
-// row: the first updates the synapses whose target has not fired since the row's last
-// spike (most of them: only the target's post_recent, the weight and the ring entry are
+// not the row's first spike: lo, rlo (read_up_to) and hi are whole steps. Two passes per
+// chunk of the row: the first updates the synapses whose target has not fired since
+// rlo (most of them: only the target's post_recent, the weight and the ring entry are
 // touched) and lists the others, which the second pass updates, those whose target
 // fired once since then from post_recent too, the rest from the history. Which pass
 // takes a synapse depends on its target alone, so the synapses of one target (multapses)
 // still add into its ring entry in their order.
 template <wd W>
 void deliver_stdp_whole(projection_table& t, uint64_t b, uint64_t end, double* buf, int64_t lo,
-                        int64_t hi, double k_plus) {
+                        int64_t rlo, int64_t hi, double k_plus) {
   const synapse_params& q = t.syn;
   double* wcol = t.weights.data();
   const uint32_t* tg = t.targets.data();
@@ -241,7 +274,7 @@ void deliver_stdp_whole(projection_table& t, uint64_t b, uint64_t end, double* b
       }
       const uint32_t cell = tg[m];
       const post_recent p = rec[cell];
-      if (p.step <= lo) {
+      if (p.step <= rlo && p.step < hi) {
         const double k =
             p.step >= 0 ? p.k_minus * decay_steps(t.decay_minus, hi - p.step, q.dt, q.tau_minus)
                         : 0.0;
@@ -259,7 +292,7 @@ void deliver_stdp_whole(projection_table& t, uint64_t b, uint64_t end, double* b
     for (std::size_t j = 0; j < n_later; ++j) {
       const uint32_t cell = tg[c0 + later[j]];
       const post_recent p = rec[cell];
-      if (p.prev > lo || p.step >= hi) {
+      if (p.prev > rlo || p.step >= hi) {
         const post_history& h = post[cell];
         const std::size_t n = h.spikes.size();
         if (n > h.head) {
@@ -273,7 +306,7 @@ void deliver_stdp_whole(projection_table& t, uint64_t b, uint64_t end, double* b
       const uint32_t cell = tg[m];
       const post_recent p = rec[cell];
       double w = wcol[m];
-      if (p.prev <= lo && p.step < hi) {
+      if (p.prev <= rlo && p.step < hi) {
         // One postsynaptic spike since the row's last spike, reaching the synapse
         // before this one: the pair's facilitation, then depression by its trace. The
         // read is counted in post_count (the history's last entry is this spike).
@@ -283,7 +316,7 @@ void deliver_stdp_whole(projection_table& t, uint64_t b, uint64_t end, double* b
                        p.k_minus * decay_steps(t.decay_minus, hi - p.step, q.dt, q.tau_minus));
       } else {
         w = update_from_history<W>(t, cell, w, k_plus, static_cast<double>(lo),
-                                   static_cast<double>(hi), false, true);
+                                   static_cast<double>(rlo), static_cast<double>(hi), false, true);
       }
       wcol[m] = w;
       buf[cell] += w;
@@ -322,7 +355,7 @@ void deliver_stdp_join(projection_table& t, uint64_t b, uint64_t end, double* bu
                          ? p.k_minus * decay_steps(t.decay_minus, hi - p.step, q.dt, q.tau_minus)
                          : 0.0);
     } else {
-      w = update_from_history<W>(t, cell, w, 0.0, -1.0, static_cast<double>(hi), true, true);
+      w = update_from_history<W>(t, cell, w, 0.0, -1.0, -1.0, static_cast<double>(hi), true, true);
     }
     wcol[m] = w;
     buf[cell] += w;
@@ -346,8 +379,12 @@ void deliver_stdp_rule(vp_state& vp, projection_table& t, const spike_event& e, 
   const double c0 = (1.0 - 2.0 * t.syn.dendritic_fraction) * d0;
   if (buf0 && c0 == std::nearbyint(c0)) {
     const auto c = static_cast<int64_t>(c0);
-    if (r.last >= 0)
-      deliver_stdp_whole<W>(t, b, end, buf0, r.last + c, e.step + c, r.a);
+    const int64_t last = r.last, caught = r.caught;
+    if (last >= 0)
+      deliver_stdp_whole<W>(
+          t, b, end, buf0, last + c,
+          caught < 0 ? last + c : std::max(last + c, std::min(caught - 1, caught + c)), e.step + c,
+          r.a);
     else
       deliver_stdp_join<W>(t, b, end, buf0, e.step + c);
   } else {
@@ -356,10 +393,72 @@ void deliver_stdp_rule(vp_state& vp, projection_table& t, const spike_event& e, 
   // K+ just after this spike (a table entry is the double exp() gives, as above).
   const int64_t gap = e.step - r.last;
   r.a = r.last < 0 ? 1.0 : r.a * decay_steps(t.decay_plus, gap, t.syn.dt, t.syn.tau_plus) + 1.0;
-  r.last = e.step;
+  r.last = static_cast<int32_t>(e.step);
+  r.caught = -1;
+}
+
+// catch_up_stdp for one table: the rows whose last spike and last catch-up are at or
+// before step `due`.
+template <wd W>
+void catch_up_table(projection_table& t, int64_t s, int64_t due) {
+  const double shift = 1.0 - 2.0 * t.syn.dendritic_fraction;
+  const bool hd = !t.delays.empty();
+  const post_recent* rec = t.recent.data();
+  const auto sd = static_cast<double>(s);
+  for (std::size_t row = 0; row < t.rows.size(); ++row) {
+    row_state& r = t.rows[row];
+    if (r.last < 0 || std::max(r.last, r.caught) > due) continue;
+    const uint64_t end = t.offsets[row + 1];
+    for (uint64_t m = t.offsets[row]; m < end; ++m) {
+      // The targets' post_recent and history headers are far in the cache: ask ahead.
+      if (m + 16 < end) __builtin_prefetch(&rec[t.targets[m + 16]]);
+      if (m + 8 < end) __builtin_prefetch(&t.post[t.targets[m + 8]]);
+      const uint32_t cell = t.targets[m];
+      const double c = shift * (hd ? t.delays[m] : t.delay);
+      const double lo = static_cast<double>(r.last) + c;
+      const double rlo = read_up_to(r, lo, c);
+      if (static_cast<double>(rec[cell].step) <= rlo + step_eps) continue;  // nothing new
+      // What the row's next spike (at step s or later) will pair the synapse with, of
+      // the spikes noted so far (before step s): read now, in the same order.
+      post_history& h = t.post[cell];
+      std::size_t i = h.spikes.size();
+      while (i > h.head && static_cast<double>(h.spikes[i - 1].step) > rlo + step_eps) --i;
+      const std::size_t i0 = i;
+      double w = t.weights[m];
+      i = facilitate_from<W>(t, h, i, w, r.a, lo, std::min(sd - 1.0, sd + c),
+                             c == std::nearbyint(c));
+      t.weights[m] = w;
+      const uint32_t reads = t.counts[cell].recent_reads;
+      if (i0 == h.head && i > i0 && unread_of(h, h.head, reads) == 0) prune(h, reads);
+    }
+    r.caught = static_cast<int32_t>(s);
+  }
 }
 
 }  // namespace
+
+void catch_up_stdp(vp_state& vp, int64_t s, bool all) {
+  for (const uint32_t ti : vp.stdp_tables) {
+    projection_table& t = vp.tables[ti];
+    const auto period = std::max<int64_t>(1, std::llround(stdp_catch_up_ms / t.syn.dt));
+    const int64_t due = all ? s : s - period;
+    switch (t.syn.wdep) {
+      case wd::additive:
+        catch_up_table<wd::additive>(t, s, due);
+        break;
+      case wd::multiplicative:
+        catch_up_table<wd::multiplicative>(t, s, due);
+        break;
+      case wd::additive_potentiation_multiplicative_depression:
+        catch_up_table<wd::additive_potentiation_multiplicative_depression>(t, s, due);
+        break;
+      case wd::gutig:
+        catch_up_table<wd::gutig>(t, s, due);
+        break;
+    }
+    if (!all) vp.stdp_catch_up_at = s + period;
+  }
+}
 
 void deliver_stdp(vp_state& vp, projection_table& t, const spike_event& e, uint64_t b, uint64_t end,
                   int64_t horizon) {
@@ -377,6 +476,7 @@ void deliver_stdp(vp_state& vp, projection_table& t, const spike_event& e, uint6
 }
 
 void prepare_stdp(vp_state& vp) {
+  vp.stdp_catch_up_at = 0;
   for (const uint32_t ti : vp.stdp_tables) {
     projection_table& t = vp.tables[ti];
     t.recent.assign(t.post.size(), post_recent{});

@@ -72,6 +72,7 @@ struct vp_state {
   uint32_t n_cells = 0;
   std::vector<projection_table> tables;
   std::vector<uint32_t> stdp_tables;  // indices of STDP tables (their post histories)
+  int64_t stdp_catch_up_at = 0;       // the step from which the next catch-up is due
   std::vector<stimulus_targets> stimuli;
   std::vector<trace_buffer> traces;
 

@@ -88,12 +88,14 @@ TEST(plasticity, tsodyks_markram_facilitation_steady_state) {
 struct pair_result {
   double w;                              // the weight after the run
   double t_pre, t_pre2 = 0, t_pre3 = 0;  // recorded presynaptic spikes
-  double t_post;                         // the recorded postsynaptic spike
+  double t_post, t_post2 = 0;            // the recorded postsynaptic spikes
+  std::vector<double> t_posts;           // all of them
 };
 
 pair_result stdp_pair(const std::string& wdep, double f, double delay, std::vector<double> pre,
                       double t_drive, double w0, std::vector<double> other = {},
-                      double t_drive2 = 0, double tau_minus = 25.0) {
+                      double t_drive2 = 0, double tau_minus = 25.0,
+                      std::vector<double> more_drives = {}, double tau_plus = 15.0) {
   network net;
   net.dt = dt;
   net.tstop = std::max(400.0, pre.back() + 50.0);
@@ -105,6 +107,7 @@ pair_result stdp_pair(const std::string& wdep, double f, double delay, std::vect
   }
   population drive = train("drive", {t_drive});
   if (t_drive2 > 0) drive.spike_times[0].push_back(t_drive2);
+  for (double t : more_drives) drive.spike_times[0].push_back(t);
   net.populations = {pre_pop, drive,
                      make_population("post", 1, "IF_curr_exp",
                                      {{"cm", 0.01}, {"tau_syn_E", 0.5}, {"tau_refrac", 100.0}})};
@@ -113,7 +116,7 @@ pair_result stdp_pair(const std::string& wdep, double f, double delay, std::vect
       "STDPMechanism",
       {{"dendritic_delay_fraction", f}},
       {"SpikePairRule",
-       {{"tau_plus", 15.0}, {"tau_minus", tau_minus}, {"A_plus", 0.1}, {"A_minus", 0.12}}},
+       {{"tau_plus", tau_plus}, {"tau_minus", tau_minus}, {"A_plus", 0.1}, {"A_minus", 0.12}}},
       {wdep, {{"w_min", 0.0}, {"w_max", 1e-3}, {"mu_plus", 0.4}, {"mu_minus", 0.7}}}};
   if (wdep != "GutigWeightDependence") p.synapse->weight_dependence.params = {{"w_max", 1e-3}};
   net.projections = {p, make_projection("drive", "drive", "post", {.type = "OneToOne"}, 50.0, 0.1)};
@@ -121,12 +124,14 @@ pair_result stdp_pair(const std::string& wdep, double f, double delay, std::vect
   simulation sim(net, {.threads = 1});
   sim.run();
   const auto sp = sim.spikes("pre"), so = sim.spikes("post");
-  EXPECT_EQ(so.times.size(), t_drive2 > 0 ? 2u : 1u);
+  EXPECT_EQ(so.times.size(), (t_drive2 > 0 ? 2u : 1u) + more_drives.size());
   std::vector<double> t0;  // cell 0's spikes
   for (std::size_t k = 0; k < sp.times.size(); ++k)
     if (sp.node_ids[k] == 0) t0.push_back(sp.times[k]);
   pair_result r{
       .w = sim.connections("stdp").at(0).weight, .t_pre = t0.at(0), .t_post = so.times.at(0)};
+  if (so.times.size() > 1) r.t_post2 = so.times[1];
+  r.t_posts = so.times;
   if (t0.size() > 1) r.t_pre2 = t0[1];
   if (t0.size() > 2) r.t_pre3 = t0[2];
   return r;
@@ -169,7 +174,9 @@ TEST(plasticity, stdp_pre_before_post_potentiates) {
       // The third presynaptic spike meets the postsynaptic trace after every synapse
       // has read the postsynaptic spike (it is pruned from the history by then).
       // (A second postsynaptic spike at 209 ms reaches the synapse after the third
-      // presynaptic spike; the trace then comes from the spike dropped from the history.)
+      // presynaptic spike; the trace then comes from the spike dropped from the history.
+      // The weight read after the run holds its facilitation, with K+ from all three
+      // presynaptic spikes: reads apply the pairings so far.)
       const auto r = stdp_pair(wd, f, d, {10.0, 200.0, 210.0}, t_drive, w0, {}, t_drive2);
       // Arrival at the synapse: pre at t + (1-f) d, post at t + f d.
       const double a1 = r.t_pre + (1 - f) * d, b = r.t_post + f * d, a2 = r.t_pre2 + (1 - f) * d,
@@ -179,6 +186,13 @@ TEST(plasticity, stdp_pre_before_post_potentiates) {
       w = down(wd, w, std::exp(-(a2 - b) / 25.0));
       w = up(wd, w, 0.0);  // no postsynaptic spike between a2 and a3
       w = down(wd, w, std::exp(-(a3 - b) / 25.0));
+      if (t_drive2 > 0) {
+        const double b2 = r.t_post2 + f * d;
+        ASSERT_GT(b2, a3);
+        w = up(wd, w,
+               std::exp(-(b2 - a1) / 15.0) + std::exp(-(b2 - a2) / 15.0) +
+                   std::exp(-(b2 - a3) / 15.0));
+      }
       EXPECT_NEAR(r.w, w, 1e-15) << wd << " f=" << f;
       EXPECT_GT(r.w, w0 * 1.01) << wd << " f=" << f;
     }
@@ -214,6 +228,85 @@ TEST(plasticity, stdp_history_outlives_a_busy_neighbour) {
         stdp_pair(wd, 1.0, 2.0, {10.0, 300.0}, 13.5, 4e-4, {5.0, 30.0, 60.0, 90.0, 200.0});
     EXPECT_EQ(busy.w, alone.w) << wd;
     EXPECT_GT(busy.w, 4e-4) << wd;
+  }
+}
+
+TEST(plasticity, stdp_long_silence_pairs_as_the_closed_form) {
+  // Pre at 10 and 2000 ms; post near 14, 700 and 1500 ms. The presynaptic cell is silent
+  // for much longer than stdp_catch_up_ms: the pairs' facilitation is applied early, by
+  // two catch-ups (the second reads on from where the first stopped), before the
+  // depression at 2000 ms (tau_plus and tau_minus 1 s, so that they show: K+ from the
+  // first spike reaches the late pairs, K- holds all three postsynaptic spikes); the
+  // result is the rule's.
+  for (const auto& wd : dependences)
+    for (const double f : {1.0, 0.5, 0.62}) {
+      const double d = 2.0, w0 = 4e-4;
+      const auto r =
+          stdp_pair(wd, f, d, {10.0, 2000.0}, 13.5, w0, {}, 700.0, 1000.0, {1500.0}, 1000.0);
+      const double a1 = r.t_pre + (1 - f) * d, a2 = r.t_pre2 + (1 - f) * d;
+      const double b1 = r.t_posts.at(0) + f * d, b2 = r.t_posts.at(1) + f * d,
+                   b3 = r.t_posts.at(2) + f * d;
+      // Catch-ups are due every P = stdp_catch_up_ms, for rows silent for P: this one
+      // at 2P (reading b1 and b2), 3P (nothing new) and 4P (b3, from where 3P stopped).
+      const double P = detail::stdp_catch_up_ms;
+      ASSERT_TRUE(b2 < 2 * P && 2 * P < b3 && b3 < 4 * P && 4 * P < a2);
+      double w = up(wd, w0, std::exp(-(b1 - a1) / 1000.0));
+      w = up(wd, w, std::exp(-(b2 - a1) / 1000.0));
+      w = up(wd, w, std::exp(-(b3 - a1) / 1000.0));
+      w = down(wd, w,
+               std::exp(-(a2 - b3) / 1000.0) + std::exp(-(a2 - b2) / 1000.0) +
+                   std::exp(-(a2 - b1) / 1000.0));
+      EXPECT_NEAR(r.w, w, 1e-15) << wd << " f=" << f;
+    }
+}
+
+TEST(plasticity, stdp_history_stays_short_when_a_presynaptic_cell_falls_silent) {
+  // One presynaptic spike, then silence; the target fires at ~60 Hz throughout. The
+  // synapse has joined, so without catch-ups it would keep every postsynaptic spike
+  // (16 B each) in the history, unread; summary's bytes (tables and histories, as
+  // they are after each run) must not grow with the run.
+  network net;
+  net.dt = dt;
+  net.tstop = 11000.0;
+  net.populations = {train("pre", {5.0}),
+                     make_population("post", 1, "IF_curr_exp", {{"i_offset", 2.0}})};
+  projection p = make_projection("stdp", "pre", "post", {.type = "AllToAll"}, 1e-4, 1.0);
+  p.synapse = synapse_spec{
+      "STDPMechanism", {}, {"SpikePairRule", {}}, {"AdditiveWeightDependence", {{"w_max", 1e-3}}}};
+  net.projections = {p};
+  net.recorders = {make_recorder("so", "post", {"spikes"})};
+  simulation sim(net, {.threads = 1});
+  sim.run(1000.0);
+  const double b1 = sim.synapse_bytes();
+  sim.run(10000.0);  // ~600 postsynaptic spikes: ~10 KB more in a history kept whole
+  ASSERT_GT(sim.spikes("post").times.size(), 600u);
+  EXPECT_LE(sim.synapse_bytes(), b1 + 1024.0) << "after 1 s " << b1;
+}
+
+TEST(plasticity, stdp_weight_reads_between_runs_change_nothing) {
+  // Each read applies the pairings so far (a catch-up of every row); the delivery would
+  // apply the same updates in the same order later: spikes and weights are those of
+  // one uninterrupted run, bit for bit.
+  for (const double f : {1.0, 0.62}) {
+    network net = test::small_random_network(7, 1000.0);
+    net.projections[0].delay = 2.0;  // postsynaptic spikes reach the synapse 2 ms late (f = 1)
+    net.projections[0].synapse = synapse_spec{"STDPMechanism",
+                                              {{"dendritic_delay_fraction", f}},
+                                              {"SpikePairRule", {{"A_plus", 0.05}}},
+                                              {"AdditiveWeightDependence", {{"w_max", 0.02}}}};
+    simulation one(net, {.threads = 1});
+    one.run();
+    simulation parts(net, {.threads = 1});
+    std::size_t changed = 0;
+    for (int k = 0; k < 20; ++k) {
+      parts.run(50.0);
+      for (const auto& c : parts.connections("ee")) changed += c.weight != 0.004;
+    }
+    EXPECT_GT(changed, 1000u);
+    EXPECT_EQ(one.spikes("exc").times, parts.spikes("exc").times) << f;
+    const auto a = one.connections("ee"), b = parts.connections("ee");
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t k = 0; k < a.size(); ++k) ASSERT_EQ(a[k].weight, b[k].weight) << f << " " << k;
   }
 }
 
