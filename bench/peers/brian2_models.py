@@ -482,7 +482,10 @@ def _stdp_code(spec, target, wunit, delay, namespace):
     of a step before the post one, which gives myelin's tie rules: a postsynaptic spike
     that reaches the synapse in the same step as a presynaptic one counts as after it for
     depression, and facilitates with the trace of the earlier presynaptic spikes only
-    (the `lastupdate == t` term takes the same-step spike's +1 out again).
+    (the `lastupdate == t` term takes the same-step spike's +1 out again). At such a
+    tie the rule facilitates before it depresses and Brian2 here depresses first: the
+    same for the additive dependence up to clipping, not for the multiplicative ones
+    (tests/validation/test_stdp_vs_brian2.py leaves ties out).
     Returns (model, on_pre, on_post, post pathway delay [ms])."""
     td, wd = spec["timing_dependence"], spec["weight_dependence"]
     if td.get("type") != "SpikePairRule":
