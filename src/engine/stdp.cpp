@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <type_traits>
 #include <utility>
 
 #include "engine/plasticity.hpp"
@@ -435,6 +436,21 @@ void catch_up_table(projection_table& t, int64_t s, int64_t due) {
   }
 }
 
+// Calls f(std::integral_constant<wd, W>{}) for the table's weight dependence W.
+template <class F>
+void with_rule(wd w, F&& f) {
+  switch (w) {
+    case wd::additive:
+      return f(std::integral_constant<wd, wd::additive>{});
+    case wd::multiplicative:
+      return f(std::integral_constant<wd, wd::multiplicative>{});
+    case wd::additive_potentiation_multiplicative_depression:
+      return f(std::integral_constant<wd, wd::additive_potentiation_multiplicative_depression>{});
+    case wd::gutig:
+      return f(std::integral_constant<wd, wd::gutig>{});
+  }
+}
+
 }  // namespace
 
 void catch_up_stdp(vp_state& vp, int64_t s, bool all) {
@@ -442,37 +458,15 @@ void catch_up_stdp(vp_state& vp, int64_t s, bool all) {
     projection_table& t = vp.tables[ti];
     const auto period = std::max<int64_t>(1, std::llround(stdp_catch_up_ms / t.syn.dt));
     const int64_t due = all ? s : s - period;
-    switch (t.syn.wdep) {
-      case wd::additive:
-        catch_up_table<wd::additive>(t, s, due);
-        break;
-      case wd::multiplicative:
-        catch_up_table<wd::multiplicative>(t, s, due);
-        break;
-      case wd::additive_potentiation_multiplicative_depression:
-        catch_up_table<wd::additive_potentiation_multiplicative_depression>(t, s, due);
-        break;
-      case wd::gutig:
-        catch_up_table<wd::gutig>(t, s, due);
-        break;
-    }
+    with_rule(t.syn.wdep, [&](auto w) { catch_up_table<decltype(w)::value>(t, s, due); });
     if (!all) vp.stdp_catch_up_at = s + period;
   }
 }
 
 void deliver_stdp(vp_state& vp, projection_table& t, const spike_event& e, uint64_t b, uint64_t end,
                   int64_t horizon) {
-  switch (t.syn.wdep) {
-    case wd::additive:
-      return deliver_stdp_rule<wd::additive>(vp, t, e, b, end, horizon);
-    case wd::multiplicative:
-      return deliver_stdp_rule<wd::multiplicative>(vp, t, e, b, end, horizon);
-    case wd::additive_potentiation_multiplicative_depression:
-      return deliver_stdp_rule<wd::additive_potentiation_multiplicative_depression>(vp, t, e, b,
-                                                                                    end, horizon);
-    case wd::gutig:
-      return deliver_stdp_rule<wd::gutig>(vp, t, e, b, end, horizon);
-  }
+  with_rule(t.syn.wdep,
+            [&](auto w) { deliver_stdp_rule<decltype(w)::value>(vp, t, e, b, end, horizon); });
 }
 
 void prepare_stdp(vp_state& vp) {
