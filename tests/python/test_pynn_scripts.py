@@ -53,3 +53,31 @@ def test_spike_times_given_at_the_current_time_reach_the_target():
     first, second = [st.magnitude for st in cell.get_data().segments[0].spiketrains]
     assert first.size == 1 and second.size == 1
     assert 201.1 < first[0] < 210.0 and first[0] == second[0]
+
+
+SCRIPT_BY_NAME = """
+import sys
+from pyNN.utility import get_simulator
+sim, options = get_simulator(("--tstop", "run time", {"type": float, "default": 10.0}))
+exec("from pyNN.%s import IF_curr_exp" % options.simulator)
+sim.setup(timestep=0.1)
+p = sim.Population(2, sim.SpikeSourceArray(spike_times=[1.0, 2.0, 3.0, 30.0]))
+p.record("spikes")
+sim.run(options.tstop)
+print(sim.__name__, IF_curr_exp is sim.IF_curr_exp, p.mean_spike_count(), sys.argv[1:])
+sim.end()
+"""
+
+
+def test_runner_makes_pyNN_myelin_importable_for_scripts_that_name_the_simulator(tmp_path):
+    # PyNN's examples take the simulator's name and import pyNN.<name>:
+    # `python3 -m myelin.pynn SCRIPT myelin ...` runs them on myelin.pynn.
+    import subprocess
+    script = tmp_path / "by_name.py"
+    script.write_text(SCRIPT_BY_NAME)
+    env = dict(__import__("os").environ, PYTHONPATH=str(BUILD / "python"))
+    out = subprocess.run(["/usr/bin/python3", "-m", "myelin.pynn", str(script), "myelin",
+                          "--tstop", "20"], env=env, capture_output=True, text=True,
+                         cwd=tmp_path, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[-2] == "myelin.pynn True 3.0 ['myelin', '--tstop', '20']"
