@@ -81,3 +81,54 @@ def test_runner_makes_pyNN_myelin_importable_for_scripts_that_name_the_simulator
                          cwd=tmp_path, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split("\n")[-2] == "myelin.pynn True 3.0 ['myelin', '--tstop', '20']"
+
+
+def expected_releases(n_spikes, interval, U, tau_rec, tau_facil, u0=0.0):
+    """Mean releases per site of a stochastic Tsodyks-Markram synapse over a regular
+    train at interval, 2 interval, ... (all sites ready at the first spike, u = u0 before
+    it, as after a spike at t = 0): the chance q_k that a site is ready at spike k follows
+    q_{k+1} = q_k (1 - u_k) + (1 - q_k (1 - u_k)) (1 - e^(-T/tau_rec)), u_k as in the
+    deterministic model; the mean is the deterministic model's sum of u x."""
+    recover = 1.0 - np.exp(-interval / tau_rec)
+    facil = np.exp(-interval / tau_facil) if tau_facil > 0 else 0.0
+    q, u, total = 1.0, u0, 0.0
+    for k in range(n_spikes):
+        u = U + u * (1.0 - U) * facil
+        total += u * q
+        q = q * (1.0 - u) + (1.0 - q * (1.0 - u)) * recover
+    return total
+
+
+@pytest.mark.parametrize("kind, n, U, tau_rec, tau_facil, u0", [
+    ("StochasticTsodyksMarkramSynapse", 1, 0.5, 100.0, 0.0, None),
+    ("StochasticTsodyksMarkramSynapse", 1, 0.1, 50.0, 200.0, None),
+    ("MultiQuantalSynapse", 5, 0.6, 80.0, 0.0, None),
+    # multiquantal_synapses.py's initialize(a=n, u=U), facilitating
+    ("MultiQuantalSynapse", 2, 0.04, 50.0, 200.0, 0.04),
+])
+def test_stochastic_release_mean_matches_closed_form(kind, n, U, tau_rec, tau_facil, u0):
+    # PyNN's examples stochastic_tsodyksmarkram.py, stochastic_deterministic_comparison.py
+    # and multiquantal_synapses.py use these types (pyNN.neuron and NEST have them). With
+    # a target conductance that does not decay, its final value / weight counts a
+    # synapse's releases / n; the mean over 3000 synapses is checked against the closed
+    # form within 4 standard errors.
+    n_syn, w, interval, n_spikes = 3000, 0.001, 10.0, 12
+    times = interval * (1 + np.arange(n_spikes))
+    src = sim.Population(n_syn, sim.SpikeSourceArray(spike_times=times))
+    cells = sim.Population(n_syn, sim.IF_cond_exp(tau_syn_E=1e9))
+    params = dict(U=U, tau_rec=tau_rec, tau_facil=tau_facil, weight=w, delay=1.0)
+    if kind == "MultiQuantalSynapse":
+        params["n"] = n
+    prj = sim.Projection(src, cells, sim.OneToOneConnector(), getattr(sim, kind)(**params),
+                         receptor_type="excitatory")
+    if u0 is not None:
+        prj.initialize(a=n, u=u0)
+    cells.record("gsyn_exc")
+    sim.run(times[-1] + 5.0)
+    g = cells.get_data().segments[0].filter(name="gsyn_exc")[0].magnitude[-1]
+    per_site = g / w  # releases / n, per synapse
+    expected = expected_releases(n_spikes, interval, U, tau_rec, tau_facil, u0 or 0.0)
+    assert per_site.std() > 0.1  # stochastic: synapses differ
+    assert abs(per_site.mean() - expected) < 4 * per_site.std() / np.sqrt(n_syn)
+    # whole releases only
+    assert np.allclose(per_site * n, np.round(per_site * n), atol=1e-6)
