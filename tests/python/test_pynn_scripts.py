@@ -147,3 +147,15 @@ def test_stochastic_release_is_the_same_on_one_and_two_threads():
         return cells.get_data().segments[0].filter(name="gsyn_exc")[0].magnitude[-1]
     one, two = run(1), run(2)
     assert one.std() > 0 and np.array_equal(one, two)
+
+
+def test_connector_callback_onto_an_assembly():
+    # examples/VAbenchmarks.py --use-assembly: a connector with a progress callback
+    # onto an Assembly (PyNN's own code reads post.local_size).
+    a = sim.Population(6, sim.IF_cond_exp())
+    b = sim.Population(4, sim.IF_cond_exp())
+    progress = []
+    prj = sim.Projection(a, a + b, sim.FixedProbabilityConnector(1.0, callback=progress.append),
+                         sim.StaticSynapse(weight=0.001))
+    assert (a + b).local_size == 10
+    assert prj.size() == 60 and np.allclose(progress, np.arange(10) / 10.0)

@@ -42,6 +42,14 @@ def _check_spike_times(values):
 class Assembly(common.Assembly):
     _simulator = simulator
 
+    @property
+    def local_size(self):
+        """Cells of the assembly on this process, as Population and PopulationView have:
+        PyNN 0.10.1's connectors divide by post.local_size to report progress to a
+        callback, and pyNN.common.Assembly lacks it (PyNN's VAbenchmarks.py
+        --use-assembly fails on every backend without it)."""
+        return sum(p.local_size for p in self.populations)
+
 
 class PopulationView(common.PopulationView):
     _assembly_class = Assembly
