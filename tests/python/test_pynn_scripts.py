@@ -25,7 +25,8 @@ def fresh():
 def test_spike_times_given_at_the_current_time_are_emitted():
     # examples/update_spike_source_array.py sets new times from a callback at t; a time
     # within half a step after t rounds to t itself and was dropped (counts 199 for 200).
-    # pyNN.brian2 and pyNN.neuron emit all of these: 6 spikes, times as given.
+    # pyNN.brian2 emits all of these (6 spikes); pyNN.neuron reports them at the times
+    # given (but delivers none given less than ~1 ms ahead: its VecStim polls every 1 ms).
     p = sim.Population(3, sim.SpikeSourceArray(spike_times=[]))
     p.record("spikes")
     sim.run(200.0)
