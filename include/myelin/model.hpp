@@ -90,7 +90,8 @@ struct connector {
 
 /// A projection's synapse type, with PyNN's names and units (docs/model-file.md,
 /// "synapse"): "StaticSynapse"; "TsodyksMarkramSynapse" (params U, tau_rec, tau_facil
-/// [ms]); "SimpleStochasticSynapse" (p); "STDPMechanism" (params
+/// [ms]); "SimpleStochasticSynapse" (p); "StochasticTsodyksMarkramSynapse" (U, tau_rec,
+/// tau_facil) and "MultiQuantalSynapse" (U, n, tau_rec, tau_facil); "STDPMechanism" (params
 /// dendritic_delay_fraction; timing_dependence "SpikePairRule" with tau_plus,
 /// tau_minus [ms], A_plus, A_minus; weight_dependence "AdditiveWeightDependence",
 /// "MultiplicativeWeightDependence", "AdditivePotentiationMultiplicativeDepression" or

@@ -85,7 +85,10 @@ class poisson_source final : public cell_group {
 };
 
 // Explicit spike times. A spike at time T is emitted in the step that ends at T (time
-// stamp T rounded to the grid); spikes before the first step end are emitted at dt.
+// stamp T rounded to the grid); spikes before the first step end are emitted at dt. Times
+// given between segments (replace_spike_times at time t) follow the same rule from t on:
+// those that round to t itself (T in [t - dt/2, t + dt/2)) are emitted in the first step
+// after t, earlier ones are skipped.
 class array_source final : public cell_group {
  public:
   explicit array_source(const group_init& init)
@@ -95,18 +98,24 @@ class array_source final : public cell_group {
 
   void replace_spike_times(std::vector<std::vector<double>> times) override {
     times_ = std::move(times);
-    std::fill(pos_.begin(), pos_.end(), 0);  // advance() skips the past ones
+    std::fill(pos_.begin(), pos_.end(), 0);
+    given_pending_ = true;  // advance() learns the step they were given at
   }
 
   void advance(const step_info& s, const group_input&, std::vector<uint32_t>& spiked) override {
+    if (given_pending_) {
+      given_step_ = s.step;
+      given_pending_ = false;
+    }
     const int64_t end_step = s.step + 1;
     for (std::size_t c = 0; c < n_; ++c) {
       const auto& t = times_[c];
-      while (pos_[c] < t.size() &&
-             std::max<int64_t>(1, std::llround(t[pos_[c]] / s.dt)) <= end_step) {
-        if (std::max<int64_t>(1, std::llround(t[pos_[c]] / s.dt)) == end_step)
-          spiked.push_back(static_cast<uint32_t>(c));
-        ++pos_[c];  // times in the past (before a segment start) are skipped
+      while (pos_[c] < t.size()) {
+        const int64_t k = std::llround(t[pos_[c]] / s.dt);
+        const int64_t at = std::max<int64_t>(given_step_ + 1, k);
+        if (at > end_step) break;
+        if (at == end_step && k >= given_step_) spiked.push_back(static_cast<uint32_t>(c));
+        ++pos_[c];  // times before they were given are skipped
       }
     }
   }
@@ -114,6 +123,8 @@ class array_source final : public cell_group {
  private:
   std::vector<std::vector<double>> times_;  // [ms]
   std::vector<std::size_t> pos_;
+  int64_t given_step_ = 0;  // step index of the time the times were given (0 at build)
+  bool given_pending_ = false;
 };
 
 }  // namespace

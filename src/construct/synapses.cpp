@@ -26,10 +26,22 @@ void setup_synapses(const network& net, const projection& pr, const std::string&
     tab.rows.assign(span, row_state{0.0, 1.0, -1});  // u = 0, x = 1 (PyNN's initial values)
     return;
   }
-  if (s.type == "SimpleStochasticSynapse") {
-    tab.kind = synapse_kind::stochastic;
-    q.p = p("p");
+  if (s.type == "SimpleStochasticSynapse" || s.type == "StochasticTsodyksMarkramSynapse" ||
+      s.type == "MultiQuantalSynapse") {
     q.seed = net.seed;
+    if (s.type == "SimpleStochasticSynapse") {
+      tab.kind = synapse_kind::stochastic;
+      q.p = p("p");
+    } else {
+      // StochasticTsodyksMarkramSynapse is MultiQuantalSynapse with one site.
+      tab.kind = synapse_kind::quantal;
+      q.U = p("U");
+      q.tau_rec = p("tau_rec");
+      q.tau_facil = p("tau_facil");
+      q.n_sites = s.type == "MultiQuantalSynapse" ? static_cast<uint32_t>(p("n")) : 1u;
+      tab.rows.assign(span, row_state{p("u0"), 1.0, -1});  // u before the first spike
+      tab.available.assign(tab.targets.size(), static_cast<uint16_t>(q.n_sites));
+    }
     tab.target_gids.assign(st.n_cells, 0);
     for (const auto& g : st.groups)
       for (std::size_t c = 0; c < g.cells->size(); ++c)

@@ -128,6 +128,9 @@ void deliver(vp_state& vp, const std::vector<spike_event>& spikes, int64_t horiz
         case synapse_kind::stochastic:
           deliver_stochastic(vp, t, e, b, end, horizon);
           break;
+        case synapse_kind::quantal:
+          deliver_quantal(vp, t, e, b, end, horizon);
+          break;
         case synapse_kind::stdp:
           deliver_stdp(vp, t, e, b, end, horizon);
           break;

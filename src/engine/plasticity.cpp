@@ -1,5 +1,5 @@
-// Plastic synapses: Tsodyks-Markram and SimpleStochasticSynapse (plasticity.hpp; STDP
-// in stdp.cpp; numerics in docs/numerics.md, "Plastic synapses").
+// Plastic synapses: Tsodyks-Markram, SimpleStochasticSynapse and quantal release
+// (plasticity.hpp; STDP in stdp.cpp; numerics in docs/numerics.md, "Plastic synapses").
 
 #include "engine/plasticity.hpp"
 
@@ -43,6 +43,62 @@ void deliver_stochastic(vp_state& vp, const projection_table& t, const spike_eve
       continue;
     add_input(vp, t, e.step, hd ? t.delays[m] : t.delay, t.targets[m], hw ? t.weights[m] : t.weight,
               horizon);
+  }
+}
+
+void deliver_quantal(vp_state& vp, projection_table& t, const spike_event& e, uint64_t b,
+                     uint64_t end, int64_t horizon) {
+  const synapse_params& q = t.syn;
+  row_state& r = t.rows[e.gid - t.pre_lo];  // a = u after the row's last spike
+  // u as in Tsodyks-Markram, from u0 after a spike taken to be at t = 0 (NEST's
+  // quantal_stp_synapse; from u0 = 0 the first spike gets U). A site released before is
+  // ready again by this spike with probability 1 - exp(-h / tau_rec), h the interval
+  // since the row's last spike: recovery is memoryless, so drawing every depleted site
+  // at every spike is the same as drawing its recovery time.
+  const double h = static_cast<double>(e.step - std::max<int64_t>(r.last, 0)) * q.dt;
+  const double u_decay = q.tau_facil > 0 ? std::exp(-h / q.tau_facil) : 0.0;
+  r.a = q.U + r.a * (1.0 - q.U) * u_decay;
+  const double recover = -std::expm1(-h / q.tau_rec);
+  r.last = e.step;
+  const double u = r.a;
+  const uint32_t n = q.n_sites;
+  const bool hw = !t.weights.empty(), hd = !t.delays.empty();
+  uint32_t ordinal = 0;
+  for (uint64_t m = b; m < end; ++m) {
+    ordinal = m > b && t.targets[m] == t.targets[m - 1] ? ordinal + 1 : 0;
+    const uint64_t post = t.target_gids[t.targets[m]];
+    double draw[2];
+    uint32_t k = 0;  // draws taken: recoveries of the depleted sites, then releases
+    auto next = [&]() {
+      if ((k & 1u) == 0)
+        release_uniforms(q.seed, t.projection, e.gid, post, ordinal, e.step, k >> 1, draw);
+      return draw[k++ & 1u];
+    };
+    uint32_t ready = t.available[m];
+    for (uint32_t i = ready; i < n; ++i) ready += next() < recover ? 1u : 0u;
+    uint32_t released = 0;
+    for (uint32_t i = 0; i < ready; ++i) released += next() < u ? 1u : 0u;
+    t.available[m] = static_cast<uint16_t>(ready - released);
+    if (released == 0) continue;
+    const double w =
+        (hw ? t.weights[m] : t.weight) * static_cast<double>(released) / static_cast<double>(n);
+    add_input(vp, t, e.step, hd ? t.delays[m] : t.delay, t.targets[m], w, horizon);
+  }
+}
+
+void release_uniforms(uint64_t seed, uint32_t projection, uint64_t pre, uint64_t post,
+                      uint32_t ordinal, int64_t step, uint32_t block, double out[2]) {
+  using philox = r123::Philox4x32;
+  const philox::ctr_type ctr{{block, static_cast<uint32_t>(step), static_cast<uint32_t>(pre),
+                              static_cast<uint32_t>(purpose::release) << 24 ^ projection}};
+  const philox::key_type key{
+      {static_cast<uint32_t>(seed) ^ static_cast<uint32_t>(post),
+       static_cast<uint32_t>(seed >> 32) ^ static_cast<uint32_t>(post >> 32) ^
+           static_cast<uint32_t>(pre >> 32) * 0x85EBCA6Bu ^ ordinal * 0x9E3779B9u}};
+  const philox::ctr_type r = philox()(ctr, key);
+  for (int i = 0; i < 2; ++i) {
+    const uint64_t bits = (static_cast<uint64_t>(r.v[2 * i]) << 32 | r.v[2 * i + 1]) >> 11;
+    out[i] = (static_cast<double>(bits) + 0.5) * 0x1.0p-53;
   }
 }
 

@@ -1,9 +1,10 @@
 #pragma once
 // Delivery of plastic synapses (projection_table.hpp's plastic kinds): Tsodyks-Markram
-// short-term plasticity, SimpleStochasticSynapse (plasticity.cpp) and pair-based STDP
-// in NEST's scheme (stdp.cpp: the weight updated when a presynaptic spike is delivered,
-// from the presynaptic trace of its row and the postsynaptic cell's latest spikes and
-// spike history). The numerics are stated in docs/numerics.md ("Plastic synapses").
+// short-term plasticity, SimpleStochasticSynapse, stochastic Tsodyks-Markram release from
+// n sites (StochasticTsodyksMarkramSynapse, MultiQuantalSynapse; plasticity.cpp) and pair-based
+// STDP in NEST's scheme (stdp.cpp: the weight updated when a presynaptic spike is delivered, from
+// the presynaptic trace of its row and the postsynaptic cell's latest spikes and spike history).
+// The numerics are stated in docs/numerics.md ("Plastic synapses").
 
 #include <algorithm>
 #include <cstdint>
@@ -35,6 +36,8 @@ void deliver_tsodyks_markram(vp_state& vp, projection_table& t, const spike_even
                              uint64_t end, int64_t horizon);
 void deliver_stochastic(vp_state& vp, const projection_table& t, const spike_event& e, uint64_t b,
                         uint64_t end, int64_t horizon);
+void deliver_quantal(vp_state& vp, projection_table& t, const spike_event& e, uint64_t b,
+                     uint64_t end, int64_t horizon);
 void deliver_stdp(vp_state& vp, projection_table& t, const spike_event& e, uint64_t b, uint64_t end,
                   int64_t horizon);
 
@@ -61,5 +64,10 @@ void note_post_spikes(vp_state& vp, uint32_t first, const std::vector<uint32_t>&
 /// `step`. A pure function of its arguments: the same on every thread and rank.
 bool transmits(uint64_t seed, uint32_t projection, uint64_t pre, uint64_t post, uint32_t ordinal,
                int64_t step, double p);
+
+/// Uniforms in (0, 1) of one (synapse, spike) of a quantal table, two per block: block
+/// `block` of the stream keyed like transmits(). A pure function of its arguments.
+void release_uniforms(uint64_t seed, uint32_t projection, uint64_t pre, uint64_t post,
+                      uint32_t ordinal, int64_t step, uint32_t block, double out[2]);
 
 }  // namespace myelin::detail

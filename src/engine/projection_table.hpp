@@ -60,6 +60,7 @@ enum class synapse_kind : uint8_t {
   static_synapse,   ///< a fixed weight, added to the target's input after the delay
   tsodyks_markram,  ///< the weight scaled by u x of the row (short-term plasticity)
   stochastic,       ///< each spike transmitted with probability p (counter-based draw)
+  quantal,          ///< Tsodyks-Markram with stochastic release from n sites per synapse
   stdp,             ///< pair-based STDP: the weight updated as the spike is delivered
 };
 
@@ -76,7 +77,8 @@ struct synapse_params {
   double dt = 0.1;
   double U = 0.5, tau_rec = 100.0, tau_facil = 0.0;  // Tsodyks-Markram
   double p = 1.0;                                    // SimpleStochasticSynapse
-  uint64_t seed = 0;                                 //   its stream key
+  uint64_t seed = 0;                                 //   its (and quantal's) stream key
+  uint32_t n_sites = 1;                              // quantal: release sites per synapse
   double tau_plus = 20.0, tau_minus = 20.0, A_plus = 0.01, A_minus = 0.01;  // SpikePairRule
   double w_min = 0.0, w_max = 1.0, mu_plus = 0.5, mu_minus = 0.5;
   weight_dependence wdep = weight_dependence::additive;
@@ -163,7 +165,8 @@ struct projection_table {
   // the same doubles as the rule's exp() gives when the interval is n whole steps
   // (stdp_decay_steps of them; longer intervals call exp()).
   std::vector<double> decay_minus, decay_plus;
-  std::vector<uint64_t> target_gids;  // stochastic: the gid of each VP-local cell
+  std::vector<uint64_t> target_gids;  // stochastic, quantal: the gid of each VP-local cell
+  column<uint16_t> available;         // quantal: per synapse, its sites ready to release
 
   std::size_t size() const { return targets.size(); }
   /// Sets min_delay, max_delay and contiguous_rows from the filled rows (the builder's
@@ -189,13 +192,13 @@ struct projection_table {
   }
 
   std::size_t bytes() const {
-    std::size_t b = offsets.capacity() * sizeof(uint64_t) + targets.capacity() * sizeof(uint32_t) +
-                    weights.capacity() * sizeof(double) + delays.capacity() * sizeof(uint32_t) +
-                    rows.capacity() * sizeof(row_state) + post.capacity() * sizeof(post_history) +
-                    recent.capacity() * sizeof(post_recent) +
-                    counts.capacity() * sizeof(post_count) +
-                    (decay_minus.capacity() + decay_plus.capacity()) * sizeof(double) +
-                    target_gids.capacity() * sizeof(uint64_t);
+    std::size_t b =
+        offsets.capacity() * sizeof(uint64_t) + targets.capacity() * sizeof(uint32_t) +
+        weights.capacity() * sizeof(double) + delays.capacity() * sizeof(uint32_t) +
+        rows.capacity() * sizeof(row_state) + post.capacity() * sizeof(post_history) +
+        recent.capacity() * sizeof(post_recent) + counts.capacity() * sizeof(post_count) +
+        (decay_minus.capacity() + decay_plus.capacity()) * sizeof(double) +
+        target_gids.capacity() * sizeof(uint64_t) + available.capacity() * sizeof(uint16_t);
     for (const auto& h : post) b += h.spikes.capacity() * sizeof(post_spike);
     return b;
   }

@@ -14,8 +14,10 @@ namespace {
 
 using json = nlohmann::json;
 
-const std::vector<std::string> synapse_types{"StaticSynapse", "TsodyksMarkramSynapse",
-                                             "SimpleStochasticSynapse", "STDPMechanism"};
+const std::vector<std::string> synapse_types{
+    "StaticSynapse",           "TsodyksMarkramSynapse",
+    "SimpleStochasticSynapse", "StochasticTsodyksMarkramSynapse",
+    "MultiQuantalSynapse",     "STDPMechanism"};
 const std::vector<std::string> timing_types{"SpikePairRule"};
 const std::vector<std::string> weight_types{
     "AdditiveWeightDependence", "MultiplicativeWeightDependence",
@@ -109,12 +111,22 @@ void check_synapse(const projection& pr, double dt, const std::string& field) {
   }
   auto p = [&](const std::string& type, const std::map<std::string, double>& given,
                const std::string& name) { return synapse_param(type, given, name); };
-  if (s.type == "TsodyksMarkramSynapse") {
+  if (s.type == "TsodyksMarkramSynapse" || s.type == "StochasticTsodyksMarkramSynapse" ||
+      s.type == "MultiQuantalSynapse") {
     const double U = p(s.type, s.params, "U"), tr = p(s.type, s.params, "tau_rec"),
                  tf = p(s.type, s.params, "tau_facil");
     check_range(U, U > 0 && U <= 1, f + ".U", "in (0, 1]");
     check_range(tr, tr > 0, f + ".tau_rec", "> 0 ms");
     check_range(tf, tf >= 0, f + ".tau_facil", ">= 0 ms");
+    if (s.type != "TsodyksMarkramSynapse") {
+      const double u0 = p(s.type, s.params, "u0");
+      check_range(u0, u0 >= 0 && u0 <= 1, f + ".u0", "in [0, 1]");
+    }
+    if (s.type == "MultiQuantalSynapse") {
+      const double n = p(s.type, s.params, "n");
+      check_range(n, n >= 1 && n <= 65535 && n == std::floor(n), f + ".n",
+                  "a whole number in [1, 65535]");
+    }
   } else if (s.type == "SimpleStochasticSynapse") {
     const double x = p(s.type, s.params, "p");
     check_range(x, x >= 0 && x <= 1, f + ".p", "in [0, 1]");

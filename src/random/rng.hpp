@@ -26,6 +26,7 @@ enum class purpose : uint32_t {
   global = 9,         // draws every rank repeats identically (e.g. FixedTotalNumber)
   drive = 10,         // HNN drive spike times (keyed by drive seed and drive cell index)
   transmission = 11,  // SimpleStochasticSynapse: one draw per (synapse, spike)
+  release = 12,       // quantal synapses: the draws of one (synapse, spike)
 };
 
 class philox_stream {

@@ -53,3 +53,52 @@ def test_two_ranks_give_rank_0_the_results_of_one_process(tmp_path, connectors):
         out[ranks] = json.loads(p.stdout)
     assert sum(len(s) for s in out[1]["spikes"]) > 20
     assert out[1] == out[2]
+
+
+@pytest.mark.skipif(MPIRUN is None or not myelin.built_with_mpi(), reason="no MPI")
+def test_rank_and_num_processes_are_mpis(tmp_path):
+    # PyNN's examples/distrib_example.py asserts both against mpi4py's COMM_WORLD;
+    # num_processes() was 1 on every rank.
+    script = tmp_path / "q.py"
+    script.write_text("import sys\nsys.path.insert(0, sys.argv[1])\n"
+                      "import myelin.pynn as sim\nsim.setup()\n"
+                      "print('rank', sim.rank(), 'of', sim.num_processes())\nsim.end()\n")
+    cmd = [MPIRUN, "--oversubscribe", "-np", "2", "/usr/bin/python3", str(script),
+           str(BUILD / "python")]
+    p = subprocess.run(cmd, capture_output=True, text=True, env=ENV, timeout=180)
+    assert p.returncode == 0, p.stderr
+    assert sorted(p.stdout.split("\n")[:2]) == ["rank 0 of 2", "rank 1 of 2"]
+
+
+QUANTAL = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import myelin.pynn as sim
+sim.setup(timestep=0.1)
+src = sim.Population(40, sim.SpikeSourceArray(spike_times=[5.0, 10.0, 15.0, 20.0]))
+cells = sim.Population(30, sim.IF_cond_exp(tau_syn_E=1e9))
+sim.Projection(src, cells, sim.FixedProbabilityConnector(0.5),
+               sim.MultiQuantalSynapse(n=3, U=0.4, tau_rec=30.0, weight=0.001, delay=1.0),
+               receptor_type="excitatory")
+cells.record("gsyn_exc")
+sim.run(25.0)
+seg = cells.get_data().segments[0]
+if sim.rank() == 0:  # the other ranks get no data
+    print(json.dumps(seg.filter(name="gsyn_exc")[0].magnitude[-1].tolist()))
+sim.end()
+"""
+
+
+@pytest.mark.skipif(MPIRUN is None or not myelin.built_with_mpi(), reason="no MPI")
+def test_stochastic_release_is_the_same_on_two_ranks(tmp_path):
+    script = tmp_path / "quantal.py"
+    script.write_text(QUANTAL)
+    out = {}
+    for ranks in (1, 2):
+        cmd = ["/usr/bin/python3", str(script), str(BUILD / "python")]
+        if ranks > 1:
+            cmd = [MPIRUN, "--oversubscribe", "-np", str(ranks), *cmd]
+        p = subprocess.run(cmd, capture_output=True, text=True, env=ENV, timeout=180)
+        assert p.returncode == 0, p.stderr
+        out[ranks] = json.loads(p.stdout)
+    assert len(set(out[1])) > 1 and out[1] == out[2]

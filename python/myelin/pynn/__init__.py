@@ -89,7 +89,16 @@ run_for = run
 reset = common.build_reset(simulator)
 initialize = common.initialize
 get_current_time, get_time_step, get_min_delay, get_max_delay, \
-    num_processes, rank = common.build_state_queries(simulator)
+    _state_processes, rank = common.build_state_queries(simulator)
+
+
+def num_processes():
+    """The number of MPI processes, as PyNN defines it (scripts assert that it is their
+    MPI_COMM_WORLD's size, name output files with it). The backend's state keeps 1 for
+    PyNN's common code: the engine distributes the cells and gives rank 0 complete
+    results, so PyNN's own gathering stays off. PyNN's fake MPI
+    (setup(num_processes=...)) is returned as given."""
+    return _state_processes() if state.num_processes > 1 else _core.mpi_size()
 create = common.build_create(Population)
 connect = common.build_connect(Projection, FixedProbabilityConnector, StaticSynapse)  # noqa: F405
 set = common.set

@@ -82,7 +82,7 @@ def projection_entries(prj, arrays):
                          "post": post_pop._engine_label,
                          "connector": {"type": "FromArrays"},
                          "receptor": prj.receptor_type}
-                description = prj.synapse_type.engine_description(
+                description = prj._engine_synapse(
                     {name: float(v[order[0]]) for name, v in synapse_params.items()})
                 if description is not None:
                     entry["synapse"] = description

@@ -249,7 +249,7 @@ def projection_entries(prj):
     entry = {"label": label, "pre": plan_["pre"], "post": plan_["post"],
              "connector": plan_["connector"], "receptor": prj.receptor_type,
              "weight": plan_["weight"], "delay": plan_["delay"]}
-    description = prj.synapse_type.engine_description(plan_["synapse"])
+    description = prj._engine_synapse(plan_["synapse"])
     if description is not None:
         entry["synapse"] = description
     prj._engine_parts = [{"label": label, "order": None}]  # order known once read
@@ -266,7 +266,7 @@ def frozen_entries(prj, arrays, groups):
     label = "%s_n" % prj._engine_label
     entry = {"label": label, "pre": prj._frozen["pre"], "post": prj._frozen["post"],
              "connector": {"type": "FromArrays"}, "receptor": prj.receptor_type}
-    description = prj.synapse_type.engine_description(
+    description = prj._engine_synapse(
         {name: float(v[0]) for name, v in prj._values.items()
          if name not in ("weight", "delay")} if prj._pre.size else prj._frozen["synapse"])
     if description is not None:

@@ -42,6 +42,14 @@ def _check_spike_times(values):
 class Assembly(common.Assembly):
     _simulator = simulator
 
+    @property
+    def local_size(self):
+        """Cells of the assembly on this process, as Population and PopulationView have:
+        PyNN 0.10.1's connectors divide by post.local_size to report progress to a
+        callback, and pyNN.common.Assembly lacks it (PyNN's VAbenchmarks.py
+        --use-assembly fails on every backend without it)."""
+        return sum(p.local_size for p in self.populations)
+
 
 class PopulationView(common.PopulationView):
     _assembly_class = Assembly
@@ -147,12 +155,26 @@ class Population(common.Population):
                 raise errors.InvalidParameterValueError(str(exc)) from exc
 
     def _note_spike_times(self, cells):
-        """Remember every spike time ever given to these cells (recording reports them)."""
+        """Remember every spike time given to these cells with the step the engine emits it
+        in (recording reports the given times): a time T given at time t is emitted in the
+        step ending at max(t + dt, T rounded to the grid), or never if it rounds to before t
+        (SpikeSourceArray in src/cells/sources.cpp)."""
+        sim = simulator.state.sim
+        dt = simulator.state.dt
+        now = int(round(sim.time / dt)) if sim is not None else 0
         for c in cells:
             seq = self._parameters["spike_times"][c]
             if seq is not None:
-                self._spike_time_history.setdefault(int(c), []).append(
-                    np.asarray(getattr(seq, "value", seq), dtype=float))
+                given = np.asarray(getattr(seq, "value", seq), dtype=float)
+                k = np.floor(given / dt + 0.5).astype(np.int64)
+                steps = np.where(k >= now, np.maximum(now + 1, k), -1)
+                self._spike_time_history.setdefault(int(c), []).append((given, steps))
+
+    def _engine_built(self):
+        """A new engine simulation starts at t = 0 with the current spike times."""
+        if "spike_times" in self._parameters:
+            self._spike_time_history = {}
+            self._note_spike_times(np.arange(self.size)[self._mask_local])
 
     def _store_initial(self, variable, index, values):
         """Initial value of `variable` for the cells at `index`; the engine's state at once."""

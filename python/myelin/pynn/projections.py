@@ -95,6 +95,7 @@ class Projection(common.Projection):
         self._pre = np.zeros(0, dtype=np.int64)
         self._post = np.zeros(0, dtype=np.int64)
         self._values = {name: np.zeros(0) for name in self.synapse_type.get_native_names()}
+        self._synapse_initial = {}  # engine name -> value (initialize(), homogeneous)
         self._engine_parts = []
         # Engine weights/delays read at (simulation, time, edits): Connection objects
         # read one value each, which must not cost a read of the whole projection.
@@ -275,4 +276,35 @@ class Projection(common.Projection):
         return result
 
     def _set_initial_value_array(self, variable, initial_value):
-        raise NotImplementedError("myelin.pynn: initial values of synapse state are not settable")
+        """initialize(): the synapse types whose state the engine takes an initial value
+        of (synapses.py, `engine_initial`), one value for the whole projection."""
+        known = getattr(self.synapse_type, "engine_initial", {})
+        if variable not in known:
+            raise NotImplementedError(
+                "myelin.pynn: initial value of %s: settable for %s: %s" % (
+                    variable, type(self.synapse_type).__name__,
+                    ", ".join(sorted(known)) if known else "none"))
+        values = np.unique(np.atleast_1d(np.asarray(
+            initial_value.evaluate(simplify=True), dtype=float)))
+        if values.size != 1:
+            raise NotImplementedError(
+                "myelin.pynn: initial value of %s must be the same for every connection of "
+                "the projection, got %d values" % (variable, values.size))
+        name = known[variable]
+        if name is None:  # only the state the engine starts in
+            start = self.synapse_type.engine_start_state(variable)
+            if values[0] != start:
+                raise NotImplementedError(
+                    "myelin.pynn: initial value of %s must be %g (the engine starts there), "
+                    "got %g" % (variable, start, values[0]))
+            return
+        self._synapse_initial[name] = float(values[0])
+        simulator.state.network_changed()
+
+    def _engine_synapse(self, params):
+        """The engine's synapse description for parameter values `params`, with the
+        initial values given by initialize()."""
+        description = self.synapse_type.engine_description(params)
+        if description is not None and self._synapse_initial:
+            description = dict(description, **self._synapse_initial)
+        return description

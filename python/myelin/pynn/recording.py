@@ -95,15 +95,21 @@ class Recorder(recording.Recorder):
 
     def _given_spike_times(self, index, times):
         """SpikeSourceArray: the engine emits a spike at time T in the step ending at T
-        rounded to the grid; report the T the user gave, as PyNN does."""
+        rounded to the grid (Population._note_spike_times); report the T the user gave, as
+        PyNN does."""
         dt = simulator.state.dt
         out = times.copy()
         history = self.population._spike_time_history
         for cell in np.unique(index):
-            given = np.unique(np.concatenate(history.get(int(cell), [np.zeros(0)])))
-            if given.size == 0:
+            parts = history.get(int(cell), [])
+            if not parts:
                 continue
-            grid = np.maximum(1, np.floor(given / dt + 0.5)) * dt  # as the engine rounds
+            given = np.concatenate([g for g, _ in parts])
+            steps = np.concatenate([k for _, k in parts])
+            pairs = np.unique(np.column_stack([steps, given])[steps > 0], axis=0)
+            if pairs.size == 0:
+                continue
+            grid, given = pairs[:, 0] * dt, pairs[:, 1]  # sorted by step, then time
             where = np.nonzero(index == cell)[0]
             k = np.searchsorted(grid, times[where] - 0.5 * dt)
             k = np.minimum(k, grid.size - 1)

@@ -142,6 +142,8 @@ class State(common.control.BaseState):
         except ValueError as exc:
             raise engine_error(exc) from exc
         self._recording_changed = False
+        for population in self.populations:
+            population._engine_built()
 
     def network_changed(self):
         """Cells, connections or current sources were added: rebuild at the next run."""

@@ -79,6 +79,42 @@ class _SimpleStochasticSynapse(_Expressions, synapses.SimpleStochasticSynapse):
         return {"type": "SimpleStochasticSynapse", "p": params["p"]}
 
 
+class _StochasticTsodyksMarkramSynapse(_Expressions,
+                                       synapses.StochasticTsodyksMarkramSynapse):
+    __doc__ = synapses.StochasticTsodyksMarkramSynapse.__doc__
+    translations = build_translations(
+        ("weight", "weight"), ("delay", "delay"), ("U", "U"),
+        ("tau_rec", "tau_rec"), ("tau_facil", "tau_facil"))
+    _get_minimum_delay = _min_delay
+    engine_initial = {"u": "u0"}  # Projection.initialize (projections.py)
+
+    def engine_description(self, params):
+        return {"type": "StochasticTsodyksMarkramSynapse", "U": params["U"],
+                "tau_rec": params["tau_rec"], "tau_facil": params["tau_facil"]}
+
+
+class _MultiQuantalSynapse(_Expressions, synapses.MultiQuantalSynapse):
+    __doc__ = """Tsodyks-Markram synapse with stochastic release from `n` sites (NEST's
+    quantal_stp_synapse): each ready site releases with probability u at a spike, which
+    transmits weight x (sites released) / n; a released site is ready again after an
+    exponentially distributed time of mean `tau_rec`."""
+    translations = build_translations(
+        ("weight", "weight"), ("delay", "delay"), ("U", "U"), ("n", "n"),
+        ("tau_rec", "tau_rec"), ("tau_facil", "tau_facil"))
+    _get_minimum_delay = _min_delay
+    # Projection.initialize (projections.py): u; a (sites ready) only as the engine
+    # starts, all n ready
+    engine_initial = {"u": "u0", "a": None}
+
+    def engine_start_state(self, variable):
+        n = self.parameter_space["n"]
+        return float(n.base_value if hasattr(n, "base_value") else n)
+
+    def engine_description(self, params):
+        return {"type": "MultiQuantalSynapse", "U": params["U"], "n": params["n"],
+                "tau_rec": params["tau_rec"], "tau_facil": params["tau_facil"]}
+
+
 WEIGHT_DEPENDENCES = ("AdditiveWeightDependence", "MultiplicativeWeightDependence",
                       "AdditivePotentiationMultiplicativeDepression", "GutigWeightDependence")
 
@@ -162,11 +198,18 @@ def _offer(cls, probe):
 _TsodyksMarkramSynapse.__name__ = _TsodyksMarkramSynapse.__qualname__ = "TsodyksMarkramSynapse"
 _SimpleStochasticSynapse.__name__ = _SimpleStochasticSynapse.__qualname__ = "SimpleStochasticSynapse"
 _STDPMechanism.__name__ = _STDPMechanism.__qualname__ = "STDPMechanism"
+_StochasticTsodyksMarkramSynapse.__name__ = "StochasticTsodyksMarkramSynapse"
+_StochasticTsodyksMarkramSynapse.__qualname__ = "StochasticTsodyksMarkramSynapse"
+_MultiQuantalSynapse.__name__ = _MultiQuantalSynapse.__qualname__ = "MultiQuantalSynapse"
 
 TsodyksMarkramSynapse = _offer(_TsodyksMarkramSynapse, {
     "type": "TsodyksMarkramSynapse", "U": 0.5, "tau_rec": 100.0, "tau_facil": 0.0})
 SimpleStochasticSynapse = _offer(_SimpleStochasticSynapse, {
     "type": "SimpleStochasticSynapse", "p": 0.5})
+StochasticTsodyksMarkramSynapse = _offer(_StochasticTsodyksMarkramSynapse, {
+    "type": "StochasticTsodyksMarkramSynapse", "U": 0.5, "tau_rec": 100.0, "tau_facil": 0.0})
+MultiQuantalSynapse = _offer(_MultiQuantalSynapse, {
+    "type": "MultiQuantalSynapse", "U": 0.5, "n": 1, "tau_rec": 800.0, "tau_facil": 0.0})
 STDPMechanism = _offer(_STDPMechanism, {
     "type": "STDPMechanism", "dendritic_delay_fraction": 1.0,
     "timing_dependence": {"type": "SpikePairRule", "tau_plus": 20.0, "tau_minus": 20.0,
@@ -174,6 +217,6 @@ STDPMechanism = _offer(_STDPMechanism, {
     "weight_dependence": {"type": "AdditiveWeightDependence", "w_min": 0.0, "w_max": 1.0}})
 
 __all__ = ["StaticSynapse", "TsodyksMarkramSynapse", "SimpleStochasticSynapse",
-           "STDPMechanism", "SpikePairRule", "AdditiveWeightDependence",
+           "StochasticTsodyksMarkramSynapse", "MultiQuantalSynapse", "STDPMechanism", "SpikePairRule", "AdditiveWeightDependence",
            "MultiplicativeWeightDependence", "AdditivePotentiationMultiplicativeDepression",
            "GutigWeightDependence"]
