@@ -76,6 +76,7 @@ class Cell:
                              f"catalogue (known: {sorted(info)})")
         template = _core.cable_template(self.engine_type)
         self.pos = (0, 0, 0)
+        self.gid = None
         shaped = _shaped_end_points(template["sections"])
         self.sections = {r["name"]: Section(r["L"], r["diam"], r["cm"], r["Ra"], r["v0"],
                                             shaped[r["name"]], r["mechanisms"])
