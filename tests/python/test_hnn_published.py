@@ -1,0 +1,31 @@
+"""What HNN-core 0.6.1's published examples (examples/howto, examples/workflows of
+hnn-core; docs/hnn-python.md lists them) show that differed on myelin.hnn, each checked
+on a small case: the laminar LFP's contact labels."""
+import sys
+
+import matplotlib
+import numpy as np
+
+from conftest import BUILD
+
+matplotlib.use("Agg")
+sys.path.insert(0, str(BUILD / "python"))
+from myelin.hnn.extracellular import ExtracellularArray  # noqa: E402
+
+
+def test_laminar_contact_labels_keep_the_positions_type():
+    # plot_record_extracellular_potentials: integer depths label the contacts as given
+    depths = list(range(-325, 2150, 100))
+    times = np.arange(0.0, 1.0, 0.25)
+    volts = np.outer(np.arange(len(depths)), np.ones(len(times)))[None]
+    arr = ExtracellularArray([(135, 135, d) for d in depths], times=times, voltages=volts)
+    fig = arr.plot_lfp(show=False)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels[0] == "-325" and labels[-1] == "2075" and len(labels) == 25
+    fig = arr.plot_csd(show=False)
+    # one row per µm of depth between the end contacts
+    assert np.allclose(fig.axes[0].get_ylim(), (-325.0, 2075.0), atol=0.6)
+    floats = ExtracellularArray([(0.0, 0.0, 10.0 * k) for k in range(3)], times=times,
+                                voltages=np.zeros((1, 3, 4)))
+    labels = [t.get_text() for t in floats.plot_lfp(show=False).axes[0].get_yticklabels()]
+    assert labels == ["0.0", "10.0", "20.0"]
