@@ -1,6 +1,6 @@
 """What HNN-core 0.6.1's published examples (examples/howto, examples/workflows of
 hnn-core; docs/hnn-python.md lists them) show that differed on myelin.hnn, each checked
-on a small case: the laminar LFP's contact labels."""
+on a small case: the laminar LFP's contact labels, a wildcard subset of Params."""
 import sys
 
 import matplotlib
@@ -29,3 +29,18 @@ def test_laminar_contact_labels_keep_the_positions_type():
                                 voltages=np.zeros((1, 3, 4)))
     labels = [t.get_text() for t in floats.plot_lfp(show=False).axes[0].get_yticklabels()]
     assert labels == ["0.0", "10.0", "20.0"]
+
+
+def test_params_wildcard_is_a_params_printed_as_json():
+    # plot_simulate_gamma prints params['gbar_L*'] of its parameter file
+    from myelin.hnn import Params, read_params
+    params = read_params(str(BUILD / "python" / "myelin" / "hnn" / "param" / "default.json"))
+    sub = params["gbar_L2Basket_L2*"]
+    assert isinstance(sub, Params)
+    assert sub == {"gbar_L2Basket_L2Basket": 0.02, "gbar_L2Basket_L2Pyr_gabaa": 0.05,
+                   "gbar_L2Basket_L2Pyr_gabab": 0.05}
+    assert repr(sub) == ('{\n    "gbar_L2Basket_L2Basket": 0.02,\n'
+                         '    "gbar_L2Basket_L2Pyr_gabaa": 0.05,\n'
+                         '    "gbar_L2Basket_L2Pyr_gabab": 0.05\n}')
+    sub["gbar_L2Basket_L2Basket"] = 1.0  # a copy: the parameters are unchanged
+    assert params["gbar_L2Basket_L2Basket"] == 0.02

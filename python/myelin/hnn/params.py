@@ -56,8 +56,8 @@ def _is_pattern(key):
 
 class Params(dict):
     """HNN's parameters: a dict whose missing keys take default.json's values, and
-    whose keys may be fnmatch patterns: ``params['gbar_L2*']`` is the sub-dict of the
-    matching keys, ``params['gbar_L2*'] = 0.`` sets them all."""
+    whose keys may be fnmatch patterns: ``params['gbar_L2*']`` is a Params of the
+    matching keys only (printed as indented JSON), ``params['gbar_L2*'] = 0.`` sets them all."""
 
     def __init__(self, params_input=None):
         super().__init__()
@@ -79,7 +79,11 @@ class Params(dict):
         matches = fnmatch.filter(self.keys(), key)
         if not matches:
             return dict.__getitem__(self, key)  # KeyError
-        return {k: dict.__getitem__(self, k) for k in matches}
+        subset = self.copy()  # a Params of the matching keys only, as hnn-core returns
+        for k in list(subset):
+            if k not in matches:
+                dict.pop(subset, k)
+        return subset
 
     def __setitem__(self, key, value):
         if key in self.keys() or not _is_pattern(key):
