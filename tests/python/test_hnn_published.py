@@ -1,6 +1,7 @@
 """What HNN-core 0.6.1's published examples (examples/howto, examples/workflows of
 hnn-core; docs/hnn-python.md lists them) show that differed on myelin.hnn, each checked
-on a small case: the laminar LFP's contact labels, a wildcard subset of Params."""
+on a small case: the laminar LFP's contact labels, a wildcard subset of Params, the
+printed connection rule."""
 import sys
 
 import matplotlib
@@ -44,3 +45,16 @@ def test_params_wildcard_is_a_params_printed_as_json():
                          '    "gbar_L2Basket_L2Pyr_gabab": 0.05\n}')
     sub["gbar_L2Basket_L2Basket"] = 1.0  # a copy: the parameters are unchanged
     assert params["gbar_L2Basket_L2Basket"] == 0.02
+
+
+def test_connection_repr_as_hnn_core_prints_it():
+    # plot_connectivity prints the L5 basket -> L5 pyramidal soma GABAa rule
+    from myelin.hnn import neymotin_2020_model, pick_connection
+    net = neymotin_2020_model(mesh_shape=(3, 3))
+    idx = pick_connection(net, src_gids="L5_basket", target_gids="L5_pyramidal", loc="soma",
+                          receptor="gabaa")
+    assert len(idx) == 1
+    assert repr(net.connectivity[idx[0]]) == (
+        "L5_basket -> L5_pyramidal\ncell counts: 3 srcs, 9 targets\n"
+        "connection probability: 1.0 \nloc: 'soma'; receptor: 'gabaa'\n"
+        "weight: 0.025; delay: 1.0; lamtha: 70.0threshold: 0.0gain: 1.0\n ")
