@@ -1,7 +1,7 @@
 """What HNN-core 0.6.1's published examples (examples/howto, examples/workflows of
 hnn-core; docs/hnn-python.md lists them) show that differed on myelin.hnn, each checked
 on a small case: the laminar LFP's contact labels, a wildcard subset of Params, the
-printed connection rule."""
+printed connection rule, the order of a section's mechanisms."""
 import sys
 
 import matplotlib
@@ -58,3 +58,17 @@ def test_connection_repr_as_hnn_core_prints_it():
         "L5_basket -> L5_pyramidal\ncell counts: 3 srcs, 9 targets\n"
         "connection probability: 1.0 \nloc: 'soma'; receptor: 'gabaa'\n"
         "weight: 0.025; delay: 1.0; lamtha: 70.0threshold: 0.0gain: 1.0\n ")
+
+
+def test_section_mechanisms_in_hnn_cores_order():
+    # plot_simulate_beta prints the L5 pyramidal apical and basal mechanisms
+    from myelin import _core
+    from myelin.hnn.cells import Cell
+    l5 = Cell("L5_pyramidal")
+    assert list(l5.sections["apical_1"].mechs) == ["hh2", "ca", "cad", "kca", "km", "cat",
+                                                   "ar"]
+    assert list(Cell("L2_pyramidal").sections["soma"].mechs) == ["km", "hh2"]
+    assert list(Cell("L2_basket").sections["soma"].mechs) == ["hh2"]
+    if "L5_pyramidal_law2021" in _core.cell_types():
+        law = Cell("L5_pyramidal", "L5_pyramidal_law2021")
+        assert list(law.sections["basal_1"].mechs) == ["hh2", "cad", "kca", "km", "cat", "ar"]
