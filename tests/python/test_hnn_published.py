@@ -1,7 +1,8 @@
 """What HNN-core 0.6.1's published examples (examples/howto, examples/workflows of
 hnn-core; docs/hnn-python.md lists them) show that differed on myelin.hnn, each checked
 on a small case: the laminar LFP's contact labels, a wildcard subset of Params, the
-printed connection rule, the order of a section's mechanisms."""
+printed connection rule, the order of a section's mechanisms, the somato example's
+parameter file."""
 import sys
 
 import matplotlib
@@ -72,3 +73,30 @@ def test_section_mechanisms_in_hnn_cores_order():
     if "L5_pyramidal_law2021" in _core.cell_types():
         law = Cell("L5_pyramidal", "L5_pyramidal_law2021")
         assert list(law.sections["basal_1"].mechs) == ["hh2", "cad", "kca", "km", "cat", "ar"]
+
+
+def test_somato_parameter_file_and_its_evoked_inputs():
+    # plot_simulate_somato: neymotin_2020_model(op.join(op.dirname(hnn_core.__file__),
+    # 'param', 'N20.json')); with add_drives_from_params hnn-core 0.6.1 adds these drives
+    import os.path as op
+
+    import myelin.hnn as hnn_pkg
+    from myelin.hnn import Params, neymotin_2020_model, pick_connection
+    fname = op.join(op.dirname(hnn_pkg.__file__), "param", "N20.json")
+    net = neymotin_2020_model(fname, add_drives_from_params=True)
+    drives = {name: (d["type"], d["event_seed"], d["n_drive_cells"])
+              for name, d in net.external_drives.items()}
+    assert drives == {"bursty1": ("bursty", 274, 10), "bursty2": ("bursty", 284, 10),
+                      "evdist1": ("evoked", 294, 1), "evdist2": ("evoked", 291, 1),
+                      "evprox1": ("evoked", 296, 1)}
+    assert [net.external_drives[n]["dynamics"]["mu"] for n in ("evprox1", "evdist1",
+                                                               "evdist2")] == [20, 32, 82]
+    idx = pick_connection(net, src_gids="L5_basket", target_gids="L5_pyramidal",
+                          receptor="gabab")
+    assert net.connectivity[idx[0]]["nc_dict"]["A_weight"] == 0.06
+    # evoked inputs of a parameter set are its own, the missing keys templated
+    p = Params({"t_evprox_1": 10.0, "sigma_t_evprox_1": 1.0})
+    assert "t_evdist_1" not in p and "t_evprox_2" not in p
+    assert (p["gbar_evprox_1_L5Basket_nmda"], p["numspikes_evprox_1"],
+            p["prng_seedcore_evprox_1"], p["t_evprox_1"]) == (0.0, 1, 0, 10.0)
+    assert Params()["t_evprox_2"] == 137.12  # no evoked inputs given: default.json's

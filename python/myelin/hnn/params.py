@@ -7,6 +7,7 @@ keys) become Network drives through add_drives_from_params (drives.py).
 import fnmatch
 import json
 import os.path as op
+import re
 from copy import deepcopy
 
 _PARAM_DIR = op.join(op.dirname(op.abspath(__file__)), "param")
@@ -33,6 +34,29 @@ def _count_evoked_inputs(d):
     nprox = sum(1 for k in d if k.startswith("t_") and "evprox" in k)
     ndist = sum(1 for k in d if k.startswith("t_") and "evdist" in k)
     return nprox, ndist
+
+
+_EVOKED_KEY = re.compile(r"(?:^|_)ev(prox|dist)_\d+(?:_|$)")
+
+
+def _evoked_templated(defaults, params_input):
+    """The defaults for `params_input`, whose evoked inputs (if it names any) are its
+    own: as hnn-core templates them, the default keys of evoked inputs give way to
+    inputs 1..nprox and 1..ndist of the counts `params_input` has (weights 0, time and
+    spread 0, seed 0, one spike), so a file with one proximal and two distal inputs does
+    not gain default.json's second proximal one."""
+    nprox, ndist = _count_evoked_inputs(params_input)
+    if nprox + ndist == 0:
+        return defaults
+    out = {k: v for k, v in defaults.items() if not _EVOKED_KEY.search(k)}
+    for kind, n, types in (("evprox", nprox, ("L2Pyr", "L5Pyr", "L2Basket", "L5Basket")),
+                           ("evdist", ndist, ("L2Pyr", "L5Pyr", "L2Basket"))):
+        for i in range(1, n + 1):
+            name = f"{kind}_{i}"
+            out.update({f"gbar_{name}_{t}_{r}": 0.0 for t in types for r in ("ampa", "nmda")})
+            out.update({f"t_{name}": 0.0, f"sigma_t_{name}": 0.0, f"prng_seedcore_{name}": 0,
+                        f"numspikes_{name}": 1})
+    return out
 
 
 def _read_legacy_params(text):
@@ -65,7 +89,7 @@ class Params(dict):
             params_input = {}
         if not isinstance(params_input, dict):
             raise ValueError(f"params_input must be dict or None. Got {type(params_input)}")
-        for key, value in _defaults().items():
+        for key, value in _evoked_templated(_defaults(), params_input).items():
             self[key] = params_input.get(key, value)
         for key, value in params_input.items():  # keys default.json does not name
             dict.__setitem__(self, key, value)
