@@ -2,7 +2,8 @@
 """Runs HNN-core's published examples on myelin.hnn with only their imports changed.
 
     /usr/bin/python3 scripts/run_hnn_examples.py EXAMPLES_DIR [--pythonpath build/python]
-        [--only NAME ...] [--timeout S] [--out DIR] [--data DIR]
+        [--only NAME ...] [--timeout S] [--out DIR] [--data DIR] [--figures]
+        [--keep-imports]
 
 EXAMPLES_DIR holds HNN-core's example scripts (examples/**/*.py of a checkout of
 github.com/jonescompneurolab/hnn-core; fetched by you, never committed here). Each script
@@ -12,8 +13,12 @@ myelin.hnn's), then run with /usr/bin/python3 under a non-interactive matplotlib
 in its own process, with a time limit; its output is kept in --out as NAME.log. With
 --data, a file an example downloads with urllib.request.urlretrieve is copied from that
 folder instead when it holds a file of the URL's last name (for offline machines; the
-example itself is unchanged). Prints one line per example: ok with the wall
-time, or the last line of its error; exits 0 (a survey, not a test).
+example itself is unchanged). With --figures, every figure still open when an example
+ends is written to --out as NAME_figN.png (to compare with HNN-core's own figures).
+With --keep-imports the examples run unmodified (with --pythonpath pointing at an
+hnn-core installation, this makes HNN-core's figures for that comparison). Prints one
+line per example: ok with the wall time, or the last line of its error; exits 0 (a
+survey, not a test).
 """
 import argparse
 import os
@@ -54,6 +59,18 @@ def _local_first(url, filename=None, *args, **kwargs):
 urllib.request.urlretrieve = _local_first
 """
 
+# Loaded the same way under --figures. pyplot is imported first so that its own exit
+# handler (which closes every figure) runs after this one.
+FIGURES_HOOK = """import atexit, os, sys
+import matplotlib.pyplot as _plt
+def _save_figures():
+    stem = os.path.splitext(os.path.basename(sys.argv[0]))[0]
+    for n in _plt.get_fignums():
+        _plt.figure(n).savefig(os.path.join(os.environ["HNN_EXAMPLES_FIGURES"],
+                                            f"{stem}_fig{n}.png"), dpi=70)
+atexit.register(_save_figures)
+"""
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -64,21 +81,30 @@ def main():
     ap.add_argument("--timeout", type=float, default=600.0)
     ap.add_argument("--out", default="/tmp/myelin_hnn_examples")
     ap.add_argument("--data", default=None, help="folder of files the examples download")
+    ap.add_argument("--figures", action="store_true", help="write the open figures as PNG")
+    ap.add_argument("--keep-imports", action="store_true", help="run the examples unchanged")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=a.pythonpath)
+    hooks = []
     if a.data:
-        hook = pathlib.Path(a.out) / "_offline"
+        hooks.append(OFFLINE_HOOK)
+        env.update(HNN_EXAMPLES_DATA=os.path.abspath(a.data))
+    if a.figures:
+        hooks.append(FIGURES_HOOK)
+        env.update(HNN_EXAMPLES_FIGURES=os.path.abspath(a.out))
+    if hooks:
+        hook = pathlib.Path(a.out) / "_hooks"
         hook.mkdir(exist_ok=True)
-        (hook / "usercustomize.py").write_text(OFFLINE_HOOK)
-        env.update(PYTHONPATH=f"{a.pythonpath}{os.pathsep}{hook}",
-                   HNN_EXAMPLES_DATA=os.path.abspath(a.data))
+        (hook / "usercustomize.py").write_text("\n".join(hooks))
+        env.update(PYTHONPATH=f"{a.pythonpath}{os.pathsep}{hook}")
     scripts = sorted(pathlib.Path(a.examples).rglob("*.py"))
     for src in scripts:
         if a.only and src.stem not in a.only:
             continue
         dst = pathlib.Path(a.out) / src.name
-        dst.write_text(rewrite(src.read_text()))
+        text = src.read_text()
+        dst.write_text(text if a.keep_imports else rewrite(text))
         t0 = time.perf_counter()
         try:
             r = subprocess.run(["/usr/bin/python3", dst.name], cwd=a.out, env=env,

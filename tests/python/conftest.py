@@ -7,6 +7,9 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BUILD = pathlib.Path(os.environ.get("MYELIN_BUILD_DIR", ROOT / "build"))
+# myelin.hnn's drives take the engine's streams in the tests (the bit-for-bit checks
+# against the command line need them); test_hnn_drive_times.py sets hnn-core's itself.
+os.environ.pop("MYELIN_HNN_DRIVE_TIMES", None)
 
 # A shell that starts the tests in the background leaves SIGINT ignored, children
 # inherit that, and the engine (rightly) keeps an ignored SIGINT ignored: the interrupt

@@ -36,7 +36,8 @@ def test_gamma(tmp_path):
     out = run_example("gamma.py", tmp_path, "--small")
     # The PING connections of the parameter file, then a regular gamma rhythm under the
     # L5 tonic bias (the HNN GUI tutorial's strong gamma).
-    assert "'gbar_L2Pyr_L2Pyr_ampa': 0.0" in out and "'gbar_L5Basket_L5Pyr_gabaa': 0.08" in out
+    # (params['gbar_L*'] printed as hnn-core prints a Params: indented JSON)
+    assert '"gbar_L2Pyr_L2Pyr_ampa": 0.0' in out and '"gbar_L5Basket_L5Pyr_gabaa": 0.08' in out
     peak = float(re.search(r"spectral peak at (\d+) Hz", out).group(1))
     assert 55 <= peak <= 85
     assert (tmp_path / "gamma_weak.png").exists() and (tmp_path / "gamma_strong.png").exists()

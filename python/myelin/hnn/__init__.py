@@ -14,6 +14,8 @@ and what differs from HNN-core.
 """
 from myelin.hnn.batch_simulate import BatchSimulate
 from myelin.hnn.cell_response import CellResponse, read_spikes
+from myelin.hnn.cells import Cell
+from myelin.hnn.cells_default import basket, pyramidal
 from myelin.hnn.dipole import Dipole, average_dipoles, read_dipole
 from myelin.hnn.network import Network, pick_connection
 from myelin.hnn.network_models import (add_erp_drives_to_jones_model, calcium_model,
@@ -25,4 +27,5 @@ from myelin.hnn.simulate import JoblibBackend, MPIBackend, simulate_dipole
 __all__ = ["jones_2009_model", "neymotin_2020_model", "calcium_model", "law_2021_model",
            "add_erp_drives_to_jones_model", "Network", "pick_connection", "read_params",
            "Params", "simulate_dipole", "MPIBackend", "JoblibBackend", "BatchSimulate",
-           "Dipole", "read_dipole", "average_dipoles", "CellResponse", "read_spikes"]
+           "Dipole", "read_dipole", "average_dipoles", "CellResponse", "read_spikes",
+           "Cell", "pyramidal", "basket"]

@@ -220,6 +220,7 @@ class CellResponse:
             names = [f"{stem}_{k}{ext}" for k in range(len(self._spike_times))]
         for name, times, gids, types in zip(names, self._spike_times, self._spike_gids,
                                             self._spike_types):
+            print(f"Writing file {name}")  # as hnn-core does
             with open(name, "w") as f:
                 for t, g, ty in zip(times, gids, types):
                     f.write(f"{t:.3f}\t{int(g)}\t{ty}\n")

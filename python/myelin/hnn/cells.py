@@ -22,6 +22,17 @@ _METADATA = {
 }
 
 
+# The order in which hnn-core inserts each cell family's mechanisms (cells_default.py),
+# the order of a Section's `mechs` as scripts print them; others follow in the engine's.
+_MECH_ORDER = {"L2_pyramidal": ("km", "hh2"),
+               "L5_pyramidal": ("hh2", "ca", "cad", "kca", "km", "cat", "ar")}
+
+
+def _hnn_mech_order(cell_name, mechs):
+    order = _MECH_ORDER.get(cell_name, ())
+    return sorted(mechs, key=lambda m: (order.index(m) if m in order else len(order)))
+
+
 class Section:
     """A section of a cell type as HNN-core's Section presents it: `L`, `diam` [um],
     `cm` [uF/cm2], `Ra` [ohm cm], `v0` [mV], `end_pts` (its two 3D end points [um] as
@@ -76,9 +87,11 @@ class Cell:
                              f"catalogue (known: {sorted(info)})")
         template = _core.cable_template(self.engine_type)
         self.pos = (0, 0, 0)
+        self.gid = None
         shaped = _shaped_end_points(template["sections"])
         self.sections = {r["name"]: Section(r["L"], r["diam"], r["cm"], r["Ra"], r["v0"],
-                                            shaped[r["name"]], r["mechanisms"])
+                                            shaped[r["name"]],
+                                            _hnn_mech_order(name, r["mechanisms"]))
                          for r in template["sections"]}
         self._template = template
         groups = {}

@@ -10,6 +10,7 @@ import json
 import numpy as np
 
 from myelin import _core
+from myelin.hnn import drive_times
 
 # The engine never makes connections whose delay reaches 2^31 steps (docs/hnn.md, "Long
 # delays"); explicit columns drop them alike.
@@ -150,6 +151,8 @@ def _drives(net, trial_idx, tstop):
             entry["spike_times"] = [list(map(float, t)) for t in dyn["spike_times"]]
         else:
             raise ValueError(f"drive '{name}': unknown type '{kind}'")
+        if kind != "spike_train" and drive_times.wanted():
+            entry["spike_times"] = drive_times.event_times(net, name, trial_idx, tstop)
         if prob != 1.0:
             entry["probability"] = float(prob)
         entry["weights_ampa"] = weights["ampa"]

@@ -179,6 +179,15 @@ def _tfr_morlet_power(data, sfreq, freqs, n_cycles=7.0):
 
 # ---- h5io's file layout (what hnn-core's write_hdf5 / read_hdf5 use) ----------------------
 
+def __getattr__(name):
+    # hnn_core.dipole is where HNN-core defines simulate_dipole (`from hnn_core.dipole
+    # import simulate_dipole`); myelin's is in myelin.hnn.simulate, imported when asked.
+    if name == "simulate_dipole":
+        from myelin.hnn.simulate import simulate_dipole
+        return simulate_dipole
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def _h5io_write(group, key, value):
     """One value under `key` with h5io's TITLE attributes (dict keys get 'key_', list
     items 'idx_<i>')."""
@@ -485,6 +494,7 @@ class Dipole:
         np.savetxt(fname, columns, fmt=["%3.3f"] + ["%5.4f"] * len(self.data), delimiter="\t")
 
     def _write_hdf5(self, fname):
+        print(f"Writing file {fname}")  # as hnn-core's Dipole.write to .hdf5
         _write_h5io_file(fname, {"object_type": "Dipole", "times": self.times,
                                  "sfreq": self.sfreq, "nave": self.nave,
                                  "data": dict(self.data), "scale_applied": self.scale_applied})

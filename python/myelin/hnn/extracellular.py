@@ -35,7 +35,8 @@ def _get_laminar_z_coords(electrode_positions):
         raise ValueError("Electrode contacts are incompatible with laminar profiling in a "
                          "neocortical column. Make sure the electrode positions are "
                          "equispaced, colinear, and projecting along the z-axis.")
-    return pos[:, 2], z_delta
+    # the z's as given (integer positions label the contacts '2075', as hnn-core does)
+    return np.asarray(electrode_positions)[:, 2], z_delta
 
 
 class ExtracellularArray:

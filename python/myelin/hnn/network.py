@@ -120,7 +120,8 @@ class _Connectivity(dict):
                 f"{self['num_srcs']} srcs, {self['num_targets']} targets\nconnection "
                 f"probability: {self['probability']} \nloc: '{self['loc']}'; receptor: "
                 f"'{self['receptor']}'\nweight: {nc['A_weight']}; delay: {nc['A_delay']}; "
-                f"lamtha: {nc['lamtha']}\n ")
+                # threshold and gain follow with no separator, as hnn-core prints them
+                f"lamtha: {nc['lamtha']}threshold: {nc['threshold']}gain: {nc['gain']}\n ")
 
     def __deepcopy__(self, memo):
         # Its values are ints, floats, str and flat containers of them: copied directly

@@ -7,6 +7,7 @@ keys) become Network drives through add_drives_from_params (drives.py).
 import fnmatch
 import json
 import os.path as op
+import re
 from copy import deepcopy
 
 _PARAM_DIR = op.join(op.dirname(op.abspath(__file__)), "param")
@@ -35,6 +36,29 @@ def _count_evoked_inputs(d):
     return nprox, ndist
 
 
+_EVOKED_KEY = re.compile(r"(?:^|_)ev(prox|dist)_\d+(?:_|$)")
+
+
+def _evoked_templated(defaults, params_input):
+    """The defaults for `params_input`, whose evoked inputs (if it names any) are its
+    own: as hnn-core templates them, the default keys of evoked inputs give way to
+    inputs 1..nprox and 1..ndist of the counts `params_input` has (weights 0, time and
+    spread 0, seed 0, one spike), so a file with one proximal and two distal inputs does
+    not gain default.json's second proximal one."""
+    nprox, ndist = _count_evoked_inputs(params_input)
+    if nprox + ndist == 0:
+        return defaults
+    out = {k: v for k, v in defaults.items() if not _EVOKED_KEY.search(k)}
+    for kind, n, types in (("evprox", nprox, ("L2Pyr", "L5Pyr", "L2Basket", "L5Basket")),
+                           ("evdist", ndist, ("L2Pyr", "L5Pyr", "L2Basket"))):
+        for i in range(1, n + 1):
+            name = f"{kind}_{i}"
+            out.update({f"gbar_{name}_{t}_{r}": 0.0 for t in types for r in ("ampa", "nmda")})
+            out.update({f"t_{name}": 0.0, f"sigma_t_{name}": 0.0, f"prng_seedcore_{name}": 0,
+                        f"numspikes_{name}": 1})
+    return out
+
+
 def _read_legacy_params(text):
     """`key: value` lines; numbers with '.' or 'e' are floats, other numbers ints,
     anything else a str."""
@@ -56,8 +80,8 @@ def _is_pattern(key):
 
 class Params(dict):
     """HNN's parameters: a dict whose missing keys take default.json's values, and
-    whose keys may be fnmatch patterns: ``params['gbar_L2*']`` is the sub-dict of the
-    matching keys, ``params['gbar_L2*'] = 0.`` sets them all."""
+    whose keys may be fnmatch patterns: ``params['gbar_L2*']`` is a Params of the
+    matching keys only (printed as indented JSON), ``params['gbar_L2*'] = 0.`` sets them all."""
 
     def __init__(self, params_input=None):
         super().__init__()
@@ -65,7 +89,7 @@ class Params(dict):
             params_input = {}
         if not isinstance(params_input, dict):
             raise ValueError(f"params_input must be dict or None. Got {type(params_input)}")
-        for key, value in _defaults().items():
+        for key, value in _evoked_templated(_defaults(), params_input).items():
             self[key] = params_input.get(key, value)
         for key, value in params_input.items():  # keys default.json does not name
             dict.__setitem__(self, key, value)
@@ -79,7 +103,11 @@ class Params(dict):
         matches = fnmatch.filter(self.keys(), key)
         if not matches:
             return dict.__getitem__(self, key)  # KeyError
-        return {k: dict.__getitem__(self, k) for k in matches}
+        subset = self.copy()  # a Params of the matching keys only, as hnn-core returns
+        for k in list(subset):
+            if k not in matches:
+                dict.pop(subset, k)
+        return subset
 
     def __setitem__(self, key, value):
         if key in self.keys() or not _is_pattern(key):
