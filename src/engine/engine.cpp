@@ -279,8 +279,7 @@ void engine::run(double duration) {
     if (p > 0) {
       deliver(vp, merged[(p - 1) & 1], horizon);
       // Every spike before `done` is delivered and noted: silent STDP rows catch up.
-      const int64_t done = std::min(last, first + p * min_delay);
-      if (!vp.stdp_tables.empty() && done >= vp.stdp_catch_up_at) catch_up_stdp(vp, done, false);
+      if (!vp.stdp_tables.empty()) catch_up_stdp(vp, std::min(last, first + p * min_delay));
     }
     if (p == n_epochs) return;
     const int parity = static_cast<int>(p & 1);

@@ -45,15 +45,16 @@ void deliver_stdp(vp_state& vp, projection_table& t, const spike_event& e, uint6
 /// are built, before the first step.
 void prepare_stdp(vp_state& vp);
 
-/// Applies early, to the synapses of every STDP row of this VP that has been silent
-/// for stdp_catch_up_ms (every joined row with `all`), the facilitation by the
-/// postsynaptic spikes that have reached them: those up to step `s` + (1 - 2f) d and
-/// before `s`, when every spike before step `s` has been delivered and every
-/// postsynaptic spike before it noted. The same updates in the same order as the rows'
-/// next spikes would apply (weights and spikes are unchanged), but the spikes read by
-/// every synapse leave the histories, which stay bounded. Due again stdp_catch_up_ms
-/// later (vp.stdp_catch_up_at).
-void catch_up_stdp(vp_state& vp, int64_t s, bool all);
+/// Called once every spike before step `done` has been delivered and every
+/// postsynaptic spike before it noted. When `done` has passed a multiple s of the
+/// catch-up period (stdp_catch_up_ms in steps) not yet caught up at, applies early, to
+/// the synapses of every STDP row of this VP silent for a period before s, the
+/// facilitation by the postsynaptic spikes that have reached them: those up to step
+/// s + (1 - 2f) d and before s. These are the updates the rows' next spikes would apply,
+/// in the same order (spikes, and the weights spikes deliver, do not change), but the
+/// spikes every synapse has read leave the histories, which stay bounded. Catch-ups
+/// happen at the same steps whatever the threads, ranks or run segments.
+void catch_up_stdp(vp_state& vp, int64_t done);
 
 /// Appends the spikes of this VP's cells `first + cells[i]` at step `s` to the histories
 /// of every STDP table that reaches them (vp.stdp_tables).

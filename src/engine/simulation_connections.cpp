@@ -11,7 +11,6 @@
 #include "construct/builder.hpp"
 #include "construct/from_arrays.hpp"
 #include "engine/bytes.hpp"
-#include "engine/plasticity.hpp"
 #include "engine/simulation_impl.hpp"
 #include "model/catalogue.hpp"
 #include "model/format.hpp"
@@ -161,18 +160,9 @@ std::vector<located> gather_connections(const engine& m, const std::vector<entry
   return out;
 }
 
-// STDP weights as of now: every synapse's facilitation by the postsynaptic spikes that
-// have reached it applied (catch_up_stdp), as event-driven simulators hold them; the
-// delivery would apply them, in the same order, at the synapse's next presynaptic spike.
-void settle_stdp(engine& m) {
-  for (vp_state& vp : m.vps)
-    if (!vp.stdp_tables.empty()) catch_up_stdp(vp, m.step, true);
-}
-
 }  // namespace
 
 std::vector<connection_data> simulation::connections(const std::string& projection) const {
-  settle_stdp(impl_->eng);
   const engine& m = impl_->eng;
   const std::size_t j = projection_index(m, projection);
   if (m.n_ranks == 1)
@@ -228,7 +218,6 @@ void simulation::set_connection_param(const std::string& projection, const std::
       applied[r] = steps;
     }
   }
-  settle_stdp(m);  // a weight set now replaces the weight with the pairings so far
   std::vector<entry> mine = local_entries(impl_->described, impl_->eng, j);
   std::vector<uint64_t> chunks;
   const std::vector<located> all = gather_connections(m, mine, &chunks);

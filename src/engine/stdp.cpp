@@ -453,13 +453,16 @@ void with_rule(wd w, F&& f) {
 
 }  // namespace
 
-void catch_up_stdp(vp_state& vp, int64_t s, bool all) {
+void catch_up_stdp(vp_state& vp, int64_t done) {
+  if (vp.stdp_tables.empty()) return;
+  const double dt = vp.tables[vp.stdp_tables[0]].syn.dt;
+  const auto period = std::max<int64_t>(1, std::llround(stdp_catch_up_ms / dt));
+  const int64_t s = done / period * period;
+  if (s < vp.stdp_catch_up_at) return;
+  vp.stdp_catch_up_at = s + period;
   for (const uint32_t ti : vp.stdp_tables) {
     projection_table& t = vp.tables[ti];
-    const auto period = std::max<int64_t>(1, std::llround(stdp_catch_up_ms / t.syn.dt));
-    const int64_t due = all ? s : s - period;
-    with_rule(t.syn.wdep, [&](auto w) { catch_up_table<decltype(w)::value>(t, s, due); });
-    if (!all) vp.stdp_catch_up_at = s + period;
+    with_rule(t.syn.wdep, [&](auto w) { catch_up_table<decltype(w)::value>(t, s, s - period); });
   }
 }
 

@@ -1,11 +1,13 @@
-"""STDP weights against Brian2 running the same rule, read mid-run and at the end.
+"""STDP weights against Brian2 running the same rule.
 
 Brian2 updates a weight at both spikes (bench/peers/brian2_models.py, `_stdp_code`:
 depression in the presynaptic pathway, facilitation in the postsynaptic one, NEST's tie
-rules), so its weights at any time hold every pairing so far. myelin applies the
-facilitation at the next presynaptic spike, or when weights are read
-(docs/numerics.md, "Plastic synapses"): a read between presynaptic spikes must give
-Brian2's weights. The spikes are fixed: presynaptic trains from a SpikeSourceArray and
+rules). myelin applies the facilitation at the synapse's next presynaptic spike (NEST's
+scheme), or earlier, at a catch-up, when the presynaptic cell has been silent for
+stdp_catch_up_ms (docs/numerics.md, "Plastic synapses"): a third of the presynaptic
+cells are silent from 100 to 900 ms here, and every presynaptic cell fires once more
+after the last postsynaptic spike, so that both hold every pairing when the weights are
+compared at the end. The spikes are fixed: presynaptic trains from a SpikeSourceArray and
 postsynaptic spikes forced by a strong driver (the plastic weights are too small to
 matter), so both simulators see the same pairs and the weights agree to rounding.
 Presynaptic spikes that would reach a synapse in the same step as a postsynaptic one are
@@ -32,7 +34,7 @@ import brian2_models  # noqa: E402
 
 DT = 0.1
 N_PRE, N_POST = 30, 4
-READS = (450.0, 1000.0)  # ms: a read between presynaptic spikes, then the end
+READS = (1000.0,)  # ms: the end
 
 
 def trains(rng, n, rate_hz, t_end, refractory):
@@ -49,6 +51,15 @@ def trains(rng, n, rate_hz, t_end, refractory):
     return out
 
 
+def pre_trains(rng):
+    """Poisson-like trains, the first third silent in [100, 900) ms, and a last spike of
+    every cell at 998 ms, after every postsynaptic spike has reached the synapses."""
+    out = trains(rng, N_PRE, 15.0, READS[-1] - 10.0, 2.0)
+    for k in range(N_PRE // 3):
+        out[k] = [t for t in out[k] if not 100.0 <= t < 900.0]
+    return [ts + [READS[-1] - 2.0] for ts in out]
+
+
 def model(wdep, f):
     rng = np.random.default_rng(11)
     post_cell = {"cm": 1.0, "tau_m": 20.0, "v_rest": -65.0, "v_reset": -65.0,
@@ -61,9 +72,9 @@ def model(wdep, f):
         "name": "stdp_vs_brian2", "dt": DT, "tstop": READS[-1], "seed": 1,
         "populations": [
             {"label": "pre", "size": N_PRE, "cell_type": "SpikeSourceArray",
-             "spike_times": trains(rng, N_PRE, 15.0, READS[-1] - 5.0, 2.0)},
+             "spike_times": pre_trains(rng)},
             {"label": "drive", "size": N_POST, "cell_type": "SpikeSourceArray",
-             "spike_times": trains(rng, N_POST, 12.0, READS[-1] - 5.0, 5.0)},
+             "spike_times": trains(rng, N_POST, 12.0, READS[-1] - 10.0, 5.0)},
             {"label": "post", "size": N_POST, "cell_type": "IF_curr_exp",
              "params": post_cell},
         ],
@@ -91,6 +102,7 @@ def without_ties(m, post_spikes, f):
     pre = m["populations"][0]
     pre["spike_times"] = [[t for t in ts if not np.any(np.abs(ties - t) < 0.5 * DT)]
                           for ts in pre["spike_times"]]
+    assert all(ts[-1] == READS[-1] - 2.0 for ts in pre["spike_times"])
     return m
 
 
@@ -140,7 +152,7 @@ def brian2_weights(m):
                                   "AdditivePotentiationMultiplicativeDepression",
                                   "GutigWeightDependence"])
 @pytest.mark.parametrize("f", [1.0, 0.5])
-def test_stdp_weights_match_brian2_mid_run_and_at_the_end(wdep, f):
+def test_stdp_weights_match_brian2(wdep, f):
     m = model(wdep, f)
     m = without_ties(m, myelin_weights(m)[1], f)
     mine, my_spikes = myelin_weights(m)
