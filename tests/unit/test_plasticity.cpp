@@ -256,20 +256,27 @@ TEST(plasticity, stdp_long_silence_pairs_as_the_closed_form) {
     }
 }
 
-TEST(plasticity, stdp_history_stays_short_when_a_presynaptic_cell_falls_silent) {
-  // One presynaptic spike, then silence; the target fires at ~60 Hz throughout. The
-  // synapse has joined, so without catch-ups it would keep every postsynaptic spike
-  // (16 B each) in the history, unread; summary's bytes (tables and histories, as
-  // they are after each run) must not grow with the run.
+// One presynaptic spike at `t_pre`, then silence; the target fires at ~60 Hz throughout.
+network silent_input(double tstop, double t_pre, double delay, double tau_plus) {
   network net;
   net.dt = dt;
-  net.tstop = 11000.0;
-  net.populations = {train("pre", {5.0}),
+  net.tstop = tstop;
+  net.populations = {train("pre", {t_pre}),
                      make_population("post", 1, "IF_curr_exp", {{"i_offset", 2.0}})};
-  projection p = make_projection("stdp", "pre", "post", {.type = "AllToAll"}, 1e-4, 1.0);
-  p.synapse = synapse_spec{
-      "STDPMechanism", {}, {"SpikePairRule", {}}, {"AdditiveWeightDependence", {{"w_max", 1e-3}}}};
+  projection p = make_projection("stdp", "pre", "post", {.type = "AllToAll"}, 1e-4, delay);
+  p.synapse = synapse_spec{"STDPMechanism",
+                           {},
+                           {"SpikePairRule", {{"tau_plus", tau_plus}, {"A_plus", 0.01}}},
+                           {"AdditiveWeightDependence", {{"w_max", 1e-3}}}};
   net.projections = {p};
+  return net;
+}
+
+TEST(plasticity, stdp_history_stays_short_when_a_presynaptic_cell_falls_silent) {
+  // The synapse has joined at the one presynaptic spike, so without catch-ups it would keep every
+  // postsynaptic spike (16 B each) in the history, unread; summary's bytes (tables and histories,
+  // as they are after each run) must not grow with the run.
+  network net = silent_input(11000.0, 5.0, 1.0, 20.0);
   net.recorders = {make_recorder("so", "post", {"spikes"})};
   simulation sim(net, {.threads = 1});
   sim.run(1000.0);
@@ -311,21 +318,11 @@ TEST(plasticity, stdp_run_segments_and_reads_change_nothing) {
 }
 
 TEST(plasticity, stdp_catch_ups_are_the_same_in_any_run_segments) {
-  // One presynaptic spike at 10 ms; the target fires at ~60 Hz. The weight read after
+  // The presynaptic spike at 10 ms, the target firing at ~60 Hz. The weight read after
   // 2 s holds the facilitation the catch-ups applied (tau_plus 1 s, so that it shows):
   // those at the multiples of stdp_catch_up_ms, whether the run is one piece (epochs of
   // 10 ms, the delay) or 7 ms pieces (epochs ending elsewhere).
-  network net;
-  net.dt = dt;
-  net.tstop = 2000.0;
-  net.populations = {train("pre", {10.0}),
-                     make_population("post", 1, "IF_curr_exp", {{"i_offset", 2.0}})};
-  projection p = make_projection("stdp", "pre", "post", {.type = "AllToAll"}, 1e-4, 10.0);
-  p.synapse = synapse_spec{"STDPMechanism",
-                           {},
-                           {"SpikePairRule", {{"tau_plus", 1000.0}, {"A_plus", 0.01}}},
-                           {"AdditiveWeightDependence", {{"w_max", 1e-3}}}};
-  net.projections = {p};
+  const network net = silent_input(2000.0, 10.0, 10.0, 1000.0);
   simulation one(net, {.threads = 1});
   one.run();
   simulation pieces(net, {.threads = 1});
