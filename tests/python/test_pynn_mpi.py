@@ -59,15 +59,19 @@ def test_two_ranks_give_rank_0_the_results_of_one_process(tmp_path, connectors):
 def test_rank_and_num_processes_are_mpis(tmp_path):
     # PyNN's examples/distrib_example.py asserts both against mpi4py's COMM_WORLD;
     # num_processes() was 1 on every rank.
+    # Each rank writes its own file: two ranks' prints to one stdout can interleave.
     script = tmp_path / "q.py"
     script.write_text("import sys\nsys.path.insert(0, sys.argv[1])\n"
                       "import myelin.pynn as sim\nsim.setup()\n"
-                      "print('rank', sim.rank(), 'of', sim.num_processes())\nsim.end()\n")
+                      "r, n = sim.rank(), sim.num_processes()\n"
+                      "open(f'{sys.argv[2]}/rank{r}.txt', 'w').write(f'rank {r} of {n}')\n"
+                      "sim.end()\n")
     cmd = [MPIRUN, "--oversubscribe", "-np", "2", "/usr/bin/python3", str(script),
-           str(BUILD / "python")]
+           str(BUILD / "python"), str(tmp_path)]
     p = subprocess.run(cmd, capture_output=True, text=True, env=ENV, timeout=180)
     assert p.returncode == 0, p.stderr
-    assert sorted(p.stdout.split("\n")[:2]) == ["rank 0 of 2", "rank 1 of 2"]
+    assert sorted(f.read_text() for f in tmp_path.glob("rank*.txt")) == \
+        ["rank 0 of 2", "rank 1 of 2"]
 
 
 QUANTAL = """
