@@ -134,9 +134,13 @@ class Recorder(recording.Recorder):
         else:
             return np.zeros((0, len(ids))), None
         columns = {int(c): k for k, c in enumerate(trace["ids"])}
-        wanted = [columns[int(i)] for i in self._index_of(ids)]
-        rows = trace["times"] >= self._start_time(sim) - 1e-9
-        return trace["values"][rows][:, wanted], None
+        wanted = np.fromiter((columns[int(i)] for i in self._index_of(ids)), dtype=np.intp,
+                             count=len(ids))
+        values = trace["values"]
+        first = int(np.searchsorted(trace["times"], self._start_time(sim) - 1e-9))
+        if wanted.size == values.shape[1] and np.array_equal(wanted, np.arange(wanted.size)):
+            return values[first:].copy(), None  # every column, in order: one copy
+        return np.take(values[first:], wanted, axis=1), None
 
     def _local_count(self, variable, filter_ids=None):
         ids = self.filter_recorded(variable, filter_ids)
