@@ -218,6 +218,22 @@ void simulation::set_connection_param(const std::string& projection, const std::
       applied[r] = steps;
     }
   }
+  if (stdp && param == "delay") {
+    // A synapse's pairing window runs from its last presynaptic spike's arrival, set by
+    // the delay it was delivered with: a new delay would read postsynaptic spikes twice
+    // or never (docs/numerics.md). Refused once any spike has been delivered.
+    int64_t delivered = 0;
+    for (const vp_state& vp : m.vps)
+      for (const projection_table& t : vp.tables)
+        if (t.projection == j)
+          for (const row_state& r : t.rows) delivered |= r.last >= 0;
+    if (m.dist->max(delivered) > 0)
+      throw model_error(field,
+                        "an STDP projection's delays cannot change once a presynaptic "
+                        "spike has been delivered through it (each synapse's pairing "
+                        "window follows from the delay it had); set them before the "
+                        "first run, or after reset()");
+  }
   std::vector<entry> mine = local_entries(impl_->described, impl_->eng, j);
   std::vector<uint64_t> chunks;
   const std::vector<located> all = gather_connections(m, mine, &chunks);

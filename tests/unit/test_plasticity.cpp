@@ -332,6 +332,25 @@ TEST(plasticity, stdp_catch_ups_are_the_same_in_any_run_segments) {
   EXPECT_EQ(pieces.connections("stdp").at(0).weight, w);
 }
 
+TEST(plasticity, stdp_delays_are_refused_once_a_spike_has_paired) {
+  // Before the presynaptic spike (10 ms) is delivered the delay may change; after, the
+  // synapse's pairing window follows from the delay it had, and a change is refused.
+  simulation sim(silent_input(100.0, 10.0, 1.0, 20.0), {.threads = 1});
+  sim.set_connection_param("stdp", "delay", {2.0});
+  sim.run(5.0);
+  sim.set_connection_param("stdp", "delay", {1.5});
+  sim.run(20.0);
+  try {
+    sim.set_connection_param("stdp", "delay", {2.0});
+    ADD_FAILURE() << "accepted";
+  } catch (const model_error& e) {
+    EXPECT_NE(std::string(e.what()).find("projections[0].delay"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(sim.connections("stdp").at(0).delay, 1.5);
+  sim.set_connection_param("stdp", "weight", {2e-4});  // weights may change
+  EXPECT_EQ(sim.connections("stdp").at(0).weight, 2e-4);
+}
+
 TEST(plasticity, stdp_dendritic_fraction_decides_the_order) {
   // Post 1 ms after pre, delay 4 ms: with f = 1 the postsynaptic spike reaches the
   // synapse 5 ms after the presynaptic one (potentiation); with f = 0.5, 1 ms after.
