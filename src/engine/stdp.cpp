@@ -105,11 +105,26 @@ inline double trace(const projection_table& t, int64_t step, double k, double hi
 
 // Where a synapse of row r with (1 - 2f) d = c, whose row's last spike reached it at
 // `lo` (postsynaptic steps), has read its target's spikes up to: lo, or later after a
-// catch-up of the row (catch_up_stdp).
-inline double read_up_to(const row_state& r, double lo, double c) {
+// catch-up of the row (catch_up_stdp). T: double, or int64_t when c is whole.
+template <class T>
+inline T read_up_to(const row_state& r, T lo, T c) {
   if (r.caught < 0) return lo;
-  const auto s = static_cast<double>(r.caught);
-  return std::max(lo, std::min(s - 1.0, s + c));
+  const auto s = static_cast<T>(r.caught);
+  return std::max(lo, std::min(s - 1, s + c));
+}
+
+// The first entry of h after step rlo (the spikes a synapse that has read up to rlo has
+// not read: the last few, so scanned back to).
+inline std::size_t first_unread(const post_history& h, double rlo) {
+  std::size_t i = h.spikes.size();
+  while (i > h.head && static_cast<double>(h.spikes[i - 1].step) > rlo + step_eps) --i;
+  return i;
+}
+
+// After a synapse read entries [i0, i) of h: only their counts changed, so the front
+// ones are dropped if it read the front one and that one is done.
+inline void prune_read(post_history& h, std::size_t i0, std::size_t i, const post_count& n) {
+  if (i0 == h.head && i > i0 && unread_of(h, h.head, n.recent_reads) == 0) prune(h, n.recent_reads);
 }
 
 // Facilitation of weight w by the entries of h from index i on that reached the
@@ -145,8 +160,7 @@ double update_from_history(projection_table& t, uint32_t c, double w, double k_p
   const synapse_params& q = t.syn;
   post_history& h = t.post[c];
   post_spike* sp = h.spikes.data();
-  const std::size_t n = h.spikes.size();
-  std::size_t i = n;
+  std::size_t i = h.spikes.size();
   if (first) {
     // The synapse joins: it is to read the entries after hi.
     ++t.counts[c].n_in;
@@ -160,8 +174,7 @@ double update_from_history(projection_table& t, uint32_t c, double w, double k_p
       w = v;
     }
   } else {
-    // The spikes this synapse has not read are the last few: scan back to them.
-    while (i > h.head && static_cast<double>(sp[i - 1].step) > rlo + step_eps) --i;
+    i = first_unread(h, rlo);
   }
   // Facilitation: each paired with the presynaptic trace.
   const std::size_t i0 = first ? h.head : i;
@@ -173,11 +186,7 @@ double update_from_history(projection_table& t, uint32_t c, double w, double k_p
     before = sp[j - 1];
   else if (h.pruned.step >= 0 && static_cast<double>(h.pruned.step) < hi - step_eps)
     before = h.pruned;
-  // Only the entries this synapse has just read changed their count: drop the front
-  // ones if it read the front one and that one is done (a joining synapse: if the front
-  // one was already).
-  if (i0 == h.head && i > i0 && unread_of(h, h.head, t.counts[c].recent_reads) == 0)
-    prune(h, t.counts[c].recent_reads);
+  prune_read(h, i0, i, t.counts[c]);  // (a joining synapse: if the front one was read)
   return depress<W>(q, w, trace(t, before.step, before.k_minus, hi, whole));
 }
 
@@ -380,12 +389,9 @@ void deliver_stdp_rule(vp_state& vp, projection_table& t, const spike_event& e, 
   const double c0 = (1.0 - 2.0 * t.syn.dendritic_fraction) * d0;
   if (buf0 && c0 == std::nearbyint(c0)) {
     const auto c = static_cast<int64_t>(c0);
-    const int64_t last = r.last, caught = r.caught;
-    if (last >= 0)
-      deliver_stdp_whole<W>(
-          t, b, end, buf0, last + c,
-          caught < 0 ? last + c : std::max(last + c, std::min(caught - 1, caught + c)), e.step + c,
-          r.a);
+    const int64_t lo = r.last + c;
+    if (r.last >= 0)
+      deliver_stdp_whole<W>(t, b, end, buf0, lo, read_up_to(r, lo, c), e.step + c, r.a);
     else
       deliver_stdp_join<W>(t, b, end, buf0, e.step + c);
   } else {
@@ -422,15 +428,10 @@ void catch_up_table(projection_table& t, int64_t s, int64_t due) {
       // What the row's next spike (at step s or later) will pair the synapse with, of
       // the spikes noted so far (before step s): read now, in the same order.
       post_history& h = t.post[cell];
-      std::size_t i = h.spikes.size();
-      while (i > h.head && static_cast<double>(h.spikes[i - 1].step) > rlo + step_eps) --i;
-      const std::size_t i0 = i;
-      double w = t.weights[m];
-      i = facilitate_from<W>(t, h, i, w, r.a, lo, std::min(sd - 1.0, sd + c),
-                             c == std::nearbyint(c));
-      t.weights[m] = w;
-      const uint32_t reads = t.counts[cell].recent_reads;
-      if (i0 == h.head && i > i0 && unread_of(h, h.head, reads) == 0) prune(h, reads);
+      const std::size_t i0 = first_unread(h, rlo);
+      const std::size_t i = facilitate_from<W>(t, h, i0, t.weights[m], r.a, lo,
+                                               std::min(sd - 1.0, sd + c), c == std::nearbyint(c));
+      prune_read(h, i0, i, t.counts[cell]);
     }
     r.caught = static_cast<int32_t>(s);
   }

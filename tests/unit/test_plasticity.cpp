@@ -286,37 +286,6 @@ TEST(plasticity, stdp_history_stays_short_when_a_presynaptic_cell_falls_silent) 
   EXPECT_LE(sim.synapse_bytes(), b1 + 1024.0) << "after 1 s " << b1;
 }
 
-TEST(plasticity, stdp_run_segments_and_reads_change_nothing) {
-  // Catch-ups happen at multiples of their period whatever the run segments: spikes
-  // and weights are those of one uninterrupted run, bit for bit, reads in between
-  // included.
-  for (const double f : {1.0, 0.62}) {
-    network net = test::small_random_network(7, 1000.0);
-    // Epochs of 1.5 ms (the minimum delay), which 50 ms segments do not divide: the runs'
-    // epochs end at different steps. Postsynaptic spikes reach the plastic synapses
-    // 2 ms late (f = 1).
-    for (projection& p : net.projections) p.delay = 1.5;
-    net.projections[0].delay = 2.0;
-    net.projections[0].synapse = synapse_spec{"STDPMechanism",
-                                              {{"dendritic_delay_fraction", f}},
-                                              {"SpikePairRule", {{"A_plus", 0.05}}},
-                                              {"AdditiveWeightDependence", {{"w_max", 0.02}}}};
-    simulation one(net, {.threads = 1});
-    one.run();
-    simulation parts(net, {.threads = 1});
-    std::size_t changed = 0;
-    for (int k = 0; k < 20; ++k) {
-      parts.run(50.0);
-      for (const auto& c : parts.connections("ee")) changed += c.weight != 0.004;
-    }
-    EXPECT_GT(changed, 1000u);
-    EXPECT_EQ(one.spikes("exc").times, parts.spikes("exc").times) << f;
-    const auto a = one.connections("ee"), b = parts.connections("ee");
-    ASSERT_EQ(a.size(), b.size());
-    for (std::size_t k = 0; k < a.size(); ++k) ASSERT_EQ(a[k].weight, b[k].weight) << f << " " << k;
-  }
-}
-
 TEST(plasticity, stdp_catch_ups_are_the_same_in_any_run_segments) {
   // The presynaptic spike at 10 ms, the target firing at ~60 Hz. The weight read after
   // 2 s holds the facilitation the catch-ups applied (tau_plus 1 s, so that it shows):
