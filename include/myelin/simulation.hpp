@@ -207,7 +207,9 @@ class simulation {
   double build_seconds() const;
   double run_seconds() const;
   uint64_t synapse_count() const;
-  double synapse_bytes() const;  ///< memory held by connection tables [bytes]
+  /// Memory held by connection tables [bytes], plastic state included: as built, and
+  /// with STDP as the spike histories stand after the last run().
+  double synapse_bytes() const;
 
   /// Lets run() stream the recording to `dir` when it does not fit in memory: a run
   /// segment whose recording estimate exceeds run_options::max_record_memory, or whose
