@@ -26,6 +26,18 @@ def myelin_bin():
     return str(exe)
 
 
+@pytest.fixture
+def pynn_sim():
+    """myelin.pynn set up with a 0.1 ms step for one test, ended after it (the PyNN test
+    files use it for every test: pytestmark = pytest.mark.usefixtures("pynn_sim"))."""
+    import sys
+    sys.path.insert(0, str(BUILD / "python"))
+    import myelin.pynn as sim
+    sim.setup(timestep=0.1)
+    yield sim
+    sim.end()
+
+
 @pytest.fixture(scope="session")
 def root():
     return ROOT

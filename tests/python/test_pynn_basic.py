@@ -14,11 +14,7 @@ from pyNN import errors  # noqa: E402
 from pyNN.parameters import Sequence  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def fresh():
-    sim.setup(timestep=0.1)
-    yield
-    sim.end()
+pytestmark = pytest.mark.usefixtures("pynn_sim")  # conftest: setup(0.1 ms), end
 
 
 def first_spike_closed_form(i_nA, cm=1.0, tau_m=20.0, v_rest=-65.0, v_thresh=-50.0):

@@ -12,11 +12,7 @@ import myelin.pynn as sim  # noqa: E402
 csa = pytest.importorskip("csa", reason="python3-csa (scripts/deps.sh installs it)")
 
 
-@pytest.fixture(autouse=True)
-def fresh():
-    sim.setup(timestep=0.1)
-    yield
-    sim.end()
+pytestmark = pytest.mark.usefixtures("pynn_sim")  # conftest: setup(0.1 ms), end
 
 
 def test_one_to_one_mask_gives_exactly_the_diagonal():

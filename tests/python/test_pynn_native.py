@@ -20,11 +20,7 @@ from myelin.pynn import native  # noqa: E402
 P_EXPR = "exp(-d**2/400.0)"
 
 
-@pytest.fixture(autouse=True)
-def fresh():
-    sim.setup(timestep=0.1)
-    yield
-    sim.end()
+pytestmark = pytest.mark.usefixtures("pynn_sim")  # conftest: setup(0.1 ms), end
 
 
 def grid(side):

@@ -15,11 +15,7 @@ from pyNN.standardmodels import ModelNotAvailable  # noqa: E402
 DT = 0.1
 
 
-@pytest.fixture(autouse=True)
-def fresh():
-    sim.setup(timestep=DT)
-    yield
-    sim.end()
+pytestmark = pytest.mark.usefixtures("pynn_sim")  # conftest: setup(0.1 ms), end
 
 
 def needs(name):

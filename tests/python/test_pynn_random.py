@@ -13,11 +13,7 @@ import pyNN.random  # noqa: E402
 from pyNN.random import RandomDistribution  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def fresh():
-    sim.setup(timestep=0.1)
-    yield
-    sim.end()
+pytestmark = pytest.mark.usefixtures("pynn_sim")  # conftest: setup(0.1 ms), end
 
 
 def test_native_rng_is_pynns_marker_and_reproducible():

@@ -15,11 +15,7 @@ import myelin.pynn as sim  # noqa: E402  (built by make build: missing fails, ne
 from pyNN.parameters import Sequence  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def fresh():
-    sim.setup(timestep=0.1)
-    yield
-    sim.end()
+pytestmark = pytest.mark.usefixtures("pynn_sim")  # conftest: setup(0.1 ms), end
 
 
 def test_spike_times_given_at_the_current_time_are_emitted():
