@@ -10,6 +10,16 @@
 #include "random/rng.hpp"
 
 namespace myelin::detail {
+namespace {
+
+// u just before a spike h ms after the last one, from u just after it (Tsodyks-Markram's
+// facilitation, tsodyks2_synapse's update): U + u (1 - U) exp(-h / tau_facil).
+double next_u(const synapse_params& q, double u, double h) {
+  const double u_decay = q.tau_facil > 0 ? std::exp(-h / q.tau_facil) : 0.0;
+  return q.U + u * (1.0 - q.U) * u_decay;
+}
+
+}  // namespace
 
 void deliver_tsodyks_markram(vp_state& vp, projection_table& t, const spike_event& e, uint64_t b,
                              uint64_t end, int64_t horizon) {
@@ -19,9 +29,8 @@ void deliver_tsodyks_markram(vp_state& vp, projection_table& t, const spike_even
   // initial u = 0, x = 1 the first spike gets u = U, x = 1 whatever the interval.
   const double h = r.last < 0 ? 0.0 : static_cast<double>(e.step - r.last) * q.dt;
   const double x_decay = std::exp(-h / q.tau_rec);
-  const double u_decay = q.tau_facil > 0 ? std::exp(-h / q.tau_facil) : 0.0;
   r.b = 1.0 + (r.b - r.b * r.a - 1.0) * x_decay;
-  r.a = q.U + r.a * (1.0 - q.U) * u_decay;
+  r.a = next_u(q, r.a, h);
   r.last = static_cast<int32_t>(e.step);
   const double scale = r.a * r.b;
   const bool hw = !t.weights.empty(), hd = !t.delays.empty();
@@ -56,10 +65,9 @@ void deliver_quantal(vp_state& vp, projection_table& t, const spike_event& e, ui
   // since the row's last spike: recovery is memoryless, so drawing every depleted site
   // at every spike is the same as drawing its recovery time.
   const double h = static_cast<double>(e.step - std::max<int64_t>(r.last, 0)) * q.dt;
-  const double u_decay = q.tau_facil > 0 ? std::exp(-h / q.tau_facil) : 0.0;
-  r.a = q.U + r.a * (1.0 - q.U) * u_decay;
+  r.a = next_u(q, r.a, h);
   const double recover = -std::expm1(-h / q.tau_rec);
-  r.last = e.step;
+  r.last = static_cast<int32_t>(e.step);
   const double u = r.a;
   const uint32_t n = q.n_sites;
   const bool hw = !t.weights.empty(), hd = !t.delays.empty();
@@ -96,10 +104,7 @@ void release_uniforms(uint64_t seed, uint32_t projection, uint64_t pre, uint64_t
        static_cast<uint32_t>(seed >> 32) ^ static_cast<uint32_t>(post >> 32) ^
            static_cast<uint32_t>(pre >> 32) * 0x85EBCA6Bu ^ ordinal * 0x9E3779B9u}};
   const philox::ctr_type r = philox()(ctr, key);
-  for (int i = 0; i < 2; ++i) {
-    const uint64_t bits = (static_cast<uint64_t>(r.v[2 * i]) << 32 | r.v[2 * i + 1]) >> 11;
-    out[i] = (static_cast<double>(bits) + 0.5) * 0x1.0p-53;
-  }
+  for (int i = 0; i < 2; ++i) out[i] = unit_open(r.v[2 * i], r.v[2 * i + 1]);
 }
 
 bool transmits(uint64_t seed, uint32_t projection, uint64_t pre, uint64_t post, uint32_t ordinal,
@@ -112,8 +117,7 @@ bool transmits(uint64_t seed, uint32_t projection, uint64_t pre, uint64_t post, 
                               static_cast<uint32_t>(seed >> 32) ^
                                   static_cast<uint32_t>(post >> 32) ^ ordinal * 0x9E3779B9u}};
   const philox::ctr_type r = philox()(ctr, key);
-  const uint64_t bits = (static_cast<uint64_t>(r.v[0]) << 32 | r.v[1]) >> 11;
-  return (static_cast<double>(bits) + 0.5) * 0x1.0p-53 < p;
+  return unit_open(r.v[0], r.v[1]) < p;
 }
 
 }  // namespace myelin::detail

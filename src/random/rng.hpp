@@ -29,6 +29,13 @@ enum class purpose : uint32_t {
   release = 12,       // quantal synapses: the draws of one (synapse, spike)
 };
 
+/// The uniform double in (0, 1) of the 53 high bits of hi:lo (the half-offset keeps 0
+/// and 1 out): what every stream and counter-based draw turns its bits into.
+inline double unit_open(uint32_t hi, uint32_t lo) {
+  const uint64_t bits = (static_cast<uint64_t>(hi) << 32 | lo) >> 11;
+  return (static_cast<double>(bits) + 0.5) * 0x1.0p-53;
+}
+
 class philox_stream {
  public:
   /// `object` distinguishes objects of one purpose (e.g. projection index, parameter
@@ -60,8 +67,8 @@ class philox_stream {
 
   /// Uniform double in the open interval (0, 1), 53 random bits.
   double uniform() {
-    const uint64_t bits = next_u64() >> 11;  // 53 bits
-    return (static_cast<double>(bits) + 0.5) * 0x1.0p-53;
+    const uint32_t hi = next_u32();
+    return unit_open(hi, next_u32());
   }
 
   /// Uniform integer in [0, n) without modulo bias (n > 0).
