@@ -48,7 +48,7 @@ def _bursty(dyn, stop, prng, prng2):
 
 
 def _cell_times(kind, dyn, target_type, seed, k, tstop):
-    prng, prng2 = np.random.RandomState(seed + k), np.random.RandomState(seed)
+    prng = np.random.RandomState(seed + k)
     stop = tstop if dyn.get("tstop") is None else dyn["tstop"]
     times = np.array([])
     if kind == "poisson":
@@ -60,7 +60,7 @@ def _cell_times(kind, dyn, target_type, seed, k, tstop):
     elif kind in ("evoked", "gaussian"):
         times = prng.normal(dyn["mu"], dyn["sigma"], dyn["numspikes"])
     elif kind == "bursty":
-        times = _bursty(dyn, stop, prng, prng2)
+        times = _bursty(dyn, stop, prng, np.random.RandomState(seed))  # the burst start's
     times = times[(times > 0) & (times <= tstop)]
     times.sort()
     return times.tolist()
