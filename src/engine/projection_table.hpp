@@ -37,18 +37,21 @@ struct uninit_allocator : std::allocator<T> {
 template <class T>
 using column = std::vector<T, uninit_allocator<T>>;
 
-/// Length of an STDP table's trace-decay tables: 16384 steps (1.6 s at dt = 0.1 ms),
-/// as intervals since a target's last spike are often longer than 10 tau (a cell firing
-/// at a few Hz); each entry beyond costs an exp() per synaptic event instead of a load.
-inline constexpr std::size_t stdp_decay_steps = 16384;
+/// Length of an STDP table's trace-decay tables: 8192 steps (819 ms at dt = 0.1 ms),
+/// 128 KiB for the two; an interval beyond (a cell silent that long: rare at the rates
+/// where STDP costs) costs an exp() per synaptic event instead of a load. (16384 steps
+/// were 1 B per synapse on COBA: docs/numerics.md, "Memory".)
+inline constexpr std::size_t stdp_decay_steps = 8192;
 
 /// An STDP row silent this long [ms] has its synapses read the postsynaptic spikes that
 /// reached them since (their facilitation, applied early: stdp.cpp, catch_up_stdp), so
 /// that those spikes can leave the histories: a silent presynaptic cell would keep its
-/// targets' histories growing at their firing rate. A history then holds about the
-/// spikes of the last one or two periods; shorter periods keep less but cost more
-/// catch-ups (docs/numerics.md, "Plastic synapses": 100-400 ms measured).
+/// targets' histories growing at their firing rate. Rows are looked at every
+/// stdp_catch_up_ms / stdp_catch_up_checks, so a history holds about the spikes of the
+/// last period and a quarter: shorter periods keep less but cost more catch-ups
+/// (docs/numerics.md, "Plastic synapses": 100-400 ms measured).
 inline constexpr double stdp_catch_up_ms = 400.0;
+inline constexpr int stdp_catch_up_checks = 4;
 
 /// How a table's synapses act on a spike. Delivery (delivery.cpp) switches on it once
 /// per table and spike, never per connection: each kind has its own loop there
@@ -97,12 +100,12 @@ struct row_state {
 };
 
 /// One postsynaptic spike of an STDP table's history: its step (runs are limited to
-/// 2^31 steps), how many of the cell's joined synapses in the table have yet to read it,
-/// and the postsynaptic trace K- just after it.
+/// 2^31 steps) and how many of the cell's joined synapses in the table have yet to read
+/// it; 8 bytes. Its trace K- is not kept: the one reader that needs it walks it from the
+/// history's latest dropped entry (stdp.cpp, k_minus_at).
 struct post_spike {
   int32_t step;
   uint32_t unread;
-  double k_minus;
 };
 
 /// The latest spikes of one target cell of an STDP table, read by every delivery to it:
@@ -126,13 +129,14 @@ struct post_count {
 /// The spike history of one target cell of an STDP table, touched only when the cell
 /// has fired more than once since a synapse's last presynaptic spike (and at some
 /// first ones). Entries [head, size) are live. An entry is dropped once every joined
-/// synapse has read it (docs/numerics.md). `pruned` is the latest dropped entry (for
+/// synapse has read it (docs/numerics.md). `pruned_*` is the latest dropped entry (for
 /// the trace). The synapses that still have to read the latest spike (the last entry)
 /// are its `unread` less the cell's `recent_reads` (post_count).
 struct post_history {
   std::vector<post_spike> spikes;
   uint32_t head = 0;
-  post_spike pruned{-1, 0, 0.0};
+  int32_t pruned_step = -1;     ///< the latest dropped entry's step (-1: none)
+  double pruned_k_minus = 0.0;  ///< K- just after it (40 bytes in all)
 };
 
 /// The connections of one projection that end on this VP's cells, indexed by the

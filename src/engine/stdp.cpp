@@ -53,32 +53,6 @@ inline double depress(const synapse_params& q, double w, double k) {
   return std::clamp(w - dw, q.w_min, q.w_max);
 }
 
-// How many joined synapses have yet to read entry i of h; `recent_reads`: the cell's
-// count (post_count), which belongs to the last entry.
-inline uint32_t unread_of(const post_history& h, std::size_t i, uint32_t recent_reads) {
-  return h.spikes[i].unread - (i + 1 == h.spikes.size() ? recent_reads : 0);
-}
-
-// Compacts a history whose dead front has grown to half of it, and gives back room a
-// burst of spikes once took when the rest is under a quarter of it (a history's
-// entries are read within a few catch-up periods: catch_up_stdp).
-inline void compact(post_history& h) {
-  if (h.head >= 4 && 2 * h.head >= h.spikes.size()) {
-    h.spikes.erase(h.spikes.begin(), h.spikes.begin() + h.head);
-    h.head = 0;
-    if (h.spikes.capacity() >= 16 && 4 * h.spikes.size() <= h.spikes.capacity())
-      std::vector<post_spike>(h.spikes.begin(), h.spikes.end()).swap(h.spikes);
-  }
-}
-
-// Drops the front entries every joined synapse of the table onto this cell has read,
-// keeping the latest dropped one in h.pruned (for the trace).
-inline void prune(post_history& h, uint32_t recent_reads) {
-  while (h.head < h.spikes.size() && unread_of(h, h.head, recent_reads) == 0)
-    h.pruned = h.spikes[h.head++];
-  compact(h);
-}
-
 // exp(-n dt / tau) for n >= 0 whole steps: the table's entry (bit for bit the exp() it
 // replaces, synapses.cpp), or exp() beyond it.
 inline double decay(const std::vector<double>& table, double n, double dt, double tau) {
@@ -92,6 +66,78 @@ inline double decay_minus(const projection_table& t, double n) {
 inline double decay_steps(const std::vector<double>& table, int64_t n, double dt, double tau) {
   return static_cast<uint64_t>(n) < table.size() ? table[static_cast<std::size_t>(n)]
                                                  : std::exp(-static_cast<double>(n) * dt / tau);
+}
+
+// K- just after a postsynaptic spike at step s when the cell's one before was at `prev`
+// (-1: none) with K- = k just after it: the recurrence note_post_spikes keeps.
+inline double k_after(const projection_table& t, int64_t prev, double k, int64_t s) {
+  return 1.0 + (prev >= 0 ? k * decay_minus(t, static_cast<double>(s - prev)) : 0.0);
+}
+
+// Drops the front entry of h, keeping its step and K- (pruned_*: from the entry dropped
+// before it, as note_post_spikes computed it then).
+inline void drop_front(const projection_table& t, post_history& h) {
+  const int32_t s = h.spikes[h.head].step;
+  h.pruned_k_minus = k_after(t, h.pruned_step, h.pruned_k_minus, s);
+  h.pruned_step = s;
+  ++h.head;
+}
+
+// K- just after entry i >= head of h: entries keep no trace (8 bytes, not 16), so it is
+// walked from the latest dropped entry with the same recurrence, the same doubles.
+inline double k_minus_at(const projection_table& t, const post_history& h, std::size_t i) {
+  int64_t step = h.pruned_step;
+  double k = h.pruned_k_minus;
+  for (std::size_t r = h.head; r <= i; ++r) {
+    k = k_after(t, step, k, h.spikes[r].step);
+    step = h.spikes[r].step;
+  }
+  return k;
+}
+
+// How many joined synapses have yet to read entry i of h; `recent_reads`: the cell's
+// count (post_count), which belongs to the last entry.
+inline uint32_t unread_of(const post_history& h, std::size_t i, uint32_t recent_reads) {
+  return h.spikes[i].unread - (i + 1 == h.spikes.size() ? recent_reads : 0);
+}
+
+// Compacts a history whose dead front has grown to half of it, and gives back the room
+// a burst of spikes once took once the rest needs under half of it (a history's entries
+// are read within a catch-up period or so: catch_up_stdp). A history's capacity stays
+// within about 1.5 times its entries (docs/numerics.md, "Memory").
+inline void compact(post_history& h) {
+  if (h.head >= 4 && 2 * h.head >= h.spikes.size()) {
+    h.spikes.erase(h.spikes.begin(), h.spikes.begin() + h.head);
+    h.head = 0;
+    const std::size_t n = h.spikes.size();
+    if (h.spikes.capacity() > n + n / 2 + 4) {
+      std::vector<post_spike> fit;
+      fit.reserve(n + n / 4 + 2);
+      fit.assign(h.spikes.begin(), h.spikes.end());
+      fit.swap(h.spikes);
+    }
+  }
+}
+
+// Appends x to h: into the room the dead front leaves when the history is full, else
+// growing it by half (not doubling: histories are many and short).
+inline void append(post_history& h, const post_spike& x) {
+  if (h.spikes.size() == h.spikes.capacity()) {
+    if (h.head > 0) {
+      h.spikes.erase(h.spikes.begin(), h.spikes.begin() + h.head);
+      h.head = 0;
+    } else {
+      h.spikes.reserve(h.spikes.size() + h.spikes.size() / 4 + 2);
+    }
+  }
+  h.spikes.push_back(x);
+}
+
+// Drops the front entries every joined synapse of the table onto this cell has read,
+// keeping the latest dropped one in h.pruned_* (for the trace).
+inline void prune(const projection_table& t, post_history& h, uint32_t recent_reads) {
+  while (h.head < h.spikes.size() && unread_of(h, h.head, recent_reads) == 0) drop_front(t, h);
+  compact(h);
 }
 
 // The postsynaptic trace K- at (shifted) step `hi` from the latest spike before it
@@ -123,8 +169,10 @@ inline std::size_t first_unread(const post_history& h, double rlo) {
 
 // After a synapse read entries [i0, i) of h: only their counts changed, so the front
 // ones are dropped if it read the front one and that one is done.
-inline void prune_read(post_history& h, std::size_t i0, std::size_t i, const post_count& n) {
-  if (i0 == h.head && i > i0 && unread_of(h, h.head, n.recent_reads) == 0) prune(h, n.recent_reads);
+inline void prune_read(const projection_table& t, post_history& h, std::size_t i0, std::size_t i,
+                       const post_count& n) {
+  if (i0 == h.head && i > i0 && unread_of(h, h.head, n.recent_reads) == 0)
+    prune(t, h, n.recent_reads);
 }
 
 // Facilitation of weight w by the entries of h from index i on that reached the
@@ -181,13 +229,18 @@ double update_from_history(projection_table& t, uint32_t c, double w, double k_p
   if (!first) i = facilitate_from<W>(t, h, i, w, k_plus, lo, hi, whole);
   std::size_t j = i;
   while (j > h.head && static_cast<double>(sp[j - 1].step) >= hi - step_eps) --j;
-  post_spike before{-1, 0, 0.0};
-  if (j > h.head)
-    before = sp[j - 1];
-  else if (h.pruned.step >= 0 && static_cast<double>(h.pruned.step) < hi - step_eps)
-    before = h.pruned;
-  prune_read(h, i0, i, t.counts[c]);  // (a joining synapse: if the front one was read)
-  return depress<W>(q, w, trace(t, before.step, before.k_minus, hi, whole));
+  int64_t before = -1;  // the latest spike before hi, and K- just after it
+  double k_before = 0.0;
+  if (j > h.head) {
+    before = sp[j - 1].step;
+    // The last entry is the cell's latest spike, whose K- post_recent keeps.
+    k_before = j == h.spikes.size() ? t.recent[c].k_minus : k_minus_at(t, h, j - 1);
+  } else if (h.pruned_step >= 0 && static_cast<double>(h.pruned_step) < hi - step_eps) {
+    before = h.pruned_step;
+    k_before = h.pruned_k_minus;
+  }
+  prune_read(t, h, i0, i, t.counts[c]);  // (a joining synapse: if the front one was read)
+  return depress<W>(q, w, trace(t, before, k_before, hi, whole));
 }
 
 // Prefetch distances in synapses (deliver_stdp_any).
@@ -431,7 +484,7 @@ void catch_up_table(projection_table& t, int64_t s, int64_t due) {
       const std::size_t i0 = first_unread(h, rlo);
       const std::size_t i = facilitate_from<W>(t, h, i0, t.weights[m], r.a, lo,
                                                std::min(sd - 1.0, sd + c), c == std::nearbyint(c));
-      prune_read(h, i0, i, t.counts[cell]);
+      prune_read(t, h, i0, i, t.counts[cell]);
     }
     r.caught = static_cast<int32_t>(s);
   }
@@ -458,9 +511,10 @@ void catch_up_stdp(vp_state& vp, int64_t done) {
   if (vp.stdp_tables.empty()) return;
   const double dt = vp.tables[vp.stdp_tables[0]].syn.dt;
   const auto period = std::max<int64_t>(1, std::llround(stdp_catch_up_ms / dt));
-  const int64_t s = done / period * period;
+  const auto every = std::max<int64_t>(1, period / stdp_catch_up_checks);
+  const int64_t s = done / every * every;
   if (s < vp.stdp_catch_up_at) return;
-  vp.stdp_catch_up_at = s + period;
+  vp.stdp_catch_up_at = s + every;
   for (const uint32_t ti : vp.stdp_tables) {
     projection_table& t = vp.tables[ti];
     with_rule(t.syn.wdep, [&](auto w) { catch_up_table<decltype(w)::value>(t, s, s - period); });
@@ -490,26 +544,24 @@ void note_post_spikes(vp_state& vp, uint32_t first, const std::vector<uint32_t>&
       post_recent& p = t.recent[c];
       post_history& h = t.post[c];
       // K- just after this spike: the last one's decayed, plus one.
-      const double k =
-          1.0 + (p.step >= 0 ? p.k_minus * decay_minus(t, static_cast<double>(s - p.step)) : 0.0);
+      const double k = k_after(t, p.step, p.k_minus, s);
       // The last entry stops being the latest spike: its reads move into it. Every
       // joined synapse is to read the new one.
       post_count& n = t.counts[c];
       if (!h.spikes.empty()) h.spikes.back().unread -= n.recent_reads;
       n.recent_reads = 0;
       p = {static_cast<int32_t>(s), p.step, k};
-      h.spikes.push_back({static_cast<int32_t>(s), n.n_in, k});
+      append(h, {static_cast<int32_t>(s), n.n_in});
       if (n.n_in == 0) {
         // No synapse has joined yet: one that joins later (at a presynaptic spike of
         // step >= s - max_delay, not yet delivered) reads from s - 2 max_delay - 1
         // on; older entries are no use to anyone but for the trace.
         const int64_t keep = s - 2 * static_cast<int64_t>(t.max_delay) - 2;
-        while (h.head < h.spikes.size() && h.spikes[h.head].step < keep)
-          h.pruned = h.spikes[h.head++];
+        while (h.head < h.spikes.size() && h.spikes[h.head].step < keep) drop_front(t, h);
         compact(h);
       } else {
         // Reads counted in post_count drop entries only here.
-        prune(h, 0);
+        prune(t, h, 0);
       }
     }
   }

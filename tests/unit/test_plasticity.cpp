@@ -230,7 +230,7 @@ TEST(plasticity, stdp_history_outlives_a_busy_neighbour) {
 TEST(plasticity, stdp_long_silence_pairs_as_the_closed_form) {
   // Pre at 10 and 2000 ms; post near 14, 700 and 1500 ms. The presynaptic cell is silent
   // for much longer than stdp_catch_up_ms: the pairs' facilitation is applied early, by
-  // two catch-ups (the second reads on from where the first stopped), before the
+  // catch-ups (each reads on from where the last stopped), before the
   // depression at 2000 ms (tau_plus and tau_minus 1 s, so that they show: K+ from the
   // first spike reaches the late pairs, K- holds all three postsynaptic spikes); the
   // result is the rule's.
@@ -242,10 +242,17 @@ TEST(plasticity, stdp_long_silence_pairs_as_the_closed_form) {
       const double a1 = r.t_pre + (1 - f) * d, a2 = r.t_pre2 + (1 - f) * d;
       const double b1 = r.t_posts.at(0) + f * d, b2 = r.t_posts.at(1) + f * d,
                    b3 = r.t_posts.at(2) + f * d;
-      // Catch-ups are due every P = stdp_catch_up_ms, for rows silent for P: this one
-      // at 2P (reading b1 and b2), 3P (nothing new) and 4P (b3, from where 3P stopped).
-      const double P = detail::stdp_catch_up_ms;
-      ASSERT_TRUE(b2 < 2 * P && 2 * P < b3 && b3 < 4 * P && 4 * P < a2);
+      // Rows silent for P = stdp_catch_up_ms are caught up at the next multiple of
+      // P / stdp_catch_up_checks, and again every P while silent: so one catch-up reads
+      // b1, a later one b2, a later one b3 (each from where the last stopped), and some
+      // read nothing new, all before a2.
+      const double P = detail::stdp_catch_up_ms, Q = P / detail::stdp_catch_up_checks;
+      std::vector<double> at;  // the catch-ups' times
+      for (double c = std::ceil((r.t_pre + P) / Q) * Q; c < a2; c += P) at.push_back(c);
+      const auto one_in = [&](double x, double y) {
+        return std::any_of(at.begin(), at.end(), [&](double c) { return x < c && c < y; });
+      };
+      ASSERT_TRUE(one_in(b1, b2) && one_in(b2, b3) && one_in(b3, a2)) << at.size();
       double w = up(wd, w0, std::exp(-(b1 - a1) / 1000.0));
       w = up(wd, w, std::exp(-(b2 - a1) / 1000.0));
       w = up(wd, w, std::exp(-(b3 - a1) / 1000.0));
@@ -274,14 +281,14 @@ network silent_input(double tstop, double t_pre, double delay, double tau_plus) 
 
 TEST(plasticity, stdp_history_stays_short_when_a_presynaptic_cell_falls_silent) {
   // The synapse has joined at the one presynaptic spike, so without catch-ups it would keep every
-  // postsynaptic spike (16 B each) in the history, unread; summary's bytes (tables and histories,
+  // postsynaptic spike (8 B each) in the history, unread; summary's bytes (tables and histories,
   // as they are after each run) must not grow with the run.
   network net = silent_input(11000.0, 5.0, 1.0, 20.0);
   net.recorders = {make_recorder("so", "post", {"spikes"})};
   simulation sim(net, {.threads = 1});
   sim.run(1000.0);
   const double b1 = sim.synapse_bytes();
-  sim.run(10000.0);  // ~600 postsynaptic spikes: ~10 KB more in a history kept whole
+  sim.run(10000.0);  // ~600 postsynaptic spikes: ~5 KB more in a history kept whole
   ASSERT_GT(sim.spikes("post").times.size(), 600u);
   EXPECT_LE(sim.synapse_bytes(), b1 + 1024.0) << "after 1 s " << b1;
 }
