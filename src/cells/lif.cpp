@@ -209,7 +209,11 @@ template <bool Alpha, bool Uniform>
 // for them too; its v is discarded). Leaves refr = -1 for cells that may spike.
 // A separate loop: fused with the update, GCC 12 gives up if-converting the selects;
 // with the threshold flags fused in instead, COBA's static run went from 0.118 to
-// 0.139 s (2026-12-07): threshold_flags stays a pass of its own.
+// 0.139 s (2026-12-07): threshold_flags stays a pass of its own. Both fused into the
+// update, vectorised (every load unconditional, a uniform v_reset read before the loop,
+// the flags as doubles scanned 64 at a time), COBA went from 0.113 to 0.119-0.122 s and
+// its STDP run from 0.187 to 0.195 s (medians of 11, alternating, 2026-12-07 afternoon):
+// one loop of 16 streams is slower than three of 13, 3 and 4.
 template <bool Uniform>
 [[gnu::always_inline]] inline void refractory_loop(std::size_t n, double* __restrict v,
                                                    double* __restrict refr,
