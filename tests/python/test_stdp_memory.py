@@ -6,22 +6,17 @@ target cell, the fan-in where per-cell histories weigh most)."""
 
 import json
 import subprocess
+import sys
 
 from conftest import ROOT
 
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "bench" / "peers"))
+from plasticity import variant  # noqa: E402  (the benchmark's model, not re-typed here)
+
 
 def stdp_coba():
-    m = json.loads((ROOT / "models" / "coba.json").read_text())
-    for pr in m["projections"]:
-        if pr["pre"] == "exc":
-            w0 = float(pr["weight"])
-            pr["synapse"] = {
-                "type": "STDPMechanism", "dendritic_delay_fraction": 1.0,
-                "timing_dependence": {"type": "SpikePairRule", "tau_plus": 20.0,
-                                      "tau_minus": 20.0, "A_plus": 0.001, "A_minus": 0.001},
-                "weight_dependence": {"type": "AdditiveWeightDependence", "w_min": 0.0,
-                                      "w_max": 2.0 * w0}}
-    return m
+    return variant(json.loads((ROOT / "models" / "coba.json").read_text()), "stdp", 0.001)
 
 
 def test_stdp_coba_stays_within_16_bytes_per_synapse(myelin_bin, tmp_path):
