@@ -213,7 +213,8 @@ TEST(record_stream, loopback_ranks_stream_what_one_rank_holds_in_memory) {
   const fs::path dir = scratch("ranks");
   auto contexts = detail::make_loopback_contexts(2);
   std::vector<std::string> errors(2);
-  std::vector<bool> streamed(2);
+  // Not vector<bool>: its bits share a byte, which the two threads would write at once.
+  std::vector<char> streamed(2, 0);
   std::vector<std::thread> ranks;
   for (int r = 0; r < 2; ++r)
     ranks.emplace_back([&, r] {
