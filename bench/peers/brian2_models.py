@@ -8,7 +8,7 @@ AllToAll, FromList with or without per-row weight and delay; scalar or random we
 per-cell arrays or distributions of parameters and initial values; DCSource and
 NoisyCurrentSource; StaticSynapse, and STDPMechanism with SpikePairRule and any of the
 four weight dependences on projections with one delay, as docs/numerics.md states the
-rule: `_stdp_code`) into Brian2 equations with the same ODEs, the same spike/reset/
+rule: brian2_stdp.py) into Brian2 equations with the same ODEs, the same spike/reset/
 refractory rules and the same synaptic timing, and refuses (NotImplementedError) what it
 does not translate rather than guessing. `--scheme myelin` integrates IF_cond_exp and
 HH_cond_exp with myelin's own discrete step instead of Brian2's exponential Euler
@@ -39,6 +39,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from brian2_cells import cell_spec as _cell_spec  # noqa: E402
+from brian2_stdp import brian_unit_decl, stdp_code  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -227,7 +228,7 @@ def build(model, scheme="brian2"):
                 columns.append((k, vals))
         eqs = spec["eqs"]
         for k, _ in columns:
-            eqs += f"\n{_brian_name(k)} : {_brian_unit_decl(units[k])} (constant)"
+            eqs += f"\n{_brian_name(k)} : {brian_unit_decl(units[k])} (constant)"
         stims = list({id(s): s for p in block for s in stim_by_pop.get(p["label"], [])}.values())
         cur = spec.get("current_unit", b2.nA)
         if stims:
@@ -330,16 +331,6 @@ def _brian_name(pynn_name):
     return "c_m" if pynn_name == "cm" else pynn_name
 
 
-def _brian_unit_decl(u):
-    from brian2 import mV, ms, nA, nF, uS
-    for q, s in ((mV, "volt"), (ms, "second"), (nA, "amp"), (nF, "farad"), (uS, "siemens")):
-        if u is q:
-            return s
-    if isinstance(u, (int, float)) and u == 1:
-        return "1"
-    raise ValueError(u)
-
-
 def _assign(sub, name, v, unit):
     if isinstance(v, (int, float)):
         setattr(sub, name, float(v) * unit)
@@ -393,7 +384,7 @@ def _add_projection(net, pr, pi, pre_lab, gi, start, stop, dt, offsets=(0, 0)):
         # A shared weight: no per-synapse storage, as in Brian2's COBA/CUBA examples.
         on_pre = f"{target}_post += {float(w)!r}*{_unit_name(wunit)}"
     elif isinstance(w, dict) and ("distribution" in w or "list" in w):
-        model_eq = f"w : {_brian_unit_decl(wunit)} (constant)"
+        model_eq = f"w : {brian_unit_decl(wunit)} (constant)"
         on_pre = f"{target}_post += w"
     else:
         raise NotImplementedError(f"projection {pr.get('label')}: weight {w!r}")
@@ -415,7 +406,7 @@ def _add_projection(net, pr, pi, pre_lab, gi, start, stop, dt, offsets=(0, 0)):
         if delay.ndim or net.delay_shift or rows is not None:
             raise NotImplementedError(f"projection {pr.get('label')}: STDP with per-synapse "
                                       "delays, FromList or voltage-jump cells")
-        model_eq, on_pre, on_post, post_delay = _stdp_code(
+        model_eq, on_pre, on_post, post_delay = stdp_code(
             pr["synapse"], target, _unit_name(wunit), float(delay), namespace)
         kwargs["on_post"] = on_post
         kwargs["delay"] = {"pre": kwargs["delay"], "post": post_delay * b2.ms}
@@ -462,63 +453,6 @@ def _add_projection(net, pr, pi, pre_lab, gi, start, stop, dt, offsets=(0, 0)):
 
 # F+ and F- of docs/numerics.md ("Plastic synapses"), as Brian2 expressions of w, the
 # bounds and the trace K; the caller clips the result to [w_min, w_max].
-_STDP_DW = {
-    "AdditiveWeightDependence": ("A_plus*w_max*K", "A_minus*w_max*K"),
-    "MultiplicativeWeightDependence": ("A_plus*(w_max - w)*K", "A_minus*(w - w_min)*K"),
-    "AdditivePotentiationMultiplicativeDepression": ("A_plus*w_max*K", "A_minus*(w - w_min)*K"),
-    "GutigWeightDependence": (
-        "A_plus*(w_max - w_min)*clip((w_max - w)/(w_max - w_min), 0, 1)**mu_plus*K",
-        "A_minus*(w_max - w_min)*clip((w - w_min)/(w_max - w_min), 0, 1)**mu_minus*K"),
-}
-
-
-def _stdp_code(spec, target, wunit, delay, namespace):
-    """Brian2 model and pathways of myelin's STDPMechanism + SpikePairRule (all pairs,
-    docs/numerics.md). A presynaptic spike reaches the synapse at t_pre + (1 - f) d, a
-    postsynaptic one at t_post + f d; both are shifted here by f d so that the
-    presynaptic pathway (depression, then delivery with the new weight) runs with the
-    whole delay d, as the static synapses do, and the postsynaptic pathway
-    (facilitation with the presynaptic trace) with 2 f d. Brian2 runs the pre pathway
-    of a step before the post one, which gives myelin's tie rules: a postsynaptic spike
-    that reaches the synapse in the same step as a presynaptic one counts as after it for
-    depression, and facilitates with the trace of the earlier presynaptic spikes only
-    (the `lastupdate == t` term takes the same-step spike's +1 out again). At such a
-    tie the rule facilitates before it depresses and Brian2 here depresses first: the
-    same for the additive dependence up to clipping, not for the multiplicative ones
-    (tests/validation/test_stdp_vs_brian2.py leaves ties out).
-    Returns (model, on_pre, on_post, post pathway delay [ms])."""
-    td, wd = spec["timing_dependence"], spec["weight_dependence"]
-    if td.get("type") != "SpikePairRule":
-        raise NotImplementedError(f"timing dependence {td.get('type')}")
-    if wd.get("type") not in _STDP_DW:
-        raise NotImplementedError(f"weight dependence {wd.get('type')}")
-    f = float(spec.get("dendritic_delay_fraction", 1.0))
-    tp = {"tau_plus": 20.0, "tau_minus": 20.0, "A_plus": 0.01, "A_minus": 0.01}
-    tp.update({k: v for k, v in td.items() if k != "type"})
-    wp = {"w_min": 0.0, "w_max": 1.0, "mu_plus": 0.5, "mu_minus": 0.5}
-    wp.update({k: v for k, v in wd.items() if k != "type"})
-    import brian2 as b2
-    units = {"mV": b2.mV, "nA": b2.nA, "uS": b2.uS, "1": 1}
-    namespace.update(tau_plus=float(tp["tau_plus"]) * b2.ms,
-                     tau_minus=float(tp["tau_minus"]) * b2.ms,
-                     A_plus=float(tp["A_plus"]), A_minus=float(tp["A_minus"]),
-                     w_min=float(wp["w_min"]) * units[wunit],
-                     w_max=float(wp["w_max"]) * units[wunit],
-                     mu_plus=float(wp["mu_plus"]), mu_minus=float(wp["mu_minus"]))
-    up, down = _STDP_DW[wd["type"]]
-    decl = _brian_unit_decl(units[wunit])
-    model = (f"w : {decl}\n"
-             "dkplus/dt = -kplus/tau_plus : 1 (event-driven)\n"
-             "dkminus/dt = -kminus/tau_minus : 1 (event-driven)")
-    on_pre = (f"w = clip(w - {down.replace('K', 'kminus')}, w_min, w_max)\n"
-              f"{target}_post += w\n"
-              "kplus += 1")
-    k = "(kplus - int(lastupdate == t))"
-    on_post = (f"w = clip(w + {up.replace('K', k)}, w_min, w_max)\n"
-               "kminus += 1")
-    return model, on_pre, on_post, 2.0 * f * delay
-
-
 def _cell_type_of_group(net, gi):
     for p in net.model["populations"]:
         if net.pops[p["label"]][0] == gi:

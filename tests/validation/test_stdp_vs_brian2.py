@@ -1,6 +1,6 @@
 """STDP weights against Brian2 running the same rule.
 
-Brian2 updates a weight at both spikes (bench/peers/brian2_models.py, `_stdp_code`:
+Brian2 updates a weight at both spikes (bench/peers/brian2_stdp.py, `stdp_code`:
 depression in the presynaptic pathway, facilitation in the postsynaptic one, NEST's tie
 rules). myelin applies the facilitation at the synapse's next presynaptic spike (NEST's
 scheme), or earlier, at a catch-up, when the presynaptic cell has been silent for
