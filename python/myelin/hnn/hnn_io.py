@@ -60,10 +60,8 @@ def _hnn_nseg(length):
 
 def _expression_values(expr, distances, where):
     """A template density expression of the path distance d evaluated at each segment
-    (the grammar's + - * / ^, min, max, exp, log; docs/cable.md)."""
-    if "?" in expr:
-        raise ValueError(f"{where}: the density '{expr}' uses a conditional, which the "
-                         "network configuration format cannot hold")
+    (+ - * / ^, min, max, exp, log: the built-in templates' part of the grammar of
+    docs/cable.md)."""
     code = compile(expr.replace("^", "**"), where, "eval")
     names = {"exp": math.exp, "log": math.log, "min": min, "max": max}
     return [float(eval(code, {"__builtins__": {}}, dict(names, d=d))) for d in distances]
@@ -162,17 +160,19 @@ def _cell_from_dict(name, data):
     """The engine cell type that a file's cell_object describes, as a Cell with the
     file's synapse kinetics and position."""
     where = f"cell_types.{name}"
-    candidates = [t for t in sorted(_core.cell_types()) if t == name or
-                  t.startswith(name + "_")]
-    if not candidates:
+    cells = []
+    for engine_type in sorted(_core.cell_types()):
+        if engine_type == name or engine_type.startswith(name + "_"):
+            try:
+                cells.append(Cell(name, engine_type))
+            except ValueError:  # not one of HNN's multi-compartment types
+                continue
+    if not cells:
         raise ValueError(f"{where}: myelin has no cell type '{name}' (its HNN cell types: "
                          "L2_basket, L2_pyramidal, L5_basket, L5_pyramidal)")
+    candidates = [c.engine_type for c in cells]
     first = None
-    for engine_type in candidates:
-        try:
-            cell = Cell(name, engine_type)
-        except ValueError:
-            continue
+    for cell in cells:
         diff = _section_difference(_cell_to_dict(cell)["sections"], data["sections"])
         if diff is None:
             break
@@ -309,7 +309,6 @@ def _add_drive(net, data):
                              tstop=dyn["tstop"], burst_rate=dyn["burst_rate"],
                              burst_std=dyn["burst_std"], numspikes=dyn["numspikes"],
                              spike_isi=dyn["spike_isi"], **common)
-    net.external_drives[name]["type"] = kind  # 'gaussian' stays 'gaussian'
 
 
 def _add_connection(net, data, idx):
