@@ -180,6 +180,30 @@ def test_round_trip_keeps_every_part_and_the_simulation(tmp_path):
     assert np.shape(with_output["rec_arrays"]["shank"]["voltages"]) == (1, 3, 2401)
 
 
+@pytest.mark.parametrize("model,engine_types", [
+    ("calcium_model", ["L2_basket", "L2_pyramidal", "L5_basket", "L5_pyramidal_calcium"]),
+    ("law_2021_model", ["L2_basket", "L2_pyramidal_law2021", "L5_basket",
+                        "L5_pyramidal_law2021"])])
+def test_models_come_back_on_their_engine_cell_types(model, engine_types):
+    """The calcium cell's distance-dependent densities (linear and exponential) and the
+    Law 2021 cells (L2's differs from L2_pyramidal in GABAb kinetics only) are found."""
+    net = getattr(hnn, model)(mesh_shape=(3, 3))
+    add_file_drives(net)
+    back = hnn.dict_to_network(net.to_dict())
+    assert [back.cell_types[t]["cell_object"].engine_type for t in back.cell_types] == \
+        engine_types
+    assert back.to_dict() == net.to_dict()
+    dpl, _ = simulate(back, 40.0)
+    assert np.array_equal(dpl.data["agg"], simulate(net, 40.0)[0].data["agg"])
+    if model == "calcium_model":
+        # hnn-core's linear calcium density at apical_1's middle segment (7 of 13):
+        # 10 + min(1501, d) * (40 - 10) / 1501 at d = 39 + 102 + 340 um from soma(0).
+        sec = net.to_dict()["cell_types"]["L5_pyramidal"]["cell_object"]["sections"]
+        xs, values = sec["apical_1"]["mechs"]["ca"]["gbar_ca"]
+        assert (len(xs), xs[6]) == (13, 0.5)
+        assert values[6] == pytest.approx(10 + 481 * 30 / 1501, rel=1e-14)
+
+
 def test_read_leaves_out_drives_or_biases():
     data = hnn.network_to_dict(rich_network())
     net = hnn.dict_to_network(data, read_drives=False)

@@ -171,18 +171,24 @@ def _cell_from_dict(name, data):
         raise ValueError(f"{where}: myelin has no cell type '{name}' (its HNN cell types: "
                          "L2_basket, L2_pyramidal, L5_basket, L5_pyramidal)")
     candidates = [c.engine_type for c in cells]
-    first = None
+    first, matching = None, []
     for cell in cells:
         diff = _section_difference(_cell_to_dict(cell)["sections"], data["sections"])
         if diff is None:
-            break
+            matching.append(cell)
         first = first or diff
-    else:
+    if not matching:
         field, theirs, mine = first
         raise ValueError(f"{where}.cell_object.{field}: {theirs!r} differs from myelin's "
                          f"'{candidates[0]}' ({mine!r}); myelin's cells are the engine's "
                          f"templates ({', '.join(candidates)}), only synapse kinetics may "
                          "differ")
+    # Templates may differ in synapse kinetics only (L2_pyramidal_law2021's GABAb):
+    # the one with the file's kinetics, else the first, given the file's kinetics.
+    same = [c for c in matching if all(_same_value(c.synapses.get(r, {}).get(k), v.get(k))
+                                       for r, v in data.get("synapses", {}).items()
+                                       for k in ("e", "tau1", "tau2"))]
+    cell = (same or matching)[0]
     for receptor, kinetics in data.get("synapses", {}).items():
         if receptor not in cell.synapses:
             raise ValueError(f"{where}.cell_object.synapses.{receptor}: not a receptor of "
