@@ -126,6 +126,9 @@ def rich_network():
                                                             "L5_basket": 0.02},
                          synaptic_delays={"L2_basket": 0.1, "L5_basket": 1.0},
                          probability=0.5, event_seed=3)
+    net.add_spike_train_drive("replay", spike_data={"a": [5.0, 15.0], "b": [], "c": [9.5]},
+                              location="proximal", weights_ampa={"L5_pyramidal": 0.05},
+                              synaptic_delays=0.5)
     net.add_tonic_bias(amplitude={"L5_pyramidal": 0.4, "L2_basket": 0.1}, t0=2.0,
                        tstop=50.0)
     net.add_connection("L5_basket", "L2_pyramidal", "soma", "gabaa", 0.02, 1.5, 20.0,
@@ -147,7 +150,11 @@ def test_round_trip_keeps_every_part_and_the_simulation(tmp_path):
     before = net.to_dict()
     assert differences(hnn.network_to_dict(back), hnn.network_to_dict(net)) == []
     assert back.to_dict() == net.to_dict()  # JSON's floats come back as written
-    assert sorted(back.external_drives) == ["burst", "evprox1", "pois"]
+    assert sorted(back.external_drives) == ["burst", "evprox1", "pois", "replay"]
+    written = json.loads(path.read_text())["external_drives"]["replay"]
+    assert written["dynamics"] == {"times": [5.0, 15.0, 9.5], "gids": [0, 0, 2]}  # hnn-core's
+    assert back.external_drives["replay"]["dynamics"]["spike_times"] == [[5.0, 15.0], [],
+                                                                          [9.5]]
     assert back.external_drives["pois"]["dynamics"]["rate_constant"] == \
         {"L2_pyramidal": 60.0, "L5_pyramidal": 40.0}
     thinned = back.connectivity[-2]
@@ -164,7 +171,7 @@ def test_round_trip_keeps_every_part_and_the_simulation(tmp_path):
         assert np.array_equal(dpl_back.data[layer], dpl.data[layer])
     assert np.array_equal(back.rec_arrays["shank"].voltages, net.rec_arrays["shank"].voltages)
     assert resp_back.spike_gids[0] == resp.spike_gids[0]
-    assert len(set(resp.spike_types[0]) & {"burst", "pois", "evprox1"}) == 3
+    assert len(set(resp.spike_types[0]) & {"burst", "pois", "evprox1", "replay"}) == 4
     # Written after the run: the simulation's outputs stay out, as in hnn-core.
     net.external_drives["evprox1"]["events"] = [[[12.5], [13.0]]]
     net.write_configuration(path)
@@ -211,7 +218,7 @@ def test_read_leaves_out_drives_or_biases():
     assert len(net.connectivity) == 18  # 16 rules + the 2 added; the drives' are gone
     assert net.external_biases["tonic"]["L5_pyramidal"]["amplitude"] == 0.4
     net = hnn.dict_to_network(data, read_external_biases=False)
-    assert net.external_biases == {} and len(net.external_drives) == 3
+    assert net.external_biases == {} and len(net.external_drives) == 4
 
 
 def test_convert_to_json(tmp_path):
@@ -307,6 +314,11 @@ def test_errors(tmp_path):
     data["external_drives"]["pois"]["type"] = "gamma"
     with pytest.raises(ValueError, match="external_drives.pois.type: 'gamma' is not a drive "
                                          "type"):
+        hnn.dict_to_network(data)
+    data = hnn.network_to_dict(rich_network())
+    data["external_drives"]["replay"]["dynamics"]["gids"].pop()
+    with pytest.raises(ValueError, match="external_drives.replay.dynamics: a spike_train "
+                                         "drive needs 'times' and 'gids' of equal length"):
         hnn.dict_to_network(data)
     data = hnn.network_to_dict(rich_network())
     data["gid_ranges"]["pois"]["stop"] += 1

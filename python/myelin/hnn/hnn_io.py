@@ -204,6 +204,10 @@ def _cell_from_dict(name, data):
 def _drive_to_dict(drive, write_output):
     out = {key: (sorted(v) if isinstance(v, set) else deepcopy(v))
            for key, v in drive.items() if key != "space_constant"}
+    if out["type"] == "spike_train":  # hnn-core's form: every spike's time and source
+        trains = out["dynamics"]["spike_times"]
+        out["dynamics"] = {"times": [t for train in trains for t in train],
+                           "gids": [k for k, train in enumerate(trains) for _ in train]}
     if not write_output:
         out["events"] = []
     return out
@@ -294,13 +298,16 @@ def _add_drive(net, data):
                   weights_nmda=data["weights_nmda"], synaptic_delays=data["synaptic_delays"],
                   probability=data["probability"])
     if kind == "spike_train":
-        if "spike_times" not in dyn:
+        if len(dyn.get("times", ())) != len(dyn.get("gids", [None])):
             raise ValueError(f"external_drives.{name}.dynamics: a spike_train drive needs "
-                             "'spike_times' (one list of times per drive cell, as myelin "
-                             "writes it)")
-        trains = {str(k): list(t) for k, t in enumerate(dyn["spike_times"])}
-        net.add_spike_train_drive(name, spike_data=trains, conn_seed=data["conn_seed"],
-                                  **common)
+                             "'times' and 'gids' of equal length (each spike's time and "
+                             "source)")
+        n_cells = max([data["n_drive_cells"]] + [g + 1 for g in dyn["gids"]])
+        trains = [[] for _ in range(n_cells)]
+        for t, g in zip(dyn["times"], dyn["gids"]):
+            trains[g].append(t)
+        net.add_spike_train_drive(name, spike_data={str(k): t for k, t in enumerate(trains)},
+                                  conn_seed=data["conn_seed"], **common)
         return
     common.update(n_drive_cells=_n_drive_cells(data), cell_specific=data["cell_specific"],
                   event_seed=data["event_seed"], conn_seed=data["conn_seed"])
