@@ -342,6 +342,8 @@ def test_gain_warning_printed_on_read(tmp_path, capsys):
     hnn.read_network_configuration(tmp_path / "uniform.json")
     assert capsys.readouterr().out == ""
     net.connectivity[0]["nc_dict"]["gain"] = 2.0  # one e_e connection of several
+    net.connectivity[4]["nc_dict"]["gain"] = 3.0  # one i_e connection of several
     net.write_configuration(tmp_path / "mixed.json")
     hnn.read_network_configuration(tmp_path / "mixed.json")
-    assert "connections of kind 'e_e'" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "connections of kind 'e_e'" in out and out.count("WARNING") == 1

@@ -417,8 +417,8 @@ def dict_to_network(net_data, read_drives=True, read_external_biases=True):
 
 
 def _warn_if_gains_differ(net):
-    """Prints (as hnn-core does) when connections of one kind (e_e, e_i, i_e, i_i) have
-    different gains: global gains then do not describe the network."""
+    """Prints (once, as hnn-core does) when connections of one kind (e_e, e_i, i_e,
+    i_i) have different gains: global gains then do not describe the network."""
     from myelin.hnn.network import pick_connection
     for kind, (srcs, targets) in net._gids_by_electro_type().items():
         gains = [net.connectivity[i]["nc_dict"]["gain"]
@@ -428,8 +428,7 @@ def _warn_if_gains_differ(net):
                   f"different synaptic gains ({sorted(set(gains))}): its global synaptic "
                   "gains (get_global_synaptic_gains, set_global_synaptic_gains) assume one "
                   "gain per kind; change weights instead of gains to avoid this.")
-            return False
-    return True
+            return
 
 
 def read_network_configuration(fname, read_drives=True, read_external_biases=True):
