@@ -211,6 +211,17 @@ def test_models_come_back_on_their_engine_cell_types(model, engine_types):
         assert values[6] == pytest.approx(10 + 481 * 30 / 1501, rel=1e-14)
 
 
+def test_reads_files_from_before_cell_metadata():
+    """hnn-core files written before cell_metadata existed hold the cell objects
+    directly; the column's metadata (electro_type for the global gains) is given."""
+    data = hnn.network_to_dict(add_file_drives(hnn.neymotin_2020_model(mesh_shape=(3, 3))))
+    old = dict(data, cell_types={name: t["cell_object"]
+                                 for name, t in data["cell_types"].items()})
+    net = hnn.dict_to_network(old)
+    assert net.cell_types["L5_basket"]["cell_metadata"]["electro_type"] == "inhibitory"
+    assert net.to_dict() == data
+
+
 def test_read_leaves_out_drives_or_biases():
     data = hnn.network_to_dict(rich_network())
     net = hnn.dict_to_network(data, read_drives=False)
