@@ -3,6 +3,7 @@ configuration files"): HNN-core 0.6.1's own neymotin2020_base.json read as the c
 with its drives (same dipole, to the bit), write -> read round trips of every kind of
 drive, connection and electrode array, the written structure key by key against
 HNN-core's file, convert_to_json, and HNN-core's errors where the user errs."""
+import gzip
 import io
 import json
 import math
@@ -15,7 +16,17 @@ from myelin.hnn.params import remove_nulled_drives
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-HNN_FILE = REPO / "tests" / "data" / "hnn" / "neymotin2020_base.json"
+HNN_GZ = REPO / "tests" / "data" / "hnn" / "neymotin2020_base.json.gz"  # kept compressed
+
+
+@pytest.fixture(scope="module")
+def hnn_file(tmp_path_factory):
+    """hnn-core's file as it ships (uncompressed into a scratch directory)."""
+    path = tmp_path_factory.mktemp("hnn_io") / "neymotin2020_base.json"
+    path.write_bytes(gzip.decompress(HNN_GZ.read_bytes()))
+    return path
+
+
 PROX_DELAYS = {"L2_basket": 0.1, "L2_pyramidal": 0.1, "L5_basket": 1.0, "L5_pyramidal": 1.0}
 NO_NMDA = {t: 0.0 for t in PROX_DELAYS}
 # Lists whose order HNN-core takes from a set (src_gids, target_gids) or from its own
@@ -72,8 +83,8 @@ def simulate(net, tstop):
     return dpl, net.cell_response
 
 
-def test_hnn_core_file_is_the_column_with_its_drives():
-    net = hnn.read_network_configuration(HNN_FILE)
+def test_hnn_core_file_is_the_column_with_its_drives(hnn_file):
+    net = hnn.read_network_configuration(hnn_file)
     ref = add_file_drives(hnn.neymotin_2020_model())
     assert list(net.gid_ranges) == ["L2_basket", "L2_pyramidal", "L5_basket", "L5_pyramidal",
                                     "evdist1", "evprox1", "evprox2"]
@@ -93,8 +104,8 @@ def test_hnn_core_file_is_the_column_with_its_drives():
     assert resp.spike_gids[0] == resp_ref.spike_gids[0]
 
 
-def test_written_file_has_hnn_cores_structure_and_values():
-    with open(HNN_FILE) as f:
+def test_written_file_has_hnn_cores_structure_and_values(hnn_file):
+    with open(hnn_file) as f:
         theirs = json.load(f)
     ours = hnn.network_to_dict(add_file_drives(hnn.neymotin_2020_model()))
     # The same keys at every level (cell objects, sections, mechanisms with hnn-core's
