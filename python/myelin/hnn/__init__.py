@@ -17,15 +17,18 @@ from myelin.hnn.cell_response import CellResponse, read_spikes
 from myelin.hnn.cells import Cell
 from myelin.hnn.cells_default import basket, pyramidal
 from myelin.hnn.dipole import Dipole, average_dipoles, read_dipole
+from myelin.hnn.hnn_io import (dict_to_network, network_to_dict, read_network_configuration,
+                               write_network_configuration)
 from myelin.hnn.network import Network, pick_connection
 from myelin.hnn.network_models import (add_erp_drives_to_jones_model, calcium_model,
                                        jones_2009_model, law_2021_model,
                                        neymotin_2020_model)
-from myelin.hnn.params import Params, read_params
+from myelin.hnn.params import Params, convert_to_json, read_params
 from myelin.hnn.simulate import JoblibBackend, MPIBackend, simulate_dipole
 
 __all__ = ["jones_2009_model", "neymotin_2020_model", "calcium_model", "law_2021_model",
            "add_erp_drives_to_jones_model", "Network", "pick_connection", "read_params",
            "Params", "simulate_dipole", "MPIBackend", "JoblibBackend", "BatchSimulate",
            "Dipole", "read_dipole", "average_dipoles", "CellResponse", "read_spikes",
-           "Cell", "pyramidal", "basket"]
+           "Cell", "pyramidal", "basket", "network_to_dict", "dict_to_network",
+           "write_network_configuration", "read_network_configuration", "convert_to_json"]

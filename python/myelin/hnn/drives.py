@@ -228,7 +228,11 @@ def attach_drive(self, name, drive, weights_ampa, weights_nmda, location, space_
                       extra=f" (the location '{location}' is not defined for one of the "
                             "targeted cells)")
     if self._legacy_mode:
-        targets = list(self.cell_types)
+        # Every cell type that has the location (hnn-core also gives L5 basket cells a
+        # zero-weight distal connection, which has no synapse to reach here).
+        targets = [t for t in self.cell_types
+                   if location in self.cell_types[t]["cell_object"].sect_loc or
+                   location in self.cell_types[t]["cell_object"].sections]
         for t in targets:
             weights.setdefault(t, {"ampa": 0.0})
             delays.setdefault(t, 0.1)

@@ -239,6 +239,16 @@ class Network:
         from myelin.hnn.viz_network import plot_cells
         return plot_cells(self, ax=ax, show=show)
 
+    def to_dict(self, write_output=False):
+        """network_to_dict(self, write_output) (myelin.hnn.hnn_io)."""
+        from myelin.hnn.hnn_io import network_to_dict
+        return network_to_dict(self, write_output=write_output)
+
+    def write_configuration(self, fname, overwrite=True):
+        """write_network_configuration(self, fname, overwrite): hnn-core's JSON."""
+        from myelin.hnn.hnn_io import write_network_configuration
+        write_network_configuration(self, fname, overwrite)
+
     def gid_to_type(self, gid):
         """The cell type or drive name of a gid."""
         return _gid_to_type(gid, self.gid_ranges)

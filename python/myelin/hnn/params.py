@@ -274,3 +274,57 @@ def _drive_specs(params, cell_types, legacy_mode=False):
                              "rate_constant": rates, "n_drive_cells": "n_cells"}
         specs["extpois"] = drive
     return specs
+
+
+def _has_positive_weight(drive):
+    weights = list((drive["weights_ampa"] or {}).values()) + \
+        list((drive["weights_nmda"] or {}).values())
+    return any(w > 0 for w in weights)
+
+
+def remove_nulled_drives(net):
+    """A copy of `net` without the drives that legacy parameter files switch off: a start
+    after the stop (or either negative), or no positive weight. The others are attached
+    again with their space constant and probability, as hnn-core does."""
+    from myelin.hnn.network import pick_connection
+    net = deepcopy(net)
+    drives = dict(net.external_drives)
+    extras = {}
+    for name in drives:
+        first = net.connectivity[pick_connection(net, src_gids=name)[0]]
+        extras[name] = (first["nc_dict"]["lamtha"], first["probability"])
+    net.clear_drives()
+    for name, drive in drives.items():
+        start, stop = drive["dynamics"].get("tstart"), drive["dynamics"].get("tstop")
+        if start is not None and stop is not None and (start > stop or start < 0 or stop < 0):
+            continue
+        if not _has_positive_weight(drive):
+            continue
+        if drive["cell_specific"]:
+            drive["n_drive_cells"] = "n_cells"
+        lamtha, probability = extras[name]
+        net._attach_drive(name, drive, drive["weights_ampa"], drive["weights_nmda"],
+                          drive["location"], lamtha, drive["synaptic_delays"],
+                          drive["n_drive_cells"], drive["cell_specific"], probability)
+    return net
+
+
+def convert_to_json(params_fname, out_fname, include_drives=True, overwrite=True):
+    """Converts an HNN parameter file (.json or legacy .param) to a network configuration
+    file (read_network_configuration): the column of neymotin_2020_model with the file's
+    weights and, with include_drives, its drives (those it switches off left out).
+    out_fname gets the suffix .json when it has another."""
+    from pathlib import Path
+
+    from myelin.hnn.hnn_io import write_network_configuration
+    from myelin.hnn.network import _validate_type
+    from myelin.hnn.network_models import neymotin_2020_model
+    _validate_type(params_fname, (str, Path), "params_fname", "str or Path")
+    _validate_type(out_fname, (str, Path), "out_fname", "str or Path")
+    params_fname, out_fname = Path(params_fname), Path(out_fname)
+    if out_fname.suffix != ".json":
+        out_fname = out_fname.with_suffix(".json")
+    net = neymotin_2020_model(params=read_params(str(params_fname)),
+                              add_drives_from_params=include_drives,
+                              legacy_mode=params_fname.suffix.lower() == ".param")
+    write_network_configuration(remove_nulled_drives(net), out_fname, overwrite=overwrite)
