@@ -186,8 +186,16 @@ void check_drives(const network& net) {
     }
     for (const auto& [l, x] : d.delays) {
       find_population(net, l, f + ".delays." + l);
-      if (!(x > 0) || !std::isfinite(x))
-        throw model_error(f + ".delays." + l, "must be > 0 ms, got " + fmt(x));
+      // A target the drive gives no weight receives nothing: its delay may be 0 (HNN-core
+      // writes zero weights with zero delays for cell types a drive leaves out).
+      const auto wa = d.weights_ampa.find(l), wn = d.weights_nmda.find(l);
+      const bool silent = (wa == d.weights_ampa.end() || wa->second == 0) &&
+                          (wn == d.weights_nmda.end() || wn->second == 0);
+      if (silent ? !(x >= 0) || !std::isfinite(x) : !(x > 0) || !std::isfinite(x))
+        throw model_error(f + ".delays." + l,
+                          silent
+                              ? "must be >= 0 ms, got " + fmt(x)
+                              : "must be > 0 ms (0 only where the weights are 0), got " + fmt(x));
     }
     if (!d.spike_times.empty()) {
       const int64_t n = drive_cell_count(net, d);

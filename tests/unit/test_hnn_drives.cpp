@@ -266,6 +266,31 @@ TEST(hnn_drives, poisson_rates_per_population_as_hnn_cores_rate_constant_dict) {
   EXPECT_NEAR(of(c).mean, 80.0, 5 * std::sqrt(80.0 / 40));
 }
 
+TEST(hnn_drives, zero_delays_only_where_a_drive_gives_no_weight) {
+  // HNN-core's files give the cell types a drive leaves out weight 0 and delay 0: those
+  // are accepted (and deliver nothing); a zero delay with a weight is not.
+  auto field_of = [](const std::string& drive_json) -> std::string {
+    try {
+      two_populations(drive_json);
+    } catch (const model_error& e) {
+      return e.field();
+    }
+    return "accepted";
+  };
+  EXPECT_EQ(field_of(R"({"label": "p", "type": "evoked", "weights_ampa": {"b": 0.01, "c": 0},
+                         "weights_nmda": {"c": 0}, "delays": {"b": 1, "c": 0}})"),
+            "accepted");
+  EXPECT_EQ(field_of(R"({"label": "p", "type": "evoked", "weights_ampa": {"b": 0.01, "c": 0},
+                         "weights_nmda": {"c": 0.01}, "delays": {"b": 1, "c": 0}})"),
+            "drives[0].delays.c");
+  EXPECT_EQ(field_of(R"({"label": "p", "type": "evoked", "weights_ampa": {"b": 0.01, "c": 0},
+                         "delays": {"b": 0, "c": 0}})"),
+            "drives[0].delays.b");
+  EXPECT_EQ(field_of(R"({"label": "p", "type": "evoked", "weights_ampa": {"b": 0.01, "c": 0},
+                         "delays": {"b": 1, "c": -1}})"),
+            "drives[0].delays.c");
+}
+
 TEST(hnn_drives, bad_rates_and_drive_cell_counts_name_their_field) {
   auto field_of = [](const std::string& drive_json) -> std::string {
     try {
