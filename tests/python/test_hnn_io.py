@@ -233,6 +233,25 @@ def test_reads_files_from_before_cell_metadata():
     assert net.to_dict() == data
 
 
+def test_networks_compare_by_content_as_hnn_cores():
+    """Network == Network (hnn-core's __eq__, used by its tests): a copy and a read-back
+    network are equal, connections in any order; a changed weight or drive is not."""
+    net = rich_network()
+    assert net == net.copy()
+    back = hnn.dict_to_network(hnn.network_to_dict(net))
+    assert back == net
+    back.connectivity.reverse()
+    assert back == net
+    other = net.copy()
+    other.connectivity[0]["nc_dict"]["A_weight"] *= 2
+    assert other != net
+    other = net.copy()
+    other.add_evoked_drive("late", mu=90.0, sigma=1.0, numspikes=1, location="distal",
+                           weights_ampa={"L5_pyramidal": 1e-3})
+    assert other != net
+    assert (net == "a network") is False
+
+
 def test_read_leaves_out_drives_or_biases():
     data = hnn.network_to_dict(rich_network())
     net = hnn.dict_to_network(data, read_drives=False)

@@ -1,5 +1,6 @@
 """myelin.hnn.Network: HNN-core's Network (cells, positions, connectivity, drives),
 held in Python and compiled to a myelin model (compile.py) when simulated."""
+import json
 import warnings
 from collections import OrderedDict, defaultdict
 from copy import deepcopy
@@ -224,6 +225,21 @@ class Network:
         for drive in net.external_drives.values():
             drive["events"] = list()
         return net
+
+    def __eq__(self, other):
+        """HNN-core's Network equality: the same cell types, positions, drives, biases,
+        electrode arrays, threshold, delay and simulation output, and the same
+        connections in any order; compared as network_to_dict gives them (with output)."""
+        if not isinstance(other, Network):
+            return NotImplemented
+        from myelin.hnn.hnn_io import network_to_dict
+        a = network_to_dict(self, write_output=True)
+        b = network_to_dict(other, write_output=True)
+        conns = [sorted(json.dumps(c, sort_keys=True) for c in d.pop("connectivity"))
+                 for d in (a, b)]
+        return a == b and conns[0] == conns[1]
+
+    __hash__ = None  # mutable, compared by content
 
     def _add_cell_type(self, name, pos, template=None):
         first = self._n_gids
