@@ -1,0 +1,275 @@
+// Generalized integrate-and-fire cell with exponential synaptic conductances, PyNN's
+// GIF_cond_exp (Mensi et al. 2012, Pozzorini et al. 2015): a LIF membrane with a
+// spike-triggered current eta, a moving threshold gamma and stochastic spike emission
+// through an escape rate.
+//
+//   cm dv/dt = gL (v_rest - v) + ge (e_rev_E - v) + gi (e_rev_I - v) - i_eta
+//              + i_offset + i_inj,                       gL = cm / tau_m
+//   i_eta = eta1 + eta2 + eta3,      d eta_k/dt = -eta_k / tau_eta_k      [nA]
+//   v_t = v_t_star + gamma1 + gamma2 + gamma3,
+//                                    d gamma_k/dt = -gamma_k / tau_gamma_k [mV]
+//   lambda = lambda0 exp((v - v_t) / delta_v)     (lambda0 in Hz, 1e-3 lambda0 per ms)
+//   spike in a step of length h with probability p = 1 - exp(-lambda h);
+//   then v <- v_reset, eta_k <- eta_k + a_eta_k, gamma_k <- gamma_k + a_gamma_k, and v is
+//   held at v_reset for round(tau_refrac / h) steps, during which no spike is drawn.
+// i_eta is an outward current (it is subtracted), as in PyNN's NEURON mechanism gif.mod and
+// NEST's gif_cond_exp; both let eta and gamma decay through the refractory period.
+//
+// A step from t to t + h (docs/numerics.md, "GIF_cond_exp"): v takes the
+// exponential-integrator step of IF_cond_exp with the conductances and i_eta at the middle
+// of the step (each decays exactly); then every conductance, eta_k and gamma_k decays
+// exactly to t + h and the spike draw compares the cell's uniform u for this step with
+// p(v(t + h), v_t(t + h)). u is draw `step` of the cell's stream (seed, escape, step >> 33,
+// gid): half step % 2 of Philox block step / 2, so one block serves two steps and every
+// cell's spikes depend only on (seed, gid, step), not on threads, ranks or run segments.
+// Every free cell draws in every step, whatever its probability.
+
+#include <cmath>
+#include <cstring>
+
+#include "cells/cell_group.hpp"
+#include "cells/vmath.hpp"
+#include "random/batch_draws.hpp"
+
+namespace myelin::detail {
+namespace {
+
+// Pointers of one step's update pass (SoA columns; k = 0..2 for the three kernels).
+struct gif_args {
+  std::size_t n;
+  double *v, *ge, *gi, *refr, *eta[3], *gamma[3], *i_eta, *v_t;
+  double *exc, *inh;
+  const double *i_inj, *u0, *u1;
+  const double *gl, *hcm, *v_rest, *e_e, *e_i, *i_off, *v_reset, *v_t_star, *inv_dv, *scale, *nref,
+      *de, *di, *he, *hi, *d_eta[3], *h_eta[3], *d_gamma[3], *a_eta[3], *a_gamma[3];
+  bool odd;  // the step's uniform is the block's second half
+  uint8_t* flags;
+};
+
+// p = 1 - e^{-x} without cancellation for small x (error < x^4/24, below the 2^-53
+// resolution of the uniforms for x < 1e-5).
+[[gnu::always_inline]] inline double escape_probability(double x) {
+  return x < 1e-5 ? x * (1.0 - x * (0.5 - x * (1.0 / 6.0))) : 1.0 - vexp(-x);
+}
+
+MYELIN_SIMD_CLONES void gif_cells(const gif_args& a) {
+  for (std::size_t c = 0; c < a.n; ++c) {
+    // Conductances [uS] and the spike-triggered current [nA] at the middle of the step.
+    const double gem = a.ge[c] * a.he[c], gim = a.gi[c] * a.hi[c];
+    const double eta_m =
+        a.eta[0][c] * a.h_eta[0][c] + a.eta[1][c] * a.h_eta[1][c] + a.eta[2][c] * a.h_eta[2][c];
+    const double g_tot = a.gl[c] + gem + gim;
+    const double v_inf = (a.gl[c] * a.v_rest[c] + gem * a.e_e[c] + gim * a.e_i[c] + a.i_off[c] +
+                          a.i_inj[c] - eta_m) /
+                         g_tot;
+    const double vn = v_inf + (a.v[c] - v_inf) * vexp(a.hcm[c] * g_tot);
+    a.ge[c] = a.ge[c] * a.de[c] + a.exc[c];
+    a.gi[c] = a.gi[c] * a.di[c] + a.inh[c];
+    a.exc[c] = 0.0;
+    a.inh[c] = 0.0;
+    double e[3], g[3];
+    for (int k = 0; k < 3; ++k) {
+      e[k] = a.eta[k][c] * a.d_eta[k][c];
+      g[k] = a.gamma[k][c] * a.d_gamma[k][c];
+    }
+    const double vt = a.v_t_star[c] + g[0] + g[1] + g[2];
+    const double x = a.scale[c] * vexp((vn - vt) * a.inv_dv[c]);  // lambda h
+    const double u = a.odd ? a.u1[c] : a.u0[c];
+    const double rf = a.refr[c];
+    const bool held = rf > 0.0;
+    const bool fire = !held & (u < escape_probability(x));
+    a.v[c] = held | fire ? a.v_reset[c] : vn;
+    a.refr[c] = held ? rf - 1.0 : (fire ? a.nref[c] : -1.0);
+    for (int k = 0; k < 3; ++k) {
+      e[k] += fire ? a.a_eta[k][c] : 0.0;
+      g[k] += fire ? a.a_gamma[k][c] : 0.0;
+      a.eta[k][c] = e[k];
+      a.gamma[k][c] = g[k];
+    }
+    a.i_eta[c] = e[0] + e[1] + e[2];
+    a.v_t[c] = a.v_t_star[c] + g[0] + g[1] + g[2];
+    a.flags[c] = static_cast<uint8_t>(fire);
+  }
+}
+
+class gif final : public cell_group {
+ public:
+  explicit gif(const group_init& init) : cell_group(init), seed_(init.seed), flags_(n_ + 8) {
+    v_rest_ = take(init, "v_rest");
+    cm_ = take(init, "cm");
+    tau_m_ = take(init, "tau_m");
+    tau_refrac_ = take(init, "tau_refrac");
+    tau_e_ = take(init, "tau_syn_E");
+    tau_i_ = take(init, "tau_syn_I");
+    e_e_ = take(init, "e_rev_E");
+    e_i_ = take(init, "e_rev_I");
+    v_reset_ = take(init, "v_reset");
+    i_offset_ = take(init, "i_offset");
+    delta_v_ = take(init, "delta_v");
+    v_t_star_ = take(init, "v_t_star");
+    lambda0_ = take(init, "lambda0");
+    for (int k = 0; k < 3; ++k) {
+      const std::string j = std::to_string(k + 1);
+      tau_eta_[k] = take(init, "tau_eta" + j);
+      tau_gamma_[k] = take(init, "tau_gamma" + j);
+      a_eta_[k] = take(init, "a_eta" + j);
+      a_gamma_[k] = take(init, "a_gamma" + j);
+      eta_[k] = take(init, "eta" + j);
+      gamma_[k] = take(init, "gamma" + j);
+      d_eta_[k] = scratch("decay_eta" + j);
+      h_eta_[k] = scratch("half_decay_eta" + j);
+      d_gamma_[k] = scratch("decay_gamma" + j);
+    }
+    v_ = take(init, "v");
+    ge_ = take(init, "gsyn_exc");
+    gi_ = take(init, "gsyn_inh");
+    i_eta_ = scratch("i_eta");
+    v_t_ = scratch("v_t");
+    refr_ = scratch("refractory_steps_left");
+    nref_ = scratch("refractory_steps");
+    gl_ = scratch("g_leak");
+    hcm_ = scratch("minus_dt_over_cm");
+    inv_dv_ = scratch("inverse_delta_v");
+    scale_ = scratch("lambda0_times_dt");
+    de_ = scratch("decay_exc");
+    di_ = scratch("decay_inh");
+    he_ = scratch("half_decay_exc");
+    hi_ = scratch("half_decay_inh");
+    u0_ = scratch("uniform_even_step");
+    u1_ = scratch("uniform_odd_step");
+    update_derived();
+  }
+
+  void prepare(double h) override {
+    const double *cm = col(cm_), *tau_m = col(tau_m_), *tr = col(tau_refrac_), *te = col(tau_e_),
+                 *ti = col(tau_i_), *dv = col(delta_v_), *l0 = col(lambda0_);
+    double *nref = col(nref_), *gl = col(gl_), *hcm = col(hcm_), *inv_dv = col(inv_dv_),
+           *scale = col(scale_), *de = col(de_), *di = col(di_), *he = col(he_), *hi = col(hi_);
+    for (std::size_t c = 0; c < n_; ++c) {
+      gl[c] = cm[c] / tau_m[c];  // [uS]
+      hcm[c] = -h / cm[c];       // [ms/nF]
+      nref[c] = std::round(tr[c] / h);
+      inv_dv[c] = 1.0 / dv[c];
+      scale[c] = 1e-3 * l0[c] * h;  // Hz -> 1/ms, times the step
+      de[c] = std::exp(-h / te[c]);
+      di[c] = std::exp(-h / ti[c]);
+      he[c] = std::exp(-0.5 * h / te[c]);
+      hi[c] = std::exp(-0.5 * h / ti[c]);
+      for (int k = 0; k < 3; ++k) {
+        col(d_eta_[k])[c] = std::exp(-h / col(tau_eta_[k])[c]);
+        col(h_eta_[k])[c] = std::exp(-0.5 * h / col(tau_eta_[k])[c]);
+        col(d_gamma_[k])[c] = std::exp(-h / col(tau_gamma_[k])[c]);
+      }
+    }
+    update_derived();  // v_t_star or the kernels' states may have changed
+  }
+
+  bool consumes_inputs() const override { return true; }
+
+  void advance(const step_info& s, const group_input& in, std::vector<uint32_t>& spiked) override {
+    const int64_t block = s.step >> 1;
+    if (block != cached_block_) {
+      uniform_pairs(seed_, purpose::escape, static_cast<uint32_t>(s.step >> 33), gids_.data(), n_,
+                    static_cast<uint32_t>(block), col(u0_), col(u1_));
+      cached_block_ = block;
+    }
+    gif_args a{};
+    a.n = n_;
+    a.v = col(v_), a.ge = col(ge_), a.gi = col(gi_), a.refr = col(refr_);
+    a.i_eta = col(i_eta_), a.v_t = col(v_t_);
+    a.exc = in.exc, a.inh = in.inh, a.i_inj = in.i_inj, a.u0 = col(u0_), a.u1 = col(u1_);
+    a.gl = col(gl_), a.hcm = col(hcm_), a.v_rest = col(v_rest_), a.e_e = col(e_e_);
+    a.e_i = col(e_i_), a.i_off = col(i_offset_), a.v_reset = col(v_reset_);
+    a.v_t_star = col(v_t_star_), a.inv_dv = col(inv_dv_), a.scale = col(scale_);
+    a.nref = col(nref_), a.de = col(de_), a.di = col(di_), a.he = col(he_), a.hi = col(hi_);
+    for (int k = 0; k < 3; ++k) {
+      a.eta[k] = col(eta_[k]), a.gamma[k] = col(gamma_[k]);
+      a.d_eta[k] = col(d_eta_[k]), a.h_eta[k] = col(h_eta_[k]), a.d_gamma[k] = col(d_gamma_[k]);
+      a.a_eta[k] = col(a_eta_[k]), a.a_gamma[k] = col(a_gamma_[k]);
+    }
+    a.odd = (s.step & 1) != 0;
+    a.flags = flags_.data();
+    gif_cells(a);
+    for (std::size_t c0 = 0; c0 < n_; c0 += 8) {
+      uint64_t word;
+      std::memcpy(&word, flags_.data() + c0, sizeof word);  // 8 bytes of slack
+      if (word == 0) continue;
+      for (std::size_t c = c0; c < std::min(c0 + 8, n_); ++c)
+        if (flags_[c]) spiked.push_back(static_cast<uint32_t>(c));
+    }
+  }
+
+ private:
+  void update_derived() {
+    double *i_eta = col(i_eta_), *v_t = col(v_t_);
+    const double* vts = col(v_t_star_);
+    for (std::size_t c = 0; c < n_; ++c) {
+      i_eta[c] = col(eta_[0])[c] + col(eta_[1])[c] + col(eta_[2])[c];
+      v_t[c] = vts[c] + col(gamma_[0])[c] + col(gamma_[1])[c] + col(gamma_[2])[c];
+    }
+  }
+
+  uint64_t seed_;
+  int64_t cached_block_ = -1;  // the Philox block whose halves u0_, u1_ hold
+  std::vector<uint8_t> flags_;
+  std::size_t v_rest_, cm_, tau_m_, tau_refrac_, tau_e_, tau_i_, e_e_, e_i_, v_reset_, i_offset_,
+      delta_v_, v_t_star_, lambda0_;
+  std::size_t tau_eta_[3], tau_gamma_[3], a_eta_[3], a_gamma_[3], eta_[3], gamma_[3], d_eta_[3],
+      h_eta_[3], d_gamma_[3];
+  std::size_t v_, ge_, gi_, i_eta_, v_t_, refr_, nref_, gl_, hcm_, inv_dv_, scale_, de_, di_, he_,
+      hi_, u0_, u1_;
+};
+
+}  // namespace
+
+cell_type_info gif_cond_exp_info() {
+  cell_type_info t;
+  t.name = "GIF_cond_exp";
+  t.synapse_kind = "conductance";
+  t.params = {
+      {"v_rest", "mV", -65.0, "resting potential"},
+      {"cm", "nF", 1.0, "membrane capacitance"},
+      {"tau_m", "ms", 20.0, "membrane time constant"},
+      {"tau_refrac", "ms", 4.0, "refractory period"},
+      {"tau_syn_E", "ms", 5.0, "excitatory conductance time constant"},
+      {"tau_syn_I", "ms", 5.0, "inhibitory conductance time constant"},
+      {"e_rev_E", "mV", 0.0, "excitatory reversal potential"},
+      {"e_rev_I", "mV", -70.0, "inhibitory reversal potential"},
+      {"v_reset", "mV", -65.0, "reset potential after a spike"},
+      {"i_offset", "nA", 0.0, "constant injected current"},
+      {"delta_v", "mV", 0.5, "threshold sharpness of the escape rate"},
+      {"v_t_star", "mV", -48.0, "threshold baseline"},
+      {"lambda0", "Hz", 1.0, "escape rate at threshold"},
+  };
+  const double tau[3] = {1.0, 10.0, 100.0};
+  for (int k = 0; k < 3; ++k) {
+    const std::string j = std::to_string(k + 1);
+    t.params.push_back(
+        {"tau_eta" + j, "ms", tau[k], "time constant of spike-triggered current " + j});
+    t.params.push_back({"tau_gamma" + j, "ms", tau[k], "time constant of threshold kernel " + j});
+    t.params.push_back({"a_eta" + j, "nA", 1.0, "jump of spike-triggered current " + j});
+    t.params.push_back({"a_gamma" + j, "mV", 1.0, "jump of threshold kernel " + j});
+  }
+  t.state = {{"v", "mV", -65.0, "membrane potential"},
+             {"gsyn_exc", "uS", 0.0, "excitatory conductance"},
+             {"gsyn_inh", "uS", 0.0, "inhibitory conductance"}};
+  for (int k = 0; k < 3; ++k) {
+    const std::string j = std::to_string(k + 1);
+    t.state.push_back({"eta" + j, "nA", 0.0, "spike-triggered current " + j});
+    t.state.push_back({"gamma" + j, "mV", 0.0, "threshold kernel " + j});
+  }
+  t.derived = {{"i_eta", "nA", 0.0, "spike-triggered current eta1 + eta2 + eta3 (outward)"},
+               {"v_t", "mV", -48.0, "threshold v_t_star + gamma1 + gamma2 + gamma3"}};
+  t.recordable = {"spikes", "v", "gsyn_exc", "gsyn_inh", "i_eta", "v_t"};
+  for (int k = 0; k < 3; ++k) {
+    t.recordable.push_back("eta" + std::to_string(k + 1));
+    t.recordable.push_back("gamma" + std::to_string(k + 1));
+  }
+  return t;
+}
+
+std::unique_ptr<cell_group> make_gif_cond_exp(const group_init& i) {
+  return std::make_unique<gif>(i);
+}
+
+}  // namespace myelin::detail
