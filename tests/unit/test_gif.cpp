@@ -14,7 +14,7 @@
 //   a_gamma added to eta (jump of the wrong kernel) -> gif.single_spike_..., gif.repeated_spikes_...
 //   lambda0 taken per ms (no 1e-3)                  -> gif.spike_count_matches_the_escape_rate
 //   refractory one step short (refr = nref - 1)    -> gif.spike_count_matches_the_escape_rate
-//   u of the other half of the block (odd/even)    -> gif.same_spikes_on_threads_and_segments
+//   draws keyed by seed + first gid of the group   -> gif.same_spikes_on_threads_and_segments
 //   leak towards v_reset instead of v_rest         -> gif.subthreshold_v_is_the_lif_closed_form
 // clang-format on
 
