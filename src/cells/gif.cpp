@@ -34,15 +34,16 @@
 namespace myelin::detail {
 namespace {
 
-// Pointers of one step's update pass (SoA columns; k = 0..2 for the three kernels).
+// Pointers of one step's update pass (SoA columns; suffix k = 1..3 for the kernels).
 struct gif_args {
   std::size_t n;
-  double *v, *ge, *gi, *refr, *eta[3], *gamma[3], *i_eta, *v_t;
+  double *v, *ge, *gi, *refr, *eta1, *eta2, *eta3, *gamma1, *gamma2, *gamma3, *i_eta, *v_t;
   double *exc, *inh;
-  const double *i_inj, *u0, *u1;
+  const double *i_inj, *u;
   const double *gl, *hcm, *v_rest, *e_e, *e_i, *i_off, *v_reset, *v_t_star, *inv_dv, *scale, *nref,
-      *de, *di, *he, *hi, *d_eta[3], *h_eta[3], *d_gamma[3], *a_eta[3], *a_gamma[3];
-  bool odd;  // the step's uniform is the block's second half
+      *de, *di, *he, *hi;
+  const double *d_eta1, *d_eta2, *d_eta3, *h_eta1, *h_eta2, *h_eta3, *d_gamma1, *d_gamma2,
+      *d_gamma3, *a_eta1, *a_eta2, *a_eta3, *a_gamma1, *a_gamma2, *a_gamma3;
   uint8_t* flags;
 };
 
@@ -52,45 +53,94 @@ struct gif_args {
   return x < 1e-5 ? x * (1.0 - x * (0.5 - x * (1.0 / 6.0))) : 1.0 - vexp(-x);
 }
 
+// Arrays of a group never overlap: the __restrict locals and `#pragma GCC ivdep` say so,
+// and the loop vectorises (selects, no branches; spikes are flagged, not pushed).
+#define MYELIN_R(name) auto* __restrict name = a.name
 MYELIN_SIMD_CLONES void gif_cells(const gif_args& a) {
-  for (std::size_t c = 0; c < a.n; ++c) {
+  MYELIN_R(v);
+  MYELIN_R(ge);
+  MYELIN_R(gi);
+  MYELIN_R(refr);
+  MYELIN_R(i_eta);
+  MYELIN_R(v_t);
+  MYELIN_R(eta1);
+  MYELIN_R(eta2);
+  MYELIN_R(eta3);
+  MYELIN_R(gamma1);
+  MYELIN_R(gamma2);
+  MYELIN_R(gamma3);
+  MYELIN_R(exc);
+  MYELIN_R(inh);
+  MYELIN_R(i_inj);
+  MYELIN_R(u);
+  MYELIN_R(flags);
+  MYELIN_R(gl);
+  MYELIN_R(hcm);
+  MYELIN_R(v_rest);
+  MYELIN_R(e_e);
+  MYELIN_R(e_i);
+  MYELIN_R(i_off);
+  MYELIN_R(v_reset);
+  MYELIN_R(v_t_star);
+  MYELIN_R(inv_dv);
+  MYELIN_R(scale);
+  MYELIN_R(nref);
+  MYELIN_R(de);
+  MYELIN_R(di);
+  MYELIN_R(he);
+  MYELIN_R(hi);
+  MYELIN_R(d_eta1);
+  MYELIN_R(d_eta2);
+  MYELIN_R(d_eta3);
+  MYELIN_R(h_eta1);
+  MYELIN_R(h_eta2);
+  MYELIN_R(h_eta3);
+  MYELIN_R(d_gamma1);
+  MYELIN_R(d_gamma2);
+  MYELIN_R(d_gamma3);
+  MYELIN_R(a_eta1);
+  MYELIN_R(a_eta2);
+  MYELIN_R(a_eta3);
+  MYELIN_R(a_gamma1);
+  MYELIN_R(a_gamma2);
+  MYELIN_R(a_gamma3);
+  const std::size_t n = a.n;
+#pragma GCC ivdep
+  for (std::size_t c = 0; c < n; ++c) {
     // Conductances [uS] and the spike-triggered current [nA] at the middle of the step.
-    const double gem = a.ge[c] * a.he[c], gim = a.gi[c] * a.hi[c];
-    const double eta_m =
-        a.eta[0][c] * a.h_eta[0][c] + a.eta[1][c] * a.h_eta[1][c] + a.eta[2][c] * a.h_eta[2][c];
-    const double g_tot = a.gl[c] + gem + gim;
-    const double v_inf = (a.gl[c] * a.v_rest[c] + gem * a.e_e[c] + gim * a.e_i[c] + a.i_off[c] +
-                          a.i_inj[c] - eta_m) /
-                         g_tot;
-    const double vn = v_inf + (a.v[c] - v_inf) * vexp(a.hcm[c] * g_tot);
-    a.ge[c] = a.ge[c] * a.de[c] + a.exc[c];
-    a.gi[c] = a.gi[c] * a.di[c] + a.inh[c];
-    a.exc[c] = 0.0;
-    a.inh[c] = 0.0;
-    double e[3], g[3];
-    for (int k = 0; k < 3; ++k) {
-      e[k] = a.eta[k][c] * a.d_eta[k][c];
-      g[k] = a.gamma[k][c] * a.d_gamma[k][c];
-    }
-    const double vt = a.v_t_star[c] + g[0] + g[1] + g[2];
-    const double x = a.scale[c] * vexp((vn - vt) * a.inv_dv[c]);  // lambda h
-    const double u = a.odd ? a.u1[c] : a.u0[c];
-    const double rf = a.refr[c];
+    const double gem = ge[c] * he[c], gim = gi[c] * hi[c];
+    const double eta_m = eta1[c] * h_eta1[c] + eta2[c] * h_eta2[c] + eta3[c] * h_eta3[c];
+    const double g_tot = gl[c] + gem + gim;
+    const double v_inf =
+        (gl[c] * v_rest[c] + gem * e_e[c] + gim * e_i[c] + i_off[c] + i_inj[c] - eta_m) / g_tot;
+    const double vn = v_inf + (v[c] - v_inf) * vexp(hcm[c] * g_tot);
+    ge[c] = ge[c] * de[c] + exc[c];
+    gi[c] = gi[c] * di[c] + inh[c];
+    exc[c] = 0.0;
+    inh[c] = 0.0;
+    double e1 = eta1[c] * d_eta1[c], e2 = eta2[c] * d_eta2[c], e3 = eta3[c] * d_eta3[c];
+    double g1 = gamma1[c] * d_gamma1[c], g2 = gamma2[c] * d_gamma2[c], g3 = gamma3[c] * d_gamma3[c];
+    const double vt = v_t_star[c] + g1 + g2 + g3;
+    const double x = scale[c] * vexp((vn - vt) * inv_dv[c]);  // lambda h
+    const double rf = refr[c];
     const bool held = rf > 0.0;
-    const bool fire = !held & (u < escape_probability(x));
-    a.v[c] = held | fire ? a.v_reset[c] : vn;
-    a.refr[c] = held ? rf - 1.0 : (fire ? a.nref[c] : -1.0);
-    for (int k = 0; k < 3; ++k) {
-      e[k] += fire ? a.a_eta[k][c] : 0.0;
-      g[k] += fire ? a.a_gamma[k][c] : 0.0;
-      a.eta[k][c] = e[k];
-      a.gamma[k][c] = g[k];
-    }
-    a.i_eta[c] = e[0] + e[1] + e[2];
-    a.v_t[c] = a.v_t_star[c] + g[0] + g[1] + g[2];
-    a.flags[c] = static_cast<uint8_t>(fire);
+    const bool fire = !held & (u[c] < escape_probability(x));
+    v[c] = held | fire ? v_reset[c] : vn;
+    refr[c] = held ? rf - 1.0 : (fire ? nref[c] : -1.0);
+    e1 += fire ? a_eta1[c] : 0.0;
+    e2 += fire ? a_eta2[c] : 0.0;
+    e3 += fire ? a_eta3[c] : 0.0;
+    g1 += fire ? a_gamma1[c] : 0.0;
+    g2 += fire ? a_gamma2[c] : 0.0;
+    g3 += fire ? a_gamma3[c] : 0.0;
+    eta1[c] = e1, eta2[c] = e2, eta3[c] = e3;
+    gamma1[c] = g1, gamma2[c] = g2, gamma3[c] = g3;
+    i_eta[c] = e1 + e2 + e3;
+    v_t[c] = v_t_star[c] + g1 + g2 + g3;
+    flags[c] = static_cast<uint8_t>(fire);
   }
 }
+#undef MYELIN_R
 
 class gif final : public cell_group {
  public:
@@ -177,17 +227,19 @@ class gif final : public cell_group {
     a.n = n_;
     a.v = col(v_), a.ge = col(ge_), a.gi = col(gi_), a.refr = col(refr_);
     a.i_eta = col(i_eta_), a.v_t = col(v_t_);
-    a.exc = in.exc, a.inh = in.inh, a.i_inj = in.i_inj, a.u0 = col(u0_), a.u1 = col(u1_);
+    a.exc = in.exc, a.inh = in.inh, a.i_inj = in.i_inj;
+    a.u = (s.step & 1) != 0 ? col(u1_) : col(u0_);  // the step's half of the block
     a.gl = col(gl_), a.hcm = col(hcm_), a.v_rest = col(v_rest_), a.e_e = col(e_e_);
     a.e_i = col(e_i_), a.i_off = col(i_offset_), a.v_reset = col(v_reset_);
     a.v_t_star = col(v_t_star_), a.inv_dv = col(inv_dv_), a.scale = col(scale_);
     a.nref = col(nref_), a.de = col(de_), a.di = col(di_), a.he = col(he_), a.hi = col(hi_);
-    for (int k = 0; k < 3; ++k) {
-      a.eta[k] = col(eta_[k]), a.gamma[k] = col(gamma_[k]);
-      a.d_eta[k] = col(d_eta_[k]), a.h_eta[k] = col(h_eta_[k]), a.d_gamma[k] = col(d_gamma_[k]);
-      a.a_eta[k] = col(a_eta_[k]), a.a_gamma[k] = col(a_gamma_[k]);
-    }
-    a.odd = (s.step & 1) != 0;
+    a.eta1 = col(eta_[0]), a.eta2 = col(eta_[1]), a.eta3 = col(eta_[2]);
+    a.gamma1 = col(gamma_[0]), a.gamma2 = col(gamma_[1]), a.gamma3 = col(gamma_[2]);
+    a.d_eta1 = col(d_eta_[0]), a.d_eta2 = col(d_eta_[1]), a.d_eta3 = col(d_eta_[2]);
+    a.h_eta1 = col(h_eta_[0]), a.h_eta2 = col(h_eta_[1]), a.h_eta3 = col(h_eta_[2]);
+    a.d_gamma1 = col(d_gamma_[0]), a.d_gamma2 = col(d_gamma_[1]), a.d_gamma3 = col(d_gamma_[2]);
+    a.a_eta1 = col(a_eta_[0]), a.a_eta2 = col(a_eta_[1]), a.a_eta3 = col(a_eta_[2]);
+    a.a_gamma1 = col(a_gamma_[0]), a.a_gamma2 = col(a_gamma_[1]), a.a_gamma3 = col(a_gamma_[2]);
     a.flags = flags_.data();
     gif_cells(a);
     for (std::size_t c0 = 0; c0 < n_; c0 += 8) {
