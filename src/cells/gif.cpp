@@ -44,19 +44,25 @@ struct gif_args {
       *de, *di, *he, *hi;
   const double *d_eta1, *d_eta2, *d_eta3, *h_eta1, *h_eta2, *h_eta3, *d_gamma1, *d_gamma2,
       *d_gamma3, *a_eta1, *a_eta2, *a_eta3, *a_gamma1, *a_gamma2, *a_gamma3;
-  uint8_t* flags;
+  double* fired;  // 1 where the cell fired this step, else 0 (doubles: a byte store
+                  // keeps GCC 12 from vectorising the AVX-512 clone)
 };
 
 // p = 1 - e^{-x} without cancellation for small x (error < x^4/24, below the 2^-53
 // resolution of the uniforms for x < 1e-5).
+// Both sides are computed and one selected: no branch, so the loop vectorises.
 [[gnu::always_inline]] inline double escape_probability(double x) {
-  return x < 1e-5 ? x * (1.0 - x * (0.5 - x * (1.0 / 6.0))) : 1.0 - vexp(-x);
+  const double series = x * (1.0 - x * (0.5 - x * (1.0 / 6.0))), direct = 1.0 - vexp(-x);
+  return x < 1e-5 ? series : direct;
 }
 
 // Arrays of a group never overlap: the __restrict locals and `#pragma GCC ivdep` say so,
 // and the loop vectorises (selects, no branches; spikes are flagged, not pushed).
 #define MYELIN_R(name) auto* __restrict name = a.name
-MYELIN_SIMD_CLONES void gif_cells(const gif_args& a) {
+// Uniform: every parameter column holds one value for all cells (the common case), read
+// at index 0; the pass then streams only the 17 state and input columns.
+template <bool Uniform>
+[[gnu::always_inline]] inline void gif_loop(const gif_args& a) {
   MYELIN_R(v);
   MYELIN_R(ge);
   MYELIN_R(gi);
@@ -73,7 +79,7 @@ MYELIN_SIMD_CLONES void gif_cells(const gif_args& a) {
   MYELIN_R(inh);
   MYELIN_R(i_inj);
   MYELIN_R(u);
-  MYELIN_R(flags);
+  MYELIN_R(fired);
   MYELIN_R(gl);
   MYELIN_R(hcm);
   MYELIN_R(v_rest);
@@ -107,44 +113,61 @@ MYELIN_SIMD_CLONES void gif_cells(const gif_args& a) {
   const std::size_t n = a.n;
 #pragma GCC ivdep
   for (std::size_t c = 0; c < n; ++c) {
+    const std::size_t p = Uniform ? 0 : c;
     // Conductances [uS] and the spike-triggered current [nA] at the middle of the step.
-    const double gem = ge[c] * he[c], gim = gi[c] * hi[c];
-    const double eta_m = eta1[c] * h_eta1[c] + eta2[c] * h_eta2[c] + eta3[c] * h_eta3[c];
-    const double g_tot = gl[c] + gem + gim;
+    const double gem = ge[c] * he[p], gim = gi[c] * hi[p];
+    const double eta_m = eta1[c] * h_eta1[p] + eta2[c] * h_eta2[p] + eta3[c] * h_eta3[p];
+    const double g_tot = gl[p] + gem + gim;
     const double v_inf =
-        (gl[c] * v_rest[c] + gem * e_e[c] + gim * e_i[c] + i_off[c] + i_inj[c] - eta_m) / g_tot;
-    const double vn = v_inf + (v[c] - v_inf) * vexp(hcm[c] * g_tot);
-    ge[c] = ge[c] * de[c] + exc[c];
-    gi[c] = gi[c] * di[c] + inh[c];
+        (gl[p] * v_rest[p] + gem * e_e[p] + gim * e_i[p] + i_off[p] + i_inj[c] - eta_m) / g_tot;
+    const double vn = v_inf + (v[c] - v_inf) * vexp(hcm[p] * g_tot);
+    ge[c] = ge[c] * de[p] + exc[c];
+    gi[c] = gi[c] * di[p] + inh[c];
     exc[c] = 0.0;
     inh[c] = 0.0;
-    double e1 = eta1[c] * d_eta1[c], e2 = eta2[c] * d_eta2[c], e3 = eta3[c] * d_eta3[c];
-    double g1 = gamma1[c] * d_gamma1[c], g2 = gamma2[c] * d_gamma2[c], g3 = gamma3[c] * d_gamma3[c];
-    const double vt = v_t_star[c] + g1 + g2 + g3;
-    const double x = scale[c] * vexp((vn - vt) * inv_dv[c]);  // lambda h
+    double e1 = eta1[c] * d_eta1[p], e2 = eta2[c] * d_eta2[p], e3 = eta3[c] * d_eta3[p];
+    double g1 = gamma1[c] * d_gamma1[p], g2 = gamma2[c] * d_gamma2[p], g3 = gamma3[c] * d_gamma3[p];
+    const double vt = v_t_star[p] + g1 + g2 + g3;
+    const double x = scale[p] * vexp((vn - vt) * inv_dv[p]);  // lambda h
     const double rf = refr[c];
     const bool held = rf > 0.0;
     const bool fire = !held & (u[c] < escape_probability(x));
-    v[c] = held | fire ? v_reset[c] : vn;
-    refr[c] = held ? rf - 1.0 : (fire ? nref[c] : -1.0);
-    e1 += fire ? a_eta1[c] : 0.0;
-    e2 += fire ? a_eta2[c] : 0.0;
-    e3 += fire ? a_eta3[c] : 0.0;
-    g1 += fire ? a_gamma1[c] : 0.0;
-    g2 += fire ? a_gamma2[c] : 0.0;
-    g3 += fire ? a_gamma3[c] : 0.0;
+    const double jump = fire ? 1.0 : 0.0, vr = v_reset[p], nr = nref[p];
+    v[c] = held | fire ? vr : vn;
+    // nr after a spike, -1 (free) otherwise; arithmetic, as a nested select stops GCC 12
+    // from vectorising the loop. Exact: nr is a whole number.
+    refr[c] = held ? rf - 1.0 : jump * (nr + 1.0) - 1.0;
+    e1 += jump * a_eta1[p];
+    e2 += jump * a_eta2[p];
+    e3 += jump * a_eta3[p];
+    g1 += jump * a_gamma1[p];
+    g2 += jump * a_gamma2[p];
+    g3 += jump * a_gamma3[p];
     eta1[c] = e1, eta2[c] = e2, eta3[c] = e3;
     gamma1[c] = g1, gamma2[c] = g2, gamma3[c] = g3;
     i_eta[c] = e1 + e2 + e3;
-    v_t[c] = v_t_star[c] + g1 + g2 + g3;
-    flags[c] = static_cast<uint8_t>(fire);
+    v_t[c] = v_t_star[p] + g1 + g2 + g3;
+    fired[c] = jump;
   }
 }
 #undef MYELIN_R
 
+MYELIN_SIMD_CLONES void gif_cells(const gif_args& a) {
+  gif_loop<false>(a);
+}
+MYELIN_SIMD_CLONES void gif_cells_uniform(const gif_args& a) {
+  gif_loop<true>(a);
+}
+
+bool all_equal(const double* x, std::size_t n) {
+  for (std::size_t c = 1; c < n; ++c)
+    if (x[c] != x[0]) return false;
+  return true;
+}
+
 class gif final : public cell_group {
  public:
-  explicit gif(const group_init& init) : cell_group(init), seed_(init.seed), flags_(n_ + 8) {
+  explicit gif(const group_init& init) : cell_group(init), seed_(init.seed) {
     v_rest_ = take(init, "v_rest");
     cm_ = take(init, "cm");
     tau_m_ = take(init, "tau_m");
@@ -187,6 +210,7 @@ class gif final : public cell_group {
     hi_ = scratch("half_decay_inh");
     u0_ = scratch("uniform_even_step");
     u1_ = scratch("uniform_odd_step");
+    fired_ = scratch("fired");
     update_derived();
   }
 
@@ -211,6 +235,8 @@ class gif final : public cell_group {
         col(d_gamma_[k])[c] = std::exp(-h / col(tau_gamma_[k])[c]);
       }
     }
+    uniform_ = true;
+    for (const std::size_t k : parameter_columns()) uniform_ = uniform_ && all_equal(col(k), n_);
     update_derived();  // v_t_star or the kernels' states may have changed
   }
 
@@ -240,18 +266,25 @@ class gif final : public cell_group {
     a.d_gamma1 = col(d_gamma_[0]), a.d_gamma2 = col(d_gamma_[1]), a.d_gamma3 = col(d_gamma_[2]);
     a.a_eta1 = col(a_eta_[0]), a.a_eta2 = col(a_eta_[1]), a.a_eta3 = col(a_eta_[2]);
     a.a_gamma1 = col(a_gamma_[0]), a.a_gamma2 = col(a_gamma_[1]), a.a_gamma3 = col(a_gamma_[2]);
-    a.flags = flags_.data();
-    gif_cells(a);
-    for (std::size_t c0 = 0; c0 < n_; c0 += 8) {
-      uint64_t word;
-      std::memcpy(&word, flags_.data() + c0, sizeof word);  // 8 bytes of slack
-      if (word == 0) continue;
-      for (std::size_t c = c0; c < std::min(c0 + 8, n_); ++c)
-        if (flags_[c]) spiked.push_back(static_cast<uint32_t>(c));
-    }
+    a.fired = col(fired_);
+    uniform_ ? gif_cells_uniform(a) : gif_cells(a);
+    const double* fired = col(fired_);
+    for (std::size_t c = 0; c < n_; ++c)
+      if (fired[c] != 0.0) spiked.push_back(static_cast<uint32_t>(c));
   }
 
  private:
+  // The columns gif_loop reads at index 0 when uniform_: parameters and their derived
+  // constants.
+  std::vector<std::size_t> parameter_columns() const {
+    std::vector<std::size_t> k = {gl_,       hcm_,     v_rest_,   e_e_,    e_i_,
+                                  i_offset_, v_reset_, v_t_star_, inv_dv_, scale_,
+                                  nref_,     de_,      di_,       he_,     hi_};
+    for (int j = 0; j < 3; ++j)
+      k.insert(k.end(), {d_eta_[j], h_eta_[j], d_gamma_[j], a_eta_[j], a_gamma_[j]});
+    return k;
+  }
+
   void update_derived() {
     double *i_eta = col(i_eta_), *v_t = col(v_t_);
     const double* vts = col(v_t_star_);
@@ -262,14 +295,14 @@ class gif final : public cell_group {
   }
 
   uint64_t seed_;
+  bool uniform_ = false;
   int64_t cached_block_ = -1;  // the Philox block whose halves u0_, u1_ hold
-  std::vector<uint8_t> flags_;
   std::size_t v_rest_, cm_, tau_m_, tau_refrac_, tau_e_, tau_i_, e_e_, e_i_, v_reset_, i_offset_,
       delta_v_, v_t_star_, lambda0_;
   std::size_t tau_eta_[3], tau_gamma_[3], a_eta_[3], a_gamma_[3], eta_[3], gamma_[3], d_eta_[3],
       h_eta_[3], d_gamma_[3];
   std::size_t v_, ge_, gi_, i_eta_, v_t_, refr_, nref_, gl_, hcm_, inv_dv_, scale_, de_, di_, he_,
-      hi_, u0_, u1_;
+      hi_, u0_, u1_, fired_;
 };
 
 }  // namespace
