@@ -237,9 +237,9 @@ network noisy_gif_network(double tstop) {
 }
 
 TEST(gif, same_spikes_on_threads_and_segments) {
-  // One thread, two threads, and two threads in three segments whose boundaries fall on
-  // odd and even steps (the two halves of one Philox block serve two steps): the same
-  // spikes, cell for cell.
+  // One thread, two threads, two threads in three segments whose boundaries fall on odd
+  // and even steps (the two halves of one Philox block serve two steps), and 2 or 3 ranks:
+  // the same spikes, cell for cell.
   const network net = noisy_gif_network(200.0);
   simulation a(net, {.threads = 1});
   a.run();
@@ -255,6 +255,19 @@ TEST(gif, same_spikes_on_threads_and_segments) {
   EXPECT_EQ(sa.node_ids, sb.node_ids);
   EXPECT_EQ(sa.times, sc.times);
   EXPECT_EQ(sa.node_ids, sc.node_ids);
+  // Two and three loopback ranks (one std::thread each, as MPI ranks would be processes),
+  // two segments: rank 0 gathers every cell's spikes.
+  for (const int ranks : {2, 3}) {
+    std::vector<spike_data> got(ranks);
+    const auto errors = test::on_loopback_ranks(net, ranks, 1, [&](simulation& sim, int r) {
+      sim.run(77.7);
+      sim.run(122.3);
+      got[r] = sim.spikes("cell");
+    });
+    for (const auto& e : errors) EXPECT_EQ(e, "");
+    EXPECT_EQ(got[0].times, sa.times) << ranks << " ranks";
+    EXPECT_EQ(got[0].node_ids, sa.node_ids) << ranks << " ranks";
+  }
   // Another seed: other spikes.
   network other = net;
   other.seed = 6;
