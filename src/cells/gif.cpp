@@ -25,7 +25,6 @@
 // Every free cell draws in every step, whatever its probability.
 
 #include <cmath>
-#include <cstring>
 
 #include "cells/cell_group.hpp"
 #include "cells/vmath.hpp"
