@@ -6,7 +6,7 @@
 // probability 1 - e^{-1e2 e^{10}}: it fires in the first step that ends with v >= v_t.
 //
 // Seeded bugs (each put into src/cells/gif.cpp by hand, one line, rebuilt and run, then
-// reverted; the tests that failed are named):
+// reverted, 2026-12-07 on the final kernel; the tests that failed are named):
 // clang-format off
 //   i_eta added instead of subtracted             -> gif.single_spike_v_eta_and_threshold_closed_form
 //   eta at the start of the step, not the middle  -> gif.single_spike_v_eta_and_threshold_closed_form
@@ -16,6 +16,7 @@
 //   refractory one step short (refr = nref - 1)    -> gif.spike_count_matches_the_escape_rate
 //   draws keyed by seed + first gid of the group   -> gif.same_spikes_on_threads_and_segments
 //   leak towards v_reset instead of v_rest         -> gif.subthreshold_v_is_the_lif_closed_form
+//   per-cell pass reads parameters of cell c/2     -> gif.cells_with_different_parameters_match_single_cells
 // clang-format on
 
 #include <gtest/gtest.h>
