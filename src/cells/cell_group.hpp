@@ -167,6 +167,7 @@ MYELIN_DECLARE_CELL(spike_source_poisson)
 MYELIN_DECLARE_CELL(spike_source_array)
 MYELIN_DECLARE_CELL(spike_source_gamma)
 MYELIN_DECLARE_CELL(spike_source_poisson_refractory)
+MYELIN_DECLARE_CELL(gif_cond_exp)
 #undef MYELIN_DECLARE_CELL
 
 /// The built-in cable cell types (models/cells/, src/cable/hnn_cells.hpp) as kernels.

@@ -43,6 +43,7 @@ class kernel_registry {
             {adex_alpha_info, make_adex_alpha},
             {spike_source_gamma_info, make_spike_source_gamma},
             {spike_source_poisson_refractory_info, make_spike_source_poisson_refractory},
+            {gif_cond_exp_info, make_gif_cond_exp},
         };
     for (const auto& [info, make] : built_in) add({info(), make});
     for (cell_kernel& k : builtin_cable_kernels()) add(std::move(k));

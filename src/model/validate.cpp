@@ -8,8 +8,8 @@
 
 #include "equations/cell_type.hpp"
 #include "hnn/drives.hpp"
-#include "model/electrodes.hpp"
 #include "model/catalogue.hpp"
+#include "model/electrodes.hpp"
 #include "model/expression.hpp"
 #include "model/format.hpp"
 #include "model/schema.hpp"
@@ -63,9 +63,9 @@ struct range {
 };
 range range_of(const std::string& name) {
   if (name == "tau_refrac" || name == "duration" || name == "start" || name == "rate" ||
-      name == "g_leak" || name.rfind("gbar_", 0) == 0 || name == "delta_T")
+      name == "g_leak" || name.rfind("gbar_", 0) == 0 || name == "delta_T" || name == "lambda0")
     return {0.0, INFINITY, false, ">= 0"};
-  if (name.rfind("tau_", 0) == 0 || name == "cm" || name == "alpha")
+  if (name.rfind("tau_", 0) == 0 || name == "cm" || name == "alpha" || name == "delta_v")
     return {0.0, INFINITY, true, "> 0"};
   if (name == "beta") return {0.0, INFINITY, false, ">= 0"};
   return {-INFINITY, INFINITY, false, "finite"};

@@ -103,6 +103,23 @@ MYELIN_SIMD_CLONES void uniform_chunk(uint32_t k0, uint32_t k1, uint32_t c1, con
     out[m] = half[m] ? uniform_of(x2[m], x3[m]) : uniform_of(x0[m], x1[m]);
 }
 
+MYELIN_SIMD_CLONES void pair_chunk(uint32_t k0, uint32_t k1, uint32_t c1, const uint64_t* ids,
+                                   std::size_t n, uint32_t block, double* u0, double* u1) {
+  uint32_t x0[lanes], x1[lanes], x2[lanes], x3[lanes];
+  for (std::size_t m = 0; m < lanes; ++m) {
+    const uint64_t id = ids[m < n ? m : 0];
+    x0[m] = block;
+    x1[m] = c1;
+    x2[m] = static_cast<uint32_t>(id);
+    x3[m] = static_cast<uint32_t>(id >> 32);
+  }
+  philox_lanes(k0, k1, x0, x1, x2, x3);
+  for (std::size_t m = 0; m < lanes; ++m) {
+    u0[m] = uniform_of(x0[m], x1[m]);
+    u1[m] = uniform_of(x2[m], x3[m]);
+  }
+}
+
 MYELIN_SIMD_CLONES void stream_chunk(uint32_t k0, uint32_t k1, uint32_t c1, uint64_t id,
                                      uint32_t block, double* out) {
   uint32_t x0[lanes], x1[lanes], x2[lanes], x3[lanes];
@@ -140,6 +157,23 @@ void normal_pairs(uint64_t seed, purpose p, uint32_t object, const uint64_t* ids
       normal_chunk(k0, k1, c1, ids + start, len, block, a, b);
       std::copy_n(a, len, z0 + start);
       std::copy_n(b, len, z1 + start);
+    }
+  }
+}
+
+void uniform_pairs(uint64_t seed, purpose p, uint32_t object, const uint64_t* ids, std::size_t n,
+                   uint32_t block, double* u0, double* u1) {
+  const auto k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
+  const uint32_t c1 = static_cast<uint32_t>(p) << 24 ^ object;
+  for (std::size_t start = 0; start < n; start += lanes) {
+    const std::size_t len = std::min(lanes, n - start);
+    if (len == lanes) {
+      pair_chunk(k0, k1, c1, ids + start, len, block, u0 + start, u1 + start);
+    } else {
+      double a[lanes], b[lanes];
+      pair_chunk(k0, k1, c1, ids + start, len, block, a, b);
+      std::copy_n(a, len, u0 + start);
+      std::copy_n(b, len, u1 + start);
     }
   }
 }

@@ -18,6 +18,13 @@ namespace myelin::detail {
 void normal_pairs(uint64_t seed, purpose p, uint32_t object, const uint64_t* ids, std::size_t n,
                   uint32_t block, double* z0, double* z1);
 
+/// u0[m], u1[m] = draws 2 * block and 2 * block + 1 of philox_stream::uniform() on the
+/// stream (seed, p, object, ids[m]), bit for bit, for m < n: both halves of one Philox
+/// block, for kernels that use one uniform per stream and step (GIF_cond_exp's escape
+/// draws take two steps from each block).
+void uniform_pairs(uint64_t seed, purpose p, uint32_t object, const uint64_t* ids, std::size_t n,
+                   uint32_t block, double* u0, double* u1);
+
 /// out[m] = draw number draws[m] (from 0) of philox_stream::uniform() on the stream
 /// (seed, p, object, ids[m]), bit for bit, for m < n: uniform() takes two 32-bit words,
 /// so draw j is half j % 2 of block j / 2.

@@ -27,6 +27,7 @@ enum class purpose : uint32_t {
   drive = 10,         // HNN drive spike times (keyed by drive seed and drive cell index)
   transmission = 11,  // SimpleStochasticSynapse: one draw per (synapse, spike)
   release = 12,       // quantal synapses: the draws of one (synapse, spike)
+  escape = 13,        // GIF_cond_exp: one draw per (cell gid, step), object = step >> 33
 };
 
 /// The uniform double in (0, 1) of the 53 high bits of hi:lo (the half-offset keeps 0

@@ -83,6 +83,20 @@ TEST(BatchDraws, UniformDrawsEqualTheStreamsUniformsBitForBit) {
   }
 }
 
+TEST(BatchDraws, UniformPairsAreBothHalvesOfTheStreamsBlock) {
+  // Block 5 of 150 streams (two full chunks of 64 and a partial one), ids above 2^32 too.
+  std::vector<uint64_t> ids;
+  for (uint64_t m = 0; m < 150; ++m) ids.push_back(3 * m + (m % 4 == 0 ? (1ull << 36) : 0));
+  std::vector<double> u0(ids.size()), u1(ids.size());
+  uniform_pairs(7, purpose::escape, 2, ids.data(), ids.size(), 5, u0.data(), u1.data());
+  for (std::size_t m = 0; m < ids.size(); ++m) {
+    philox_stream rng(7, purpose::escape, 2, ids[m]);
+    rng.seek(5);
+    EXPECT_EQ(u0[m], rng.uniform()) << m;
+    EXPECT_EQ(u1[m], rng.uniform()) << m;
+  }
+}
+
 TEST(BatchDraws, UniformRunTakeEqualsOneByOne) {
   // Blocks of several sizes across refills, mixed with single draws.
   uniform_run a(9, purpose::connectivity, 1, 77), b(9, purpose::connectivity, 1, 77);

@@ -163,12 +163,12 @@ TEST(cell_registry, lists_built_ins_first_and_keeps_pointers_while_growing) {
   EXPECT_EQ(find_cell_type("IF_cond_exp"), lif);
   EXPECT_EQ(mine->name, "TestIntegrator");
   const auto types = cell_types();
-  // 18 built-ins: the PyNN types, then HNN's four cable cells.
-  ASSERT_GE(types.size(), 18u + 1 + 400);
+  // 19 built-ins: the PyNN types, then HNN's four cable cells.
+  ASSERT_GE(types.size(), 19u + 1 + 400);
   EXPECT_EQ(types.front().name, "IF_curr_exp");
-  EXPECT_EQ(types[17].name, "L5_pyramidal");
+  EXPECT_EQ(types[18].name, "L5_pyramidal");
   std::size_t grown = 0;
-  for (std::size_t i = 18; i < types.size(); ++i) grown += types[i].name.rfind("Grow", 0) == 0;
+  for (std::size_t i = 19; i < types.size(); ++i) grown += types[i].name.rfind("Grow", 0) == 0;
   EXPECT_EQ(grown, 400u);
   for (int t = 0; t < 4; ++t)
     EXPECT_NE(find_cell_type("Grow" + std::to_string(t) + "_99"), nullptr);

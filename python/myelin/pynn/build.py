@@ -4,6 +4,7 @@ import numpy as np
 from pyNN import errors
 
 from . import native
+from .cells import engine_values
 from .projections import base_cells
 from .recording import engine_recorders
 
@@ -25,7 +26,8 @@ def population_entry(pop):
             entry["spike_times"] = [np.asarray(s.value, dtype=float).tolist()
                                     if s is not None else [] for s in values]
         else:
-            params[name] = _values(values)
+            for engine_name, column in engine_values(pop.celltype, name, values).items():
+                params[engine_name] = _values(column)
     if params:
         entry["params"] = params
     known = getattr(pop.celltype, "engine_initial", ())

@@ -11,6 +11,7 @@ from pyNN.parameters import ParameterSpace, simplify
 from pyNN.standardmodels import StandardCellType
 
 from . import simulator
+from .cells import engine_values
 from .recording import Recorder
 
 
@@ -128,7 +129,10 @@ class Population(common.Population):
             raise errors.NonExistentParameterError(name, self.celltype.__class__.__name__,
                                                    self.celltype.get_parameter_names())
         if self._parameters[name].dtype == object:
-            _check_spike_times(value)
+            if name == "spike_times":
+                _check_spike_times(value)
+            else:
+                engine_values(self.celltype, name, value)  # checks the number of elements
             values = np.empty(len(np.atleast_1d(index)), dtype=object)
             values[:] = list(value) if np.ndim(value) else [value] * values.size
             self._parameters[name][index] = values
@@ -148,9 +152,11 @@ class Population(common.Population):
                                 [np.asarray(s.value, dtype=float) for s in
                                  self._parameters["spike_times"]])
         else:
+            columns = engine_values(self.celltype, name, self._parameters[name])
             try:
-                sim.set_population_param(self._engine_label, name,
-                                         _as_engine_value(self._parameters[name]))
+                for engine_name, column in columns.items():
+                    sim.set_population_param(self._engine_label, engine_name,
+                                             _as_engine_value(column))
             except ValueError as exc:
                 raise errors.InvalidParameterValueError(str(exc)) from exc
 
@@ -182,6 +188,9 @@ class Population(common.Population):
             self._initial[variable] = np.full(self.size, np.nan)
         self._initial[variable][index] = values
         sim = simulator.state.sim
+        known = getattr(self.celltype, "engine_initial", None)
+        if known is not None and variable not in known:
+            return  # PyNN's but not the engine's (GIF_cond_exp's v_t, i_eta: docs/pynn.md)
         if sim is not None and simulator.state.t == 0:
             sim.set_state(self._engine_label, variable, self._initial_array(variable))
 
