@@ -144,38 +144,34 @@ void stream_uniforms(uint64_t seed, purpose p, uint32_t object, uint64_t id, uin
                static_cast<uint32_t>(p) << 24 ^ object, id, block, out);
 }
 
-void normal_pairs(uint64_t seed, purpose p, uint32_t object, const uint64_t* ids, std::size_t n,
-                  uint32_t block, double* z0, double* z1) {
+// Two draws per id from each Philox block, by `chunk` (normal_chunk or pair_chunk), ids
+// `lanes` at a time; a short last group goes through scratch.
+template <class Chunk>
+void pairs_of(Chunk chunk, uint64_t seed, purpose p, uint32_t object, const uint64_t* ids,
+              std::size_t n, uint32_t block, double* x0, double* x1) {
   const auto k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
   const uint32_t c1 = static_cast<uint32_t>(p) << 24 ^ object;
   for (std::size_t start = 0; start < n; start += lanes) {
     const std::size_t len = std::min(lanes, n - start);
     if (len == lanes) {
-      normal_chunk(k0, k1, c1, ids + start, len, block, z0 + start, z1 + start);
+      chunk(k0, k1, c1, ids + start, len, block, x0 + start, x1 + start);
     } else {
       double a[lanes], b[lanes];
-      normal_chunk(k0, k1, c1, ids + start, len, block, a, b);
-      std::copy_n(a, len, z0 + start);
-      std::copy_n(b, len, z1 + start);
+      chunk(k0, k1, c1, ids + start, len, block, a, b);
+      std::copy_n(a, len, x0 + start);
+      std::copy_n(b, len, x1 + start);
     }
   }
 }
 
+void normal_pairs(uint64_t seed, purpose p, uint32_t object, const uint64_t* ids, std::size_t n,
+                  uint32_t block, double* z0, double* z1) {
+  pairs_of(normal_chunk, seed, p, object, ids, n, block, z0, z1);
+}
+
 void uniform_pairs(uint64_t seed, purpose p, uint32_t object, const uint64_t* ids, std::size_t n,
                    uint32_t block, double* u0, double* u1) {
-  const auto k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
-  const uint32_t c1 = static_cast<uint32_t>(p) << 24 ^ object;
-  for (std::size_t start = 0; start < n; start += lanes) {
-    const std::size_t len = std::min(lanes, n - start);
-    if (len == lanes) {
-      pair_chunk(k0, k1, c1, ids + start, len, block, u0 + start, u1 + start);
-    } else {
-      double a[lanes], b[lanes];
-      pair_chunk(k0, k1, c1, ids + start, len, block, a, b);
-      std::copy_n(a, len, u0 + start);
-      std::copy_n(b, len, u1 + start);
-    }
-  }
+  pairs_of(pair_chunk, seed, p, object, ids, n, block, u0, u1);
 }
 
 void uniform_draws(uint64_t seed, purpose p, uint32_t object, const uint64_t* ids,
