@@ -66,9 +66,12 @@ typedef uint64_t u64x8 __attribute__((vector_size(64)));
   return (as_double(hi) * 0x1p21 + as_double(lo >> 11) + 0.5) * 0x1.0p-53;
 }
 
-MYELIN_SIMD_CLONES void normal_chunk(uint32_t k0, uint32_t k1, uint32_t c1, const uint64_t* ids,
-                                     std::size_t n, uint32_t block, double* z0, double* z1) {
-  uint32_t x0[lanes], x1[lanes], x2[lanes], x3[lanes];
+// Philox block `block` of each of the (up to) lanes ids, in x0..x3 (lanes past n repeat
+// the first id).
+[[gnu::always_inline]] inline void block_of_ids(uint32_t k0, uint32_t k1, uint32_t c1,
+                                                const uint64_t* ids, std::size_t n, uint32_t block,
+                                                uint32_t* x0, uint32_t* x1, uint32_t* x2,
+                                                uint32_t* x3) {
   for (std::size_t m = 0; m < lanes; ++m) {
     const uint64_t id = ids[m < n ? m : 0];
     x0[m] = block;
@@ -77,6 +80,12 @@ MYELIN_SIMD_CLONES void normal_chunk(uint32_t k0, uint32_t k1, uint32_t c1, cons
     x3[m] = static_cast<uint32_t>(id >> 32);
   }
   philox_lanes(k0, k1, x0, x1, x2, x3);
+}
+
+MYELIN_SIMD_CLONES void normal_chunk(uint32_t k0, uint32_t k1, uint32_t c1, const uint64_t* ids,
+                                     std::size_t n, uint32_t block, double* z0, double* z1) {
+  uint32_t x0[lanes], x1[lanes], x2[lanes], x3[lanes];
+  block_of_ids(k0, k1, c1, ids, n, block, x0, x1, x2, x3);
   for (std::size_t m = 0; m < lanes; ++m) {
     const double u1 = uniform_of(x0[m], x1[m]), u2 = uniform_of(x2[m], x3[m]);
     const double r = std::sqrt(-2.0 * vlog(u1));
@@ -106,14 +115,7 @@ MYELIN_SIMD_CLONES void uniform_chunk(uint32_t k0, uint32_t k1, uint32_t c1, con
 MYELIN_SIMD_CLONES void pair_chunk(uint32_t k0, uint32_t k1, uint32_t c1, const uint64_t* ids,
                                    std::size_t n, uint32_t block, double* u0, double* u1) {
   uint32_t x0[lanes], x1[lanes], x2[lanes], x3[lanes];
-  for (std::size_t m = 0; m < lanes; ++m) {
-    const uint64_t id = ids[m < n ? m : 0];
-    x0[m] = block;
-    x1[m] = c1;
-    x2[m] = static_cast<uint32_t>(id);
-    x3[m] = static_cast<uint32_t>(id >> 32);
-  }
-  philox_lanes(k0, k1, x0, x1, x2, x3);
+  block_of_ids(k0, k1, c1, ids, n, block, x0, x1, x2, x3);
   for (std::size_t m = 0; m < lanes; ++m) {
     u0[m] = uniform_of(x0[m], x1[m]);
     u1[m] = uniform_of(x2[m], x3[m]);
