@@ -252,6 +252,16 @@ network two_populations(const std::string& drive_json) {
                                 "]}");
 }
 
+// The field a network with this drive is refused for, or "accepted".
+std::string field_of(const std::string& drive_json) {
+  try {
+    two_populations(drive_json);
+  } catch (const model_error& e) {
+    return e.field();
+  }
+  return "accepted";
+}
+
 TEST(hnn_drives, poisson_rates_per_population_as_hnn_cores_rate_constant_dict) {
   // add_poisson_drive(rate_constant={'b': 20, 'c': 80}): each target cell's drive cell
   // fires at its population's rate; drive cells serve the targets in population order.
@@ -269,14 +279,6 @@ TEST(hnn_drives, poisson_rates_per_population_as_hnn_cores_rate_constant_dict) {
 TEST(hnn_drives, zero_delays_only_where_a_drive_gives_no_weight) {
   // HNN-core's files give the cell types a drive leaves out weight 0 and delay 0: those
   // are accepted (and deliver nothing); a zero delay with a weight is not.
-  auto field_of = [](const std::string& drive_json) -> std::string {
-    try {
-      two_populations(drive_json);
-    } catch (const model_error& e) {
-      return e.field();
-    }
-    return "accepted";
-  };
   EXPECT_EQ(field_of(R"({"label": "p", "type": "evoked", "weights_ampa": {"b": 0.01, "c": 0},
                          "weights_nmda": {"c": 0}, "delays": {"b": 1, "c": 0}})"),
             "accepted");
@@ -292,14 +294,6 @@ TEST(hnn_drives, zero_delays_only_where_a_drive_gives_no_weight) {
 }
 
 TEST(hnn_drives, bad_rates_and_drive_cell_counts_name_their_field) {
-  auto field_of = [](const std::string& drive_json) -> std::string {
-    try {
-      two_populations(drive_json);
-    } catch (const model_error& e) {
-      return e.field();
-    }
-    return "accepted";
-  };
   const std::string w = R"("weights_ampa": {"b": 0.01, "c": 0.01})";
   EXPECT_EQ(field_of(R"({"label": "p", "type": "poisson", "rates": {"b": 5}, )" + w + "}"),
             "drives[0].rates");  // no rate for c
