@@ -45,7 +45,8 @@ def random_model(path):
 
 def pynn_extra_model(path):
     """The renewal spike sources (SpikeSourceGamma, SpikeSourcePoissonRefractory) driving
-    IF_curr_delta, IF_cond_exp_gsfa_grr and EIF_cond_alpha_isfa_ista."""
+    IF_curr_delta, IF_cond_exp_gsfa_grr, EIF_cond_alpha_isfa_ista and GIF_cond_exp (whose
+    escape draws are keyed by seed, gid and step)."""
     model = {
         "name": "pynn_extra", "dt": 0.1, "tstop": 200.0, "seed": 5,
         "populations": [
@@ -57,17 +58,21 @@ def pynn_extra_model(path):
              "params": {"tau_refrac": 2.0}},
             {"label": "sfa", "size": 60, "cell_type": "IF_cond_exp_gsfa_grr"},
             {"label": "adex", "size": 60, "cell_type": "EIF_cond_alpha_isfa_ista"},
+            {"label": "gif", "size": 60, "cell_type": "GIF_cond_exp",
+             "params": {"lambda0": 20.0, "delta_v": 2.0, "tau_refrac": 2.0}},
         ],
         "projections": [
             {"pre": ["gamma", "ppd"], "post": "delta", "connector": {"type": "FixedNumberPre", "n": 10},
              "weight": {"distribution": "uniform", "low": 0.5, "high": 2.5}, "delay": 1.0},
-            {"pre": ["gamma", "ppd"], "post": ["sfa", "adex"],
+            {"pre": ["gamma", "ppd"], "post": ["sfa", "adex", "gif"],
              "connector": {"type": "FixedProbability", "p": 0.2},
              "weight": {"distribution": "uniform", "low": 0.005, "high": 0.03}, "delay": 0.5},
             {"pre": "delta", "post": "delta", "receptor": "inhibitory",
              "connector": {"type": "FixedProbability", "p": 0.1}, "weight": -1.0, "delay": 0.7},
         ],
-        "recorders": [{"target": ["gamma", "ppd", "delta", "sfa", "adex"], "variables": ["spikes"]},
+        "recorders": [{"target": ["gamma", "ppd", "delta", "sfa", "adex", "gif"],
+                       "variables": ["spikes"]},
+                      {"target": "gif", "variables": ["v", "i_eta", "v_t"], "interval": 0.5},
                       {"target": "sfa", "variables": ["v", "g_s", "g_r"], "interval": 0.5},
                       {"target": "adex", "variables": ["v", "w", "gsyn_exc"], "interval": 0.5}],
     }
