@@ -170,6 +170,14 @@ MYELIN_DECLARE_CELL(spike_source_poisson_refractory)
 MYELIN_DECLARE_CELL(gif_cond_exp)
 #undef MYELIN_DECLARE_CELL
 
+/// Whether the n values at x are all equal (a group's parameter column: kernels with a
+/// uniform variant then read index 0 only).
+inline bool all_equal(const double* x, std::size_t n) {
+  for (std::size_t c = 1; c < n; ++c)
+    if (x[c] != x[0]) return false;
+  return true;
+}
+
 /// The built-in cable cell types (models/cells/, src/cable/hnn_cells.hpp) as kernels.
 std::vector<cell_kernel> builtin_cable_kernels();
 /// The kernel of a cell type a model defines (network::cell_templates); built once per

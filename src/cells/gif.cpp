@@ -158,12 +158,6 @@ MYELIN_SIMD_CLONES void gif_cells_uniform(const gif_args& a) {
   gif_loop<true>(a);
 }
 
-bool all_equal(const double* x, std::size_t n) {
-  for (std::size_t c = 1; c < n; ++c)
-    if (x[c] != x[0]) return false;
-  return true;
-}
-
 class gif final : public cell_group {
  public:
   explicit gif(const group_init& init) : cell_group(init), seed_(init.seed) {

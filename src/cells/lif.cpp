@@ -259,12 +259,6 @@ MYELIN_SIMD_CLONES void cond_alpha_cells_uniform(const cond_args& a) {
   cond_loop<true, true>(a);
 }
 
-bool all_equal(const double* x, std::size_t n) {
-  for (std::size_t c = 1; c < n; ++c)
-    if (x[c] != x[0]) return false;
-  return true;
-}
-
 // ---------------------------------------------------------------------------------------
 // Current-based LIF, exponential or alpha PSCs.
 template <bool Alpha>

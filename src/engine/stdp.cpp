@@ -101,14 +101,19 @@ inline uint32_t unread_of(const post_history& h, std::size_t i, uint32_t recent_
   return h.spikes[i].unread - (i + 1 == h.spikes.size() ? recent_reads : 0);
 }
 
+// Removes the dropped entries [0, head) of h (the latest is kept in pruned_*).
+inline void erase_dropped(post_history& h) {
+  h.spikes.erase(h.spikes.begin(), h.spikes.begin() + h.head);
+  h.head = 0;
+}
+
 // Compacts a history whose dead front has grown to half of it, and gives back the room
 // a burst of spikes once took once the rest needs under half of it (a history's entries
 // are read within a catch-up period or so: catch_up_stdp). A history's capacity stays
 // within about 1.5 times its entries (docs/numerics.md, "Memory").
 inline void compact(post_history& h) {
   if (h.head >= 4 && 2 * h.head >= h.spikes.size()) {
-    h.spikes.erase(h.spikes.begin(), h.spikes.begin() + h.head);
-    h.head = 0;
+    erase_dropped(h);
     const std::size_t n = h.spikes.size();
     if (h.spikes.capacity() > n + n / 2 + 4) {
       std::vector<post_spike> fit;
@@ -124,8 +129,7 @@ inline void compact(post_history& h) {
 inline void append(post_history& h, const post_spike& x) {
   if (h.spikes.size() == h.spikes.capacity()) {
     if (h.head > 0) {
-      h.spikes.erase(h.spikes.begin(), h.spikes.begin() + h.head);
-      h.head = 0;
+      erase_dropped(h);
     } else {
       h.spikes.reserve(h.spikes.size() + h.spikes.size() / 4 + 2);
     }

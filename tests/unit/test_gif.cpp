@@ -28,14 +28,9 @@
 namespace myelin {
 namespace {
 
+using test::find_trace;
 using test::make_population;
 using test::make_recorder;
-
-const trace_data& find_trace(const std::vector<trace_data>& ts, const std::string& var) {
-  for (const auto& t : ts)
-    if (t.variable == var) return t;
-  throw std::runtime_error("no trace of " + var);
-}
 
 struct gif_run {
   std::vector<trace_data> traces;

@@ -80,15 +80,10 @@
 namespace myelin {
 namespace {
 
+using test::find_trace;
 using test::make_population;
 using test::make_projection;
 using test::make_recorder;
-
-const trace_data& find_trace(const std::vector<trace_data>& ts, const std::string& var) {
-  for (const auto& t : ts)
-    if (t.variable == var) return t;
-  throw std::runtime_error("no trace of " + var);
-}
 
 // One non-firing cell of `type`, one input spike at 1 ms with delay 1 ms (acts at 2 ms)
 // on `receptor`, v and the receptor's synaptic variable recorded every step.

@@ -2,6 +2,7 @@
 // Small builders shared by the unit tests.
 
 #include <exception>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -10,6 +11,13 @@
 #include "myelin/myelin.hpp"
 
 namespace myelin::test {
+
+/// The trace of variable `var` among a simulation's traces (throws if none).
+inline const trace_data& find_trace(const std::vector<trace_data>& ts, const std::string& var) {
+  for (const auto& t : ts)
+    if (t.variable == var) return t;
+  throw std::runtime_error("no trace of " + var);
+}
 
 inline selection pop(const std::string& label) {
   return {{{.population = label}}};
