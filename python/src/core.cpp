@@ -6,9 +6,11 @@
 
 #include <pybind11/stl.h>
 
+#include "cable/cell_template.hpp"
 #include "cable/hnn_cells.hpp"
-#include "model/json_templates.hpp"
+#include "cable/morphology.hpp"
 #include "core.hpp"
+#include "model/json_templates.hpp"
 #include "myelin/catalogue.hpp"
 #include "myelin/error.hpp"
 #include "myelin/model.hpp"
@@ -82,6 +84,36 @@ py::dict info_dict(const std::vector<parameter_info>& list) {
   py::dict d;
   for (const auto& p : list) d[py::str(p.name)] = py::make_tuple(p.default_value, p.unit);
   return d;
+}
+
+// {mechanism: {parameter: one value per segment}} of a section as the engine evaluated
+// its template (constants, per-segment lists and expressions of the path distance alike),
+// parameters named as template_mechanisms() lists them.
+py::dict density_dict(const myelin::detail::section_mechanisms& m, int nseg) {
+  using myelin::detail::density;
+  const auto per_segment = [nseg](const density& d) {
+    std::vector<double> out(static_cast<std::size_t>(nseg));
+    for (int k = 0; k < nseg; ++k) out[static_cast<std::size_t>(k)] = d.at(k);
+    return out;
+  };
+  py::dict out;
+  for (const myelin::detail::mechanism_info& info : myelin::detail::template_mechanisms()) {
+    std::vector<const density*> values;
+    const std::string& n = info.name;
+    if (n == "hh2" && m.hh2) values = {&m.hh2->gnabar, &m.hh2->gkbar, &m.hh2->gl, &m.hh2->el};
+    if (n == "pas" && m.pas) values = {&m.pas->g, &m.pas->e};
+    using one = std::pair<const char*, const std::optional<density>*>;
+    const one single[] = {{"km", &m.km},   {"ca", &m.ca},   {"cad", &m.cad},
+                          {"kca", &m.kca}, {"cat", &m.cat}, {"ar", &m.ar}};
+    for (const auto& [name, d] : single)
+      if (n == name && d->has_value()) values = {&d->value()};
+    if (values.empty()) continue;
+    py::dict params;
+    for (std::size_t j = 0; j < values.size(); ++j)
+      params[py::str(info.params[j].name)] = per_segment(*values[j]);
+    out[py::str(n)] = params;
+  }
+  return out;
 }
 
 }  // namespace
@@ -293,6 +325,7 @@ receptors=[...])}.)");
       "cable_template",
       [](const std::string& type) {
         const myelin::detail::cable_template t = myelin::detail::hnn_cell_template(type);
+        const myelin::detail::cable_tree tree = myelin::detail::discretise(t.sections);
         py::list sections;
         for (std::size_t i = 0; i < t.sections.size(); ++i) {
           const myelin::detail::cable_section& s = t.sections[i];
@@ -318,6 +351,8 @@ receptors=[...])}.)");
           d["p1"] = py::make_tuple(s.p1[0], s.p1[1], s.p1[2]);
           d["v0"] = t.v0[i];
           d["mechanisms"] = mechs;
+          d["nseg"] = tree.nseg[i];
+          d["densities"] = density_dict(mech, tree.nseg[i]);
           sections.append(d);
         }
         py::list synapses;
@@ -341,7 +376,9 @@ receptors=[...])}.)");
       py::arg("type"),
       R"(The template of a built-in cable cell type (HNN's cells; docs/cable.md) as the
 engine holds it: sections [{name, L, diam, Ra, cm, parent, parent_x, p0, p1 (3D end
-points, um), v0, mechanisms}], synapses [{name, section, x, tau1, tau2, e}], soma, dipole.
+points, um), v0, mechanisms, nseg, densities: {mechanism: {parameter: one value per
+segment, as the engine evaluated them}}], synapses [{name, section, x, tau1, tau2, e}],
+soma, dipole.
 ModelError naming the type if it has no template.)");
   // MPI for the life of the module, when the process was started by mpirun or srun
   // (every simulation is then distributed over MPI_COMM_WORLD); finalised at exit.

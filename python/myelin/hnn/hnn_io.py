@@ -50,23 +50,6 @@ def _plain(obj):
 
 # ----------------------------------------------------------------------------- cells
 
-def _hnn_nseg(length):
-    """HNN's segment count: 1 up to 100 um, else floor(L / 50) made odd."""
-    if length <= 100.0:
-        return 1
-    n = int(length // 50)
-    return n if n % 2 else n + 1
-
-
-def _expression_values(expr, distances, where):
-    """A template density expression of the path distance d evaluated at each segment
-    (+ - * / ^, min, max, exp, log: the built-in templates' part of the grammar of
-    docs/cable.md)."""
-    code = compile(expr.replace("^", "**"), where, "eval")
-    names = {"exp": math.exp, "log": math.log, "min": min, "max": max}
-    return [float(eval(code, {"__builtins__": {}}, dict(names, d=d))) for d in distances]
-
-
 def _cell_tree(rows):
     """hnn-core's cell_tree: 'section,end' -> the nodes it leads to (its other end for
     the 0-end, then the sections attached there); None for a one-section cell."""
@@ -85,27 +68,20 @@ def _cell_to_dict(cell):
     """hnn-core's Cell.to_dict() of a myelin Cell, from its engine template."""
     spec = json.loads(_core.builtin_cell_template_json(cell.engine_type))
     rows = spec["sections"]
-    start, length = {}, {}
+    # nseg and the densities per segment as the engine evaluated the template.
+    built = {b["name"]: b for b in _core.cable_template(cell.engine_type)["sections"]}
     sections = {}
     for row in rows:
-        name, L = row["name"], float(row["L"])
-        parent = row.get("parent")
-        start[name] = 0.0 if parent is None else \
-            start[parent] + float(row.get("parent_x", 1.0)) * length[parent]
-        length[name] = L
-        nseg = int(row.get("nseg") or _hnn_nseg(L))
+        name = row["name"]
+        nseg = built[name]["nseg"]
         xs = [(k + 0.5) / nseg for k in range(nseg)]
         sec = cell.sections[name]
         mechs = {}
         for mech in sec.mechs:
             values = {}
             for param, value in row["mechanisms"].get(mech, {}).items():
-                if isinstance(value, str):
-                    value = [xs, _expression_values(
-                        value, [start[name] + x * L for x in xs],
-                        f"{cell.engine_type}.{name}.{mech}.{param}")]
-                elif isinstance(value, list):
-                    value = [xs, [float(v) for v in value]]
+                if isinstance(value, (str, list)):  # an expression of d, or per segment
+                    value = [xs, built[name]["densities"][mech][param]]
                 values[f"{param}_{mech}"] = value
             mechs[mech] = values
         sections[name] = {"L": row["L"], "diam": row["diam"], "cm": row["cm"], "Ra": row["Ra"],
